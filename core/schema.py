@@ -1,0 +1,36 @@
+"""Creating and migrating the database schema with Alembic (`xuewei db upgrade`)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine
+
+__all__ = ["alembic_config", "upgrade", "make_revision"]
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic configuration bound to `engine`, with no alembic.ini on disk."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Migrate the database to the newest revision (every head, should branches exist)."""
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def make_revision(engine: Engine, message: str) -> None:
+    """Autogenerate a migration from the difference between the models and `engine`."""
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.revision(config, message=message, autogenerate=True)

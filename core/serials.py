@@ -1,0 +1,71 @@
+"""Registration serial numbers (报名暨信息采集序号, §4.2): issued once, at submission.
+
+Format (17 characters, documented in docs/serials.md)::
+
+    2021 360102 000123 7
+    year district sequence check
+
+`district` is the six-digit administrative division code of the application's district,
+`sequence` counts per season and district from 000001, and the check character is ISO 7064
+MOD 11-2 over the first 16 digits (as on a resident ID number, so it may be ``X``).
+"""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from core.models import SerialCounter
+
+__all__ = ["issue_serial", "format_serial", "serial_check_char", "is_valid_serial"]
+
+_WEIGHTS = tuple(pow(2, 16 - i, 11) for i in range(16))
+_CHECK = "10X98765432"
+_SHAPE = re.compile(r"^\d{4}\d{6}\d{6}[\dX]$")
+
+
+def serial_check_char(first16: str) -> str:
+    """ISO 7064 MOD 11-2 check character over 16 digits."""
+    total = sum(int(d) * w for d, w in zip(first16, _WEIGHTS, strict=True))
+    return _CHECK[(12 - total % 11) % 11]
+
+
+def format_serial(year: int, district_code: str, sequence: int) -> str:
+    """Compose a serial from its parts (sequence 1..999999)."""
+    if not (len(district_code) == 6 and district_code.isdigit()):
+        raise ValueError(f"district code must be six digits, got {district_code!r}")
+    if not 0 < sequence < 1_000_000:
+        raise ValueError(f"sequence out of range: {sequence}")
+    body = f"{year:04d}{district_code}{sequence:06d}"
+    return body + serial_check_char(body)
+
+
+def is_valid_serial(serial: str) -> bool:
+    """True when a serial has the documented shape and a correct check character."""
+    return bool(_SHAPE.match(serial or "")) and serial_check_char(serial[:16]) == serial[16]
+
+
+def _insert_counter(session: Session, season_id: int, district_code: str) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(SerialCounter).values(season_id=season_id, district_code=district_code, last=0)
+    session.execute(statement.on_conflict_do_nothing())
+
+
+def issue_serial(session: Session, *, season_id: int, year: int, district_code: str) -> str:
+    """Take the next sequence number of a season's district inside the caller's transaction.
+
+    The counter row is created on first use and bumped with one UPDATE … RETURNING, whose row
+    lock orders concurrent submissions on PostgreSQL; a rolled-back submission gives its number
+    back, so the sequence has no gaps.
+    """
+    _insert_counter(session, season_id, district_code)
+    sequence = session.execute(
+        update(SerialCounter)
+        .where(SerialCounter.season_id == season_id, SerialCounter.district_code == district_code)
+        .values(last=SerialCounter.last + 1)
+        .returning(SerialCounter.last)
+    ).scalar_one()
+    return format_serial(year, district_code, sequence)

@@ -1,0 +1,231 @@
+"""The workflow engine: states and transitions are ruleset data, the engine is small.
+
+`fire()` checks that the transition exists from the current state, that the actor's role
+may fire it and that its guard holds; it then runs the transition's effects, moves the state
+with an optimistic version check (``UPDATE … WHERE id = :id AND version = :seen``) and appends
+an audit event, all in the caller's write transaction. A stale writer gets `StaleWrite` and
+nothing it did is kept.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from core.audit import append_event
+from core.models import Application, Role
+from core.serials import issue_serial
+
+__all__ = [
+    "Actor", "Transition", "Workflow", "WorkflowError", "IllegalTransition", "NotPermitted",
+    "GuardFailed", "ReasonRequired", "StaleWrite", "fire", "EFFECTS",
+]
+
+Guard = Callable[[Mapping[str, Any]], "bool | None"]
+Effect = Callable[[Session, Application, "FireContext"], dict[str, Any]]
+
+
+class WorkflowError(Exception):
+    """A refused transition; `zh` and `en` are messages fit to show a person."""
+
+    code = "workflow_error"
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+
+class IllegalTransition(WorkflowError):
+    code = "illegal_transition"
+
+
+class NotPermitted(WorkflowError):
+    code = "not_permitted"
+
+
+class GuardFailed(WorkflowError):
+    code = "guard_failed"
+
+
+class ReasonRequired(WorkflowError):
+    code = "reason_required"
+
+
+class StaleWrite(WorkflowError):
+    code = "conflict"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who fires a transition: an account (by name and role) or the system."""
+
+    name: str
+    role: Role | str
+    account_id: int | None = None
+    district: str | None = None
+
+    @classmethod
+    def system(cls, name: str = "scheduler") -> "Actor":
+        return cls(name=name, role=Role.system)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One edge of the workflow graph, as the ruleset declares it."""
+
+    id: str
+    sources: frozenset[str]
+    target: str
+    by: frozenset[str]
+    label: Mapping[str, str]
+    clause: str | None = None
+    guard: Guard | None = None
+    effects: tuple[str, ...] = ()
+    reason_required: bool = False
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """The states and transitions of one ruleset version."""
+
+    initial: str
+    states: Mapping[str, Mapping[str, str]]
+    transitions: Mapping[str, Transition] = field(default_factory=dict)
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any], compile_guard: Callable[[Any], Guard] | None = None) -> "Workflow":
+        """Build the graph from a ruleset's `workflow` section; guards compile once, here."""
+        states = {s["id"]: s.get("label", {}) for s in spec["states"]}
+        transitions = {}
+        for t in spec["transitions"]:
+            unknown = [s for s in [*t["from"], t["to"]] if s not in states]
+            if unknown:
+                raise ValueError(f"transition {t['id']!r} names unknown state(s) {unknown}")
+            for effect in t.get("effects", ()):
+                if effect not in EFFECTS:
+                    raise ValueError(f"transition {t['id']!r} names unknown effect {effect!r}")
+            guard = None
+            if t.get("guard") is not None:
+                if compile_guard is None:
+                    raise ValueError(f"transition {t['id']!r} has a guard but no compiler was given")
+                guard = compile_guard(t["guard"])
+            transitions[t["id"]] = Transition(
+                id=t["id"], sources=frozenset(t["from"]), target=t["to"], by=frozenset(t["by"]),
+                label=t.get("label", {}), clause=t.get("clause"), guard=guard,
+                effects=tuple(t.get("effects", ())), reason_required=bool(t.get("reason_required")),
+            )
+        return cls(initial=spec["initial"], states=states, transitions=transitions)
+
+    def available(self, state: str, role: str) -> list[Transition]:
+        """The transitions this role could fire from this state (guards not yet checked)."""
+        return [t for t in self.transitions.values() if state in t.sources and str(role) in t.by]
+
+    def state_label(self, state: str) -> Mapping[str, str]:
+        return self.states.get(state, {"zh": state, "en": state})
+
+
+@dataclass
+class FireContext:
+    """What effects may need: who fires, when, and season-level values."""
+
+    actor: Actor
+    now: datetime
+    season_year: int
+    ruleset_sha256: str | None = None
+    district_code: str | None = None
+    facts: Mapping[str, Any] | None = None
+
+
+def fire(
+    session: Session,
+    application: Application,
+    transition_id: str,
+    *,
+    workflow: Workflow,
+    context: FireContext,
+    reason: str | None = None,
+    seen_version: int | None = None,
+) -> Application:
+    """Fire one transition on `application` inside the caller's write transaction."""
+    transition = workflow.transitions.get(transition_id)
+    state_zh = workflow.state_label(application.state).get("zh", application.state)
+    if transition is None or application.state not in transition.sources:
+        raise IllegalTransition(
+            f"当前状态为「{state_zh}」，不能执行「{transition_id}」",
+            f"transition {transition_id!r} is not allowed from state {application.state!r}")
+    if str(context.actor.role) not in transition.by:
+        raise NotPermitted(
+            f"您的角色无权执行「{transition.label.get('zh', transition.id)}」",
+            f"role {str(context.actor.role)!r} may not fire {transition.id!r}")
+    if transition.reason_required and not (reason or "").strip():
+        raise ReasonRequired("请填写原因，申请人将看到该原因", f"{transition.id!r} needs a reason the guardian will see")
+    if transition.guard is not None:
+        verdict = transition.guard({"application": _guard_view(application), "now": context.now})
+        if verdict is not True:
+            raise GuardFailed(
+                f"条件不满足，不能执行「{transition.label.get('zh', transition.id)}」",
+                f"the guard of {transition.id!r} does not hold" + (" (undetermined)" if verdict is None else ""))
+
+    version = application.version if seen_version is None else seen_version
+    changes: dict[str, Any] = {"state": transition.target, "version": version + 1, "updated_at": context.now}
+    for effect in transition.effects:
+        changes.update(EFFECTS[effect](session, application, context))
+    result = session.execute(
+        update(Application)
+        .where(Application.id == application.id, Application.version == version)
+        .values(**changes)
+    )
+    if result.rowcount != 1:
+        raise StaleWrite(
+            "该申请已被他人或其他页面修改，请刷新后重试",
+            f"application {application.id} changed since version {version}; reload and retry")
+    from_state = application.state
+    append_event(
+        session, actor=context.actor.name, actor_role=str(context.actor.role),
+        subject_type="application", subject_id=application.id, action=transition.id,
+        from_state=from_state, to_state=transition.target, reason=reason,
+        data={k: v for k, v in changes.items() if k in ("serial", "ruleset_sha256")} or None,
+        at=context.now,
+    )
+    session.refresh(application)
+    return application
+
+
+def _guard_view(application: Application) -> dict[str, Any]:
+    return {
+        "state": application.state, "district": application.district, "serial": application.serial,
+        "version": application.version, "tier": application.tier,
+    }
+
+
+def _freeze_facts(session: Session, application: Application, context: FireContext) -> dict[str, Any]:
+    if context.facts is None:
+        raise GuardFailed("尚未获取数据，不能提交", "no facts collected yet; cannot submit")
+    return {"frozen_facts": dict(context.facts)}
+
+
+def _pin_ruleset(session: Session, application: Application, context: FireContext) -> dict[str, Any]:
+    if not context.ruleset_sha256:
+        raise GuardFailed("本年度规则尚未启用", "no active ruleset for the season")
+    return {"ruleset_sha256": context.ruleset_sha256}
+
+
+def _issue_serial(session: Session, application: Application, context: FireContext) -> dict[str, Any]:
+    if application.serial:  # a resubmission after returned materials keeps its number
+        return {}
+    if not context.district_code:
+        raise GuardFailed("未知的区县代码", f"no district code for {application.district!r}")
+    serial = issue_serial(session, season_id=application.season_id, year=context.season_year,
+                          district_code=context.district_code)
+    return {"serial": serial, "submitted_at": context.now}
+
+
+EFFECTS: dict[str, Effect] = {
+    "freeze_facts": _freeze_facts,
+    "pin_ruleset": _pin_ruleset,
+    "issue_serial": _issue_serial,
+}
