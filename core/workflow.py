@@ -17,6 +17,7 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from core.audit import append_event
+from core.errors import UserFacingError
 from core.models import Application, Role
 from core.serials import issue_serial
 
@@ -29,14 +30,11 @@ Guard = Callable[[Mapping[str, Any]], "bool | None"]
 Effect = Callable[[Session, Application, "FireContext"], dict[str, Any]]
 
 
-class WorkflowError(Exception):
+class WorkflowError(UserFacingError):
     """A refused transition; `zh` and `en` are messages fit to show a person."""
 
     code = "workflow_error"
-
-    def __init__(self, zh: str, en: str):
-        super().__init__(en)
-        self.zh, self.en = zh, en
+    http_status = 409
 
 
 class IllegalTransition(WorkflowError):
@@ -45,6 +43,7 @@ class IllegalTransition(WorkflowError):
 
 class NotPermitted(WorkflowError):
     code = "not_permitted"
+    http_status = 403
 
 
 class GuardFailed(WorkflowError):
@@ -53,6 +52,7 @@ class GuardFailed(WorkflowError):
 
 class ReasonRequired(WorkflowError):
     code = "reason_required"
+    http_status = 422
 
 
 class StaleWrite(WorkflowError):

@@ -1,0 +1,52 @@
+"""Accounts: guardians sign themselves up, staff accounts are made by a city administrator."""
+from __future__ import annotations
+
+from sqlmodel import Session, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core.audit import append_event
+from core.errors import InvalidInput
+from core.models import Account, Role
+from core.workflow import Actor
+
+__all__ = ["create_account", "authenticate", "MIN_PASSWORD_LENGTH"]
+
+MIN_PASSWORD_LENGTH = 8
+_DISTRICT_ROLES = {Role.reviewer.value, Role.district_admin.value}
+
+
+def create_account(session: Session, *, username: str, password: str, role: Role | str,
+                   district: str | None = None, display_name: str = "", by: Actor | None = None) -> Account:
+    """A new account with a salted, slow password hash; district staff must name their district."""
+    role = Role(role).value
+    username = username.strip()
+    if not username or len(username) > 80:
+        raise InvalidInput("请填写用户名（不超过80个字符）", "a username of at most 80 characters is needed",
+                           field="username")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"密码至少{MIN_PASSWORD_LENGTH}位", f"passwords have at least {MIN_PASSWORD_LENGTH} characters",
+                           field="password")
+    if role in _DISTRICT_ROLES and not district:
+        raise InvalidInput("区级账号必须指定区县", "district staff accounts need a district", field="district")
+    if session.exec(select(Account).where(Account.username == username)).first() is not None:
+        raise InvalidInput("该用户名已被使用", "that username is taken", field="username")
+    account = Account(username=username, password_hash=generate_password_hash(password), role=role,
+                      district=district, display_name=display_name or username)
+    session.add(account)
+    session.flush()
+    by = by or Actor.system("setup")
+    append_event(session, actor=by.name, actor_role=str(by.role), subject_type="account", subject_id=account.id, action="account_created",
+                 data={"role": role, "district": district})
+    return account
+
+
+def authenticate(session: Session, username: str, password: str) -> Account | None:
+    """The active account with this name and password, or None (same answer for both misses)."""
+    account = session.exec(select(Account).where(Account.username == username.strip())).first()
+    if account is None or not account.is_active:
+        check_password_hash(_DUMMY_HASH, password)  # same work either way: no user enumeration by timing
+        return None
+    return account if check_password_hash(account.password_hash, password) else None
+
+
+_DUMMY_HASH = generate_password_hash("not-a-real-password")

@@ -1,0 +1,168 @@
+"""Service functions for applications: what the web layer and the CLI call, never SQL in views.
+
+Each function is one unit of work in one write transaction; lifecycle hooks run after commit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from core.access import ensure_can_act
+from core.audit import append_event
+from core.canonical import sha256_hex
+from core.db import read_session, write_session
+from core.errors import InvalidInput, NotFound
+from core.idnumbers import check_pupil_id
+from core.models import Account, Application, FactRecord, Season
+from core.rulesets import district_code, ruleset_document, workflow_for
+from core.workflow import Actor, FireContext, IllegalTransition, StaleWrite, fire
+
+__all__ = [
+    "start_application", "record_facts", "current_facts", "choose_basis", "submit_application",
+    "fire_transition", "SubmitOutcome",
+]
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    """What a guardian is told after pressing submit (also after a double click)."""
+
+    application_id: int
+    serial: str
+    state: str
+
+
+def _actor_for(account: Account) -> Actor:
+    return Actor(name=account.username, role=account.role, account_id=account.id, district=account.district)
+
+
+def _load(session: Session, application_id: int) -> Application:
+    application = session.get(Application, application_id)
+    if application is None:
+        raise NotFound("申请不存在", f"application {application_id} does not exist")
+    return application
+
+
+def _active_sha(season: Season) -> str:
+    if not season.active_ruleset_sha256:
+        raise InvalidInput("本年度规则尚未启用", f"season {season.year} has no active ruleset")
+    return season.active_ruleset_sha256
+
+
+def start_application(session: Session, *, season: Season, guardian: Account, pupil_id_number: str,
+                      pupil_name: str, district: str, now: datetime) -> Application:
+    """Open a draft for one pupil; the ID number must pass GB 11643 and fit a grade-6 age."""
+    check = check_pupil_id(pupil_id_number, season.year)
+    if not check.ok:
+        raise InvalidInput(check.problems[0]["zh"], check.problems[0]["en"], field="pupil_id_number")
+    document = ruleset_document(session, _active_sha(season))
+    try:
+        district_code(document, district)
+    except KeyError:
+        raise InvalidInput("请选择城区的区县", f"unknown district {district!r}", field="district") from None
+    duplicate = session.exec(select(Application).where(
+        Application.season_id == season.id, Application.pupil_id_number == check.number)).first()
+    if duplicate is not None:
+        raise InvalidInput("该学生本年度已有报名记录", "this pupil already has an application this season",
+                           field="pupil_id_number")
+    workflow = workflow_for(session, season.active_ruleset_sha256)
+    application = Application(season_id=season.id, guardian_id=guardian.id, pupil_id_number=check.number,
+                              pupil_name=pupil_name, district=district, state=workflow.initial,
+                              created_at=now, updated_at=now)
+    session.add(application)
+    session.flush()
+    append_event(session, actor=guardian.username, actor_role=guardian.role, subject_type="application",
+                 subject_id=application.id, action="application_started", to_state=application.state, at=now)
+    return application
+
+
+def record_facts(session: Session, application: Application, *, source: str, payload: dict[str, Any],
+                 fetched_at: datetime) -> FactRecord:
+    """Store what one source returned, with its digest; frozen applications refuse new facts."""
+    if application.frozen_facts is not None:
+        raise InvalidInput("申请已提交，数据已冻结", "the application is submitted; its facts are frozen")
+    record = FactRecord(application_id=application.id, source=source, fetched_at=fetched_at,
+                        payload_digest=sha256_hex(payload), payload=payload)
+    session.add(record)
+    session.flush()
+    return record
+
+
+def current_facts(session: Session, application: Application) -> dict[str, Any]:
+    """The facts document as of now: the newest record per source, merged, with provenance."""
+    if application.frozen_facts is not None:
+        return application.frozen_facts
+    records = session.exec(select(FactRecord).where(FactRecord.application_id == application.id)
+                           .order_by(FactRecord.fetched_at, FactRecord.id)).all()
+    facts: dict[str, Any] = {}
+    sources: dict[str, Any] = {}
+    for record in records:  # later records of a source replace earlier ones
+        for key, value in record.payload.items():
+            facts[key] = value
+            sources[key] = {"connector": record.source, "fetched_at": record.fetched_at.isoformat(),
+                            "digest": f"sha256:{record.payload_digest}"}
+    if application.residence_basis is not None:
+        facts["basis"] = application.residence_basis
+    if sources:
+        facts["sources"] = sources
+    return facts
+
+
+def choose_basis(engine: Engine, application_id: int, *, account: Account, basis: dict[str, Any],
+                 now: datetime) -> Application:
+    """Name the property, lease or demolished home the family lives at (before submission)."""
+    if basis.get("kind") not in ("property", "lease", "demolition"):
+        raise InvalidInput("请选择房产、租赁或拆迁住址作为居住依据", "choose a property, lease or demolition basis",
+                           field="basis")
+    with write_session(engine) as session:
+        application = _load(session, application_id)
+        ensure_can_act(_actor_for(account), application)
+        if application.frozen_facts is not None:
+            raise InvalidInput("申请已提交，不能修改", "the application is submitted and cannot change")
+        application.residence_basis = {"kind": basis["kind"], "id": basis.get("id")}
+        application.version += 1
+        application.updated_at = now
+        session.add(application)
+        append_event(session, actor=account.username, actor_role=account.role, subject_type="application",
+                     subject_id=application.id, action="basis_chosen", data=application.residence_basis, at=now)
+        return application
+
+
+def fire_transition(engine: Engine, application_id: int, transition_id: str, *, account: Account | None,
+                    now: datetime, reason: str | None = None, seen_version: int | None = None,
+                    actor: Actor | None = None) -> Application:
+    """Fire a workflow transition as an account (or the system) in one write transaction."""
+    actor = actor or _actor_for(account)
+    with write_session(engine) as session:
+        application = _load(session, application_id)
+        ensure_can_act(actor, application)
+        season = session.get(Season, application.season_id)
+        sha = application.ruleset_sha256 or _active_sha(season)
+        document = ruleset_document(session, sha)
+        context = FireContext(actor=actor, now=now, season_year=season.year, ruleset_sha256=sha,
+                              district_code=district_code(document, application.district),
+                              facts=current_facts(session, application))
+        return fire(session, application, transition_id, workflow=workflow_for(session, sha),
+                    context=context, reason=reason, seen_version=seen_version)
+
+
+def submit_application(engine: Engine, application_id: int, *, account: Account, now: datetime,
+                       seen_version: int | None = None) -> SubmitOutcome:
+    """Submit once (§4.2): facts frozen, ruleset pinned, serial issued.
+
+    A second submit of an already submitted application (a double click, a retried request,
+    a second tab) is not an error: it answers with the serial the first one got.
+    """
+    try:
+        application = fire_transition(engine, application_id, "submit", account=account, now=now,
+                                      seen_version=seen_version)
+    except (StaleWrite, IllegalTransition):
+        with read_session(engine) as session:
+            application = _load(session, application_id)
+            if application.serial is None:
+                raise
+    return SubmitOutcome(application.id, application.serial, application.state)

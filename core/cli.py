@@ -1,0 +1,63 @@
+"""The `xuewei` console script. Each area adds its click group or command here."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from core.audit import verify_chain
+from core.db import make_engine, read_session
+from core.demo import demo
+from core.schema import upgrade
+
+__all__ = ["main"]
+
+
+@click.group()
+@click.version_option(package_name="xuewei")
+def main() -> None:
+    """xuewei (学位): the admission season's workflow server."""
+
+
+@main.group()
+def db() -> None:
+    """The database named by DATABASE_URL (default: SQLite in the instance folder)."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate every table to the newest revision."""
+    engine = make_engine()
+    upgrade(engine)
+    click.echo(f"database at {engine.url.render_as_string(hide_password=True)} is up to date")
+
+
+@main.group()
+def audit() -> None:
+    """The hash-chained audit trail."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Walk the chain; exit 1 naming the first row that was altered or removed."""
+    with read_session(make_engine()) as session:
+        problem = verify_chain(session)
+    if problem is not None:
+        click.echo(f"audit chain broken at {problem}", err=True)
+        sys.exit(1)
+    click.echo("audit chain verifies")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, envvar="XUEWEI_WORKERS")
+@click.option("--threads", default=4, show_default=True, type=int, envvar="XUEWEI_THREADS")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the web app under gunicorn (the scheduler runs separately: `xuewei scheduler`)."""
+    from web.server import run_gunicorn
+
+    run_gunicorn(host=host, port=port, workers=workers, threads=threads)
+
+
+main.add_command(demo)

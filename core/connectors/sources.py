@@ -1,0 +1,48 @@
+"""The government data sources: which hook serves each, and which facts it may return."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Source", "SOURCES", "SOURCE_BY_NAME", "source_named"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One data source: its name (used in outcomes, breakers and fact records) and its hook.
+
+    `keys` are the top-level keys of a facts document that the source's fragment may hold;
+    `per_person` sources are asked with the pupil's id number only (the pupil record).
+    """
+
+    name: str
+    hook: str
+    keys: tuple[str, ...]
+    label_zh: str
+    label_en: str
+    pupil_only: bool = False
+
+
+SOURCES: tuple[Source, ...] = (
+    Source("pupil_record", "fetch_pupil_record", ("pupil", "guardians"), "学籍", "student record",
+           pupil_only=True),
+    Source("hukou", "fetch_hukou", ("pupil", "guardians"), "户籍", "household registration"),
+    Source("properties", "fetch_properties", ("properties",), "不动产登记", "property certificates"),
+    Source("leases", "fetch_leases", ("leases",), "租赁备案", "lease registration"),
+    Source("residence_permits", "fetch_residence_permits", ("residence_permits",), "居住证",
+           "residence permits"),
+    Source("social_insurance", "fetch_social_insurance", ("social_insurance",), "社会保险",
+           "social insurance"),
+    Source("business", "fetch_business", ("business",), "工商税务登记",
+           "business licence and tax registration"),
+    Source("employment", "fetch_employment", ("employment",), "用工合同", "labour contract"),
+    Source("demolition", "fetch_demolition", ("demolition",), "拆迁安置", "demolition records"),
+)
+SOURCE_BY_NAME = {source.name: source for source in SOURCES}
+
+
+def source_named(name: str) -> Source:
+    """The source called `name`, or a KeyError listing the known ones."""
+    try:
+        return SOURCE_BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"unknown data source {name!r}; known: {', '.join(SOURCE_BY_NAME)}") from None

@@ -1,0 +1,145 @@
+"""Catchments (学区): address rules per middle school, imported per season, and their lookup."""
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from core.rules.errors import Problem, RulesetError
+from core.rules.schemas import schema_problems
+
+__all__ = ["CatchmentIndex", "CatchmentError", "load_catchments", "read_catchments_csv"]
+
+CSV_COLUMNS = ("school_id", "school_name", "district", "street", "from", "to", "parity", "compound")
+
+
+class CatchmentError(RulesetError):
+    """A catchment file that cannot be imported; `problems` say where and why."""
+
+
+def _clean(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _parity_ok(number: int, parity: str) -> bool:
+    return parity == "all" or (number % 2 == 1) == (parity == "odd")
+
+
+class CatchmentIndex:
+    """Finds the catchments that contain an address, most specific rule first."""
+
+    def __init__(self, catchments: Iterable[Mapping[str, Any]]):
+        self.catchments: dict[str, Mapping[str, Any]] = {}
+        self._compound: dict[tuple, list[str]] = {}
+        self._ranges: dict[tuple, list[tuple[int, int, str, str]]] = {}
+        self._street: dict[tuple, list[str]] = {}
+        self._district: dict[str, list[str]] = {}
+        for catchment in catchments:
+            school = catchment["school_id"]
+            self.catchments[school] = catchment
+            for rule in catchment["rules"]:
+                district = _clean(rule["district"])
+                if "compound" in rule:
+                    self._compound.setdefault((district, _clean(rule["compound"])), []).append(school)
+                elif "numbers" in rule:
+                    n = rule["numbers"]
+                    self._ranges.setdefault((district, _clean(rule["street"])), []).append(
+                        (n["from"], n["to"], n["parity"], school))
+                elif "street" in rule:
+                    self._street.setdefault((district, _clean(rule["street"])), []).append(school)
+                else:
+                    self._district.setdefault(district, []).append(school)
+
+    def lookup(self, address: Mapping[str, Any]) -> list[str]:
+        """School ids whose catchment holds the address: compound, numbered street, street, district."""
+        district = _clean(address.get("district"))
+        found: list[str] = []
+        compound = address.get("compound")
+        if compound is not None:
+            found += self._compound.get((district, _clean(compound)), ())
+        street = address.get("street")
+        if street is not None:
+            key = (district, _clean(street))
+            number = address.get("number")
+            if number is not None:
+                found += [s for lo, hi, parity, s in self._ranges.get(key, ()) if lo <= number <= hi
+                          and _parity_ok(number, parity)]
+            found += self._street.get(key, ())
+        found += self._district.get(district, ())
+        return list(dict.fromkeys(found))
+
+    def school_of(self, address: Mapping[str, Any]) -> str | None:
+        """The catchment an address belongs to (the most specific match), or None."""
+        found = self.lookup(address)
+        return found[0] if found else None
+
+    def schools_of(self, address: Mapping[str, Any]) -> frozenset[str]:
+        """Every catchment containing the address."""
+        return frozenset(self.lookup(address))
+
+    def contains(self, school_id: str, address: Mapping[str, Any]) -> bool:
+        """Whether the address lies in this school's catchment."""
+        return school_id in self.lookup(address)
+
+    def __len__(self) -> int:
+        return len(self.catchments)
+
+
+def read_catchments_csv(path: str | Path) -> list[dict[str, Any]]:
+    """The JSON form of a catchment CSV (one rule per line, see schemas/catchments.md)."""
+    order: dict[str, dict[str, Any]] = {}
+    problems: list[Problem] = []
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or ())]
+        if missing:
+            raise CatchmentError([Problem("", f"CSV header lacks column(s): {', '.join(missing)}")])
+        for line, row in enumerate(reader, start=2):
+            row = {k: _clean(v) or None for k, v in row.items() if k in CSV_COLUMNS}
+            rule: dict[str, Any] = {"district": row["district"]}
+            if row["street"]:
+                rule["street"] = row["street"]
+            if row["compound"]:
+                rule["compound"] = row["compound"]
+            numbered = [row["from"], row["to"], row["parity"]]
+            if any(numbered):
+                try:
+                    rule["numbers"] = {"from": int(row["from"]), "to": int(row["to"]), "parity": row["parity"]}
+                except (TypeError, ValueError):
+                    problems.append(Problem(f"line {line}", "from, to and parity must all be set, from/to as whole numbers"))
+                    continue
+            entry = order.setdefault(row["school_id"], {"school_id": row["school_id"], "rules": []})
+            if row["school_name"]:
+                entry["school_name"] = row["school_name"]
+            entry["rules"].append(rule)
+    if problems:
+        raise CatchmentError(problems)
+    return list(order.values())
+
+
+def load_catchments(source: str | Path | list[Mapping[str, Any]]) -> CatchmentIndex:
+    """Import catchments from a JSON or CSV file, or a list in the JSON form, validating them."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if path.suffix.lower() == ".csv":
+            data: Any = read_catchments_csv(path)
+        else:
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+    else:
+        data = list(source)
+    problems = schema_problems("catchments", data)
+    seen: set[str] = set()
+    for i, catchment in enumerate(data if not problems else ()):
+        if catchment["school_id"] in seen:
+            problems.append(Problem(f"/{i}/school_id", f"school {catchment['school_id']!r} is listed twice"))
+        seen.add(catchment["school_id"])
+        for j, rule in enumerate(catchment["rules"]):
+            n = rule.get("numbers")
+            if n and n["from"] > n["to"]:
+                problems.append(Problem(f"/{i}/rules/{j}/numbers", f"house numbers from {n['from']} to {n['to']} is an empty range"))
+    if problems:
+        raise CatchmentError(problems)
+    return CatchmentIndex(data)

@@ -1,0 +1,555 @@
+"""The expression compiler: JSON-Logic syntax, strict semantics, Python closures.
+
+Every expression is type-checked against the facts schema and compiled once into a tree of
+`Node`s whose `fn(env, item)` closures do the work. Operators are looked up in a fixed
+table (`OPS`); nothing reaches eval, exec, attributes or imports. Missing facts evaluate to
+UNDETERMINED, which propagates through Kleene logic (false wins over undetermined in `and`,
+true wins in `or`).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from core.rules.errors import Problem, pointer_join
+from core.rules.types import ANY, BOOL, INT, NUMBER, STRING, NULL, SchemaTypes, Type, comparable, list_of
+from core.rules.values import UNDETERMINED, as_datetime
+
+__all__ = ["Node", "Compiler", "OPS", "LOOSE", "NOT_CONST"]
+
+U = UNDETERMINED
+NOT_CONST = object()
+LOOSE = {"==": "===", "!=": "!=="}
+
+
+class Node:
+    """A compiled expression: its closure, operator, children, type and where it came from."""
+
+    __slots__ = ("fn", "op", "args", "type", "pointer", "path", "const", "ref")
+
+    def __init__(self, fn, op, args, type_, pointer, *, path=None, const=NOT_CONST, ref=None):
+        self.fn, self.op, self.args, self.type = fn, op, args, type_
+        self.pointer, self.path, self.const, self.ref = pointer, path, const, ref
+
+
+def const_node(value: Any, type_: Type, pointer: str) -> Node:
+    """A node whose value is known when the ruleset loads."""
+    return Node(lambda e, it, v=value: v, "const", (), type_, pointer, const=value)
+
+
+class Compiler:
+    """Compiles expressions of one ruleset; collects every problem instead of stopping."""
+
+    def __init__(self, schema: SchemaTypes | None, *, params: Mapping[str, tuple[Any, Type]] | None = None,
+                 param_problem: Callable[[str], str | None] | None = None):
+        self.schema = schema
+        self.root = schema.of(schema.document) if schema is not None else ANY
+        self.params = dict(params or {})
+        self.param_problem = param_problem
+        self.problems: list[Problem] = []
+        self.named: dict[str, dict[str, Any]] = {"derived": {}, "pred": {}}
+        self.compiled: dict[tuple[str, str], Node] = {}
+        self._compiling: list[tuple[str, str]] = []
+
+    # -- bookkeeping ------------------------------------------------------------------
+    def error(self, pointer: str, message: str) -> Node:
+        self.problems.append(Problem(pointer, message))
+        return const_node(U, ANY, pointer)
+
+    def define(self, kind: str, name: str, expr: Any, pointer: str, meta: Mapping[str, Any] | None = None) -> None:
+        """Declare a named derived value or predicate; it compiles on first use or in `finish`."""
+        self.named[kind][name] = {"expr": expr, "pointer": pointer, "meta": dict(meta or {})}
+
+    def named_node(self, kind: str, name: str, pointer: str) -> Node:
+        """The compiled body of a named derived value or predicate."""
+        key = (kind, name)
+        if key in self.compiled:
+            return self.compiled[key]
+        entry = self.named[kind].get(name)
+        if entry is None:
+            known = ", ".join(sorted(self.named[kind])) or "none"
+            word = "predicate" if kind == "pred" else "derived value"
+            return self.error(pointer, f"unknown {word} {name!r} (known: {known})")
+        if key in self._compiling:
+            chain = " -> ".join(n for _, n in self._compiling[self._compiling.index(key):])
+            return self.error(pointer, f"{name!r} refers to itself ({chain} -> {name})")
+        self._compiling.append(key)
+        body = self.compile(entry["expr"], entry["pointer"], self.root)
+        self._compiling.pop()
+        if kind == "pred" and body.type.kind not in ("bool", "any"):
+            self.error(entry["pointer"], f"predicate {name!r} must be true or false, but its expression gives {body.type}")
+        self.compiled[key] = body
+        return body
+
+    def finish(self) -> None:
+        """Compile every declared name, so unused ones are checked too."""
+        for kind in ("derived", "pred"):
+            for name in list(self.named[kind]):
+                self.named_node(kind, name, self.named[kind][name]["pointer"])
+
+    # -- the compiler -----------------------------------------------------------------
+    def compile(self, expr: Any, pointer: str, scope: Type) -> Node:
+        """Compile one expression found at `pointer`, where `var` reads from `scope`."""
+        if isinstance(expr, bool) or expr is None:
+            return const_node(expr, BOOL if isinstance(expr, bool) else NULL, pointer)
+        if isinstance(expr, int):
+            return const_node(expr, INT, pointer)
+        if isinstance(expr, float):
+            return const_node(expr, NUMBER, pointer)
+        if isinstance(expr, str):
+            return const_node(expr, STRING, pointer)
+        if isinstance(expr, list):
+            items = [self.compile(x, pointer_join(pointer, i), scope) for i, x in enumerate(expr)]
+            if any(n.const is NOT_CONST for n in items):
+                return self.error(pointer, "a list literal may hold only constants")
+            item_type = items[0].type if items else ANY
+            for n in items[1:]:
+                if not comparable(item_type, n.type):
+                    return self.error(n.pointer, f"list items of different types ({item_type} and {n.type})")
+            return const_node(tuple(n.const for n in items), list_of(item_type), pointer)
+        if not isinstance(expr, Mapping) or len(expr) != 1:
+            return self.error(pointer, "an expression object must have exactly one key, its operator")
+        (op, args), = expr.items()
+        at = pointer_join(pointer, op)
+        if op in LOOSE:
+            return self.error(at, f"loose equality {op!r} is not allowed: it converts types (1 == \"1\"); use {LOOSE[op]!r}")
+        spec = OPS.get(op)
+        if spec is None:
+            return self.error(at, f"unknown operator {op!r}")
+        return spec(self, args, at, scope)
+
+
+def operator(name: str):
+    """Register a compile function for operator `name` in the fixed table."""
+    def register(fn):
+        OPS[name] = fn
+        return fn
+    return register
+
+
+OPS: dict[str, Callable[[Compiler, Any, str, Type], Node]] = {}
+
+
+def arg_list(args: Any) -> list:
+    """JSON-Logic allows a single argument without the list."""
+    return args if isinstance(args, list) else [args]
+
+
+def children(c: Compiler, args: Any, at: str, scope: Type, count: int | tuple[int, int] | None = None) -> list[Node] | None:
+    """Compile an operator's arguments, checking how many there are."""
+    items = arg_list(args)
+    lo, hi = (count, count) if isinstance(count, int) else (count or (0, 99))
+    if not lo <= len(items) <= hi:
+        want = str(lo) if lo == hi else f"{lo} to {hi}"
+        c.error(at, f"takes {want} argument(s), got {len(items)}")
+        return None
+    return [c.compile(x, pointer_join(at, i) if isinstance(args, list) else at, scope) for i, x in enumerate(items)]
+
+
+def fold(node: Node) -> Node:
+    """Evaluate a pure node whose arguments are all constants, once, now."""
+    if node.args and all(a.const is not NOT_CONST for a in node.args):
+        value = node.fn(None, None)
+        folded = const_node(value, node.type, node.pointer)
+        folded.op, folded.args = node.op, node.args
+        return folded
+    return node
+
+
+def need_bool(c: Compiler, nodes: list[Node], what: str) -> bool:
+    """Report arguments that are not true/false."""
+    ok = True
+    for n in nodes:
+        if n.type.kind not in ("bool", "any"):
+            c.error(n.pointer, f"{what} needs true/false, but this gives {n.type}")
+            ok = False
+    return ok
+
+
+# -- data ------------------------------------------------------------------------------
+def _getter(path: tuple[str, ...]) -> Callable[[Any], Any]:
+    """Follow `path` into dicts: an absent key is UNDETERMINED, null stays null."""
+    if len(path) == 1:
+        (k0,) = path
+
+        def get1(v):
+            return v.get(k0, U)
+        return get1
+    if len(path) == 2:
+        k0, k1 = path
+
+        def get2(v):
+            v = v.get(k0, U)
+            if v is None or v is U:
+                return v
+            return v.get(k1, U)
+        return get2
+
+    def getn(v):
+        for k in path:
+            v = v.get(k, U)
+            if v is None or v is U:
+                return v
+        return v
+    return getn
+
+
+def resolve_path(c: Compiler, base: Type, path: tuple[str, ...], at: str, shown: str) -> Type | None:
+    """The type at `path` below `base`, reporting the first segment that does not exist."""
+    t = base
+    for i, key in enumerate(path):
+        nxt = c.schema.field(t, key) if c.schema is not None else ANY
+        if nxt is None:
+            where = ".".join(path[:i]) or ("the current item" if base is not c.root else "the facts")
+            if t.kind == "object":
+                known = ", ".join(sorted(t.schema.get("properties", {})))
+                c.error(at, f"fact {shown!r} does not exist: {where} has no field {key!r} (it has: {known})")
+            else:
+                c.error(at, f"fact {shown!r} does not exist: {where} is {t}, not an object")
+            return None
+        t = nxt
+    return t
+
+
+@operator("var")
+def _var(c: Compiler, args: Any, at: str, scope: Type) -> Node:
+    items = arg_list(args)
+    if len(items) != 1 or not isinstance(items[0], str):
+        return c.error(at, "var takes one path string; defaults are not allowed (a missing fact is undetermined)")
+    text = items[0]
+    from_root = text.startswith("$.") or text == "$"
+    rel = text[2:] if text.startswith("$.") else ("" if text == "$" else text)
+    path = tuple(p for p in rel.split(".") if p != "") if rel else ()
+    base = c.root if from_root else scope
+    t = resolve_path(c, base, path, at, text)
+    if t is None:
+        return const_node(U, ANY, at)
+    if not path:
+        fn = (lambda e, it: e.facts) if from_root else (lambda e, it: it)
+    else:
+        get = _getter(path)
+        fn = (lambda e, it: get(e.facts)) if from_root else (lambda e, it: get(it))
+    return Node(fn, "var", (), t, at, path=text)
+
+
+@operator("param")
+def _param(c: Compiler, args: Any, at: str, scope: Type) -> Node:
+    items = arg_list(args)
+    if len(items) != 1 or not isinstance(items[0], str):
+        return c.error(at, "param takes one parameter name")
+    name = items[0]
+    if name not in c.params:
+        return c.error(at, f"unknown parameter {name!r} (known: {', '.join(sorted(c.params)) or 'none'})")
+    problem = c.param_problem(name) if c.param_problem else None
+    if problem:
+        return c.error(at, problem)
+    value, t = c.params[name]
+    node = const_node(value, t, at)
+    node.op, node.path = "param", name
+    return node
+
+
+def _named_ref(kind: str):
+    def compile_ref(c: Compiler, args: Any, at: str, scope: Type) -> Node:
+        items = arg_list(args)
+        if len(items) != 1 or not isinstance(items[0], str):
+            return c.error(at, f"{kind} takes one name")
+        name = items[0]
+        body = c.named_node(kind, name, at)
+        if body.const is not NOT_CONST:
+            node = const_node(body.const, body.type, at)
+            node.op, node.path, node.ref = kind, name, body
+            return node
+        inner = body.fn
+        key = (kind, name)
+
+        def cached(e, it):
+            cache = e.cache
+            v = cache.get(key, cache)
+            if v is cache:
+                v = cache[key] = inner(e, e.facts)
+            return v
+        return Node(cached, kind, (), body.type, at, path=name, ref=body)
+    return compile_ref
+
+
+OPS["derived"] = _named_ref("derived")
+OPS["pred"] = _named_ref("pred")
+
+
+@operator("get")
+def _get(c: Compiler, args: Any, at: str, scope: Type) -> Node:
+    items = arg_list(args)
+    if len(items) != 2 or not isinstance(items[1], str):
+        return c.error(at, "get takes an object expression and a field path string")
+    obj = c.compile(items[0], pointer_join(at, 0), scope)
+    path = tuple(items[1].split("."))
+    t = resolve_path(c, obj.type, path, pointer_join(at, 1), items[1])
+    if t is None:
+        return const_node(U, ANY, at)
+    get, inner = _getter(path), obj.fn
+
+    def fn(e, it):
+        v = inner(e, it)
+        if v is None or v is U:
+            return v
+        return get(v)
+    return Node(fn, "get", (obj,), t, at, path=items[1])
+
+
+# -- logic -----------------------------------------------------------------------------
+@operator("and")
+def _and(c: Compiler, args: Any, at: str, scope: Type) -> Node:
+    nodes = children(c, args, at, scope, (1, 99))
+    if nodes is None or not need_bool(c, nodes, "and"):
+        return const_node(U, ANY, at)
+    fns = tuple(n.fn for n in nodes)
+
+    def fn(e, it):
+        r = True
+        for f in fns:
+            v = f(e, it)
+            if v is False:
+                return False
+            if v is not True:
+                r = U
+        return r
+    return Node(fn, "and", tuple(nodes), BOOL, at)
+
+
+@operator("or")
+def _or(c: Compiler, args: Any, at: str, scope: Type) -> Node:
+    nodes = children(c, args, at, scope, (1, 99))
+    if nodes is None or not need_bool(c, nodes, "or"):
+        return const_node(U, ANY, at)
+    fns = tuple(n.fn for n in nodes)
+
+    def fn(e, it):
+        r = False
+        for f in fns:
+            v = f(e, it)
+            if v is True:
+                return True
+            if v is not False:
+                r = U
+        return r
+    return Node(fn, "or", tuple(nodes), BOOL, at)
+
+
+@operator("!")
+def _not(c: Compiler, args: Any, at: str, scope: Type) -> Node:
+    nodes = children(c, args, at, scope, 1)
+    if nodes is None or not need_bool(c, nodes, "!"):
+        return const_node(U, ANY, at)
+    f = nodes[0].fn
+
+    def fn(e, it):
+        v = f(e, it)
+        return U if v is U else not v
+    return fold(Node(fn, "!", tuple(nodes), BOOL, at))
+
+
+@operator("if")
+def _if(c: Compiler, args: Any, at: str, scope: Type) -> Node:
+    nodes = children(c, args, at, scope, (3, 99))
+    if nodes is None or len(nodes) % 2 == 0:
+        return c.error(at, "if takes condition, value pairs and a final else value (an odd count)")
+    conds, values = nodes[0:-1:2], [*nodes[1:-1:2], nodes[-1]]
+    if not need_bool(c, conds, "an if condition"):
+        return const_node(U, ANY, at)
+    t = next((v.type for v in values if v.type.kind != "null"), NULL)
+    for v in values:
+        if not comparable(t, v.type):
+            return c.error(v.pointer, f"if branches give different types ({t} and {v.type})")
+    pairs = tuple((a.fn, b.fn) for a, b in zip(conds, values))
+    last = values[-1].fn
+
+    def fn(e, it):
+        for cond, value in pairs:
+            v = cond(e, it)
+            if v is True:
+                return value(e, it)
+            if v is not False:
+                return U
+        return last(e, it)
+    return Node(fn, "if", tuple(nodes), t, at)
+
+
+# -- comparison ------------------------------------------------------------------------
+def check_enum(c: Compiler, a: Node, b: Node) -> None:
+    """A constant compared with an enumerated fact must be one of its values."""
+    for fact, lit in ((a, b), (b, a)):
+        allowed = fact.type.enum
+        if allowed and lit.const is not NOT_CONST and lit.type.kind in ("string", "list"):
+            values = lit.const if lit.type.kind == "list" else (lit.const,)
+            for v in values:
+                if v is not None and v not in allowed:
+                    c.error(lit.pointer, f"{v!r} is never a value of {fact.path or 'this fact'} "
+                                         f"(allowed: {', '.join(sorted(allowed))})")
+
+
+def _strict_equal(x, y) -> bool:
+    if type(x) is not type(y) and not (isinstance(x, (int, float)) and isinstance(y, (int, float))
+                                       and not isinstance(x, bool) and not isinstance(y, bool)):
+        return False
+    return x == y
+
+
+def _equality(negate: bool):
+    def compile_eq(c: Compiler, args: Any, at: str, scope: Type) -> Node:
+        nodes = children(c, args, at, scope, 2)
+        if nodes is None:
+            return const_node(U, ANY, at)
+        a, b = nodes
+        if not comparable(a.type, b.type):
+            return c.error(at, f"type mismatch: compares {a.type} with {b.type}")
+        check_enum(c, a, b)
+        fa, fb = a.fn, b.fn
+        untyped = "any" in (a.type.kind, b.type.kind)
+        if b.const is not NOT_CONST and not untyped:
+            k = b.const
+
+            def fn(e, it):
+                x = fa(e, it)
+                if x is U:
+                    return U
+                return (x != k) if negate else (x == k)
+        else:
+            def fn(e, it):
+                x = fa(e, it)
+                if x is U:
+                    return U
+                y = fb(e, it)
+                if y is U:
+                    return U
+                same = _strict_equal(x, y) if untyped else x == y
+                return (not same) if negate else same
+        return fold(Node(fn, "!==" if negate else "===", (a, b), BOOL, at))
+    return compile_eq
+
+
+OPS["==="] = _equality(False)
+OPS["!=="] = _equality(True)
+
+
+def orderable(c: Compiler, nodes: list[Node], at: str) -> str | None:
+    """The shared kind of ordered operands (numbers, dates or datetimes), or None after an error."""
+    kinds = {("number" if n.type.numeric else n.type.kind) for n in nodes} - {"any"}
+    if len(kinds) > 1:
+        c.error(at, f"type mismatch: orders {' with '.join(str(n.type) for n in nodes)}")
+        return None
+    kind = kinds.pop() if kinds else "any"
+    if kind not in ("number", "date", "datetime", "any"):
+        c.error(at, f"only numbers, dates and datetimes are ordered, not {kind}"
+                    + (" (write dates as {\"date\": \"YYYY-MM-DD\"})" if kind == "string" else ""))
+        return None
+    return kind
+
+
+def _ordering(name: str, test: Callable[[Any, Any], bool]):
+    def compile_cmp(c: Compiler, args: Any, at: str, scope: Type) -> Node:
+        nodes = children(c, args, at, scope, (2, 3))
+        if nodes is None:
+            return const_node(U, ANY, at)
+        kind = orderable(c, nodes, at)
+        if kind is None:
+            return const_node(U, ANY, at)
+        fns = tuple(n.fn for n in nodes)
+        convert = as_datetime if kind in ("datetime", "any") else None
+
+        if len(fns) == 2 and convert is None:
+            fa, fb = fns
+
+            def fn(e, it):
+                x = fa(e, it)
+                if x is U:
+                    return U
+                y = fb(e, it)
+                if y is U:
+                    return U
+                if x is None or y is None:
+                    return False
+                return test(x, y)
+        else:
+            def fn(e, it):
+                vals = []
+                for f in fns:
+                    v = f(e, it)
+                    if v is U:
+                        return U
+                    if v is None:
+                        return False
+                    vals.append(v)
+                try:
+                    if convert is not None:
+                        vals = [convert(v) if isinstance(v, str) else v for v in vals]
+                    return all(test(x, y) for x, y in zip(vals, vals[1:]))
+                except (TypeError, ValueError):
+                    return U
+        return fold(Node(fn, name, tuple(nodes), BOOL, at))
+    return compile_cmp
+
+
+OPS["<"] = _ordering("<", lambda x, y: x < y)
+OPS["<="] = _ordering("<=", lambda x, y: x <= y)
+OPS[">"] = _ordering(">", lambda x, y: x > y)
+OPS[">="] = _ordering(">=", lambda x, y: x >= y)
+
+
+@operator("in")
+def _in(c: Compiler, args: Any, at: str, scope: Type) -> Node:
+    nodes = children(c, args, at, scope, 2)
+    if nodes is None:
+        return const_node(U, ANY, at)
+    x, coll = nodes
+    if coll.type.kind not in ("list", "any"):
+        return c.error(coll.pointer, f"in needs a list as its second argument, not {coll.type}")
+    if coll.type.kind == "list" and not comparable(x.type, coll.type.item):
+        return c.error(at, f"type mismatch: looks for {x.type} in a {coll.type}")
+    check_enum(c, x, coll)
+    fx, fl = x.fn, coll.fn
+    if coll.const is not NOT_CONST:
+        members = frozenset(coll.const)
+
+        def fn(e, it):
+            v = fx(e, it)
+            return U if v is U else v in members
+    else:
+        def fn(e, it):
+            v = fx(e, it)
+            if v is U:
+                return U
+            lst = fl(e, it)
+            if lst is U:
+                return U
+            return lst is not None and v in lst
+    return fold(Node(fn, "in", (x, coll), BOOL, at))
+
+
+def _arith(name: str, sign: int):
+    def compile_arith(c: Compiler, args: Any, at: str, scope: Type) -> Node:
+        nodes = children(c, args, at, scope, 2)
+        if nodes is None:
+            return const_node(U, ANY, at)
+        for n in nodes:
+            if not n.type.numeric and n.type.kind != "any":
+                return c.error(n.pointer, f"{name} needs numbers, not {n.type} (use add_days/days_between for dates)")
+        fa, fb = nodes[0].fn, nodes[1].fn
+
+        def fn(e, it):
+            x, y = fa(e, it), fb(e, it)
+            if x is U or y is U:
+                return U
+            if x is None or y is None:
+                return None
+            return x + sign * y
+        t = INT if all(n.type.kind == "int" for n in nodes) else NUMBER
+        return fold(Node(fn, name, tuple(nodes), t, at))
+    return compile_arith
+
+
+OPS["+"] = _arith("+", 1)
+OPS["-"] = _arith("-", -1)
+
+
+from core.rules import ops_lists, ops_domain  # noqa: E402,F401  (they register their operators)

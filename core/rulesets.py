@@ -1,0 +1,118 @@
+"""Ruleset versions in the database: stored by content hash, activated once, never edited.
+
+An administrator's upload becomes a draft `RulesetVersion` known by the sha256 of its
+canonical JSON. Activation retires the season's previous version and is an audited event.
+Applications pin the sha256 they were submitted under and are always judged by that version.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import Session, select
+
+from core.audit import append_event
+from core.canonical import canonical_json, sha256_hex
+from core.models import RulesetStatus, RulesetVersion, Season
+from core.types import utcnow
+from core.workflow import Actor, Workflow
+
+__all__ = [
+    "ensure_season", "store_ruleset", "activate_ruleset", "ruleset_document", "workflow_for",
+    "district_code", "RulesetNotActivatable",
+]
+
+
+class RulesetNotActivatable(Exception):
+    """The ruleset failed validation or its embedded tests; `problems` says where and why."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def ensure_season(session: Session, year: int, name: str | None = None) -> Season:
+    """The season of `year`, created on first use."""
+    season = session.exec(select(Season).where(Season.year == year)).first()
+    if season is None:
+        season = Season(year=year, name=name or f"{year}")
+        session.add(season)
+        session.flush()
+    return season
+
+
+def store_ruleset(session: Session, season: Season, document: dict[str, Any], actor: Actor) -> RulesetVersion:
+    """Keep a ruleset as a draft version; storing identical content again returns the same row."""
+    text = canonical_json(document)
+    digest = sha256_hex(text)
+    existing = session.exec(select(RulesetVersion).where(RulesetVersion.sha256 == digest)).first()
+    if existing is not None:
+        return existing
+    version = RulesetVersion(
+        season_id=season.id, ruleset_id=document.get("meta", {}).get("id", "?"),
+        version=str(document.get("meta", {}).get("version", "?")), sha256=digest,
+        canonical_json=text, created_by=actor.name)
+    session.add(version)
+    session.flush()
+    append_event(session, actor=actor.name, actor_role=str(actor.role), subject_type="ruleset",
+                 subject_id=digest[:16], action="ruleset_stored", to_state=RulesetStatus.draft.value,
+                 data={"sha256": digest, "version": version.version})
+    return version
+
+
+def activate_ruleset(session: Session, season: Season, sha256: str, actor: Actor) -> RulesetVersion:
+    """Make a stored version the season's active one, after it validates and its tests pass."""
+    version = session.exec(select(RulesetVersion).where(RulesetVersion.sha256 == sha256)).one()
+    if version.status == RulesetStatus.active.value:
+        return version
+    document = json.loads(version.canonical_json)
+    check_activatable(document)
+    for previous in session.exec(select(RulesetVersion).where(
+            RulesetVersion.season_id == season.id, RulesetVersion.status == RulesetStatus.active.value)):
+        previous.status = RulesetStatus.retired.value
+        session.add(previous)
+    from_state = version.status
+    version.status, version.activated_at = RulesetStatus.active.value, utcnow()
+    season.active_ruleset_sha256 = sha256
+    session.add_all([version, season])
+    append_event(session, actor=actor.name, actor_role=str(actor.role), subject_type="ruleset",
+                 subject_id=sha256[:16], action="ruleset_activated", from_state=from_state,
+                 to_state=RulesetStatus.active.value, data={"sha256": sha256, "season": season.year})
+    return version
+
+
+def check_activatable(document: dict[str, Any]) -> None:
+    """Refuse a ruleset whose workflow does not build."""
+    try:
+        Workflow.from_spec(document["workflow"])
+    except (KeyError, ValueError) as exc:
+        raise RulesetNotActivatable([f"/workflow: {exc}"]) from exc
+
+
+_DOCUMENTS: dict[str, dict[str, Any]] = {}
+
+
+def ruleset_document(session: Session, sha256: str) -> dict[str, Any]:
+    """The parsed ruleset of a version (cached: a stored version never changes)."""
+    if sha256 not in _DOCUMENTS:
+        version = session.exec(select(RulesetVersion).where(RulesetVersion.sha256 == sha256)).one()
+        _DOCUMENTS[sha256] = json.loads(version.canonical_json)
+    return _DOCUMENTS[sha256]
+
+
+_WORKFLOWS: dict[str, Workflow] = {}
+
+
+def workflow_for(session: Session, sha256: str) -> Workflow:
+    """The compiled workflow of a ruleset version, built once per process."""
+    if sha256 not in _WORKFLOWS:
+        _WORKFLOWS[sha256] = Workflow.from_spec(ruleset_document(session, sha256)["workflow"])
+    return _WORKFLOWS[sha256]
+
+
+def district_code(document: dict[str, Any], district: str) -> str:
+    """The six-digit code of a district as the ruleset lists it (used in serial numbers)."""
+    for entry in document.get("districts", ()):
+        if entry["name"] == district:
+            return entry["code"]
+    raise KeyError(f"district {district!r} is not listed in the ruleset")

@@ -1,0 +1,78 @@
+"""Serial numbers (§4.2): issued once, at submission, unique across the season."""
+from __future__ import annotations
+
+import threading
+
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlmodel import select
+
+from core.applications import record_facts, start_application, submit_application
+from core.db import read_session, write_session
+from core.models import Application, Event
+from core.serials import format_serial, is_valid_serial
+
+
+def test_twenty_concurrent_submits_of_one_application_give_exactly_one_serial(engine, draft_application, now):
+    guardian, application = draft_application
+    barrier = threading.Barrier(20)
+    answers, errors = [], []
+
+    def press_submit():
+        barrier.wait()
+        try:
+            answers.append(submit_application(engine, application.id, account=guardian, now=now,
+                                              seen_version=application.version).serial)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=press_submit) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(answers) == 20 and len(set(answers)) == 1
+    with read_session(engine) as session:
+        row = session.get(Application, application.id)
+        submits = session.exec(select(Event).where(Event.action == "submit")).all()
+    assert row.serial == answers[0] and row.state == "submitted"
+    assert len(submits) == 1
+
+
+def test_submissions_in_one_district_get_consecutive_sequence_numbers(engine, season, make_account, now, id_number):
+    guardian = make_account("family")
+    ids = []
+    with write_session(engine) as session:
+        for sequence in (11, 13, 15):
+            app = start_application(session, season=season, guardian=guardian, pupil_id_number=id_number(sequence=sequence),
+                                    pupil_name="x", district="东湖区", now=now)
+            record_facts(session, app, source="sandbox", payload={"pupil": {}, "guardians": []}, fetched_at=now)
+            ids.append(app.id)
+    serials = [submit_application(engine, i, account=guardian, now=now).serial for i in ids]
+    assert [s[10:16] for s in serials] == ["000001", "000002", "000003"]
+    assert all(is_valid_serial(s) for s in serials)
+
+
+def test_districts_count_separately(engine, season, make_account, now, id_number):
+    guardian = make_account("family")
+    with write_session(engine) as session:
+        apps = []
+        for sequence, district in ((21, "东湖区"), (23, "红谷滩区")):
+            app = start_application(session, season=season, guardian=guardian, pupil_id_number=id_number(sequence=sequence),
+                                    pupil_name="x", district=district, now=now)
+            record_facts(session, app, source="sandbox", payload={"pupil": {}, "guardians": []}, fetched_at=now)
+            apps.append(app.id)
+    serials = [submit_application(engine, i, account=guardian, now=now).serial for i in apps]
+    assert serials[0][4:10] == "360102" and serials[1][4:10] == "360113"
+    assert serials[0][10:16] == serials[1][10:16] == "000001"
+
+
+@given(st.integers(2000, 2099), st.sampled_from(["360102", "360113", "360191"]), st.integers(1, 999_999))
+def test_every_formatted_serial_validates_and_any_changed_digit_does_not(year, district, sequence):
+    serial = format_serial(year, district, sequence)
+    assert len(serial) == 17 and is_valid_serial(serial)
+    for position in range(16):
+        digit = serial[position]
+        altered = serial[:position] + str((int(digit) + 1) % 10) + serial[position + 1:]
+        assert not is_valid_serial(altered)
