@@ -1,15 +1,25 @@
 """Creating and migrating the database schema with Alembic (`xuewei db upgrade`)."""
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
-__all__ = ["alembic_config", "upgrade", "make_revision"]
+__all__ = ["alembic_config", "upgrade", "make_revision", "import_all_models", "MODEL_MODULES"]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+# Every module that declares tables; Alembic and the schema tests import them all.
+MODEL_MODULES = ("core.models",)
+
+
+def import_all_models() -> None:
+    """Register every table on SQLModel.metadata."""
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
 
 
 def alembic_config(engine: Engine) -> Config:

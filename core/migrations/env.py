@@ -4,8 +4,10 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import core.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from core.db import make_engine
+from core.schema import import_all_models
+
+import_all_models()
 
 target_metadata = SQLModel.metadata
 

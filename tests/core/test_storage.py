@@ -10,12 +10,13 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlmodel import SQLModel, select
 
-import core.models  # noqa: F401
 from core.db import is_sqlite, read_session, write_session
 from core.models import Season
+from core.schema import import_all_models
 
 
 def test_migrations_create_exactly_the_models(engine):
+    import_all_models()
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": False})
         differences = compare_metadata(context, SQLModel.metadata)
