@@ -11,6 +11,7 @@ from .ledger import PropertyConflict, PropertyUse, season_conflicts, uses_from
 from .lottery import Lottery, commitment_of, reveal
 from .model import SCHOOL_KINDS, Pupil, School, SchoolResult, Seat
 from .nearest import FreeSeats
+from .reasons import Explainer
 from .policy import COORDINATED, UNDETERMINED, AllocationPolicy
 
 __all__ = ["Allocation", "AllocationError", "allocate"]
@@ -41,6 +42,10 @@ class Allocation:
     def seat_of(self, serial: str) -> Seat:
         """One pupil's result."""
         return next(seat for seat in self.seats if seat.serial == serial)
+
+    def explain(self, serial: str) -> dict[str, str]:
+        """The reason a guardian reads for one pupil's seat, {"zh": ..., "en": ...}."""
+        return Explainer(self).why(self.seat_of(serial))
 
 
 def _index_schools(schools: Iterable[School]) -> dict[str, School]:
