@@ -24,8 +24,11 @@ demo: install
 	$(BIN)/xuewei demo --host 127.0.0.1 --port 8000
 
 ## make test: the whole suite (PostgreSQL tests run where XUEWEI_TEST_POSTGRES_URL is set)
-test: install-test
+test: install-test browsers
 	$(BIN)/python -m pytest
+
+browsers:
+	command -v chromium || (apt-get update && apt-get install -y chromium)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis test-artifacts
