@@ -8,28 +8,33 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from core.connectors.runtime import Fetched
 
-__all__ = ["merge_fragments"]
+__all__ = ["merge_payload", "merge_fragments"]
 
 
-def merge_fragments(fragments: Iterable[Fetched]) -> dict[str, Any]:
-    """One facts document: persons merged by identity number, lists taken whole, provenance kept.
+def merge_payload(doc: dict[str, Any], payload: dict[str, Any]) -> list[str]:
+    """Merge one fragment into `doc` in place; returns the keys it brought.
 
     The pupil record and the hukou register each bring part of the pupil and the guardians;
     they are merged field by field (a guardian by `id_number`, in the order first seen).
-    Every other key belongs to one source only. `sources[key]` names the first fragment that
-    brought each key.
+    Every other key belongs to one source only and is replaced whole.
     """
+    for key, value in payload.items():
+        value = copy.deepcopy(value)
+        if key == "pupil":
+            doc.setdefault("pupil", {}).update(value)
+        elif key == "guardians":
+            _merge_people(doc.setdefault("guardians", []), value)
+        else:
+            doc[key] = value
+    return list(payload)
+
+
+def merge_fragments(fragments: Iterable[Fetched]) -> dict[str, Any]:
+    """One facts document from fetched fragments; `sources[key]` names the first that brought it."""
     doc: dict[str, Any] = {}
     provenance: dict[str, dict[str, str]] = {}
     for fetched in fragments:
-        for key, value in fetched.payload.items():
-            value = copy.deepcopy(value)
-            if key == "pupil":
-                doc.setdefault("pupil", {}).update(value)
-            elif key == "guardians":
-                _merge_people(doc.setdefault("guardians", []), value)
-            else:
-                doc[key] = value
+        for key in merge_payload(doc, fetched.payload):
             provenance.setdefault(key, {
                 "connector": f"{fetched.connector}:{fetched.source}",
                 "fetched_at": fetched.fetched_at.isoformat(),

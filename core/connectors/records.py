@@ -12,7 +12,7 @@ __all__ = ["fact_row", "outcome_row", "record_outcome"]
 def fact_row(fetched: Fetched, application_id: int) -> FactRecord:
     """A FactRecord keeping the fragment with its source, fetch time and digest."""
     return FactRecord(application_id=application_id, source=fetched.source,
-                      fetched_at=fetched.fetched_at, payload_digest=fetched.digest,
+                      connector=fetched.connector, fetched_at=fetched.fetched_at, payload_digest=fetched.digest,
                       payload=fetched.payload)
 
 

@@ -235,11 +235,13 @@ class ConnectorRuntime:
         payload: Any = None
         attempts = 0
         for attempts in range(1, policy.retries + 2):
+            calling: list[str] = []  # the plugin being called, to name it on a timeout
             try:
-                connector, payload = self._invoke(source, kwargs, policy.timeout)
+                connector, payload = self._invoke(source, kwargs, policy.timeout, calling)
                 error = None
                 break
             except FutureTimeout:
+                connector = calling[-1] if calling else None
                 error = f"timed out after {policy.timeout:g}s"
             except _ImplementationError as exc:
                 connector, error = exc.plugin, str(exc)
@@ -269,12 +271,15 @@ class ConnectorRuntime:
         return self._count(Outcome(source.name, Status.ok, started_at, latency_ms, attempts,
                                    connector)), fetched
 
-    def _invoke(self, source: Source, kwargs: dict[str, Any], timeout: float) -> tuple[str | None, Any]:
-        future = self._executor.submit(self._first_answer, source.hook, kwargs)
+    def _invoke(self, source: Source, kwargs: dict[str, Any], timeout: float,
+                calling: list[str]) -> tuple[str | None, Any]:
+        future = self._executor.submit(self._first_answer, source.hook, kwargs, calling)
         return future.result(timeout=timeout)
 
-    def _first_answer(self, hook: str, kwargs: dict[str, Any]) -> tuple[str | None, Any]:
+    def _first_answer(self, hook: str, kwargs: dict[str, Any],
+                      calling: list[str]) -> tuple[str | None, Any]:
         for plugin_name, function, argnames in call_in_order(self.pm, hook):
+            calling.append(plugin_name)
             try:
                 result = function(**{name: kwargs[name] for name in argnames})
             except Exception as exc:
