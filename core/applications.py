@@ -14,6 +14,8 @@ from sqlmodel import Session, select
 from core.access import ensure_can_act
 from core.audit import append_event
 from core.canonical import sha256_hex
+from core.connectors.merge import merge_fragments
+from core.connectors.runtime import Fetched
 from core.db import read_session, write_session
 from core.errors import InvalidInput, NotFound
 from core.idnumbers import check_pupil_id
@@ -81,12 +83,12 @@ def start_application(session: Session, *, season: Season, guardian: Account, pu
 
 
 def record_facts(session: Session, application: Application, *, source: str, payload: dict[str, Any],
-                 fetched_at: datetime) -> FactRecord:
+                 fetched_at: datetime, connector: str = "") -> FactRecord:
     """Store what one source returned, with its digest; frozen applications refuse new facts."""
     if application.frozen_facts is not None:
         raise InvalidInput("申请已提交，数据已冻结", "the application is submitted; its facts are frozen")
-    record = FactRecord(application_id=application.id, source=source, fetched_at=fetched_at,
-                        payload_digest=sha256_hex(payload), payload=payload)
+    record = FactRecord(application_id=application.id, source=source, connector=connector or source,
+                        fetched_at=fetched_at, payload_digest=sha256_hex(payload), payload=payload)
     session.add(record)
     session.flush()
     return record
@@ -98,17 +100,12 @@ def current_facts(session: Session, application: Application) -> dict[str, Any]:
         return application.frozen_facts
     records = session.exec(select(FactRecord).where(FactRecord.application_id == application.id)
                            .order_by(FactRecord.fetched_at, FactRecord.id)).all()
-    facts: dict[str, Any] = {}
-    sources: dict[str, Any] = {}
-    for record in records:  # later records of a source replace earlier ones
-        for key, value in record.payload.items():
-            facts[key] = value
-            sources[key] = {"connector": record.source, "fetched_at": record.fetched_at.isoformat(),
-                            "digest": f"sha256:{record.payload_digest}"}
+    newest = {record.source: record for record in records}  # a later record of a source wins
+    facts = merge_fragments(
+        Fetched(r.source, r.connector, r.fetched_at, r.payload, r.payload_digest)
+        for r in sorted(newest.values(), key=lambda r: r.id))
     if application.residence_basis is not None:
         facts["basis"] = application.residence_basis
-    if sources:
-        facts["sources"] = sources
     return facts
 
 

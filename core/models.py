@@ -158,6 +158,7 @@ class FactRecord(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="application.id", index=True)
     source: str = Field(max_length=40)
+    connector: str = Field(default="", max_length=80)  # the plugin that answered
     fetched_at: datetime = _created()
     payload_digest: str = Field(max_length=64)
     payload: Any = _json(nullable=False)

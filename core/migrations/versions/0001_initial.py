@@ -201,6 +201,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=False),
     sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('connector', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('fetched_at', core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('payload_digest', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),

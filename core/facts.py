@@ -1,0 +1,79 @@
+"""Collecting an application's facts from the data sources (§3.1) without ever losing it.
+
+The sources are asked outside any database transaction (a slow source must not hold the
+write lock); what they said is then stored in one write transaction: a FactRecord per valid
+fragment, a ConnectorCall per source call, and the workflow move to "facts pending" when a
+source failed (or back to "draft" when the last missing source answered).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from core.access import ensure_can_act
+from core.applications import fire_transition
+from core.connectors.records import fact_row, record_outcome
+from core.connectors.runtime import ConnectorRuntime, FetchResult, get_runtime
+from core.db import read_session, write_session
+from core.errors import InvalidInput, NotFound
+from core.models import Application
+from core.workflow import Actor
+
+__all__ = ["collect_facts", "retry_pending_facts", "Collected"]
+
+PENDING, DRAFT = "facts_pending", "draft"
+
+
+@dataclass(frozen=True)
+class Collected:
+    """What the guardian's progress list shows: one line per source, and the new state."""
+
+    application_id: int
+    state: str
+    result: FetchResult
+
+
+def collect_facts(engine: Engine, application_id: int, *, actor: Actor, now: datetime,
+                  runtime: ConnectorRuntime | None = None, sources: list[str] | None = None) -> Collected:
+    """Ask the sources about the pupil's family, store the answers, and park the application
+    in "facts pending" while any source failed."""
+    runtime = runtime or get_runtime()
+    with read_session(engine) as session:
+        application = session.get(Application, application_id)
+        if application is None:
+            raise NotFound("申请不存在", f"application {application_id} does not exist")
+        ensure_can_act(actor, application)
+        if application.state not in (DRAFT, PENDING):
+            raise InvalidInput("申请已提交，数据已冻结", "the application is submitted; its facts are frozen")
+        pupil_id_number = application.pupil_id_number
+    result = runtime.fetch_facts(pupil_id_number, sources=sources)
+    with write_session(engine) as session:
+        application = session.get(Application, application_id)
+        if application.state not in (DRAFT, PENDING):  # submitted meanwhile: keep only the call log
+            fragments = {}
+        else:
+            fragments = result.fragments
+        for fetched in fragments.values():
+            session.add(fact_row(fetched, application_id))
+        for outcome in result.outcomes:
+            record_outcome(session, outcome, application_id)
+        state = application.state
+    system = Actor.system("connectors")
+    if state == DRAFT and not result.complete:
+        state = fire_transition(engine, application_id, "wait_for_facts", account=None, actor=system, now=now).state
+    elif state == PENDING and result.complete:
+        state = fire_transition(engine, application_id, "facts_arrived", account=None, actor=system, now=now).state
+    return Collected(application_id, state, result)
+
+
+def retry_pending_facts(engine: Engine, *, now: datetime, runtime: ConnectorRuntime | None = None,
+                        limit: int = 100) -> list[Collected]:
+    """Ask the sources again for every application waiting in "facts pending" (oldest first)."""
+    with read_session(engine) as session:
+        waiting = session.exec(select(Application.id).where(Application.state == PENDING)
+                               .order_by(Application.updated_at).limit(limit)).all()
+    system = Actor.system("connectors")
+    return [collect_facts(engine, application_id, actor=system, now=now, runtime=runtime) for application_id in waiting]

@@ -1,0 +1,91 @@
+"""Collecting facts (§3.1): a failing source parks the application, never loses it."""
+from __future__ import annotations
+
+from sqlmodel import select
+
+from core.applications import current_facts, submit_application
+from core.canonical import sha256_hex
+from core.db import read_session
+from core.facts import collect_facts, retry_pending_facts
+from core.hookspecs import hookimpl
+from core.models import Application, ConnectorCall, FactRecord
+from core.testing import xuewei_plugins, xuewei_runtime  # noqa: F401  (fixtures)
+from core.workflow import Actor
+
+
+def _pupil_record(pupil_id_number):
+    return {"pupil": {"id_number": pupil_id_number, "name": "张小明", "birth_date": "2009-05-01",
+                      "primary_school": {"name": "南昌市育新学校", "district": "东湖区",
+                                         "in_urban_area": True, "province": "江西省"}},
+            "guardians": []}
+
+
+class EducationBureau:
+    @hookimpl
+    def fetch_pupil_record(self, pupil_id_number):
+        return _pupil_record(pupil_id_number)
+
+
+class BrokenPublicSecurity:
+    @hookimpl
+    def fetch_hukou(self, id_numbers):
+        raise ConnectionError("gateway unreachable")
+
+
+def _actor(guardian):
+    return Actor(guardian.username, "guardian", guardian.id)
+
+
+def _state(engine, application_id):
+    with read_session(engine) as session:
+        return session.get(Application, application_id).state
+
+
+def test_failing_source_parks_the_application_in_facts_pending_and_keeps_what_arrived(
+        engine, draft_application, now, xuewei_runtime):
+    guardian, application = draft_application
+    runtime = xuewei_runtime(EducationBureau(), BrokenPublicSecurity())
+    collected = collect_facts(engine, application.id, actor=_actor(guardian), now=now, runtime=runtime)
+    assert collected.state == "facts_pending" == _state(engine, application.id)
+    assert "hukou" in collected.result.failed
+    with read_session(engine) as session:
+        records = {r.source: r for r in session.exec(select(FactRecord).where(FactRecord.application_id == application.id))}
+        calls = {(c.source, c.outcome) for c in session.exec(select(ConnectorCall))}
+        facts = current_facts(session, session.get(Application, application.id))
+    assert records["pupil_record"].payload_digest == sha256_hex(records["pupil_record"].payload)
+    assert ("hukou", "failed") in calls and ("pupil_record", "ok") in calls
+    assert facts["pupil"]["name"] == "张小明"
+    assert facts["pupil"]["primary_school"]["district"] == "东湖区"
+
+
+def test_retry_brings_a_pending_application_back_to_draft_once_the_source_answers(
+        engine, draft_application, now, xuewei_runtime):
+    guardian, application = draft_application
+    collect_facts(engine, application.id, actor=_actor(guardian), now=now,
+                  runtime=xuewei_runtime(EducationBureau(), BrokenPublicSecurity()))
+    retried = retry_pending_facts(engine, now=now, runtime=xuewei_runtime(EducationBureau()))
+    assert [c.state for c in retried] == ["draft"]
+    assert _state(engine, application.id) == "draft"
+
+
+def test_submitted_application_refuses_new_facts(engine, draft_application, now, xuewei_runtime):
+    import pytest
+
+    from core.errors import InvalidInput
+
+    guardian, application = draft_application
+    submit_application(engine, application.id, account=guardian, now=now)
+    with pytest.raises(InvalidInput):
+        collect_facts(engine, application.id, actor=_actor(guardian), now=now, runtime=xuewei_runtime(EducationBureau()))
+
+
+def test_another_family_cannot_collect_facts_for_an_application(engine, draft_application, make_account, now,
+                                                                xuewei_runtime):
+    import pytest
+
+    from core.errors import Forbidden
+
+    _, application = draft_application
+    stranger = make_account("stranger")
+    with pytest.raises(Forbidden):
+        collect_facts(engine, application.id, actor=_actor(stranger), now=now, runtime=xuewei_runtime(EducationBureau()))
