@@ -1,6 +1,7 @@
 """The `xuewei` console script. Each area adds its click group or command here."""
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -8,6 +9,7 @@ import click
 from core.audit import verify_chain
 from core.db import make_engine, read_session
 from core.demo import demo
+from core.logs import configure_logging
 from core.schema import upgrade
 
 __all__ = ["main"]
@@ -17,6 +19,7 @@ __all__ = ["main"]
 @click.version_option(package_name="xuewei")
 def main() -> None:
     """xuewei (学位): the admission season's workflow server."""
+    configure_logging(os.environ.get("XUEWEI_LOG_LEVEL", "INFO"))
 
 
 @main.group()

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from core.audit import append_event
 from core.canonical import canonical_json, sha256_hex
 from core.models import RulesetStatus, RulesetVersion, Season
+from core.rules.guards import compile_guard
 from core.types import utcnow
 from core.workflow import Actor, Workflow
 
@@ -106,7 +107,8 @@ _WORKFLOWS: dict[str, Workflow] = {}
 def workflow_for(session: Session, sha256: str) -> Workflow:
     """The compiled workflow of a ruleset version, built once per process."""
     if sha256 not in _WORKFLOWS:
-        _WORKFLOWS[sha256] = Workflow.from_spec(ruleset_document(session, sha256)["workflow"])
+        _WORKFLOWS[sha256] = Workflow.from_spec(ruleset_document(session, sha256)["workflow"],
+                                                compile_guard=compile_guard)
     return _WORKFLOWS[sha256]
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from gunicorn.app.base import BaseApplication
 
+from core.logs import logging_config
+
 __all__ = ["run_gunicorn", "post_fork"]
 
 
@@ -39,5 +41,6 @@ def run_gunicorn(*, host: str, port: int, workers: int, threads: int, preload: b
         "post_fork": post_fork,
         "accesslog": "-",
         "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
+        "logconfig_dict": logging_config(),
         "graceful_timeout": 10,
     }).run()
