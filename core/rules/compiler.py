@@ -522,7 +522,7 @@ def _in(c: Compiler, args: Any, at: str, scope: Type) -> Node:
             lst = fl(e, it)
             if lst is U:
                 return U
-            return lst is not None and v in lst
+            return isinstance(lst, (list, tuple)) and v in lst
     return fold(Node(fn, "in", (x, coll), BOOL, at))
 
 

@@ -1,0 +1,338 @@
+"""Loading a ruleset: schema validation, then semantic checks and compilation, all problems at once."""
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from core.rules.compiler import Compiler, Node
+from core.rules.errors import Problem, RulesetError, pointer_join
+from core.rules.ops_domain import parse_date
+from core.rules.patch import PatchError, apply_patch
+from core.rules.schemas import schema_document, schema_problems
+from core.rules.types import BOOL, DATE, INT, NUMBER, STRING, SchemaTypes, Type, list_of
+from core.rules.values import UNDETERMINED as U, as_datetime
+
+__all__ = ["read_document", "build", "Check", "Row", "Compiled", "test_facts"]
+
+PARAM_TYPES = {"date": DATE, "integer": INT, "number": NUMBER, "string": STRING, "boolean": BOOL,
+               "strings": list_of(STRING)}
+
+
+def _param_value_ok(kind: str, value: Any) -> bool:
+    if kind == "date":
+        return parse_date(value) is not None
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A rule applied before the tiers: evidence (§3), the three-year rule (§6.1), exclusions (§6.2)."""
+
+    id: str
+    kind: str
+    clause: str
+    label: Mapping[str, str]
+    outcome: str
+    fails: Callable[[Any], Any]
+    explain_node: Node | None
+
+    def reason(self) -> dict[str, Any]:
+        return {"code": self.id, "clause": self.clause, "zh": self.label["zh"], "en": self.label["en"]}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One tier row: every named predicate must hold."""
+
+    id: str
+    tier: int
+    clause: str
+    label: Mapping[str, str]
+    conditions: tuple[tuple[str, Node], ...]
+    fn: Callable[[Any, Any], Any]
+
+
+@dataclass
+class Compiled:
+    """The compiled parts of a ruleset, ready for classification."""
+
+    eligibility: tuple[tuple[str, Node], ...]
+    catchment_address: Node
+    checks: tuple[Check, ...]
+    rows: tuple[Row, ...]
+    hit_policy: str
+    window_district: Node
+    window_group: Node
+    predicates: Mapping[str, Mapping[str, Any]]
+
+
+def read_document(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
+    """The ruleset as a fresh dict, from a path or a mapping."""
+    if isinstance(source, Mapping):
+        return copy.deepcopy(dict(source))
+    with open(source, encoding="utf-8") as fh:
+        try:
+            return json.load(fh)
+        except json.JSONDecodeError as exc:
+            raise RulesetError([Problem("", f"not JSON: {exc}")]) from None
+
+
+class Builder:
+    """Runs the semantic checks over a schema-valid ruleset and compiles it."""
+
+    def __init__(self, doc: dict[str, Any]):
+        self.doc = doc
+        self.problems: list[Problem] = []
+        self.as_of = doc["meta"]["effective"]["from"]
+        self.params: dict[str, tuple[Any, Type]] = {}
+        self.param_errors: dict[str, str] = {}
+        self._parameters()
+        self.c = Compiler(SchemaTypes(schema_document("facts")), params=self.params,
+                          param_problem=self.param_errors.get)
+
+    def error(self, pointer: str, message: str) -> None:
+        self.problems.append(Problem(pointer, message))
+
+    def _parameters(self) -> None:
+        for name, spec in self.doc["parameters"].items():
+            base = pointer_join("/parameters", name, "values")
+            kind, chosen, previous = spec["type"], None, None
+            for i, entry in enumerate(spec["values"]):
+                if not _param_value_ok(kind, entry["value"]):
+                    word = "a real calendar date YYYY-MM-DD" if kind == "date" else f"of type {kind}"
+                    self.error(pointer_join(base, i, "value"), f"bad value {entry['value']!r}: parameter {name!r} needs {word}")
+                if previous is not None and entry["from"] <= previous:
+                    self.error(pointer_join(base, i, "from"), f"values must be in increasing order of 'from' ({entry['from']} follows {previous})")
+                previous = entry["from"]
+                if entry["from"] <= self.as_of:
+                    chosen = entry["value"]
+            value = tuple(chosen) if kind == "strings" and chosen is not None else chosen
+            self.params[name] = (value, PARAM_TYPES[kind])
+            if chosen is None:
+                first = spec["values"][0]["from"]
+                self.param_errors[name] = (f"parameter {name!r} is used before its effective date: its first value applies "
+                                           f"from {first} (/parameters/{name}/values/0/from), the ruleset decides as of {self.as_of}")
+
+    def compile(self, expr: Any, pointer: str, expect: Type | None = BOOL) -> Node:
+        node = self.c.compile(expr, pointer, self.c.root)
+        if expect is not None and node.type.kind not in (expect.kind, "any"):
+            self.error(pointer, f"type mismatch: must give {expect}, but gives {node.type}")
+        return node
+
+    def pred_ref(self, name: str, pointer: str) -> Node:
+        return self.c.compile({"pred": name}, pointer, self.c.root)
+
+    def _unique(self, items: list[tuple[str, str]], what: str) -> None:
+        seen: dict[str, str] = {}
+        for ident, pointer in items:
+            if ident in seen:
+                self.error(pointer, f"duplicate {what} {ident!r} (first at {seen[ident]})")
+            else:
+                seen[ident] = pointer
+
+    def build(self) -> Compiled:
+        doc = self.doc
+        for name, spec in doc["derived"].items():
+            self.c.define("derived", name, spec["expr"], pointer_join("/derived", name, "expr"), spec)
+        for name, spec in doc["predicates"].items():
+            self.c.define("pred", name, spec["when"], pointer_join("/predicates", name, "when"), spec)
+        self.c.finish()
+        eligibility = tuple((name, self.pred_ref(name, f"/eligibility/any/{i}"))
+                            for i, name in enumerate(doc["eligibility"]["any"]))
+        address = self.compile(doc["catchment"]["address"], "/catchment/address", expect=None)
+        if address.type.kind not in ("any", "null") and address.type.name != "address":
+            self.error("/catchment/address", f"type mismatch: must give an address, but gives {address.type}")
+        checks = [*self._evidence(), self._three_year(), *self._coordinated()]
+        rows = self._rows()
+        window_district = self.compile(doc["calendar"]["window_key"]["district"], "/calendar/window_key/district", STRING)
+        window_group = self.compile(doc["calendar"]["window_key"]["group"], "/calendar/window_key/group", STRING)
+        self._calendar()
+        self._workflow()
+        self._unique([(c.id, p) for c, p in zip(checks, self._check_pointers())] +
+                     [(r.id, f"/tiers/rows/{i}/id") for i, r in enumerate(rows)], "id")
+        self.problems[:0] = self.c.problems
+        compiled = Compiled(eligibility, address, tuple(checks), tuple(rows),
+                            doc["tiers"].get("hit_policy", "FIRST"), window_district, window_group,
+                            doc["predicates"])
+        self._tests(rows)
+        return compiled
+
+    def _check_pointers(self) -> list[str]:
+        return ([f"/evidence/{i}/id" for i in range(len(self.doc["evidence"]))] + ["/three_year_rule/id"] +
+                [f"/coordinated/{i}/id" for i in range(len(self.doc["coordinated"]))])
+
+    def _evidence(self) -> list[Check]:
+        out = []
+        for i, rule in enumerate(self.doc["evidence"]):
+            applies = self.compile(rule["applies"], f"/evidence/{i}/applies").fn
+            require_node = self.compile(rule["require"], f"/evidence/{i}/require")
+            require = require_node.fn
+
+            def fails(e, applies=applies, require=require):
+                a = applies(e, e.facts)
+                if a is False:
+                    return False
+                r = require(e, e.facts)
+                if a is U or r is U:
+                    return False if r is True else U
+                return not r
+            out.append(Check(rule["id"], "evidence", rule["clause"], rule["label"], rule["on_fail"], fails, require_node))
+        return out
+
+    def _three_year(self) -> Check:
+        rule = self.doc["three_year_rule"]
+        prop = self.compile(rule["property"], "/three_year_rule/property", expect=None)
+        if prop.type.kind not in ("any", "null") and prop.type.name != "property":
+            self.error("/three_year_rule/property", f"type mismatch: must give a property, but gives {prop.type}")
+        years = self.compile(rule["years"], "/three_year_rule/years", INT)
+        counted_to = self.compile(rule["counted_to"], "/three_year_rule/counted_to", DATE)
+        prop_fn, years_fn, to_fn = prop.fn, years.fn, counted_to.fn
+
+        def fails(e):
+            p = prop_fn(e, e.facts)
+            if p is None:
+                return False
+            n, to = years_fn(e, e.facts), to_fn(e, e.facts)
+            pupil = e.facts.get("pupil", {}).get("id_number", U)
+            if U in (p, n, to, pupil):
+                return U
+            since = int(to[:4]) - n
+            return any(use["year"] > since and use["pupil_id_number"] != pupil for use in p.get("enrolment_uses", ()))
+        return Check(rule["id"], "three_year", rule["clause"], rule["label"], rule["on_fail"], fails, None)
+
+    def _coordinated(self) -> list[Check]:
+        out = []
+        for i, rule in enumerate(self.doc["coordinated"]):
+            when = self.compile(rule["when"], f"/coordinated/{i}/when")
+            out.append(Check(rule["id"], "coordinated", rule["clause"], rule["label"], "coordinated",
+                             lambda e, f=when.fn: f(e, e.facts), when))
+        return out
+
+    def _rows(self) -> list[Row]:
+        tiers = self.doc["tiers"]
+        policy = tiers.get("hit_policy", "FIRST")
+        rows: list[Row] = []
+        for i, spec in enumerate(tiers["rows"]):
+            conds = tuple((name, self.pred_ref(name, f"/tiers/rows/{i}/all/{j}")) for j, name in enumerate(spec["all"]))
+            fns = tuple(n.fn for _, n in conds)
+
+            def fn(e, it, fns=fns):
+                r = True
+                for f in fns:
+                    v = f(e, it)
+                    if v is False:
+                        return False
+                    if v is not True:
+                        r = U
+                return r
+            rows.append(Row(spec["id"], spec["tier"], spec["clause"], spec["label"], conds, fn))
+        for i, row in enumerate(rows):
+            mine = {n for n, _ in row.conditions}
+            for j, other in enumerate(rows):
+                if j == i or not {n for n, _ in other.conditions} <= mine:
+                    continue
+                shadows = (policy == "FIRST" and j < i) or (
+                    policy == "PRIORITY" and (other.tier, j) < (row.tier, i))
+                if shadows:
+                    self.error(f"/tiers/rows/{i}", f"row {row.id!r} is unreachable: row {other.id!r} needs only "
+                                                   f"{sorted(n for n, _ in other.conditions)}, a subset of its conditions, and wins first")
+                    break
+            if policy == "FIRST" and i and row.tier < rows[i - 1].tier:
+                self.error(f"/tiers/rows/{i}/tier", f"row {row.id!r} (tier {row.tier}) comes after a row of tier "
+                                                    f"{rows[i - 1].tier}: under FIRST rows go from the best tier down")
+        return rows
+
+    def _calendar(self) -> None:
+        cal = self.doc["calendar"]
+        phases = {p["id"]: p for p in cal["phases"]}
+        self._unique([(p["id"], f"/calendar/phases/{i}/id") for i, p in enumerate(cal["phases"])], "phase")
+        self._unique([(w["id"], f"/calendar/windows/{i}/id") for i, w in enumerate(cal["windows"])], "window")
+        for i, p in enumerate(cal["phases"]):
+            if as_datetime(p["start"]) >= as_datetime(p["end"]):
+                self.error(f"/calendar/phases/{i}/end", f"phase {p['id']!r} ends before it starts")
+        host = phases.get(cal.get("window_phase", ""))
+        if "window_phase" in cal and host is None:
+            self.error("/calendar/window_phase", f"unknown phase {cal['window_phase']!r}")
+        for i, w in enumerate(cal["windows"]):
+            if host and not as_datetime(host["start"]) <= as_datetime(w["opens_at"]) < as_datetime(host["end"]):
+                self.error(f"/calendar/windows/{i}/opens_at", f"window {w['id']!r} opens outside phase {host['id']!r}")
+
+    def _workflow(self) -> None:
+        from core.rules.guards import guard_problems
+        wf = self.doc["workflow"]
+        states = {s["id"] for s in wf["states"]}
+        self._unique([(s["id"], f"/workflow/states/{i}/id") for i, s in enumerate(wf["states"])], "state")
+        self._unique([(t["id"], f"/workflow/transitions/{i}/id") for i, t in enumerate(wf["transitions"])], "transition")
+        if wf["initial"] not in states:
+            self.error("/workflow/initial", f"unknown state {wf['initial']!r}")
+        for i, t in enumerate(wf["transitions"]):
+            for j, s in enumerate(t["from"]):
+                if s not in states:
+                    self.error(f"/workflow/transitions/{i}/from/{j}", f"unknown state {s!r}")
+            if t["to"] not in states:
+                self.error(f"/workflow/transitions/{i}/to", f"unknown state {t['to']!r}")
+            if "guard" in t:
+                self.problems += guard_problems(t["guard"], f"/workflow/transitions/{i}/guard")
+
+    def _tests(self, rows: list[Row]) -> None:
+        tests = self.doc["tests"]
+        if "catchments" in tests:
+            self.problems += schema_problems("catchments", tests["catchments"], "/tests/catchments")
+        schools = {c.get("school_id") for c in tests.get("catchments", ()) if isinstance(c, dict)}
+        families = tests.get("families", {})
+        for name, facts in families.items():
+            self.problems += schema_problems("facts", facts, pointer_join("/tests/families", name))
+        row_ids = {r.id for r in rows}
+        tiers = {r.tier for r in rows}
+        self._unique([(c["name"], f"/tests/cases/{i}/name") for i, c in enumerate(tests["cases"])], "test name")
+        for i, case in enumerate(tests["cases"]):
+            base = f"/tests/cases/{i}"
+            try:
+                facts = test_facts(case, families)
+            except KeyError:
+                self.error(f"{base}/family", f"unknown family {case['family']!r}")
+                continue
+            except PatchError as exc:
+                self.error(f"{base}/patch", f"the patch does not apply: {exc}")
+                continue
+            where = f"{base}/facts" if "facts" in case else base
+            for p in schema_problems("facts", facts, where):
+                self.error(p.pointer if "facts" in case else f"{base}/patch", p.message +
+                           ("" if "facts" in case else f" (in the patched facts, at {p.pointer[len(base):] or '/'})"))
+            expect = case["expect"]
+            if expect.get("row") is not None and expect["row"] not in row_ids:
+                self.error(f"{base}/expect/row", f"no tier row has id {expect['row']!r} (rows: {', '.join(sorted(row_ids))})")
+            if isinstance(expect.get("tier"), int) and expect["tier"] not in tiers:
+                self.error(f"{base}/expect/tier", f"no tier row gives tier {expect['tier']} (tiers: {sorted(tiers)})")
+            if expect.get("catchment") is not None and schools and expect["catchment"] not in schools:
+                self.error(f"{base}/expect/catchment", f"no fixture catchment {expect['catchment']!r}")
+
+
+def test_facts(case: Mapping[str, Any], families: Mapping[str, Any]) -> dict[str, Any]:
+    """The facts of an embedded test case: its own, or its family's with the patch applied."""
+    if "facts" in case:
+        return apply_patch(case["facts"], case.get("patch", []))
+    return apply_patch(families[case["family"]], case.get("patch", []))
+
+
+def build(doc: dict[str, Any]) -> Compiled:
+    """Check and compile a schema-valid ruleset; raise RulesetError listing every problem."""
+    builder = Builder(doc)
+    compiled = builder.build()
+    if builder.problems:
+        raise RulesetError(builder.problems)
+    return compiled
+
+

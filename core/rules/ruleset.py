@@ -1,0 +1,236 @@
+"""A loaded ruleset and its classification of one application: eligibility, checks, tier, trace."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.canonical import canonical_json, sha256_hex
+from core.rules.catchments import CatchmentIndex
+from core.rules.errors import RulesetError
+from core.rules.explain import shown, why_not
+from core.rules.loader import Check, Compiled, Row, build, read_document
+from core.rules.schemas import schema_problems
+from core.rules.values import UNDETERMINED as U, Env, jsonable
+
+__all__ = ["Ruleset", "Classification", "load_ruleset"]
+
+COORDINATED, UNDETERMINED_TIER = "coordinated", "undetermined"
+
+
+@dataclass
+class Classification:
+    """Where one application stands: eligible (or None), tier, the row, the catchment, reasons."""
+
+    eligible: bool | None
+    tier: int | str | None
+    row: str | None
+    catchment: str | None
+    reasons: list[dict[str, Any]]
+    trace: dict[str, Any] | None = None
+    matches: list[str] = field(default_factory=list)
+
+    @property
+    def school_id(self) -> str | None:
+        return self.catchment
+
+    def to_dict(self, id: Any = None) -> dict[str, Any]:
+        """The JSON line `xuewei classify` prints."""
+        out: dict[str, Any] = {} if id is None else {"id": id}
+        out.update(eligible=self.eligible, tier=self.tier, row=self.row, catchment=self.catchment,
+                   reasons=self.reasons)
+        if self.matches:
+            out["matches"] = self.matches
+        if self.trace is not None:
+            out["trace"] = self.trace
+        return out
+
+
+def _reason(code: str, clause: str, label: Mapping[str, str]) -> dict[str, Any]:
+    return {"code": code, "clause": clause, "zh": label["zh"], "en": label["en"]}
+
+
+NO_CATCHMENT = {"zh": "居住地址不在任何学区范围内，由教育部门统筹安排", "en": "the residence is in no catchment; placed by the authority"}
+NO_ROW = {"zh": "不符合任何学区生源类别，由教育部门统筹安排", "en": "fits no catchment tier; placed by the authority"}
+UNKNOWN = {"zh": "缺少必要信息，需人工审核", "en": "a needed fact is missing; manual review"}
+
+
+class Ruleset:
+    """A validated, compiled ruleset: one year's policy, known by the sha256 of its canonical JSON."""
+
+    def __init__(self, document: dict[str, Any], compiled: Compiled):
+        self.document = document
+        self._c = compiled
+        self.sha256 = sha256_hex(canonical_json(document))
+        self.meta = document["meta"]
+        self.workflow = document["workflow"]
+        self.calendar = document["calendar"]
+        self.allocation = document["allocation"]
+        self.rows = compiled.rows
+        self.checks = compiled.checks
+
+    def __repr__(self) -> str:
+        return f"<Ruleset {self.meta['id']} {self.meta['version']} {self.sha256[:12]}>"
+
+    # -- classification ---------------------------------------------------------------
+    def classify(self, facts: Mapping[str, Any], catchments: CatchmentIndex, *, explain: bool = False) -> Classification:
+        """Decide eligibility (§1), the checks (§3, §6.1, §6.2) and the tier (§6) of one application."""
+        c = self._c
+        e = Env(facts, catchments)
+        trace: dict[str, Any] | None = {} if explain else None
+        verdict: Any = False
+        for _, node in c.eligibility:
+            v = node.fn(e, facts)
+            if v is True:
+                verdict = True
+                break
+            if v is not False:
+                verdict = U
+        if verdict is not True:
+            return self._not_eligible(e, verdict, trace)
+        address = c.catchment_address.fn(e, facts)
+        school = None if address is U or address is None else catchments.school_of(address)
+        e.school = school
+        if trace is not None:
+            trace["eligibility"] = {"verdict": True}
+            trace["basis_address"] = shown(address)
+            trace["catchment"] = school
+        decided = self._checks(e, trace)
+        if decided is not None:
+            decided.catchment = school
+            return decided
+        if address is U:
+            return self._finish(Classification(True, UNDETERMINED_TIER, None, None,
+                                               [_reason("catchment", self.document["catchment"]["clause"], UNKNOWN)]), trace)
+        if school is None:
+            return self._finish(Classification(True, COORDINATED, None, None,
+                                               [_reason("no_catchment", self.document["catchment"]["clause"], NO_CATCHMENT)]), trace)
+        return self._tiers(e, school, trace)
+
+    def _finish(self, result: Classification, trace: dict[str, Any] | None) -> Classification:
+        result.trace = trace
+        return result
+
+    def _not_eligible(self, e: Env, verdict: Any, trace: dict[str, Any] | None) -> Classification:
+        spec = self.document["eligibility"]
+        if verdict is U:
+            result = Classification(None, UNDETERMINED_TIER, None, None, [_reason("eligibility", spec["clause"], UNKNOWN)])
+        else:
+            result = Classification(False, None, None, None, [_reason("eligibility", spec["clause"], spec["label"])])
+        if trace is not None:
+            trace["eligibility"] = {"verdict": jsonable(verdict if verdict is U else False),
+                                    "routes": [self._failure(name, node, e) for name, node in self._c.eligibility]}
+        return self._finish(result, trace)
+
+    def _checks(self, e: Env, trace: dict[str, Any] | None) -> Classification | None:
+        failed: list[Check] = []
+        unknown: list[Check] = []
+        for check in self._c.checks:
+            v = check.fails(e)
+            if v is True:
+                failed.append(check)
+            elif v is not False:
+                unknown.append(check)
+        if not failed and not unknown:
+            return None
+        if trace is not None:
+            trace["checks"] = [self._check_trace(ch, e, "failed" if ch in failed else "undetermined")
+                               for ch in self._c.checks if ch in failed or ch in unknown]
+        hard = [ch for ch in failed if ch.outcome == "ineligible"]
+        if hard:
+            return self._finish(Classification(False, None, None, None, [ch.reason() for ch in hard]), trace)
+        if any(ch.outcome == "ineligible" for ch in unknown):
+            return self._finish(Classification(None, UNDETERMINED_TIER, None, None, [ch.reason() for ch in unknown]), trace)
+        placed = [ch for ch in failed if ch.outcome == COORDINATED]
+        if placed:
+            return self._finish(Classification(True, COORDINATED, None, None, [ch.reason() for ch in placed]), trace)
+        return self._finish(Classification(True, UNDETERMINED_TIER, None, None, [ch.reason() for ch in failed + unknown]), trace)
+
+    def _check_trace(self, check: Check, e: Env, status: str) -> dict[str, Any]:
+        out = {"id": check.id, "clause": check.clause, "label": dict(check.label), "status": status}
+        if check.kind == "evidence" and check.explain_node is not None:
+            out["failed"] = why_not(check.explain_node, e, e.facts)
+        return out
+
+    def _tiers(self, e: Env, school: str, trace: dict[str, Any] | None) -> Classification:
+        facts = e.facts
+        policy = self._c.hit_policy
+        matched: list[Row] = []
+        pending: Row | None = None
+        for row in self._c.rows:
+            v = row.fn(e, facts)
+            if v is True:
+                matched.append(row)
+                if policy == "FIRST":
+                    break
+            elif v is not False:
+                if pending is None or row.tier < pending.tier:
+                    pending = row
+                if policy == "FIRST":
+                    break
+        best = min(matched, key=lambda r: r.tier) if matched else None
+        if pending is not None and (best is None or pending.tier < best.tier):
+            result = Classification(True, UNDETERMINED_TIER, None, school, [_reason(pending.id, pending.clause, UNKNOWN)])
+            stop = pending
+        elif best is None:
+            result = Classification(True, COORDINATED, None, school, [_reason("no_row", "§6", NO_ROW)])
+            stop = None
+        else:
+            result = Classification(True, best.tier, best.id, school, [_reason(best.id, best.clause, best.label)],
+                                    matches=[r.id for r in matched] if policy == "COLLECT" else [])
+            stop = best
+        if trace is not None:
+            self._tier_trace(e, trace, stop)
+        return self._finish(result, trace)
+
+    def _tier_trace(self, e: Env, trace: dict[str, Any], stop: Row | None) -> None:
+        better = []
+        for row in self._c.rows:
+            if row is stop:
+                break
+            if stop is not None and row.tier >= stop.tier:
+                continue
+            for name, node in row.conditions:
+                if node.fn(e, e.facts) is not True:
+                    better.append({"row": row.id, "tier": row.tier, "clause": row.clause,
+                                   "failed": self._failure(name, node, e)})
+                    break
+        trace["better"] = better
+        if stop is not None:
+            trace["matched"] = {"row": stop.id, "tier": stop.tier, "clause": stop.clause, "label": dict(stop.label)}
+
+    def _failure(self, name: str, node, e: Env) -> dict[str, Any]:
+        spec = self._c.predicates[name]
+        out = {"condition": name, "clause": spec["clause"], "label": dict(spec["label"]),
+               "value": jsonable(node.fn(e, e.facts))}
+        out.update(why_not(node, e, e.facts))
+        top = (out.get("fact") or "").split(".")[0].split("[")[0]
+        source = e.facts.get("sources", {}).get(top) if isinstance(e.facts.get("sources"), Mapping) else None
+        if source:
+            out["source"] = dict(source)
+        return out
+
+    # -- calendar ---------------------------------------------------------------------
+    def window_for(self, facts: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The staggered first-login window (§2.2) of a pupil: by school group, else by district."""
+        e = Env(facts)
+        group = self._c.window_group.fn(e, facts)
+        district = self._c.window_district.fn(e, facts)
+        windows = self.calendar["windows"]
+        for w in windows:
+            if group not in (None, U) and group in w.get("groups", ()):
+                return w
+        for w in windows:
+            if district not in (None, U) and district in w.get("districts", ()):
+                return w
+        return None
+
+
+def load_ruleset(source: str | Path | Mapping[str, Any]) -> Ruleset:
+    """Validate (schema, then semantics) and compile a ruleset from a path or a mapping."""
+    document = read_document(source)
+    problems = schema_problems("ruleset", document)
+    if problems:
+        raise RulesetError(problems)
+    return Ruleset(document, build(document))
