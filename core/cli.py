@@ -64,3 +64,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 
 
 main.add_command(demo)
+
+from core.rules.cli import classify, ruleset  # noqa: E402  (the rules area's commands)
+main.add_command(ruleset)
+main.add_command(classify)

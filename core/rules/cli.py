@@ -1,0 +1,106 @@
+"""`xuewei ruleset validate|test|diff` and `xuewei classify`: the ruleset from the command line."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from core.rules.catchments import CatchmentError, load_catchments
+from core.rules.diff import diff
+from core.rules.errors import RulesetError
+from core.rules.ruleset import Ruleset, load_ruleset
+from core.rules.testing import run_tests
+
+__all__ = ["ruleset", "classify"]
+
+
+def _load_or_exit(path: str) -> Ruleset:
+    try:
+        return load_ruleset(path)
+    except RulesetError as exc:
+        click.echo(f"{path}: {len(exc.problems)} problem(s)", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+
+
+@click.group()
+def ruleset() -> None:
+    """Yearly rulesets: validate, run their embedded tests, compare two versions."""
+
+
+@ruleset.command("validate")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def validate(file: str) -> None:
+    """Check FILE against the schema and the semantic rules; exit 1 listing every problem."""
+    rs = _load_or_exit(file)
+    click.echo(f"{file}: valid ({rs.meta['id']} {rs.meta['version']}, sha256 {rs.sha256})")
+
+
+@ruleset.command("test")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("-v", "--verbose", is_flag=True, help="List passing cases too.")
+def test(file: str, verbose: bool) -> None:
+    """Run the embedded test cases of FILE; the last line reads `N passed, M failed`."""
+    rs = _load_or_exit(file)
+    results = run_tests(rs, Path(file).parent)
+    for result in results:
+        if not result.passed:
+            click.echo(f"FAIL {result.name}")
+            for difference in result.differences:
+                click.echo(f"     {difference}")
+        elif verbose:
+            click.echo(f"ok   {result.name}")
+    failed = sum(not r.passed for r in results)
+    click.echo(f"{len(results) - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+@ruleset.command("diff")
+@click.argument("old", type=click.Path(exists=True, dir_okay=False))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per change.")
+def diff_command(old: str, new: str, as_json: bool) -> None:
+    """What changed between two rulesets: parameters, dates, predicates, tier rows … by id."""
+    changes = diff(_load_or_exit(old), _load_or_exit(new))
+    for change in changes:
+        if as_json:
+            click.echo(json.dumps(change, ensure_ascii=False, sort_keys=True))
+            continue
+        mark = {"added": "+", "removed": "-", "changed": "~"}[change["change"]]
+        detail = f" ({', '.join(change['fields'])})" if change.get("fields") else ""
+        if change["kind"] == "meta":
+            detail = f": {change['old']!r} -> {change['new']!r}"
+        click.echo(f"{mark} {change['kind']} {change['id']}{detail}")
+    if not as_json:
+        click.echo(f"{len(changes)} change(s)")
+
+
+@click.command()
+@click.option("--ruleset", "ruleset_file", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--catchments", "catchments_file", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--input", "input_file", required=True, type=click.File(encoding="utf-8"),
+              help="JSON lines: {\"id\": …, \"facts\": {…}} per application ('-' for stdin).")
+@click.option("--explain", is_flag=True, help="Add the trace: matching row and, per better tier, the first failed condition.")
+def classify(ruleset_file: str, catchments_file: str, input_file, explain: bool) -> None:
+    """Classify applications; print one JSON line each: id, eligible, tier, row, reasons."""
+    rs = _load_or_exit(ruleset_file)
+    try:
+        index = load_catchments(catchments_file)
+    except CatchmentError as exc:
+        for problem in exc.problems:
+            click.echo(f"{catchments_file}: {problem}", err=True)
+        sys.exit(1)
+    for number, line in enumerate(input_file, start=1):
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        facts = record.get("facts", record)
+        result = rs.classify(facts, index, explain=explain)
+        out = {"id": record.get("id", number), "eligible": result.eligible, "tier": result.tier,
+               "row": result.row, "catchment": result.catchment, "reasons": result.reasons}
+        if explain:
+            out["trace"] = result.trace
+        click.echo(json.dumps(out, ensure_ascii=False))
