@@ -1,8 +1,11 @@
 """The Flask application factory: one blueprint per audience, settings from the environment."""
 from __future__ import annotations
 
+import os
+
 from flask import Flask
 
+from core.clock import clock_from_env
 from core.config import database_url, secret_key
 from core.db import get_engine
 
@@ -10,22 +13,39 @@ __all__ = ["create_app"]
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app; no threads, no scheduler, no network (those have their own commands)."""
+    """Build the app; no threads, no scheduler, no network (those have their own commands).
+
+    `test_config` may carry `CLOCK` (a core.clock clock), `HOOKS` (a core.plugins.Hooks
+    facade) and `ENGINE` (an engine to use instead of one made from DATABASE_URL).
+    """
     app = Flask(__name__)
     app.config.from_mapping(
         DATABASE_URL=database_url(),
         SECRET_KEY=secret_key(),
+        SESSION_COOKIE_NAME="xuewei_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("XUEWEI_COOKIE_SECURE", "0") == "1",
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+        MAX_DOCUMENT_BYTES=5 * 1024 * 1024,
+        DOCUMENTS_DIR=os.environ.get("XUEWEI_DOCUMENTS_DIR"),
+        JSON_AS_ASCII=False,
     )
     if test_config:
         app.config.update(test_config)
     if not app.config["SECRET_KEY"]:
         raise RuntimeError("XUEWEI_SECRET_KEY is not set: sessions cannot be signed (see docs/deploy.md)")
-    app.extensions["xuewei.engine"] = get_engine(app.config["DATABASE_URL"])
+    app.json.ensure_ascii = False
+    app.extensions["xuewei.engine"] = app.config.get("ENGINE") or get_engine(app.config["DATABASE_URL"])
+    app.extensions["xuewei.clock"] = app.config.get("CLOCK") or clock_from_env()
+    if app.config.get("HOOKS") is not None:
+        app.extensions["xuewei.hooks"] = app.config["HOOKS"]
 
-    from web import health
+    from web import auth, errors, health, i18n, security
 
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp)
     return app

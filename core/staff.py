@@ -1,0 +1,40 @@
+"""Staff accounts, made and listed by a city administrator."""
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from core.accounts import create_account
+from core.db import read_session, write_session
+from core.errors import Forbidden, InvalidInput
+from core.models import Account, Role
+from core.workflow import Actor
+
+__all__ = ["STAFF_ROLES", "create_staff_account", "list_staff"]
+
+STAFF_ROLES = (Role.reviewer.value, Role.district_admin.value, Role.city_admin.value, Role.operator.value)
+
+
+def create_staff_account(engine: Engine, *, by: Account, username: str, password: str, role: str,
+                         district: str | None, display_name: str, districts: list[str]) -> Account:
+    """Only a city administrator makes staff; district staff get one of the season's districts."""
+    if by.role != Role.city_admin.value:
+        raise Forbidden("只有市级管理员可以创建工作人员账号", "only a city administrator creates staff accounts")
+    if role not in STAFF_ROLES:
+        raise InvalidInput("请选择工作人员角色", "choose a staff role", field="role")
+    district = district or None
+    if district is not None and district not in districts:
+        raise InvalidInput("请选择本年度的区县", "choose one of the season's districts", field="district")
+    if role not in (Role.reviewer.value, Role.district_admin.value):
+        district = None
+    actor = Actor(by.username, by.role, by.id, by.district)
+    with write_session(engine) as session:
+        return create_account(session, username=username, password=password, role=role, district=district,
+                              display_name=display_name, by=actor)
+
+
+def list_staff(engine: Engine) -> list[Account]:
+    """Every account that is not a guardian, by role then name."""
+    with read_session(engine) as session:
+        return list(session.exec(select(Account).where(Account.role != Role.guardian.value)
+                                 .order_by(Account.role, Account.username)))

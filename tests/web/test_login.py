@@ -1,0 +1,106 @@
+"""Accounts: guardian sign-up with the identity check, login, logout, staff accounts, rate limits."""
+from __future__ import annotations
+
+from web.security import MAX_FAILURES
+from tests.web.conftest import PASSWORD, csrf_from
+
+
+def _signup(client, id_number, **overrides):
+    data = {"name": "张伟", "id_number": id_number, "username": "zhangwei", "password": PASSWORD,
+            "password2": PASSWORD, "csrf_token": csrf_from(client, "/signup")}
+    data.update(overrides)
+    return client.post("/signup", data=data, content_type="multipart/form-data")
+
+
+def test_guardian_signs_up_after_the_identity_check_and_is_logged_in(client, season, id_number):
+    response = _signup(client, id_number(birth="19800101", sequence=1))
+    assert response.status_code == 302
+    assert client.get("/me").status_code == 200
+
+
+def test_signup_refused_when_the_face_check_fails(client, season, id_number):
+    from io import BytesIO
+
+    response = _signup(client, id_number(birth="19800101", sequence=1),
+                       face_image=(BytesIO(b"someone else"), "face.jpg"))
+    assert response.status_code == 422
+    assert "人脸与身份证照片不一致" in response.get_data(as_text=True)
+    assert client.get("/me").status_code == 302
+
+
+def test_signup_shows_a_wrong_check_character_at_the_id_field(client, season, id_number):
+    good = id_number(birth="19800101", sequence=1)
+    wrong = good[:17] + ("0" if good[17] != "0" else "1")
+    body = _signup(client, wrong).get_data(as_text=True)
+    assert 'data-testid="error-id_number"' in body
+
+
+def test_login_rotates_the_session_and_its_csrf_token(client, auth, make_account):
+    make_account("guardian-a")
+    before = csrf_from(client)
+    assert auth.login("guardian-a").status_code == 302
+    assert auth.csrf() != before
+
+
+def test_wrong_password_is_refused_with_one_message(client, auth, make_account):
+    make_account("guardian-a")
+    wrong_password = auth.login("guardian-a", "wrong password").get_data(as_text=True)
+    no_such_user = auth.login("nobody-here", "wrong password").get_data(as_text=True)
+    assert "用户名或密码错误" in wrong_password and "用户名或密码错误" in no_such_user
+
+
+def test_login_throttled_after_repeated_failures_even_with_the_right_password(client, auth, make_account):
+    make_account("guardian-a")
+    for _ in range(MAX_FAILURES):
+        assert auth.login("guardian-a", "wrong password").status_code == 401
+    response = auth.login("guardian-a")
+    assert response.status_code == 429
+    assert client.get("/me").status_code == 302
+
+
+def test_throttle_is_per_username(client, auth, make_account):
+    make_account("guardian-a")
+    make_account("guardian-b")
+    for _ in range(MAX_FAILURES):
+        auth.login("guardian-a", "wrong password")
+    assert auth.login("guardian-b").status_code == 302
+
+
+def test_logout_needs_a_post_with_the_token(client, auth, make_account):
+    make_account("guardian-a")
+    auth.login("guardian-a")
+    assert client.post("/logout").status_code == 400
+    assert client.post("/logout", data={"csrf_token": auth.csrf()}).status_code == 302
+    assert client.get("/me").status_code == 302
+
+
+def test_login_ignores_an_offsite_next(client, make_account):
+    make_account("guardian-a")
+    token = csrf_from(client)
+    response = client.post("/login?next=//evil.example/x",
+                           data={"username": "guardian-a", "password": PASSWORD, "csrf_token": token})
+    assert "evil.example" not in response.headers["Location"]
+
+
+def test_city_admin_creates_a_district_reviewer(client, auth, make_account, season):
+    make_account("city", role="city_admin")
+    auth.login("city")
+    response = client.post("/staff", data={"username": "rev-donghu", "password": PASSWORD, "role": "reviewer",
+                                           "district": "东湖区", "csrf_token": auth.csrf()})
+    assert response.status_code == 302
+    assert "rev-donghu" in client.get("/staff").get_data(as_text=True)
+
+
+def test_reviewer_without_district_is_refused_at_the_field(client, auth, make_account, season):
+    make_account("city", role="city_admin")
+    auth.login("city")
+    response = client.post("/staff", data={"username": "rev-x", "password": PASSWORD, "role": "reviewer",
+                                           "district": "", "csrf_token": auth.csrf()})
+    assert response.status_code == 422
+    assert 'data-testid="error-district"' in response.get_data(as_text=True)
+
+
+def test_only_a_city_admin_reaches_the_staff_page(client, auth, make_account):
+    make_account("rev", role="reviewer", district="东湖区")
+    auth.login("rev")
+    assert client.get("/staff").status_code == 403

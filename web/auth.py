@@ -1,0 +1,154 @@
+"""Sign-up, login and logout, and the city administrator's page for staff accounts."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from core.accounts import authenticate
+from core.db import read_session
+from core.errors import NotFound, UserFacingError
+from core.identity import sign_up_guardian
+from core.portal import active_season, season_districts
+from core.staff import STAFF_ROLES, create_staff_account, list_staff
+from web.context import engine, now, plugin_hooks
+from web.i18n import t
+from web.security import (check_login_allowed, client_ip, current_account, login_required, login_user,
+                          logout_user, record_login_attempt, role_required)
+
+__all__ = ["bp", "HOME_ENDPOINTS", "home_url"]
+
+bp = Blueprint("auth", __name__)
+
+# Where each role lands after login; a missing endpoint falls back to the account page.
+HOME_ENDPOINTS = {
+    "guardian": "guardian.home",
+    "reviewer": "review.queue",
+    "district_admin": "review.queue",
+    "city_admin": "admin.index",
+    "operator": "operator.dashboard",
+}
+MAX_FACE_IMAGE_BYTES = 2 * 1024 * 1024
+
+
+def home_url(role: str) -> str:
+    """The start page of a role."""
+    endpoint = HOME_ENDPOINTS.get(role)
+    if endpoint in current_app.view_functions:
+        return url_for(endpoint)
+    return url_for("auth.me")
+
+
+def _safe_next(target: str | None) -> str | None:
+    # Only same-site paths: an open redirect after login is a phishing aid.
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def _message(error: UserFacingError) -> str:
+    return t(error.zh, error.en)
+
+
+@bp.get("/")
+def index():
+    """Logged in: the role's start page; otherwise the login page."""
+    account = current_account()
+    return redirect(home_url(account.role) if account else url_for("auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Username and password; failures are counted per username and address."""
+    errors: dict[str, str] = {}
+    username = request.form.get("username", "")
+    if request.method == "POST":
+        ip = client_ip()
+        try:
+            check_login_allowed(username, ip)
+        except UserFacingError as error:
+            errors["_form"] = _message(error)
+            return render_template("auth/login.html", errors=errors, username=username), error.http_status
+        with read_session(engine()) as session:
+            account = authenticate(session, username, request.form.get("password", ""))
+        record_login_attempt(username, ip, account is not None)
+        if account is None:
+            errors["_form"] = t("用户名或密码错误", "wrong username or password")
+            return render_template("auth/login.html", errors=errors, username=username), 401
+        login_user(account)
+        return redirect(_safe_next(request.args.get("next")) or home_url(account.role))
+    return render_template("auth/login.html", errors=errors, username=username)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    """A guardian registers with their name, resident ID and the identity (face) check."""
+    errors: dict[str, str] = {}
+    form = request.form
+    if request.method == "POST":
+        if form.get("password", "") != form.get("password2", ""):
+            errors["password2"] = t("两次输入的密码不一致", "the passwords differ")
+        else:
+            face = request.files.get("face_image")
+            face_bytes = face.read(MAX_FACE_IMAGE_BYTES + 1) if face and face.filename else None
+            try:
+                if face_bytes is not None and len(face_bytes) > MAX_FACE_IMAGE_BYTES:
+                    raise UserFacingError("人脸照片过大", "the face photo is too large", field="face_image")
+                account = sign_up_guardian(
+                    engine(), hooks=plugin_hooks(), username=form.get("username", ""),
+                    password=form.get("password", ""), name=form.get("name", ""),
+                    id_number=form.get("id_number", ""), face_image=face_bytes, now=now())
+            except UserFacingError as error:
+                errors[error.field or "_form"] = _message(error)
+            else:
+                login_user(account)
+                flash(t("注册成功", "Signed up"), "ok")
+                return redirect(home_url(account.role))
+    status = 422 if errors else 200
+    return render_template("auth/signup.html", errors=errors, form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    """End the session (POST with the CSRF token, so no page can log someone out)."""
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/me")
+@login_required
+def me():
+    """Who is logged in, with links to what their role may use."""
+    return render_template("auth/me.html", home_endpoints=HOME_ENDPOINTS)
+
+
+def _district_names() -> list[dict]:
+    with read_session(engine()) as session:
+        try:
+            return season_districts(session, active_season(session))
+        except NotFound:
+            return []
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+@role_required("city_admin")
+def staff():
+    """A city administrator creates reviewers, district admins, city admins and operators."""
+    errors: dict[str, str] = {}
+    districts = _district_names()
+    form = request.form
+    if request.method == "POST":
+        try:
+            created = create_staff_account(
+                engine(), by=current_account(), username=form.get("username", ""),
+                password=form.get("password", ""), role=form.get("role", ""),
+                district=form.get("district") or None, display_name=form.get("display_name", ""),
+                districts=[d["name"] for d in districts])
+        except UserFacingError as error:
+            errors[error.field or "_form"] = _message(error)
+        else:
+            flash(t(f"已创建账号 {created.username}", f"Account {created.username} created"), "ok")
+            return redirect(url_for("auth.staff"))
+    return render_template("auth/staff.html", errors=errors, form=form, staff=list_staff(engine()),
+                           roles=STAFF_ROLES, districts=districts), (422 if errors else 200)

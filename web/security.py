@@ -1,0 +1,199 @@
+"""CSRF tokens, security headers, login sessions, login rate limiting and role decorators."""
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from flask import Flask, current_app, g, redirect, request, session, url_for
+from sqlalchemy import func
+from sqlmodel import select
+
+from core.db import read_session, write_session
+from core.errors import UserFacingError
+from core.models import Account
+from core.types import utcnow
+from core.workflow import Actor
+from web.context import engine
+from web.errors import http_error, is_api_request
+from web.models import LoginAttempt
+
+__all__ = [
+    "init_app", "csrf_token", "login_user", "logout_user", "current_account", "current_actor",
+    "login_required", "role_required", "client_ip", "check_login_allowed", "record_login_attempt",
+    "TooManyAttempts", "CSRF_HEADER", "CSRF_FIELD", "MAX_FAILURES", "FAILURE_WINDOW",
+]
+
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+_UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
+    "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+])
+
+
+class CsrfFailed(UserFacingError):
+    code = "csrf_failed"
+    http_status = 400
+
+
+class TooManyAttempts(UserFacingError):
+    code = "too_many_attempts"
+    http_status = 429
+
+
+def csrf_token() -> str:
+    """This session's CSRF token, made on first use; forms carry it, API calls send it as a header."""
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def _check_csrf() -> None:
+    expected = session.get("csrf")
+    sent = request.headers.get(CSRF_HEADER) or (request.form.get(CSRF_FIELD) if not request.is_json else None)
+    if not expected or not sent or not hmac.compare_digest(str(expected), str(sent)):
+        raise CsrfFailed("页面已过期或请求来源不可信，请刷新后重试",
+                         "the form expired or the request did not come from this site; reload and try again")
+
+
+def _session_stamp(account: Account) -> str:
+    # Changes when the password changes, so old sessions of that account stop working.
+    return hmac.new(current_app.secret_key.encode(), account.password_hash.encode(), "sha256").hexdigest()[:16]
+
+
+def login_user(account: Account) -> None:
+    """Start a fresh session for `account`: nothing from before login survives (no fixation)."""
+    language = session.get("lang")
+    session.clear()
+    session["account_id"] = account.id
+    session["stamp"] = _session_stamp(account)
+    session["sid"] = secrets.token_urlsafe(16)
+    session["csrf"] = secrets.token_urlsafe(32)
+    if language:
+        session["lang"] = language
+    session.permanent = True
+    g.account = account
+
+
+def logout_user() -> None:
+    """Forget the account and every token of this session."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    g.account = None
+
+
+def _load_account() -> Account | None:
+    account_id = session.get("account_id")
+    if account_id is None:
+        return None
+    with read_session(engine()) as db:
+        account = db.get(Account, account_id)
+    if account is None or not account.is_active or session.get("stamp") != _session_stamp(account):
+        session.clear()
+        return None
+    return account
+
+
+def current_account() -> Account | None:
+    """The logged-in account of this request, or None."""
+    return g.get("account")
+
+
+def current_actor() -> Actor:
+    """The logged-in account as the workflow's Actor."""
+    account = current_account()
+    return Actor(name=account.username, role=account.role, account_id=account.id, district=account.district)
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Anonymous visitors go to the login page (pages) or get 401 (API)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_account() is None:
+            if is_api_request():
+                raise http_error(401)
+            return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def role_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Logged in, and with one of `roles`; anyone else gets 403."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if current_account().role not in roles:
+                raise http_error(403)
+            return view(*args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorate
+
+
+def client_ip() -> str:
+    """The client's address as the server saw it (a proxy must set REMOTE_ADDR via ProxyFix)."""
+    return (request.remote_addr or "unknown")[:64]
+
+
+def check_login_allowed(username: str, ip: str) -> None:
+    """Refuse a login once this username from this address failed MAX_FAILURES times lately."""
+    since = utcnow() - FAILURE_WINDOW
+    name = username.strip().lower()[:80]
+    with read_session(engine()) as db:
+        last_success = db.exec(select(func.max(LoginAttempt.at)).where(
+            LoginAttempt.username == name, LoginAttempt.ip == ip, LoginAttempt.succeeded.is_(True))).one()
+        start = max(since, last_success) if last_success else since
+        failures = db.exec(select(func.count()).select_from(LoginAttempt).where(
+            LoginAttempt.username == name, LoginAttempt.ip == ip, LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at > start)).one()
+    if failures >= MAX_FAILURES:
+        minutes = int(FAILURE_WINDOW.total_seconds() // 60)
+        raise TooManyAttempts(f"登录失败次数过多，请{minutes}分钟后再试",
+                              f"too many failed logins; try again in {minutes} minutes")
+
+
+def record_login_attempt(username: str, ip: str, succeeded: bool) -> None:
+    """Keep one row per try, in the database so every worker counts the same failures."""
+    with write_session(engine()) as db:
+        db.add(LoginAttempt(username=username.strip().lower()[:80], ip=ip, succeeded=succeeded))
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if current_account() is not None:
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Load the account, check CSRF on every state-changing request, add headers to every answer."""
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=8))
+
+    @app.before_request
+    def _before():
+        g.account = _load_account()
+        if request.method in _UNSAFE:
+            _check_csrf()
+
+    app.after_request(_security_headers)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["current_account"] = current_account

@@ -1,0 +1,26 @@
+// Small progressive enhancement only; every page works without this file.
+"use strict";
+document.addEventListener("DOMContentLoaded", function () {
+  // A form marked data-once disables its buttons after the first submit (the server is idempotent anyway).
+  document.querySelectorAll("form[data-once]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      setTimeout(function () {
+        form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+      }, 0);
+    });
+  });
+  // The submit confirmation: the button stays disabled until the guardian ticks the box.
+  document.querySelectorAll("[data-requires-check]").forEach(function (button) {
+    var box = document.getElementById(button.getAttribute("data-requires-check"));
+    if (!box) { return; }
+    var sync = function () { button.disabled = !box.checked; };
+    box.addEventListener("change", sync);
+    sync();
+  });
+  // Pages that watch something changing (fact fetching) reload themselves while it runs.
+  var refresh = document.querySelector("[data-refresh-seconds]");
+  if (refresh) {
+    var seconds = parseInt(refresh.getAttribute("data-refresh-seconds"), 10) || 3;
+    setTimeout(function () { window.location.reload(); }, seconds * 1000);
+  }
+});

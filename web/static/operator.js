@@ -1,0 +1,172 @@
+// The operators' dashboard keeps itself current: it polls the JSON of the same figures the
+// server rendered and redraws the live sections. No build step; CSP-safe (no inline code).
+"use strict";
+(function () {
+  var root = document.getElementById("dashboard");
+  if (!root) { return; }
+  var source = root.getAttribute("data-source");
+  var every = parseInt(root.getAttribute("data-refresh-ms"), 10) || 5000;
+  var en = document.documentElement.lang === "en";
+  var SVG = "http://www.w3.org/2000/svg";
+
+  function t(zh, english) { return en ? english : zh; }
+  function label(value) { return value ? (en ? value.en || value.zh : value.zh || value.en) : ""; }
+  var local = new Intl.DateTimeFormat("zh-CN", {
+    timeZone: "Asia/Shanghai", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false
+  });
+  function when(iso) {
+    if (!iso) { return "—"; }
+    var parts = {};
+    local.formatToParts(new Date(iso)).forEach(function (p) { parts[p.type] = p.value; });
+    return parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute;
+  }
+  function el(tag, text, attrs) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    return node;
+  }
+  function badge(text, extra) { return el("span", text, {"class": "badge " + (extra || "")}); }
+  function row(cells, attrs) {
+    var tr = el("tr", null, attrs);
+    cells.forEach(function (c) {
+      var td = el("td");
+      if (c instanceof Node) { td.appendChild(c); } else { td.textContent = c === null || c === undefined ? "—" : String(c); }
+      tr.appendChild(td);
+    });
+    return tr;
+  }
+  function fill(id, items, make) {
+    var target = document.getElementById(id);
+    if (!target) { return; }
+    var nodes = items.map(make);
+    target.replaceChildren.apply(target, nodes);
+  }
+  function stateName(data, state) { return label(data.state_labels[state]) || state; }
+
+  function drawPhases(data) {
+    fill("phase-list", data.timeline.phases, function (p) {
+      var li = el("li", null, {"class": "phase" + (p.current ? " current" : ""), "data-testid": "phase-" + p.id,
+                               "data-current": p.current ? "true" : "false"});
+      li.appendChild(el("span", label(p.label), {"class": "phase-name"}));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(el("span", when(p.starts_at) + " – " + when(p.ends_at) + " · " + p.clause, {"class": "muted"}));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(badge(p.state, "state-" + p.state));
+      if (p.current) { li.appendChild(document.createTextNode(" ")); li.appendChild(badge(t("当前", "now"), "ok now-marker")); }
+      return li;
+    });
+    fill("window-rows", data.timeline.windows, function (w) {
+      var state = el("span");
+      state.appendChild(badge(w.state));
+      if (w.open_now) { state.appendChild(document.createTextNode(" ")); state.appendChild(badge(t("开放中", "open"), "ok")); }
+      return row([label(w.label), w.districts.concat(w.groups).join("、"), when(w.opens_at), when(w.closes_at), state],
+                 {"data-testid": "window-" + w.id, "class": w.open_now ? "current" : ""});
+    });
+  }
+
+  function drawCounts(data) {
+    document.getElementById("count-total").textContent = data.counts.total;
+    fill("state-rows", Object.keys(data.counts.by_state), function (s) {
+      return row([stateName(data, s), data.counts.by_state[s]], {"data-testid": "state-" + s});
+    });
+    fill("district-rows", Object.keys(data.counts.by_district_state), function (d) {
+      var states = data.counts.by_district_state[d];
+      var text = Object.keys(states).map(function (s) { return stateName(data, s) + " " + states[s]; }).join(" · ");
+      return row([d, data.counts.by_district[d], text], {"data-testid": "district-" + d});
+    });
+  }
+
+  function drawRate(data) {
+    var chart = document.getElementById("rate-chart");
+    var peak = data.rate.reduce(function (m, p) { return Math.max(m, p.count); }, 0);
+    chart.setAttribute("viewBox", "0 0 " + data.rate.length * 10 + " 100");
+    chart.replaceChildren.apply(chart, data.rate.map(function (p, i) {
+      var h = peak ? p.count / peak * 96 : 0;
+      var rect = document.createElementNS(SVG, "rect");
+      rect.setAttribute("x", i * 10 + 1); rect.setAttribute("y", 100 - h);
+      rect.setAttribute("width", 8); rect.setAttribute("height", h);
+      var title = document.createElementNS(SVG, "title");
+      title.textContent = when(p.minute) + ": " + p.count;
+      rect.appendChild(title);
+      return rect;
+    }));
+    document.getElementById("rate-peak").textContent = peak;
+  }
+
+  function drawJobs(data) {
+    fill("job-rows", data.jobs, function (j) {
+      return row([j.job_id, when(j.due_at), badge(j.state), j.last_run ? when(j.last_run.started_at) : "—",
+                  j.last_run ? j.last_run.outcome : "—"], {"data-testid": "job-" + j.job_id});
+    });
+    fill("connector-rows", data.connectors, function (c) {
+      return row([c.source, c.calls, (c.failure_rate * 100).toFixed(1) + "%",
+                  c.p95_latency_ms === null ? "—" : Math.round(c.p95_latency_ms),
+                  badge(c.breaker, "breaker-" + c.breaker), c.worker_calls], {"data-testid": "connector-" + c.source});
+    });
+    fill("audit-rows", data.audit, function (e) {
+      return row([e.seq, when(e.at), e.actor + " (" + e.actor_role + ")", e.subject,
+                  e.action + (e.to_state ? " → " + e.to_state : "")]);
+    });
+  }
+
+  function draw(data) {
+    document.getElementById("season-phase").textContent = data.season.phase;
+    var now = document.getElementById("season-now");
+    now.textContent = when(data.timeline.now);
+    now.setAttribute("datetime", data.timeline.now);
+    drawPhases(data);
+    drawCounts(data);
+    drawRate(data);
+    drawJobs(data);
+    drawIncidents(data);
+  }
+
+  function retryForm(id) {
+    var form = el("form", null, {"method": "post", "class": "inline",
+                                 "action": root.getAttribute("data-retry-url").replace("/0/", "/" + id + "/")});
+    var token = document.querySelector("input[name=csrf_token]");
+    form.appendChild(el("input", null, {"type": "hidden", "name": "csrf_token", "value": token ? token.value : ""}));
+    form.appendChild(el("button", t("重试", "Retry"), {"type": "submit", "class": "secondary",
+                                                       "data-testid": "retry-application-" + id}));
+    return form;
+  }
+
+  function drawIncidents(data) {
+    var none = function () { return [el("li", t("无", "None"), {"class": "muted"})]; };
+    var stuck = document.getElementById("stuck-list");
+    stuck.replaceChildren.apply(stuck, data.incidents.stuck.length ? data.incidents.stuck.map(function (a) {
+      var li = el("li", "#" + a.id + " · " + a.district + " · " + t("已等待 ", "waiting ") + a.waiting_minutes +
+                  t(" 分钟 ", " min "), {"data-testid": "stuck-" + a.id});
+      li.appendChild(retryForm(a.id));
+      return li;
+    }) : none());
+    var failed = document.getElementById("failed-job-list");
+    failed.replaceChildren.apply(failed, data.incidents.failed_jobs.length ? data.incidents.failed_jobs.map(function (j) {
+      return el("li", j.job_id + " · " + when(j.last_run.started_at) + " · " + (j.last_run.detail || ""),
+                {"data-testid": "failed-job-" + j.job_id});
+    }) : none());
+  }
+
+  function status(text, bad) {
+    var node = document.getElementById("refresh-status");
+    node.textContent = text;
+    node.className = bad ? "badge bad" : "muted";
+  }
+
+  function poll() {
+    fetch(source, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      })
+      .then(function (data) {
+        draw(data);
+        root.setAttribute("data-refreshed-at", new Date().toISOString());
+        status(t("已刷新 ", "refreshed ") + new Date().toLocaleTimeString(), false);
+      })
+      .catch(function (error) { status(t("刷新失败：", "refresh failed: ") + error.message, true); })
+      .then(function () { setTimeout(poll, every); });
+  }
+  setTimeout(poll, every);
+})();
