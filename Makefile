@@ -27,8 +27,11 @@ demo: install
 test: install-test browsers
 	$(BIN)/python -m pytest
 
+## Debian's chromium for the browser tests (Playwright's own browser download does not work here)
 browsers:
-	command -v chromium || (apt-get update && apt-get install -y chromium)
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] \
+	  && { apt-get update -qq && apt-get install -y -qq chromium; } \
+	  || echo "chromium is missing and this is not root: browser tests will skip (apt-get install chromium)"; }
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis test-artifacts
