@@ -1,0 +1,271 @@
+"""Importing a season's schools, capacities and catchments (学区) from CSV, row by row.
+
+An import is all or nothing: every line is checked first and each problem is reported with
+its line number and column, as a district office needs to fix its spreadsheet; only a file
+without problems changes the database, in one write transaction, with one audit event.
+Catchment files follow schemas/catchments.md and are validated by
+`core.rules.catchments.load_catchments`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from core.audit import append_event
+from core.models import Catchment, School, Season
+from core.rules.catchments import CatchmentError, load_catchments, read_catchments_csv
+from core.workflow import Actor
+
+__all__ = [
+    "RowProblem", "ImportFailed", "ImportResult", "SCHOOL_COLUMNS", "CAPACITY_COLUMNS",
+    "import_schools", "import_capacities", "import_catchments", "decode_csv",
+]
+
+SCHOOL_COLUMNS = ("code", "name", "stage", "kind", "district", "coordinating_district", "school_group",
+                  "in_urban_area", "capacity", "x", "y")
+REQUIRED_SCHOOL_COLUMNS = ("code", "name", "stage", "district")
+CAPACITY_COLUMNS = ("code", "capacity")
+STAGES = ("primary", "middle")
+KINDS = ("public", "province_run", "private")
+TRUE, FALSE = ("1", "true", "yes", "是"), ("0", "false", "no", "否")
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One fault of an import file: the line (1 is the header), the column, what is wrong."""
+
+    line: int
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}" + (f", {self.column}" if self.column else "") + f": {self.message}"
+
+
+class ImportFailed(Exception):
+    """The file was refused; nothing was imported. `problems` lists every faulty row."""
+
+    def __init__(self, problems: list[RowProblem]):
+        self.problems = problems
+        super().__init__("; ".join(map(str, problems[:5])) + (" …" if len(problems) > 5 else ""))
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an accepted import changed."""
+
+    kind: str
+    created: int
+    updated: int
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.updated
+
+
+def decode_csv(data: bytes) -> str:
+    """The text of an uploaded CSV: UTF-8 (with or without BOM); refuse anything else plainly."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFailed([RowProblem(1, None, "the file is not UTF-8 text (save the spreadsheet as CSV UTF-8)")]) from exc
+
+
+def _rows(text: str, required: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in required if c not in (reader.fieldnames or ())]
+    if missing:
+        raise ImportFailed([RowProblem(1, None, f"the header lacks column(s): {', '.join(missing)}")])
+    rows = [(line, {k: (v or "").strip() for k, v in row.items() if k is not None})
+            for line, row in enumerate(reader, start=2)]
+    if not rows:
+        raise ImportFailed([RowProblem(1, None, "the file has a header but no rows")])
+    return rows
+
+
+def _number(row: Mapping[str, str], column: str, line: int, problems: list[RowProblem],
+            convert: Callable[[str], Any], default: Any = None, minimum: float | None = None) -> Any:
+    text = row.get(column, "")
+    if not text:
+        return default
+    try:
+        value = convert(text)
+    except ValueError:
+        problems.append(RowProblem(line, column, f"{text!r} is not a {'whole ' if convert is int else ''}number"))
+        return default
+    if minimum is not None and value < minimum:
+        problems.append(RowProblem(line, column, f"{value} is below {minimum}"))
+    return value
+
+
+def _school_fields(line: int, row: Mapping[str, str], districts: set[str], problems: list[RowProblem]) -> dict[str, Any]:
+    before = len(problems)
+    for column in REQUIRED_SCHOOL_COLUMNS:
+        if not row.get(column):
+            problems.append(RowProblem(line, column, "is empty"))
+    if row.get("stage") and row["stage"] not in STAGES:
+        problems.append(RowProblem(line, "stage", f"{row['stage']!r} is not one of {', '.join(STAGES)}"))
+    kind = row.get("kind") or "public"
+    if kind not in KINDS:
+        problems.append(RowProblem(line, "kind", f"{kind!r} is not one of {', '.join(KINDS)}"))
+    for column in ("district", "coordinating_district"):
+        if row.get(column) and districts and row[column] not in districts:
+            problems.append(RowProblem(line, column, f"{row[column]!r} is not a district of the season's ruleset"))
+    urban = (row.get("in_urban_area") or "1").lower()
+    if urban not in TRUE + FALSE:
+        problems.append(RowProblem(line, "in_urban_area", f"{urban!r} is neither 1 nor 0"))
+    fields = {
+        "code": row.get("code", ""), "name": row.get("name", ""), "stage": row.get("stage", ""), "kind": kind,
+        "district": row.get("district", ""), "coordinating_district": row.get("coordinating_district") or None,
+        "school_group": row.get("school_group") or None, "in_urban_area": urban in TRUE,
+        "capacity": _number(row, "capacity", line, problems, int, 0, minimum=0),
+        "x": _number(row, "x", line, problems, float), "y": _number(row, "y", line, problems, float),
+    }
+    return fields if len(problems) == before else {}
+
+
+def _audit(session: Session, season: Season, actor: Actor, result: ImportResult, filename: str | None) -> None:
+    append_event(session, actor=actor.name, actor_role=str(actor.role), subject_type="season", subject_id=season.year,
+                 action=f"{result.kind}_imported",
+                 data={"created": result.created, "updated": result.updated, "file": filename})
+
+
+def import_schools(session: Session, season: Season, text: str, *, actor: Actor, districts: Iterable[str] = (),
+                   filename: str | None = None) -> ImportResult:
+    """Create or update the season's schools from CSV (`SCHOOL_COLUMNS`; code, name, stage, district required)."""
+    known = set(districts)
+    problems: list[RowProblem] = []
+    parsed: dict[str, dict[str, Any]] = {}
+    for line, row in _rows(text, REQUIRED_SCHOOL_COLUMNS):
+        fields = _school_fields(line, row, known, problems)
+        if fields and fields["code"] in parsed:
+            problems.append(RowProblem(line, "code", f"school {fields['code']!r} appears twice in the file"))
+        elif fields:
+            parsed[fields["code"]] = fields
+    if problems:
+        raise ImportFailed(problems)
+    existing = {s.code: s for s in session.exec(select(School).where(School.season_id == season.id))}
+    created = updated = 0
+    for code, fields in parsed.items():
+        school = existing.get(code)
+        if school is None:
+            school = School(season_id=season.id, **fields)
+            created += 1
+        else:
+            for key, value in fields.items():
+                setattr(school, key, value)
+            updated += 1
+        session.add(school)
+    session.flush()
+    result = ImportResult("schools", created, updated)
+    _audit(session, season, actor, result, filename)
+    return result
+
+
+def import_capacities(session: Session, season: Season, text: str, *, actor: Actor,
+                      filename: str | None = None) -> ImportResult:
+    """Set middle schools' public capacities from CSV (`code,capacity`); every code must exist."""
+    schools = {s.code: s for s in session.exec(select(School).where(School.season_id == season.id))}
+    problems: list[RowProblem] = []
+    changes: dict[str, int] = {}
+    for line, row in _rows(text, CAPACITY_COLUMNS):
+        school = schools.get(row["code"])
+        if school is None:
+            problems.append(RowProblem(line, "code", f"no school {row['code']!r} in this season; import the schools first"))
+            continue
+        if school.stage != "middle":
+            problems.append(RowProblem(line, "code", f"{school.name} is a {school.stage} school; only middle schools take pupils"))
+        capacity = _number(row, "capacity", line, problems, int, None, minimum=0)
+        if capacity is None and row.get("capacity", "") == "":
+            problems.append(RowProblem(line, "capacity", "is empty"))
+        if row["code"] in changes:
+            problems.append(RowProblem(line, "code", f"school {row['code']!r} appears twice in the file"))
+        if capacity is not None:
+            changes[row["code"]] = capacity
+    if problems:
+        raise ImportFailed(problems)
+    for code, capacity in changes.items():
+        schools[code].capacity = capacity
+        session.add(schools[code])
+    session.flush()
+    result = ImportResult("capacities", 0, len(changes))
+    _audit(session, season, actor, result, filename)
+    return result
+
+
+def _catchment_lines(text: str) -> dict[tuple[int, int], int]:
+    """(school index, rule index) → CSV line, in the order `read_catchments_csv` groups them."""
+    order: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    where: dict[tuple[int, int], int] = {}
+    for line, row in enumerate(csv.DictReader(io.StringIO(text, newline="")), start=2):
+        school = (row.get("school_id") or "").strip()
+        index = order.setdefault(school, len(order))
+        where[(index, seen.get(school, 0))] = line
+        seen[school] = seen.get(school, 0) + 1
+    return where
+
+
+def _catchment_problem(problem, lines: dict[tuple[int, int], int]) -> RowProblem:
+    """A `Problem` of the catchment loader, at the CSV line and column it came from."""
+    pointer = problem.pointer
+    if pointer.startswith("line "):
+        return RowProblem(int(pointer.split()[1]), None, problem.message)
+    parts = pointer.strip("/").split("/")
+    if len(parts) >= 3 and parts[1] == "rules" and parts[0].isdigit() and parts[2].isdigit():
+        column = {"numbers": "from/to/parity"}.get(parts[3], parts[3]) if len(parts) > 3 else None
+        return RowProblem(lines.get((int(parts[0]), int(parts[2])), 1), column, problem.message)
+    if parts and parts[0].isdigit():
+        first = lines.get((int(parts[0]), 0), 1)
+        return RowProblem(first, parts[1] if len(parts) > 1 else None, problem.message)
+    return RowProblem(1, None, problem.message)
+
+
+def import_catchments(session: Session, season: Season, text: str, *, actor: Actor,
+                      filename: str | None = None) -> ImportResult:
+    """Replace the season's catchments with the CSV's (format: schemas/catchments.md).
+
+    Every `school_id` must be a middle school already imported for the season.
+    """
+    _rows(text, ("school_id", "district"))
+    lines = _catchment_lines(text)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "catchments.csv"
+        path.write_text(text, encoding="utf-8")
+        try:
+            data = read_catchments_csv(path)
+            load_catchments(data)
+        except CatchmentError as error:
+            raise ImportFailed([_catchment_problem(p, lines) for p in error.problems]) from error
+    schools = {s.code: s for s in session.exec(select(School).where(School.season_id == season.id))}
+    problems = [RowProblem(lines.get((i, 0), 1), "school_id",
+                           f"no middle school {c['school_id']!r} in this season; import the schools first")
+                for i, c in enumerate(data) if schools.get(c["school_id"]) is None
+                or schools[c["school_id"]].stage != "middle"]
+    if problems:
+        raise ImportFailed(problems)
+    existing = {c.code: c for c in session.exec(select(Catchment).where(Catchment.season_id == season.id))}
+    created = updated = 0
+    for catchment in data:
+        row = existing.pop(catchment["school_id"], None)
+        if row is None:
+            row = Catchment(season_id=season.id, code=catchment["school_id"], school_id=schools[catchment["school_id"]].id,
+                            rules=catchment["rules"])
+            created += 1
+        else:
+            row.school_id, row.rules = schools[catchment["school_id"]].id, catchment["rules"]
+            updated += 1
+        session.add(row)
+    for stale in existing.values():
+        session.delete(stale)
+    session.flush()
+    result = ImportResult("catchments", created, updated)
+    _audit(session, season, actor, result, filename)
+    return result

@@ -1,0 +1,98 @@
+"""Schools, capacities and catchments imported from CSV, with every faulty row reported."""
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from core.db import read_session, write_session
+from core.imports import ImportFailed, decode_csv, import_capacities, import_catchments, import_schools
+from core.models import Catchment, Event, School
+from core.workflow import Actor
+
+ADMIN = Actor("city-admin", "city_admin")
+DISTRICTS = ("东湖区", "西湖区", "红谷滩区")
+SCHOOLS = """code,name,stage,kind,district,coordinating_district,school_group,in_urban_area,capacity,x,y
+dh-yuzhang,豫章中学,middle,public,东湖区,,,1,300,1.5,2.5
+dh-sanzhong,南昌三中,middle,public,东湖区,,,1,450,,
+dh-p01,八一大道小学,primary,public,东湖区,,,1,,,
+"""
+CATCHMENTS = """school_id,school_name,district,street,from,to,parity,compound
+dh-yuzhang,豫章中学,东湖区,八一大道,1,199,odd,
+dh-sanzhong,南昌三中,东湖区,八一大道,2,200,even,
+dh-yuzhang,豫章中学,东湖区,,,,,滨江花园
+"""
+
+
+def _import(engine, season, function, text, **kwargs):
+    with write_session(engine) as session:
+        return function(session, session.merge(season), text, actor=ADMIN, **kwargs)
+
+
+def _problems(engine, season, function, text, **kwargs):
+    with pytest.raises(ImportFailed) as caught:
+        _import(engine, season, function, text, **kwargs)
+    return [(p.line, p.column) for p in caught.value.problems]
+
+
+def test_schools_import_creates_then_updates_and_is_audited(engine, season):
+    assert _import(engine, season, import_schools, SCHOOLS, districts=DISTRICTS).created == 3
+    again = _import(engine, season, import_schools, SCHOOLS.replace(",300,", ",320,"), districts=DISTRICTS)
+    assert (again.created, again.updated) == (0, 3)
+    with read_session(engine) as session:
+        yuzhang = session.exec(select(School).where(School.code == "dh-yuzhang")).one()
+        events = session.exec(select(Event).where(Event.action == "schools_imported")).all()
+    assert (yuzhang.capacity, yuzhang.x, yuzhang.stage) == (320, 1.5, "middle")
+    assert len(events) == 2
+
+
+def test_schools_import_reports_every_bad_row_and_imports_nothing(engine, season):
+    text = SCHOOLS + "x1,,college,public,东湖区,,,1,ten,,\nx2,某中学,middle,public,九龙区,,,maybe,0,,\n"
+    assert _problems(engine, season, import_schools, text, districts=DISTRICTS) == [
+        (5, "name"), (5, "stage"), (5, "capacity"), (6, "district"), (6, "in_urban_area")]
+    with read_session(engine) as session:
+        assert session.exec(select(School)).all() == []
+
+
+def test_schools_import_refuses_a_file_without_the_required_columns(engine, season):
+    assert _problems(engine, season, import_schools, "code,name\na,b\n") == [(1, None)]
+
+
+def test_capacities_need_known_middle_schools(engine, season):
+    _import(engine, season, import_schools, SCHOOLS, districts=DISTRICTS)
+    assert _problems(engine, season, import_capacities,
+                     "code,capacity\ndh-yuzhang,-5\ndh-p01,40\nnowhere,10\n") == [
+        (2, "capacity"), (3, "code"), (4, "code")]
+    assert _import(engine, season, import_capacities, "code,capacity\ndh-yuzhang,280\n").updated == 1
+    with read_session(engine) as session:
+        assert session.exec(select(School.capacity).where(School.code == "dh-yuzhang")).one() == 280
+
+
+def test_catchments_import_stores_rules_per_middle_school(engine, season):
+    _import(engine, season, import_schools, SCHOOLS, districts=DISTRICTS)
+    assert _import(engine, season, import_catchments, CATCHMENTS).created == 2
+    with read_session(engine) as session:
+        rows = {c.code: c.rules for c in session.exec(select(Catchment))}
+    assert rows["dh-yuzhang"] == [
+        {"district": "东湖区", "street": "八一大道", "numbers": {"from": 1, "to": 199, "parity": "odd"}},
+        {"district": "东湖区", "compound": "滨江花园"}]
+
+
+def test_catchment_rows_with_errors_are_named_by_line(engine, season):
+    _import(engine, season, import_schools, SCHOOLS, districts=DISTRICTS)
+    text = CATCHMENTS + "dh-sanzhong,南昌三中,东湖区,阳明路,9,,odd,\ndh-sanzhong,南昌三中,东湖区,叠山路,50,10,all,\n"
+    problems = _problems(engine, season, import_catchments, text)
+    assert problems == [(5, None)]  # from, to and parity not all set
+    text = CATCHMENTS + "dh-sanzhong,南昌三中,东湖区,叠山路,50,10,all,\n"
+    assert _problems(engine, season, import_catchments, text) == [(5, "from/to/parity")]
+
+
+def test_catchment_of_an_unknown_or_primary_school_is_refused(engine, season):
+    _import(engine, season, import_schools, SCHOOLS, districts=DISTRICTS)
+    text = CATCHMENTS + "dh-p01,八一大道小学,东湖区,,,,,某小区\n"
+    assert _problems(engine, season, import_catchments, text) == [(5, "school_id")]
+
+
+def test_a_spreadsheet_saved_in_another_encoding_is_refused_plainly():
+    with pytest.raises(ImportFailed) as caught:
+        decode_csv("code,name\n豫章,中学\n".encode("gbk"))
+    assert "UTF-8" in str(caught.value)
