@@ -1,0 +1,121 @@
+"""Phase actions: what happens when collection closes, verification ends, classification and allocation open.
+
+Each action is idempotent and works in batches of its own transactions, selecting only what
+is still to do (drafts still open, approved applications not yet classified), so a run that
+was killed halfway resumes where it stopped and a second run changes nothing.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from core.db import write_session
+from core.models import Application, Catchment, School, Season
+from core.rulesets import ruleset_document, workflow_for
+from core.season.graduates import build_graduates_database
+from core.season.models import SeasonBoundary
+from core.workflow import Actor, FireContext, fire
+
+__all__ = ["ACTIONS", "run_actions", "close_unsubmitted", "classify_approved", "allocate_seats", "BATCH"]
+
+BATCH = 200
+KeepAlive = Callable[[], Any]
+Action = Callable[[Engine, int, datetime, KeepAlive], dict[str, Any]]
+CLOSE = "close_unsubmitted"
+
+
+def close_unsubmitted(engine: Engine, season_id: int, now: datetime, keep_alive: KeepAlive) -> dict[str, Any]:
+    """§4.3: every application still open when collection closes becomes `not_submitted` (kept, not deleted)."""
+    actor, closed = Actor.system("scheduler"), 0
+    while True:
+        with write_session(engine) as session:
+            season = session.get(Season, season_id)
+            workflow = workflow_for(session, season.active_ruleset_sha256)
+            batch = session.exec(select(Application).where(
+                Application.season_id == season_id,
+                Application.state.in_(sorted(workflow.transitions[CLOSE].sources)))
+                .order_by(Application.id).limit(BATCH)).all()
+            for application in batch:
+                sha = application.ruleset_sha256 or season.active_ruleset_sha256
+                fire(session, application, CLOSE, workflow=workflow_for(session, sha),
+                     context=FireContext(actor=actor, now=now, season_year=season.year, ruleset_sha256=sha))
+        closed += len(batch)
+        if len(batch) < BATCH:
+            return {"closed": closed}
+        keep_alive()
+
+
+def _catchment_index(session, season_id: int):
+    from core.rules import load_catchments
+
+    schools = {s.id: s for s in session.exec(select(School).where(School.season_id == season_id))}
+    rows = session.exec(select(Catchment).where(Catchment.season_id == season_id).order_by(Catchment.id)).all()
+    return load_catchments([{"school_id": schools[row.school_id].code, "school_name": schools[row.school_id].name,
+                             "district": schools[row.school_id].district, "rules": row.rules} for row in rows])
+
+
+def classify_approved(engine: Engine, season_id: int, now: datetime, keep_alive: KeepAlive) -> dict[str, Any]:
+    """§6: run the pinned ruleset over every approved application and store its tier and reasons."""
+    from core.rules import load_ruleset
+
+    rulesets: dict[str, Any] = {}
+    with write_session(engine) as session:
+        catchments = _catchment_index(session, season_id)
+    classified, last_id = 0, 0
+    while True:
+        with write_session(engine) as session:
+            batch = session.exec(select(Application).where(
+                Application.season_id == season_id, Application.state == "approved",
+                Application.classification.is_(None), Application.id > last_id)
+                .order_by(Application.id).limit(BATCH)).all()
+            for application in batch:
+                sha = application.ruleset_sha256
+                if sha not in rulesets:
+                    rulesets[sha] = load_ruleset(ruleset_document(session, sha))
+                result = rulesets[sha].classify(application.frozen_facts or {}, catchments, explain=True)
+                session.execute(update(Application).where(Application.id == application.id,
+                                                          Application.classification.is_(None))
+                                .values(classification=result.to_dict(),
+                                        tier=None if result.tier is None else str(result.tier)))
+                last_id = application.id
+        classified += len(batch)
+        if len(batch) < BATCH:
+            return {"classified": classified}
+        keep_alive()
+
+
+def allocate_seats(engine: Engine, season_id: int, now: datetime, keep_alive: KeepAlive) -> dict[str, Any]:
+    """§6: hand the season to the allocation step (core.allocation), which owns seats and the draw."""
+    from core import allocation
+
+    step = getattr(allocation, "run_season_allocation", None)
+    if step is None:
+        raise RuntimeError("core.allocation offers no season step (run_season_allocation(engine, season_id, now))")
+    return dict(step(engine, season_id, now) or {})
+
+
+def _graduates(engine: Engine, season_id: int, now: datetime, keep_alive: KeepAlive) -> dict[str, Any]:
+    snapshot = build_graduates_database(engine, season_id, now)
+    return {"snapshot": snapshot.id, "rows": snapshot.row_count}
+
+
+ACTIONS: dict[str, Action] = {
+    "close_unsubmitted": close_unsubmitted,
+    "build_graduates_database": _graduates,
+    "classify_approved": classify_approved,
+    "allocate_seats": allocate_seats,
+}
+
+
+def run_actions(engine: Engine, boundary: SeasonBoundary, now: datetime, *, keep_alive: KeepAlive) -> dict[str, Any]:
+    """Run a boundary's actions in order; each is safe to run again after an interruption."""
+    summary: dict[str, Any] = {}
+    for name in boundary.actions:
+        summary[name] = ACTIONS[name](engine, boundary.season_id, now, keep_alive)
+        keep_alive()
+    return summary

@@ -1,0 +1,74 @@
+"""Phases as rows: each boundary fires once, in order, audited, however often it is asked to."""
+from __future__ import annotations
+
+from sqlmodel import select
+
+from core.db import read_session, write_session
+from core.models import Event, Season
+from core.season.boundaries import materialise, run_due
+from core.season.models import JobRun, SeasonBoundary, SeasonPhase, SeasonWindow
+from tests.season.conftest import at
+
+
+def _season(engine) -> Season:
+    with read_session(engine) as session:
+        return session.exec(select(Season)).one()
+
+
+def test_calendar_becomes_rows_with_due_times_in_order(engine, season, calendar_rows):
+    jobs = [b.job_id for b in calendar_rows]
+    assert jobs[:4] == ["season-2021-preparation-start", "season-2021-preparation-end",
+                        "season-2021-collection-start", "season-2021-window-W1"]
+    collection_end = next(b for b in calendar_rows if b.job_id == "season-2021-collection-end")
+    assert collection_end.due_at == at("2021-06-16T17:00:00") and collection_end.actions == ["close_unsubmitted"]
+    assert [b.seq for b in calendar_rows] == sorted(b.seq for b in calendar_rows)
+    with read_session(engine) as session:
+        windows = {w.window_id: w for w in session.exec(select(SeasonWindow))}
+    assert windows["W4"].districts == ["红谷滩区"] and windows["W4"].opens_at == at("2021-06-02T14:00:00")
+    assert windows["W4"].closes_at == at("2021-06-16T17:00:00")
+
+
+def test_materialising_twice_changes_nothing(engine, season, calendar_rows):
+    with write_session(engine) as session:
+        again = materialise(session, season)
+    assert [(b.id, b.job_id, b.due_at) for b in again] == [(b.id, b.job_id, b.due_at) for b in calendar_rows]
+
+
+def test_phase_opens_once_and_is_audited_whatever_the_number_of_runs(engine, season, calendar_rows, season_clock):
+    season_clock.set(at("2021-06-01T10:00:00"))
+    first = run_due(engine, season_clock, runner="a")
+    second = run_due(engine, season_clock, runner="b")
+    assert [s.outcome for s in first] == ["fired"] * 4 and second == []
+    with read_session(engine) as session:
+        events = session.exec(select(Event).where(Event.subject_type == "season").order_by(Event.seq)).all()
+        phase = session.exec(select(SeasonPhase).where(SeasonPhase.phase_id == "collection")).one()
+        window = session.exec(select(SeasonWindow).where(SeasonWindow.window_id == "W1")).one()
+    assert [(e.action, e.to_state) for e in events] == [
+        ("phase_opened", "preparation"), ("phase_closed", "preparation_closed"),
+        ("phase_opened", "collection"), ("window_opened", "W1")]
+    assert _season(engine).phase == "collection" and phase.state == "open" and window.state == "open"
+
+
+def test_a_missed_deadline_runs_late_and_records_its_lateness(engine, season, calendar_rows, season_clock):
+    season_clock.set(at("2021-06-17T09:30:00"))
+    run_due(engine, season_clock)
+    with read_session(engine) as session:
+        closed = session.exec(select(Event).where(Event.action == "phase_closed",
+                                                  Event.to_state == "collection_closed")).one()
+        runs = session.exec(select(JobRun).where(JobRun.job_id == "season-2021-collection-end")).all()
+        windows = session.exec(select(SeasonWindow)).all()
+    assert closed.data["late_seconds"] == 16.5 * 3600
+    assert [r.outcome for r in runs] == ["fired"]
+    assert _season(engine).phase == "verification" and {w.state for w in windows} == {"closed"}
+
+
+def test_a_stale_runner_finds_the_transition_done(engine, season, calendar_rows, season_clock):
+    season_clock.set(at("2021-05-15T00:00:00"))
+    with read_session(engine) as session:
+        stale = session.exec(select(SeasonBoundary).where(SeasonBoundary.seq == 1)).one()
+    run_due(engine, season_clock, runner="first")
+    from core.season.boundaries import fire_boundary
+
+    assert fire_boundary(engine, stale, season_clock, "late").outcome == "already_done"
+    with read_session(engine) as session:
+        assert len(session.exec(select(Event).where(Event.action == "phase_opened")).all()) == 1
