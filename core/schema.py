@@ -13,7 +13,7 @@ __all__ = ["alembic_config", "upgrade", "make_revision", "import_all_models", "M
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 # Every module that declares tables; Alembic and the schema tests import them all.
-MODEL_MODULES = ("core.models", "web.models", "core.season.models")
+MODEL_MODULES = ("core.models", "web.models", "core.season.models", "core.allocation.models")
 
 
 def import_all_models() -> None:
