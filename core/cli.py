@@ -52,15 +52,28 @@ def audit_verify() -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int, envvar="XUEWEI_WORKERS")
-@click.option("--threads", default=4, show_default=True, type=int, envvar="XUEWEI_THREADS")
-def serve(host: str, port: int, workers: int, threads: int) -> None:
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="XUEWEI_HOST")
+@click.option("--port", default=8000, show_default=True, type=int, envvar="XUEWEI_PORT")
+@click.option("--workers", default=2, show_default=True, type=int, envvar="XUEWEI_WORKERS",
+              help="worker processes (about one per core)")
+@click.option("--threads", default=4, show_default=True, type=int, envvar="XUEWEI_THREADS",
+              help="threads per worker (gthread)")
+@click.option("--preload/--no-preload", default=False, show_default=True, envvar="XUEWEI_PRELOAD",
+              help="build the app once in the master before forking (database pools are reset after fork)")
+@click.option("--timeout", default=30, show_default=True, type=int, envvar="XUEWEI_TIMEOUT",
+              help="seconds before a silent worker is killed and replaced")
+@click.option("--keepalive", default=5, show_default=True, type=int, envvar="XUEWEI_KEEPALIVE",
+              help="seconds an idle keep-alive connection stays open")
+@click.option("--proxy-hops", default=0, show_default=True, type=int, envvar="XUEWEI_PROXY_HOPS",
+              help="trusted proxies in front (nginx, load balancer) whose X-Forwarded-* headers count")
+@click.option("--max-requests", default=0, show_default=True, type=int, envvar="XUEWEI_MAX_REQUESTS",
+              help="recycle a worker after this many requests (0: never)")
+@click.option("--access-log/--no-access-log", default=True, show_default=True, envvar="XUEWEI_ACCESS_LOG")
+def serve(**settings) -> None:
     """Serve the web app under gunicorn (the scheduler runs separately: `xuewei scheduler`)."""
     from web.server import run_gunicorn
 
-    run_gunicorn(host=host, port=port, workers=workers, threads=threads)
+    run_gunicorn(**settings)
 
 
 main.add_command(demo)

@@ -1,23 +1,56 @@
 """Running the app under gunicorn from `xuewei serve`, without a separate config file."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from gunicorn.app.base import BaseApplication
+from gunicorn.config import KNOWN_SETTINGS
+from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.logs import logging_config
 
-__all__ = ["run_gunicorn", "post_fork"]
+__all__ = ["ServeOptions", "run_gunicorn", "post_fork", "gunicorn_options"]
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """How `xuewei serve` runs: every knob an operator may turn, with production defaults."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    threads: int = 4
+    preload: bool = False
+    timeout: int = 30
+    keepalive: int = 5
+    proxy_hops: int = 0
+    access_log: bool = True
+    max_requests: int = 0
 
 
 def post_fork(server, worker) -> None:
-    """Never share a database connection across fork(): drop what the master opened."""
-    from core.db import get_engine
+    """Never share a database connection across fork(): the child starts with an empty pool.
 
-    get_engine.cache_clear()
+    With `--preload` the master built the app (and checked the database, so its pool holds a
+    connection); `dispose(close=False)` gives the worker a fresh pool without closing the
+    master's socket underneath it.
+    """
+    app = worker.app.callable
+    if app is not None:
+        app.extensions["xuewei.engine"].dispose(close=False)
+
+
+def _check_database(app) -> None:
+    # Fail at start-up, not at the first request, when DATABASE_URL is wrong or unreachable.
+    with app.extensions["xuewei.engine"].connect() as connection:
+        connection.execute(text("SELECT 1"))
 
 
 class _XueweiServer(BaseApplication):
-    def __init__(self, options: dict):
+    def __init__(self, options: dict, proxy_hops: int):
         self.options = options
+        self.proxy_hops = proxy_hops
         super().__init__()
 
     def load_config(self) -> None:
@@ -27,20 +60,44 @@ class _XueweiServer(BaseApplication):
     def load(self):
         from web import create_app
 
-        return create_app()
+        app = create_app()
+        _check_database(app)
+        if self.proxy_hops:
+            # Behind nginx or a load balancer: take the client address and scheme from the
+            # X-Forwarded-* headers the trusted proxies set (login throttling counts per address).
+            hops = self.proxy_hops
+            app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+        return app
 
 
-def run_gunicorn(*, host: str, port: int, workers: int, threads: int, preload: bool = False) -> None:
-    """Serve `web.create_app()` on host:port with gunicorn's gthread workers."""
-    _XueweiServer({
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "threads": threads,
-        "worker_class": "gthread" if threads > 1 else "sync",
-        "preload_app": preload,
+def gunicorn_options(options: ServeOptions) -> dict:
+    """gunicorn's settings for `options`: gthread workers, JSON logs through the PII mask."""
+    settings = {
+        "bind": f"{options.host}:{options.port}",
+        "workers": options.workers,
+        "threads": options.threads,
+        "worker_class": "gthread" if options.threads > 1 else "sync",
+        "preload_app": options.preload,
         "post_fork": post_fork,
-        "accesslog": "-",
-        "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
-        "logconfig_dict": logging_config(),
+        "timeout": options.timeout,
         "graceful_timeout": 10,
-    }).run()
+        "keepalive": options.keepalive,
+        "max_requests": options.max_requests,
+        "max_requests_jitter": options.max_requests // 10,
+        "logconfig_dict": logging_config(),
+        "forwarded_allow_ips": "*" if options.proxy_hops else "127.0.0.1",
+    }
+    if "control_socket_disable" in {setting.name for setting in KNOWN_SETTINGS}:
+        # gunicorn >= 24 opens ~/.gunicorn/gunicorn.ctl: one path per user, so a second server
+        # on the host would take it over. We do not use gunicornc.
+        settings["control_socket_disable"] = True
+    if options.access_log:
+        settings["accesslog"] = "-"
+        settings["access_log_format"] = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+    return settings
+
+
+def run_gunicorn(**settings) -> None:
+    """Serve `web.create_app()` under gunicorn until it is told to stop (settings: ServeOptions)."""
+    options = ServeOptions(**settings)
+    _XueweiServer(gunicorn_options(options), options.proxy_hops).run()

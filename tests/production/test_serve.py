@@ -1,0 +1,58 @@
+"""`xuewei serve` as operators run it: several workers, with and without --preload."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
+
+import requests
+from sqlalchemy import text
+
+from web import create_app
+from web.server import ServeOptions, gunicorn_options, post_fork
+
+CONCURRENT_READS = 120
+
+
+def _ready_many(base_url: str) -> list[int]:
+    def ready(_):
+        return requests.get(base_url + "/readyz", timeout=30).status_code
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        return list(pool.map(ready, range(CONCURRENT_READS)))
+
+
+def test_preloaded_server_answers_database_reads_from_every_worker(engine, serve):
+    """The master checked the database before forking; each worker must still get its own connections."""
+    server = serve(workers=2, threads=4, preload=True)
+    assert len(server.wait_workers(2)) == 2
+    assert _ready_many(server.base_url) == [200] * CONCURRENT_READS
+
+
+def test_server_without_preload_answers_database_reads(engine, serve):
+    server = serve(workers=2, threads=2, preload=False)
+    assert _ready_many(server.base_url) == [200] * CONCURRENT_READS
+
+
+def test_post_fork_gives_the_worker_a_fresh_connection_pool(engine):
+    """What --preload relies on: a pool holding the master's connection is replaced, not shared."""
+    app = create_app({"SECRET_KEY": "x", "ENGINE": engine})
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    masters_pool = engine.pool
+    assert masters_pool.checkedin() == 1
+    post_fork(server=None, worker=SimpleNamespace(app=SimpleNamespace(callable=app)))
+    assert engine.pool is not masters_pool
+    assert engine.pool.checkedin() == 0
+
+
+def test_post_fork_without_preload_has_nothing_to_reset():
+    post_fork(server=None, worker=SimpleNamespace(app=SimpleNamespace(callable=None)))
+
+
+def test_serve_options_reach_gunicorn():
+    settings = gunicorn_options(ServeOptions(workers=3, threads=1, preload=True, timeout=45, proxy_hops=1,
+                                             access_log=False))
+    assert (settings["workers"], settings["threads"], settings["preload_app"]) == (3, 1, True)
+    assert settings["worker_class"] == "sync" and settings["timeout"] == 45
+    assert settings["post_fork"] is post_fork
+    assert "accesslog" not in settings
