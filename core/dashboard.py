@@ -1,0 +1,211 @@
+"""Read models of the operators' season dashboard: every query it shows, none in the views.
+
+Each function takes a session and returns plain, JSON-ready data, so the page and its
+polling endpoint show the same figures. Times are season-clock times (`now`) except the
+connector calls, which the runtime stamps with the wall clock.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from core.audit import verify_chain
+from core.connectors.metrics import LATENCY_WINDOW, SourceHealth, p95
+from core.models import Application, ConnectorCall, Event, Season
+from core.rulesets import ruleset_document
+from core.season.models import JobRun, SeasonBoundary, SeasonPhase, SeasonWindow
+from core.types import utcnow
+
+__all__ = [
+    "snapshot", "state_labels", "timeline", "scheduler_jobs", "application_counts", "submissions_per_minute",
+    "connector_health", "stuck_applications", "failed_jobs", "audit_log", "chain_status",
+    "STUCK_AFTER", "RATE_MINUTES",
+]
+
+STUCK_AFTER = timedelta(minutes=30)  # an application waiting for sources this long is an incident
+RATE_MINUTES = 30  # the submissions-per-minute chart covers this many minutes up to now
+FAILED = ("failed", "invalid")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def state_labels(session: Session, season: Season) -> dict[str, dict[str, str]]:
+    """The workflow states of the season's active ruleset, id → {"zh", "en"} label."""
+    if not season.active_ruleset_sha256:
+        return {}
+    workflow = ruleset_document(session, season.active_ruleset_sha256).get("workflow", {})
+    return {state["id"]: state.get("label", {"zh": state["id"], "en": state["id"]})
+            for state in workflow.get("states", ())}
+
+
+def timeline(session: Session, season: Season, now: datetime) -> dict[str, Any]:
+    """Phases and district windows with their stored state, and which one the clock is in now.
+
+    `current` is the clock's view, `state` the scheduler's: a phase whose time has come but
+    whose state is still pending is a late scheduler, visible at a glance.
+    """
+    phases = session.exec(select(SeasonPhase).where(SeasonPhase.season_id == season.id)
+                          .order_by(SeasonPhase.position)).all()
+    windows = session.exec(select(SeasonWindow).where(SeasonWindow.season_id == season.id)
+                           .order_by(SeasonWindow.opens_at, SeasonWindow.window_id)).all()
+    return {
+        "now": now.isoformat(),
+        "season_phase": season.phase,
+        "phases": [{
+            "id": p.phase_id, "label": {"zh": p.label_zh, "en": p.label_en}, "clause": p.clause,
+            "starts_at": _iso(p.starts_at), "ends_at": _iso(p.ends_at), "state": p.state,
+            "current": p.starts_at <= now < p.ends_at,
+        } for p in phases],
+        "windows": [{
+            "id": w.window_id, "label": {"zh": w.label_zh, "en": w.label_en}, "clause": w.clause,
+            "districts": list(w.districts or ()), "groups": list(w.groups or ()),
+            "opens_at": _iso(w.opens_at), "closes_at": _iso(w.closes_at), "state": w.state,
+            "open_now": w.opens_at <= now < w.closes_at,
+        } for w in windows],
+    }
+
+
+def scheduler_jobs(session: Session, season: Season) -> list[dict[str, Any]]:
+    """Every scheduler job (a season boundary): when it is due, and how its last run ended."""
+    boundaries = session.exec(select(SeasonBoundary).where(SeasonBoundary.season_id == season.id)
+                              .order_by(SeasonBoundary.due_at, SeasonBoundary.seq)).all()
+    latest = select(JobRun.job_id, func.max(JobRun.id).label("last_id")).where(
+        JobRun.season_id == season.id).group_by(JobRun.job_id).subquery()
+    runs = {run.job_id: run for run in session.exec(select(JobRun).join(latest, JobRun.id == latest.c.last_id))}
+    jobs = []
+    for boundary in boundaries:
+        run = runs.get(boundary.job_id)
+        jobs.append({
+            "job_id": boundary.job_id, "kind": boundary.kind, "phase": boundary.phase_id,
+            "window": boundary.window_id, "due_at": _iso(boundary.due_at), "state": boundary.state,
+            "next_run": _iso(boundary.due_at) if boundary.state == "pending" else None,
+            "last_run": None if run is None else {
+                "started_at": _iso(run.started_at), "finished_at": _iso(run.finished_at),
+                "season_time": _iso(run.season_time), "outcome": run.outcome, "detail": run.detail,
+                "runner": run.runner},
+        })
+    return jobs
+
+
+def application_counts(session: Session, season: Season) -> dict[str, Any]:
+    """Applications per state, per district, and per district and state."""
+    rows = session.exec(select(Application.district, Application.state, func.count())
+                        .where(Application.season_id == season.id)
+                        .group_by(Application.district, Application.state)).all()
+    by_state: Counter[str] = Counter()
+    by_district: Counter[str] = Counter()
+    matrix: dict[str, dict[str, int]] = {}
+    for district, state, count in rows:
+        by_state[state] += count
+        by_district[district] += count
+        matrix.setdefault(district, {})[state] = count
+    return {"total": sum(by_state.values()), "by_state": dict(sorted(by_state.items())),
+            "by_district": dict(sorted(by_district.items())),
+            "by_district_state": {d: matrix[d] for d in sorted(matrix)}}
+
+
+def submissions_per_minute(session: Session, season: Season, now: datetime,
+                           minutes: int = RATE_MINUTES) -> list[dict[str, Any]]:
+    """Submissions in each of the last `minutes` season-clock minutes (oldest first, zeros kept)."""
+    end = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    start = end - timedelta(minutes=minutes)
+    times = session.exec(select(Application.submitted_at).where(
+        Application.season_id == season.id, Application.submitted_at >= start,
+        Application.submitted_at < end)).all()
+    counts = Counter(int((t - start).total_seconds() // 60) for t in times)
+    return [{"minute": (start + timedelta(minutes=i)).isoformat(), "count": counts.get(i, 0)}
+            for i in range(minutes)]
+
+
+def connector_health(session: Session, runtime: Iterable[SourceHealth] = (), *,
+                     since: datetime | None = None) -> list[dict[str, Any]]:
+    """Per source: calls, failure rate and p95 latency of the calls recorded since `since`
+    (wall clock, default the last hour, every worker's), beside this process's runtime
+    counters and breaker state (`runtime`, from `ConnectorRuntime.health()`)."""
+    since = since or utcnow() - timedelta(hours=1)
+    live = {h.source: h for h in runtime}
+    rows = session.exec(select(ConnectorCall.source, ConnectorCall.outcome, func.count())
+                        .where(ConnectorCall.started_at >= since)
+                        .group_by(ConnectorCall.source, ConnectorCall.outcome)).all()
+    counts: dict[str, Counter[str]] = {}
+    for source, outcome, count in rows:
+        counts.setdefault(source, Counter())[outcome] += count
+    health = []
+    for source in sorted(set(counts) | set(live)):
+        outcomes = counts.get(source, Counter())
+        calls = sum(outcomes.values())
+        latencies = session.exec(select(ConnectorCall.latency_ms).where(
+            ConnectorCall.source == source, ConnectorCall.started_at >= since, ConnectorCall.latency_ms > 0)
+            .order_by(ConnectorCall.started_at.desc()).limit(LATENCY_WINDOW)).all()
+        failed = sum(outcomes[o] for o in FAILED)
+        here = live.get(source)
+        health.append({
+            "source": source, "calls": calls, "ok": outcomes["ok"], "failed": failed,
+            "failure_rate": round(failed / calls, 4) if calls else 0.0,
+            "p95_latency_ms": p95(list(latencies)),
+            "breaker": here.breaker if here else "closed",
+            "worker_calls": here.calls if here else 0,
+            "worker_failure_rate": round(here.failure_rate, 4) if here else 0.0,
+        })
+    return health
+
+
+def stuck_applications(session: Session, season: Season, now: datetime,
+                       stuck_after: timedelta = STUCK_AFTER, limit: int = 50) -> list[dict[str, Any]]:
+    """Applications waiting for data sources longer than `stuck_after` (season clock), oldest first."""
+    rows = session.exec(select(Application).where(
+        Application.season_id == season.id, Application.state == "facts_pending",
+        Application.updated_at <= now - stuck_after).order_by(Application.updated_at).limit(limit)).all()
+    return [{"id": a.id, "district": a.district, "state": a.state, "since": _iso(a.updated_at),
+             "waiting_minutes": int((now - a.updated_at).total_seconds() // 60)} for a in rows]
+
+
+def failed_jobs(session: Session, season: Season) -> list[dict[str, Any]]:
+    """Scheduler jobs whose latest run failed (a later success clears the incident)."""
+    return [job for job in scheduler_jobs(session, season)
+            if job["last_run"] is not None and job["last_run"]["outcome"] == "failed"]
+
+
+def audit_log(session: Session, *, limit: int = 50, before_seq: int | None = None) -> list[dict[str, Any]]:
+    """The newest audit events (before `before_seq` when paging back)."""
+    query = select(Event).order_by(Event.seq.desc()).limit(limit)
+    if before_seq is not None:
+        query = query.where(Event.seq < before_seq)
+    return [{"seq": e.seq, "at": _iso(e.at), "actor": e.actor, "actor_role": e.actor_role,
+             "subject": f"{e.subject_type}:{e.subject_id}", "action": e.action,
+             "from_state": e.from_state, "to_state": e.to_state, "reason": e.reason,
+             "hash": e.hash[:12]} for e in session.exec(query)]
+
+
+def chain_status(session: Session) -> dict[str, Any]:
+    """Whether the audit chain verifies end to end, and where it breaks if not."""
+    problem = verify_chain(session)
+    count = session.exec(select(func.count()).select_from(Event)).one()
+    if problem is None:
+        return {"ok": True, "events": count, "checked_at": utcnow().isoformat()}
+    return {"ok": False, "events": count, "checked_at": utcnow().isoformat(), "seq": problem.seq,
+            "problem": problem.problem}
+
+
+def snapshot(session: Session, season: Season, now: datetime,
+             runtime: Iterable[SourceHealth] = ()) -> dict[str, Any]:
+    """Every live section of the dashboard at once (the audit chain is verified on request only)."""
+    return {
+        "season": {"year": season.year, "name": season.name, "phase": season.phase},
+        "state_labels": state_labels(session, season),
+        "timeline": timeline(session, season, now),
+        "jobs": scheduler_jobs(session, season),
+        "counts": application_counts(session, season),
+        "rate": submissions_per_minute(session, season, now),
+        "connectors": connector_health(session, runtime),
+        "incidents": {"stuck": stuck_applications(session, season, now),
+                      "failed_jobs": failed_jobs(session, season)},
+        "audit": audit_log(session, limit=10),
+    }
