@@ -12,6 +12,7 @@ from core.rules.schemas import schema_problems
 
 __all__ = ["CatchmentIndex", "CatchmentError", "load_catchments", "read_catchments_csv"]
 
+MEMO_LIMIT = 200_000  # distinct addresses remembered before the memo starts afresh
 CSV_COLUMNS = ("school_id", "school_name", "district", "street", "from", "to", "parity", "compound")
 
 
@@ -36,6 +37,8 @@ class CatchmentIndex:
         self._ranges: dict[tuple, list[tuple[int, int, str, str]]] = {}
         self._street: dict[tuple, list[str]] = {}
         self._district: dict[str, list[str]] = {}
+        self._memo: dict[tuple, frozenset[str]] = {}
+        self._first: dict[tuple, str | None] = {}
         for catchment in catchments:
             school = catchment["school_id"]
             self.catchments[school] = catchment
@@ -72,12 +75,25 @@ class CatchmentIndex:
 
     def school_of(self, address: Mapping[str, Any]) -> str | None:
         """The catchment an address belongs to (the most specific match), or None."""
-        found = self.lookup(address)
-        return found[0] if found else None
+        key = (address.get("district"), address.get("street"), address.get("number"), address.get("compound"))
+        try:
+            return self._first[key]
+        except KeyError:
+            if len(self._first) >= MEMO_LIMIT:
+                self._first.clear()
+            found = self.lookup(address)
+            self._first[key] = found[0] if found else None
+            return self._first[key]
 
     def schools_of(self, address: Mapping[str, Any]) -> frozenset[str]:
-        """Every catchment containing the address."""
-        return frozenset(self.lookup(address))
+        """Every catchment containing the address (remembered per distinct address)."""
+        key = (address.get("district"), address.get("street"), address.get("number"), address.get("compound"))
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) >= MEMO_LIMIT:
+                self._memo.clear()
+            found = self._memo[key] = frozenset(self.lookup(address))
+        return found
 
     def contains(self, school_id: str, address: Mapping[str, Any]) -> bool:
         """Whether the address lies in this school's catchment."""

@@ -8,18 +8,21 @@ true wins in `or`).
 """
 from __future__ import annotations
 
+import operator as operator_module
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from core.rules.errors import Problem, pointer_join
 from core.rules.types import ANY, BOOL, INT, NUMBER, STRING, NULL, SchemaTypes, Type, comparable, list_of
-from core.rules.values import UNDETERMINED, as_datetime
+from core.rules.values import MISS, UNDETERMINED, as_datetime
 
-__all__ = ["Node", "Compiler", "OPS", "LOOSE", "NOT_CONST"]
+__all__ = ["Node", "Compiler", "OPS", "LOOSE", "NOT_CONST", "LEAVES"]
 
 U = UNDETERMINED
 NOT_CONST = object()
 LOOSE = {"==": "===", "!=": "!=="}
+LEAVES = ("===", "!==", "in", "var")
 
 
 class Node:
@@ -41,15 +44,17 @@ class Compiler:
     """Compiles expressions of one ruleset; collects every problem instead of stopping."""
 
     def __init__(self, schema: SchemaTypes | None, *, params: Mapping[str, tuple[Any, Type]] | None = None,
-                 param_problem: Callable[[str], str | None] | None = None):
+                 param_problem: Callable[[str], str | None] | None = None, known: Mapping[str, Any] | None = None):
         self.schema = schema
         self.root = schema.of(schema.document) if schema is not None else ANY
         self.params = dict(params or {})
         self.param_problem = param_problem
+        self.known = dict(known or {})  # fact paths whose value is fixed in this specialisation
         self.problems: list[Problem] = []
         self.named: dict[str, dict[str, Any]] = {"derived": {}, "pred": {}}
         self.compiled: dict[tuple[str, str], Node] = {}
         self._compiling: list[tuple[str, str]] = []
+        self.slots: dict[tuple[str, str], int] = {}
 
     # -- bookkeeping ------------------------------------------------------------------
     def error(self, pointer: str, message: str) -> Node:
@@ -80,6 +85,10 @@ class Compiler:
             self.error(entry["pointer"], f"predicate {name!r} must be true or false, but its expression gives {body.type}")
         self.compiled[key] = body
         return body
+
+    def slot(self, kind: str, name: str) -> int:
+        """The cache slot of a named value in `Env.cache` (one list per evaluation)."""
+        return self.slots.setdefault((kind, name), len(self.slots))
 
     def finish(self) -> None:
         """Compile every declared name, so unused ones are checked too."""
@@ -169,29 +178,78 @@ def need_bool(c: Compiler, nodes: list[Node], what: str) -> bool:
 # -- data ------------------------------------------------------------------------------
 def _getter(path: tuple[str, ...]) -> Callable[[Any], Any]:
     """Follow `path` into dicts: an absent key is UNDETERMINED, null stays null."""
-    if len(path) == 1:
-        (k0,) = path
-
-        def get1(v):
-            return v.get(k0, U)
-        return get1
-    if len(path) == 2:
-        k0, k1 = path
-
-        def get2(v):
-            v = v.get(k0, U)
-            if v is None or v is U:
-                return v
-            return v.get(k1, U)
-        return get2
-
-    def getn(v):
+    def get(v):
         for k in path:
             v = v.get(k, U)
             if v is None or v is U:
                 return v
         return v
-    return getn
+    return get
+
+
+def reader(path: tuple[str, ...], root: bool, test: Callable[[Any], Any] | None = None):
+    """A closure reading a fact path (and applying a C-level `test` to it), in one frame.
+
+    Leaves are most of the work, so the common path lengths are unrolled: an absent key
+    gives UNDETERMINED, a null on the way gives null (which `test` then judges).
+    """
+    if len(path) == 1:
+        (k0,) = path
+
+        def read1(e, it):
+            v = (e.facts if root else it).get(k0, U)
+            if v is U or test is None:
+                return v
+            return test(v)
+        return read1
+    if len(path) == 2:
+        k0, k1 = path
+
+        def read2(e, it):
+            v = (e.facts if root else it).get(k0, U)
+            if v is U:
+                return U
+            if v is not None:
+                v = v.get(k1, U)
+                if v is U:
+                    return U
+            return v if test is None else test(v)
+        return read2
+    if len(path) == 3:
+        k0, k1, k2 = path
+
+        def read3(e, it):
+            v = (e.facts if root else it).get(k0, U)
+            if v is U:
+                return U
+            if v is not None:
+                v = v.get(k1, U)
+                if v is U:
+                    return U
+                if v is not None:
+                    v = v.get(k2, U)
+                    if v is U:
+                        return U
+            return v if test is None else test(v)
+        return read3
+    def readn(e, it):
+        v = e.facts if root else it
+        for k in path:
+            v = v.get(k, U)
+            if v is U:
+                return U
+            if v is None:
+                break
+        return v if test is None else test(v)
+    return readn
+
+
+def var_parts(node: Node) -> tuple[tuple[str, ...], bool] | None:
+    """The path and root flag of a `var` node with a non-empty path, else None."""
+    if node.op != "var" or not node.path or node.path == "$":
+        return None
+    root = node.path.startswith("$.")
+    return tuple(p for p in (node.path[2:] if root else node.path).split(".") if p), root
 
 
 def resolve_path(c: Compiler, base: Type, path: tuple[str, ...], at: str, shown: str) -> Type | None:
@@ -224,11 +282,12 @@ def _var(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     t = resolve_path(c, base, path, at, text)
     if t is None:
         return const_node(U, ANY, at)
+    if base is c.root and ".".join(path) in c.known:
+        return const_node(c.known[".".join(path)], t, at)
     if not path:
         fn = (lambda e, it: e.facts) if from_root else (lambda e, it: it)
     else:
-        get = _getter(path)
-        fn = (lambda e, it: get(e.facts)) if from_root else (lambda e, it: get(it))
+        fn = reader(path, from_root)
     return Node(fn, "var", (), t, at, path=text)
 
 
@@ -261,13 +320,16 @@ def _named_ref(kind: str):
             node.op, node.path, node.ref = kind, name, body
             return node
         inner = body.fn
-        key = (kind, name)
+        if body.op in LEAVES and all(a.op in ("var", "const", "param") for a in body.args):
+            fn = inner if scope is c.root else (lambda e, it: inner(e, e.facts))
+            return Node(fn, kind, (), body.type, at, path=name, ref=body)
+        slot = c.slot(kind, name)
 
         def cached(e, it):
             cache = e.cache
-            v = cache.get(key, cache)
-            if v is cache:
-                v = cache[key] = inner(e, e.facts)
+            v = cache[slot]
+            if v is MISS:
+                v = cache[slot] = inner(e, e.facts)
             return v
         return Node(cached, kind, (), body.type, at, path=name, ref=body)
     return compile_ref
@@ -287,22 +349,47 @@ def _get(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     t = resolve_path(c, obj.type, path, pointer_join(at, 1), items[1])
     if t is None:
         return const_node(U, ANY, at)
-    get, inner = _getter(path), obj.fn
+    if obj.const is None:
+        return const_node(None, t, at)
+    inner = obj.fn
+    if len(path) == 1:
+        (key,) = path
 
-    def fn(e, it):
-        v = inner(e, it)
-        if v is None or v is U:
-            return v
-        return get(v)
+        def fn(e, it):
+            v = inner(e, it)
+            if v is None or v is U:
+                return v
+            return v.get(key, U)
+    else:
+        get = _getter(path)
+
+        def fn(e, it):
+            v = inner(e, it)
+            if v is None or v is U:
+                return v
+            return get(v)
     return Node(fn, "get", (obj,), t, at, path=items[1])
 
 
 # -- logic -----------------------------------------------------------------------------
+def _connective(nodes: list[Node], unit: bool, at: str) -> Node | list[Node]:
+    """Fold constants out of and/or: the unit (true for and) drops, the other value decides."""
+    if any(n.const is (not unit) for n in nodes):
+        return const_node(not unit, BOOL, at)
+    rest = [n for n in nodes if n.const is not unit]
+    if not rest:
+        return const_node(unit, BOOL, at)
+    return rest[0] if len(rest) == 1 else rest
+
+
 @operator("and")
 def _and(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     nodes = children(c, args, at, scope, (1, 99))
     if nodes is None or not need_bool(c, nodes, "and"):
         return const_node(U, ANY, at)
+    nodes = _connective(nodes, True, at)
+    if isinstance(nodes, Node):
+        return nodes
     fns = tuple(n.fn for n in nodes)
 
     def fn(e, it):
@@ -322,6 +409,9 @@ def _or(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     nodes = children(c, args, at, scope, (1, 99))
     if nodes is None or not need_bool(c, nodes, "or"):
         return const_node(U, ANY, at)
+    nodes = _connective(nodes, False, at)
+    if isinstance(nodes, Node):
+        return nodes
     fns = tuple(n.fn for n in nodes)
 
     def fn(e, it):
@@ -361,7 +451,12 @@ def _if(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     for v in values:
         if not comparable(t, v.type):
             return c.error(v.pointer, f"if branches give different types ({t} and {v.type})")
-    pairs = tuple((a.fn, b.fn) for a, b in zip(conds, values))
+    live = [(a, b) for a, b in zip(conds, values) if a.const is not False]
+    if not live or live[0][0].const is True:
+        chosen = live[0][1] if live else values[-1]
+        return Node(chosen.fn, chosen.op, chosen.args, t, chosen.pointer, path=chosen.path,
+                    const=chosen.const, ref=chosen.ref)
+    pairs = tuple((a.fn, b.fn) for a, b in live)
     last = values[-1].fn
 
     def fn(e, it):
@@ -406,7 +501,10 @@ def _equality(negate: bool):
         check_enum(c, a, b)
         fa, fb = a.fn, b.fn
         untyped = "any" in (a.type.kind, b.type.kind)
-        if b.const is not NOT_CONST and not untyped:
+        parts = var_parts(a)
+        if b.const is not NOT_CONST and not untyped and parts is not None:
+            fn = reader(*parts, partial(operator_module.ne if negate else operator_module.eq, b.const))
+        elif b.const is not NOT_CONST and not untyped:
             k = b.const
 
             def fn(e, it):
@@ -508,7 +606,10 @@ def _in(c: Compiler, args: Any, at: str, scope: Type) -> Node:
         return c.error(at, f"type mismatch: looks for {x.type} in a {coll.type}")
     check_enum(c, x, coll)
     fx, fl = x.fn, coll.fn
-    if coll.const is not NOT_CONST:
+    parts = var_parts(x)
+    if coll.const is not NOT_CONST and parts is not None:
+        fn = reader(*parts, frozenset(coll.const).__contains__)
+    elif coll.const is not NOT_CONST:
         members = frozenset(coll.const)
 
         def fn(e, it):

@@ -129,6 +129,8 @@ def _in_catchment(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     nodes = children(c, args, at, scope, 1)
     if nodes is None or not _need_address(c, nodes, "in_catchment"):
         return const_node(U, ANY, at)
+    if nodes[0].const is None:
+        return const_node(False, BOOL, at)
     f = nodes[0].fn
 
     def fn(e, it):
@@ -137,12 +139,7 @@ def _in_catchment(c: Compiler, args: Any, at: str, scope: Type) -> Node:
             return U
         if addr is None or e.school is None:
             return False
-        memo = e.memo
-        key = id(addr)
-        hit = memo.get(key)
-        if hit is None:
-            hit = memo[key] = e.index.schools_of(addr)
-        return e.school in hit
+        return e.school in e.index.schools_of(addr)
     return Node(fn, "in_catchment", tuple(nodes), BOOL, at)
 
 
@@ -152,6 +149,8 @@ def _same_address(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     nodes = children(c, args, at, scope, 2)
     if nodes is None or not _need_address(c, nodes, "same_address"):
         return const_node(U, ANY, at)
+    if any(n.const is None for n in nodes):
+        return const_node(False, BOOL, at)
     fa, fb = nodes[0].fn, nodes[1].fn
 
     def fn(e, it):

@@ -34,6 +34,8 @@ def _quantifier(name: str, stop_on: bool, result_on_stop: bool):
         if parts is None:
             return const_node(U, ANY, at)
         lst, body = parts
+        if lst.const is None or lst.const == ():
+            return const_node(not result_on_stop, BOOL, at)
         fl, fb = lst.fn, body.fn
         otherwise = not result_on_stop
 
@@ -64,6 +66,8 @@ def _filter(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     if parts is None:
         return const_node(U, ANY, at)
     lst, body = parts
+    if lst.const is None:
+        return const_node(None, lst.type, at)
     fl, fb = lst.fn, body.fn
 
     def fn(e, it):
@@ -88,6 +92,8 @@ def _find(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     if parts is None:
         return const_node(U, ANY, at)
     lst, body = parts
+    if lst.const is None:
+        return const_node(None, lst.type.item or ANY, at)
     fl, fb = lst.fn, body.fn
 
     def fn(e, it):

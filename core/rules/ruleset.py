@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +10,9 @@ from core.canonical import canonical_json, sha256_hex
 from core.rules.catchments import CatchmentIndex
 from core.rules.errors import RulesetError
 from core.rules.explain import shown, why_not
-from core.rules.loader import Check, Compiled, Row, build, read_document
+from core.rules.loader import Check, Compiled, Row, build, read_document, reason as _reason, specialise
+from core.rules.schemas import schema_document
+from core.rules.types import SchemaTypes
 from core.rules.schemas import schema_problems
 from core.rules.values import UNDETERMINED as U, Env, jsonable
 
@@ -19,9 +21,12 @@ __all__ = ["Ruleset", "Classification", "load_ruleset"]
 COORDINATED, UNDETERMINED_TIER = "coordinated", "undetermined"
 
 
-@dataclass
+@dataclass(slots=True)
 class Classification:
-    """Where one application stands: eligible (or None), tier, the row, the catchment, reasons."""
+    """Where one application stands: eligible (or None), tier, the row, the catchment, reasons.
+
+    `reasons` hold the ruleset's own reason objects: treat them as read-only.
+    """
 
     eligible: bool | None
     tier: int | str | None
@@ -29,7 +34,7 @@ class Classification:
     catchment: str | None
     reasons: list[dict[str, Any]]
     trace: dict[str, Any] | None = None
-    matches: list[str] = field(default_factory=list)
+    matches: tuple[str, ...] = ()
 
     @property
     def school_id(self) -> str | None:
@@ -41,14 +46,10 @@ class Classification:
         out.update(eligible=self.eligible, tier=self.tier, row=self.row, catchment=self.catchment,
                    reasons=self.reasons)
         if self.matches:
-            out["matches"] = self.matches
+            out["matches"] = list(self.matches)
         if self.trace is not None:
             out["trace"] = self.trace
         return out
-
-
-def _reason(code: str, clause: str, label: Mapping[str, str]) -> dict[str, Any]:
-    return {"code": code, "clause": clause, "zh": label["zh"], "en": label["en"]}
 
 
 NO_CATCHMENT = {"zh": "居住地址不在任何学区范围内，由教育部门统筹安排", "en": "the residence is in no catchment; placed by the authority"}
@@ -69,6 +70,9 @@ class Ruleset:
         self.allocation = document["allocation"]
         self.rows = compiled.rows
         self.checks = compiled.checks
+        self._row_reasons = {row.id: _reason(row.id, row.clause, row.label) for row in compiled.rows}
+        self._no_row = _reason("no_row", "§6", NO_ROW)
+        self._variants = {kind: specialise(document, {"basis.kind": kind}) for kind in _basis_kinds()}
 
     def __repr__(self) -> str:
         return f"<Ruleset {self.meta['id']} {self.meta['version']} {self.sha256[:12]}>"
@@ -77,7 +81,10 @@ class Ruleset:
     def classify(self, facts: Mapping[str, Any], catchments: CatchmentIndex, *, explain: bool = False) -> Classification:
         """Decide eligibility (§1), the checks (§3, §6.1, §6.2) and the tier (§6) of one application."""
         c = self._c
-        e = Env(facts, catchments)
+        if not explain:
+            basis = facts.get("basis")
+            c = self._variants.get(basis.get("kind") if basis else None, c)
+        e = Env(facts, catchments, c.slots)
         trace: dict[str, Any] | None = {} if explain else None
         verdict: Any = False
         for _, node in c.eligibility:
@@ -96,7 +103,7 @@ class Ruleset:
             trace["eligibility"] = {"verdict": True}
             trace["basis_address"] = shown(address)
             trace["catchment"] = school
-        decided = self._checks(e, trace)
+        decided = self._checks(c, e, trace)
         if decided is not None:
             decided.catchment = school
             return decided
@@ -106,7 +113,7 @@ class Ruleset:
         if school is None:
             return self._finish(Classification(True, COORDINATED, None, None,
                                                [_reason("no_catchment", self.document["catchment"]["clause"], NO_CATCHMENT)]), trace)
-        return self._tiers(e, school, trace)
+        return self._tiers(c, e, school, trace)
 
     def _finish(self, result: Classification, trace: dict[str, Any] | None) -> Classification:
         result.trace = trace
@@ -123,10 +130,10 @@ class Ruleset:
                                     "routes": [self._failure(name, node, e) for name, node in self._c.eligibility]}
         return self._finish(result, trace)
 
-    def _checks(self, e: Env, trace: dict[str, Any] | None) -> Classification | None:
+    def _checks(self, c: Compiled, e: Env, trace: dict[str, Any] | None) -> Classification | None:
         failed: list[Check] = []
         unknown: list[Check] = []
-        for check in self._c.checks:
+        for check in c.checks:
             v = check.fails(e)
             if v is True:
                 failed.append(check)
@@ -136,7 +143,7 @@ class Ruleset:
             return None
         if trace is not None:
             trace["checks"] = [self._check_trace(ch, e, "failed" if ch in failed else "undetermined")
-                               for ch in self._c.checks if ch in failed or ch in unknown]
+                               for ch in c.checks if ch in failed or ch in unknown]
         hard = [ch for ch in failed if ch.outcome == "ineligible"]
         if hard:
             return self._finish(Classification(False, None, None, None, [ch.reason() for ch in hard]), trace)
@@ -153,12 +160,12 @@ class Ruleset:
             out["failed"] = why_not(check.explain_node, e, e.facts)
         return out
 
-    def _tiers(self, e: Env, school: str, trace: dict[str, Any] | None) -> Classification:
+    def _tiers(self, c: Compiled, e: Env, school: str, trace: dict[str, Any] | None) -> Classification:
         facts = e.facts
-        policy = self._c.hit_policy
+        policy = c.hit_policy
         matched: list[Row] = []
         pending: Row | None = None
-        for row in self._c.rows:
+        for row in c.rows:
             v = row.fn(e, facts)
             if v is True:
                 matched.append(row)
@@ -174,11 +181,11 @@ class Ruleset:
             result = Classification(True, UNDETERMINED_TIER, None, school, [_reason(pending.id, pending.clause, UNKNOWN)])
             stop = pending
         elif best is None:
-            result = Classification(True, COORDINATED, None, school, [_reason("no_row", "§6", NO_ROW)])
+            result = Classification(True, COORDINATED, None, school, [self._no_row])
             stop = None
         else:
-            result = Classification(True, best.tier, best.id, school, [_reason(best.id, best.clause, best.label)],
-                                    matches=[r.id for r in matched] if policy == "COLLECT" else [])
+            result = Classification(True, best.tier, best.id, school, [self._row_reasons[best.id]],
+                                    matches=tuple(r.id for r in matched) if policy == "COLLECT" else ())
             stop = best
         if trace is not None:
             self._tier_trace(e, trace, stop)
@@ -214,7 +221,7 @@ class Ruleset:
     # -- calendar ---------------------------------------------------------------------
     def window_for(self, facts: Mapping[str, Any]) -> dict[str, Any] | None:
         """The staggered first-login window (§2.2) of a pupil: by school group, else by district."""
-        e = Env(facts)
+        e = Env(facts, None, self._c.slots)
         group = self._c.window_group.fn(e, facts)
         district = self._c.window_district.fn(e, facts)
         windows = self.calendar["windows"]
@@ -225,6 +232,13 @@ class Ruleset:
             if district not in (None, U) and district in w.get("districts", ()):
                 return w
         return None
+
+
+def _basis_kinds() -> tuple[str, ...]:
+    """The values `basis.kind` can take, per the facts schema: one compiled variant each."""
+    types = SchemaTypes(schema_document("facts"))
+    kind = types.field(types.field(types.of(types.document), "basis"), "kind")
+    return tuple(sorted(kind.enum or ()))
 
 
 def load_ruleset(source: str | Path | Mapping[str, Any]) -> Ruleset:

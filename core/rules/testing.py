@@ -50,7 +50,11 @@ def run_tests(ruleset: Ruleset, base: Path | None = None) -> list[CaseResult]:
     tests = ruleset.document["tests"]
     results = []
     for case in tests["cases"]:
-        got = ruleset.classify(test_facts(case, tests.get("families", {})), index, explain=True)
+        facts = test_facts(case, tests.get("families", {}))
+        got = ruleset.classify(facts, index, explain=True)
+        fast = ruleset.classify(facts, index)
         diffs = _differences(case["expect"], got)
+        if (fast.eligible, fast.tier, fast.row, fast.catchment) != (got.eligible, got.tier, got.row, got.catchment):
+            diffs.append(f"without explanation: tier {fast.tier!r}, row {fast.row!r}; with it: {got.tier!r}, {got.row!r}")
         results.append(CaseResult(case["name"], not diffs, tuple(diffs), got))
     return results

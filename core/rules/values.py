@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 
-__all__ = ["UNDETERMINED", "Env", "as_date", "as_datetime", "jsonable"]
+__all__ = ["UNDETERMINED", "MISS", "Env", "as_date", "as_datetime", "jsonable"]
 
 
 class _Undetermined:
@@ -22,17 +22,19 @@ class _Undetermined:
 UNDETERMINED = _Undetermined()
 
 
+MISS = object()  # a cache slot not computed yet
+
+
 class Env:
-    """What one evaluation sees: the facts, the catchment index, the pupil's catchment, caches."""
+    """What one evaluation sees: the facts, the catchment index, the pupil's catchment, a cache."""
 
-    __slots__ = ("facts", "index", "school", "cache", "memo")
+    __slots__ = ("facts", "index", "school", "cache")
 
-    def __init__(self, facts, index=None, school=None):
+    def __init__(self, facts, index=None, slots=0):
         self.facts = facts
         self.index = index
-        self.school = school
-        self.cache = {}
-        self.memo = {}
+        self.school = None
+        self.cache = [MISS] * slots
 
 
 @lru_cache(maxsize=4096)
