@@ -81,3 +81,7 @@ main.add_command(demo)
 from core.rules.cli import classify, ruleset  # noqa: E402  (the rules area's commands)
 main.add_command(ruleset)
 main.add_command(classify)
+
+from core.allocation.cli import allocate_command, lottery  # noqa: E402  (the allocation area's commands)
+main.add_command(allocate_command)
+main.add_command(lottery)

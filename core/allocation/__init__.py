@@ -8,6 +8,7 @@ from .lottery import LotteryError, commitment_of, lottery_number, new_seed, reve
 from .model import Pupil, School, SchoolResult, Seat
 from .policy import AllocationPolicy, PolicyError
 from .reasons import Explainer
+from .store import allocate_season, run_season_allocation
 
 __all__ = [
     "Allocation",
@@ -23,10 +24,12 @@ __all__ = [
     "SchoolResult",
     "Seat",
     "allocate",
+    "allocate_season",
     "commitment_of",
     "find_reuse",
     "lottery_number",
     "new_seed",
     "reveal",
+    "run_season_allocation",
     "season_conflicts",
 ]

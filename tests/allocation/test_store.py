@@ -1,0 +1,171 @@
+"""The allocation against the database: inputs from rows, a stored run, `allocated` applications, the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from sqlmodel import select
+
+from core.allocation import LotteryError, commitment_of, run_season_allocation
+from core.allocation.models import AllocationRun, AllocationSeat, PropertyLedgerEntry
+from core.allocation.store import commit_seed, load_inputs, reveal_seed, seat_of_application
+from core.cli import main
+from core.db import read_session, write_session
+from core.models import Application, Event, School
+from core.rulesets import ensure_season
+
+
+def _facts(pupil_id: str, father_id: str, cert: str | None) -> dict:
+    facts = {"pupil": {"id_number": pupil_id}, "guardians": [{"relation": "father", "id_number": father_id}]}
+    if cert is None:
+        facts["basis"] = {"kind": "lease", "id": "l1"}
+    else:
+        facts["basis"] = {"kind": "property", "id": "p1"}
+        facts["properties"] = [{"id": "p1", "cert_number": cert, "address": {"text": "东湖区八一大道1号"}}]
+    return facts
+
+
+PUPILS = [
+    # serial, tier, row, catchment, family (father's ID sequence), certificate, submitted on 1 June at
+    ("S-a1", 1, "T1", "M-A", 11, "洪房-1", "10:00"),
+    ("S-a2", 1, "T1", "M-A", 12, "洪房-2", "10:05"),
+    ("S-a3", 4, "T4b", "M-A", 13, None, "10:10"),
+    ("S-a4", 1, "T1", "M-A", 14, "洪房-1", "11:00"),  # a second family claims a1's property
+    ("S-b1", "coordinated", None, None, 15, None, "10:20"),
+]
+
+
+@pytest.fixture
+def city(engine, season, make_account, id_number, now):
+    """Two middle schools 3 km apart and five approved, classified applications."""
+    guardian = make_account("guardian-city")
+    with write_session(engine) as session:
+        session.add(School(season_id=season.id, code="M-A", name="豫章中学", stage="middle", district="东湖区",
+                           capacity=2, x=0.0, y=0.0))
+        session.add(School(season_id=season.id, code="M-B", name="南昌三中", stage="middle", district="东湖区",
+                           capacity=3, x=3000.0, y=0.0))
+        for index, (serial, tier, row, catchment, family, cert, at) in enumerate(PUPILS):
+            session.add(Application(
+                season_id=season.id, guardian_id=guardian.id, pupil_id_number=id_number(sequence=index * 2 + 1),
+                district="东湖区", state="approved", serial=serial, ruleset_sha256=season.active_ruleset_sha256,
+                frozen_facts=_facts(id_number(sequence=index * 2 + 1), id_number(sequence=family * 2 + 1), cert),
+                classification={"eligible": True, "tier": tier, "row": row, "catchment": catchment, "reasons": []},
+                tier=str(tier), submitted_at=now.replace(hour=int(at[:2]), minute=int(at[3:])),
+            ))
+    seed = "c3" * 32
+    with write_session(engine) as session:
+        season_row = session.get(type(season), season.id)
+        season_row.lottery_commitment = commitment_of(seed)
+        session.add(season_row)
+    return season, seed
+
+
+def _seats(engine) -> dict[str, tuple[str | None, str]]:
+    with read_session(engine) as session:
+        return {seat.serial: (seat.school_code, seat.how) for seat in session.exec(select(AllocationSeat))}
+
+
+def test_season_allocation_stores_every_seat_and_preallocates_each_application(engine, city, now):
+    season, seed = city
+    reveal_seed(engine, season.year, seed)
+    summary = run_season_allocation(engine, season.id, now)
+    assert summary["pupils"] == 5 and summary["allocated"] == 5 and not summary["unchanged"]
+    assert _seats(engine) == {
+        "S-a1": ("M-A", "tier"),
+        "S-a2": ("M-A", "tier"),
+        "S-a3": ("M-B", "placed"),
+        "S-a4": ("M-B", "coordinated"),
+        "S-b1": ("M-B", "coordinated"),
+    }
+    with read_session(engine) as session:
+        states = {a.serial: a.state for a in session.exec(select(Application))}
+        events = session.exec(select(Event).where(Event.action == "allocate")).all()
+        ledger = sorted((e.property_key, e.serial, e.year) for e in session.exec(select(PropertyLedgerEntry)))
+    assert set(states.values()) == {"allocated"} and len(events) == 5
+    assert ledger == [("洪房-1", "S-a1", 2021), ("洪房-2", "S-a2", 2021)]
+
+
+def test_allocation_reads_sub_tiers_from_the_classification_row(engine, city):
+    season, _ = city
+    with read_session(engine) as session:
+        inputs = load_inputs(session, season.year)
+    assert {pupil.serial: pupil.tier for pupil in inputs.pupils}["S-a3"] == "4b"
+    assert inputs.policy.tier_order == ("1", "2", "3", "4a", "4b", "5", "6", "7")
+
+
+def test_running_again_with_the_same_inputs_changes_nothing(engine, city, now):
+    season, seed = city
+    reveal_seed(engine, season.year, seed)
+    first = run_season_allocation(engine, season.id, now)
+    second = run_season_allocation(engine, season.id, now)
+    assert second["unchanged"] and second["run"] == first["run"]
+    assert second["export_sha256"] == first["export_sha256"] and second["allocated"] == 0
+    with read_session(engine) as session:
+        assert len(session.exec(select(AllocationRun)).all()) == 1
+
+
+def test_property_used_by_another_family_last_season_is_no_basis(engine, city, now):
+    season, seed = city
+    with write_session(engine) as session:
+        earlier = ensure_season(session, 2019, "2019")
+        run = AllocationRun(season_id=earlier.id, ruleset_sha256="0" * 64, seed="", commitment="", export_sha256="e",
+                            pupils=1, schools=1, run_by="test")
+        session.add(run)
+        session.flush()
+        session.add(PropertyLedgerEntry(season_id=earlier.id, run_id=run.id, property_key="洪房-2", year=2019,
+                                        serial="2019-old", family_key="another family"))
+    reveal_seed(engine, season.year, seed)
+    run_season_allocation(engine, season.id, now)
+    assert _seats(engine)["S-a2"] == ("M-B", "coordinated")
+    assert _seats(engine)["S-a3"] == ("M-A", "tier")
+
+
+def test_guardian_sees_the_school_and_why(engine, city, now):
+    season, seed = city
+    reveal_seed(engine, season.year, seed)
+    run_season_allocation(engine, season.id, now)
+    with read_session(engine) as session:
+        application = session.exec(select(Application).where(Application.serial == "S-a4")).one()
+        seat = seat_of_application(session, application.id)
+    assert seat["school"] == {"code": "M-B", "name": "南昌三中"}
+    assert "§6.1" in seat["why"]["zh"] and "§6.1" in seat["why"]["en"]
+
+
+def test_allocation_waits_for_the_revealed_seed(engine, city, now):
+    season, _ = city
+    with pytest.raises(LotteryError):
+        run_season_allocation(engine, season.id, now)
+
+
+def test_reveal_refuses_a_seed_other_than_the_committed_one(engine, city):
+    season, _ = city
+    with pytest.raises(LotteryError):
+        reveal_seed(engine, season.year, "d4" * 32)
+
+
+def test_commit_refuses_a_second_commitment(engine, city):
+    season, _ = city
+    with pytest.raises(LotteryError):
+        commit_seed(engine, season.year)
+
+
+def test_cli_allocates_prints_the_table_and_the_export_verifies(engine, city, db_url, tmp_path, monkeypatch):
+    season, seed = city
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("XUEWEI_NOW", "2021-07-01T09:00:00+08:00")
+    runner = CliRunner()
+    result = runner.invoke(main, ["allocate", "--season", "2021", "--seed", seed, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    table = result.output.splitlines()
+    assert table[0].split()[:5] == ["school", "cap", "direct", "special", "applicants"]
+    assert table[1].split()[:5] == ["M-A", "2", "0", "0", "1:2"]
+    verified = runner.invoke(main, ["lottery", "verify", "--inputs", str(tmp_path / "allocation.json")])
+    assert verified.exit_code == 0, verified.output
+    export = json.loads((tmp_path / "allocation.json").read_text(encoding="utf-8"))
+    rows = {row["serial"]: row for row in export["pupils"]}
+    rows["S-a1"]["how"], rows["S-a3"]["how"] = rows["S-a3"]["how"], rows["S-a1"]["how"]
+    (tmp_path / "tampered.json").write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
+    tampered = runner.invoke(main, ["lottery", "verify", "--inputs", str(tmp_path / "tampered.json")])
+    assert tampered.exit_code == 1 and "S-a1" in tampered.output
