@@ -63,6 +63,19 @@ def _leaf(node: Node, e, it, prefix: str, negated: bool = False) -> dict[str, An
             "actual": shown(actual)}
 
 
+def item_path(lst: Node, e, it, prefix: str, item: Any, i: int) -> str:
+    """The path of a list item as a fact, seeing through derived filters (parents -> guardians[1])."""
+    node, scope, pre = lst, it, prefix
+    while node.op == "derived" and node.ref is not None:
+        node, scope, pre = node.ref, e.facts, ""
+    if node.op == "filter":
+        source = node.args[0]
+        for j, candidate in enumerate(source.fn(e, scope) or ()):
+            if candidate is item:
+                return f"{fact_path(source, pre)}[{j}]"
+    return f"{fact_path(lst, prefix) or ''}[{i}]"
+
+
 def why_not(node: Node, e, it, prefix: str = "") -> dict[str, Any]:
     """Explain a boolean node that is false or undetermined: its first failing leaf."""
     op = node.op
@@ -87,12 +100,12 @@ def why_not(node: Node, e, it, prefix: str = "") -> dict[str, Any]:
         for i, item in enumerate(items or ()):
             v = body.fn(e, item)
             if op == "all" and v is not True:
-                return why_not(body, e, item, f"{base}[{i}]")
+                return why_not(body, e, item, item_path(lst, e, it, prefix, item, i))
             if op == "none" and v is not False:
-                return {"fact": f"{base}[{i}]", "expected": {"op": "none", "value": "no item like this"},
+                return {"fact": item_path(lst, e, it, prefix, item, i), "expected": {"op": "none", "value": "no item like this"},
                         "actual": shown(item)}
         if op == "some" and items:
-            found = why_not(body, e, items[0], f"{base}[0]")
+            found = why_not(body, e, items[0], item_path(lst, e, it, prefix, items[0], 0))
             found["of"] = len(items)
             return found
         return {"fact": base, "expected": {"op": op, "value": "at least one matching item"},

@@ -106,6 +106,7 @@ class Builder:
         self.params: dict[str, tuple[Any, Type]] = {}
         self.param_errors: dict[str, str] = {}
         self._parameters()
+        self.parameter_problems = len(self.problems)
         self.c = Compiler(SchemaTypes(schema_document("facts")), params=self.params,
                           param_problem=self.param_errors.get, known=known)
 
@@ -115,18 +116,19 @@ class Builder:
     def _parameters(self) -> None:
         for name, spec in self.doc["parameters"].items():
             base = pointer_join("/parameters", name, "values")
-            kind, chosen, previous = spec["type"], None, None
+            kind, chosen, previous, bad = spec["type"], None, None, False
             for i, entry in enumerate(spec["values"]):
                 if not _param_value_ok(kind, entry["value"]):
                     word = "a real calendar date YYYY-MM-DD" if kind == "date" else f"of type {kind}"
                     self.error(pointer_join(base, i, "value"), f"bad value {entry['value']!r}: parameter {name!r} needs {word}")
+                    bad = True
                 if previous is not None and entry["from"] <= previous:
                     self.error(pointer_join(base, i, "from"), f"values must be in increasing order of 'from' ({entry['from']} follows {previous})")
                 previous = entry["from"]
                 if entry["from"] <= self.as_of:
                     chosen = entry["value"]
             value = tuple(chosen) if kind == "strings" and chosen is not None else chosen
-            self.params[name] = (value, PARAM_TYPES[kind])
+            self.params[name] = (U if bad else value, PARAM_TYPES[kind])
             if chosen is None:
                 first = spec["values"][0]["from"]
                 self.param_errors[name] = (f"parameter {name!r} is used before its effective date: its first value applies "
@@ -170,7 +172,7 @@ class Builder:
             self._workflow()
             self._unique(self._check_ids() + [(r.id, f"/tiers/rows/{i}/id") for i, r in enumerate(rows)], "id")
             self._tests(rows)
-        self.problems[:0] = self.c.problems
+        self.problems[self.parameter_problems:self.parameter_problems] = self.c.problems
         return Compiled(eligibility, address, tuple(checks), tuple(rows),
                         doc["tiers"].get("hit_policy", "FIRST"), window_district, window_group,
                         doc["predicates"], len(self.c.slots))

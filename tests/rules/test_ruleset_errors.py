@@ -1,0 +1,148 @@
+"""A bad ruleset is refused with every problem named by its JSON pointer, most relevant first."""
+from __future__ import annotations
+
+import pytest
+
+from core.rules import RulesetError, load_ruleset
+
+
+def problems_of(doc) -> list:
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(doc)
+    assert caught.value.problems, "a refused ruleset must say why"
+    return caught.value.problems
+
+
+def first_pointer(doc) -> str:
+    return problems_of(doc)[0].pointer
+
+
+def test_unknown_key_is_named_by_its_pointer(lean_document):
+    lean_document["tiers"]["rows"][0]["tier_label"] = "一类"
+    assert first_pointer(lean_document) == "/tiers/rows/0/tier_label"
+
+
+def test_unknown_top_level_section_is_refused(lean_document):
+    lean_document["priorities"] = []
+    assert first_pointer(lean_document) == "/priorities"
+
+
+def test_unknown_operator_is_named_by_its_pointer(lean_document):
+    lean_document["predicates"]["head_is_parent"]["when"] = {"method": [{"var": "pupil.name"}, "upper"]}
+    problem = problems_of(lean_document)[0]
+    assert problem.pointer == "/predicates/head_is_parent/when/method"
+    assert "unknown operator" in problem.message
+
+
+def test_unresolved_fact_is_a_load_error(lean_document):
+    lean_document["predicates"]["head_is_parent"]["when"] = {"in": [{"var": "pupil.hukou.householder"}, {"param": "parent_relations"}]}
+    problem = problems_of(lean_document)[0]
+    assert problem.pointer == "/predicates/head_is_parent/when/in/0/var"
+    assert "householder" in problem.message
+
+
+def test_no_attribute_access_through_var(lean_document):
+    lean_document["predicates"]["head_is_parent"]["when"] = {"===": [{"var": "pupil.name.__class__"}, "str"]}
+    assert first_pointer(lean_document) == "/predicates/head_is_parent/when/===/0/var"
+
+
+def test_bad_parameter_date_is_refused(lean_document):
+    lean_document["parameters"]["evidence_cutoff"]["values"][0]["value"] = "2021-02-30"
+    problem = problems_of(lean_document)[0]
+    assert problem.pointer == "/parameters/evidence_cutoff/values/0/value"
+    assert "date" in problem.message
+
+
+def test_bad_date_literal_in_an_expression_is_refused(lean_document):
+    lean_document["evidence"][1]["require"] = {"<=": [{"get": [{"derived": "basis_property"}, "issued_on"]}, {"date": "2021-13-01"}]}
+    assert first_pointer(lean_document) == "/evidence/1/require/<=/1/date"
+
+
+def test_bad_date_format_in_meta_is_a_schema_error(lean_document):
+    lean_document["meta"]["effective"]["from"] = "15/05/2021"
+    assert first_pointer(lean_document) == "/meta/effective/from"
+
+
+def test_loose_equality_is_refused(lean_document):
+    lean_document["predicates"]["basis_is_lease"]["when"] = {"==": [{"var": "basis.kind"}, "lease"]}
+    problem = problems_of(lean_document)[0]
+    assert problem.pointer == "/predicates/basis_is_lease/when/=="
+    assert "===" in problem.message
+
+
+def test_duplicate_row_id_names_the_second_row(lean_document):
+    lean_document["tiers"]["rows"][3]["id"] = "T2"
+    problem = problems_of(lean_document)[0]
+    assert problem.pointer == "/tiers/rows/3/id"
+    assert "duplicate" in problem.message
+
+
+def test_duplicate_id_across_checks_and_rows(lean_document):
+    lean_document["coordinated"][0]["id"] = "E-certificate-type"
+    assert first_pointer(lean_document) == "/coordinated/0/id"
+
+
+def test_unreachable_tier_row_is_refused(lean_document):
+    rows = lean_document["tiers"]["rows"]
+    rows.insert(2, {**rows[0], "id": "T1-copy", "all": rows[0]["all"] + ["family_owns_no_urban_property"]})
+    problem = problems_of(lean_document)[0]
+    assert problem.pointer == "/tiers/rows/2"
+    assert "unreachable" in problem.message
+
+
+def test_parameter_used_before_its_effective_date_is_refused(lean_document):
+    lean_document["parameters"]["evidence_cutoff"]["values"][0]["from"] = "2021-06-01"
+    problems = problems_of(lean_document)
+    assert problems[0].pointer == "/derived/holding_cutoff/expr/add_years/0/param"
+    assert "before its effective date" in problems[0].message
+    assert "/evidence/1/require/<=/1/param" in [p.pointer for p in problems]
+
+
+def test_type_mismatch_date_against_number_is_refused(lean_document):
+    lean_document["evidence"][1]["require"] = {"<=": [{"get": [{"derived": "basis_property"}, "issued_on"]}, 20210531]}
+    problem = problems_of(lean_document)[0]
+    assert problem.pointer == "/evidence/1/require/<="
+    assert "type mismatch" in problem.message
+
+
+def test_comparing_with_a_value_an_enum_never_takes_is_refused(lean_document):
+    lean_document["predicates"]["basis_is_lease"]["when"] = {"===": [{"var": "basis.kind"}, "rental"]}
+    assert first_pointer(lean_document) == "/predicates/basis_is_lease/when/===/1"
+
+
+def test_bad_tier_reference_in_a_row_is_refused(lean_document):
+    lean_document["tiers"]["rows"][0]["all"][1] = "head_is_father"
+    problem = problems_of(lean_document)[0]
+    assert problem.pointer == "/tiers/rows/0/all/1/pred"
+    assert "unknown predicate" in problem.message
+
+
+def test_bad_tier_reference_in_a_test_case_is_refused(lean_document):
+    lean_document["tests"]["cases"] = [{"name": "t", "facts": {"pupil": {}, "guardians": []}, "expect": {"row": "T8"}}]
+    pointers = [p.pointer for p in problems_of(lean_document)]
+    assert "/tests/cases/0/expect/row" in pointers
+
+
+def test_rows_out_of_tier_order_are_refused(lean_document):
+    rows = lean_document["tiers"]["rows"]
+    rows[0], rows[2] = rows[2], rows[0]
+    pointers = [p.pointer for p in problems_of(lean_document)]
+    assert "/tiers/rows/1/tier" in pointers
+
+
+def test_workflow_transition_to_unknown_state_is_refused(lean_document):
+    lean_document["workflow"]["transitions"][0]["to"] = "limbo"
+    assert first_pointer(lean_document) == "/workflow/transitions/0/to"
+
+
+def test_every_problem_is_reported_not_only_the_first(lean_document):
+    lean_document["predicates"]["basis_is_lease"]["when"] = {"==": [{"var": "basis.kind"}, "lease"]}
+    lean_document["predicates"]["head_is_parent"]["when"] = {"in": [{"var": "pupil.hukou.householder"}, ["father"]]}
+    lean_document["tiers"]["rows"][3]["id"] = "T2"
+    pointers = {p.pointer for p in problems_of(lean_document)}
+    assert {"/predicates/basis_is_lease/when/==", "/predicates/head_is_parent/when/in/0/var", "/tiers/rows/3/id"} <= pointers
+
+
+def test_a_predicate_referring_to_itself_is_refused(lean_document):
+    lean_document["predicates"]["basis_is_lease"]["when"] = {"!": {"pred": "basis_is_lease"}}
+    assert "refers to itself" in problems_of(lean_document)[0].message
