@@ -19,8 +19,9 @@ from core.connectors.runtime import Fetched
 from core.db import read_session, write_session
 from core.errors import InvalidInput, NotFound
 from core.idnumbers import check_pupil_id
-from core.models import Account, Application, FactRecord, Season
+from core.models import Account, Application, FactRecord, Role, Season
 from core.rulesets import district_code, ruleset_document, workflow_for
+from core.season.calendar import check_can_register, check_can_submit
 from core.workflow import Actor, FireContext, IllegalTransition, StaleWrite, fire
 
 __all__ = [
@@ -56,8 +57,8 @@ def _active_sha(season: Season) -> str:
 
 
 def start_application(session: Session, *, season: Season, guardian: Account, pupil_id_number: str,
-                      pupil_name: str, district: str, now: datetime) -> Application:
-    """Open a draft for one pupil; the ID number must pass GB 11643 and fit a grade-6 age."""
+                      pupil_name: str, district: str, now: datetime, school_group: str | None = None) -> Application:
+    """Open a draft for one pupil inside their first-login window (§2.2); the ID must pass GB 11643."""
     check = check_pupil_id(pupil_id_number, season.year)
     if not check.ok:
         raise InvalidInput(check.problems[0]["zh"], check.problems[0]["en"], field="pupil_id_number")
@@ -66,6 +67,7 @@ def start_application(session: Session, *, season: Season, guardian: Account, pu
         district_code(document, district)
     except KeyError:
         raise InvalidInput("请选择城区的区县", f"unknown district {district!r}", field="district") from None
+    check_can_register(session, season, district=district, school_group=school_group, now=now)
     duplicate = session.exec(select(Application).where(
         Application.season_id == season.id, Application.pupil_id_number == check.number)).first()
     if duplicate is not None:
@@ -138,6 +140,8 @@ def fire_transition(engine: Engine, application_id: int, transition_id: str, *, 
         application = _load(session, application_id)
         ensure_can_act(actor, application)
         season = session.get(Season, application.season_id)
+        if str(actor.role) == Role.guardian.value:  # §4.3: after 16 June 17:00 guardians change nothing
+            check_can_submit(session, season, now=now)
         sha = application.ruleset_sha256 or _active_sha(season)
         document = ruleset_document(session, sha)
         context = FireContext(actor=actor, now=now, season_year=season.year, ruleset_sha256=sha,
