@@ -14,7 +14,10 @@ from sqlmodel import Session, select
 from core.audit import append_event
 from core.canonical import canonical_json, sha256_hex
 from core.models import RulesetStatus, RulesetVersion, Season
+from core.paths import rulesets_dir
+from core.rules import RulesetError, load_ruleset
 from core.rules.guards import compile_guard
+from core.rules.testing import run_tests
 from core.types import utcnow
 from core.workflow import Actor, Workflow
 
@@ -83,11 +86,19 @@ def activate_ruleset(session: Session, season: Season, sha256: str, actor: Actor
 
 
 def check_activatable(document: dict[str, Any]) -> None:
-    """Refuse a ruleset whose workflow does not build."""
+    """Refuse a ruleset that does not validate, whose workflow does not build, or whose
+    embedded test cases do not all pass."""
     try:
-        Workflow.from_spec(document["workflow"])
-    except (KeyError, ValueError) as exc:
+        ruleset = load_ruleset(document)
+    except RulesetError as exc:
+        raise RulesetNotActivatable([f"{p.pointer or '/'}: {p.message}" for p in exc.problems]) from exc
+    try:
+        Workflow.from_spec(document["workflow"], compile_guard=compile_guard)
+    except (KeyError, ValueError, RulesetError) as exc:
         raise RulesetNotActivatable([f"/workflow: {exc}"]) from exc
+    failed = [result for result in run_tests(ruleset, rulesets_dir()) if not result.passed]
+    if failed:
+        raise RulesetNotActivatable([f"/tests: case {r.name!r} fails: {'; '.join(r.differences)}" for r in failed])
 
 
 _DOCUMENTS: dict[str, dict[str, Any]] = {}
