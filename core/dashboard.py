@@ -12,19 +12,24 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from core.audit import verify_chain
+from core.clock import Clock
+from core.db import read_session
+from core.errors import NotFound
 from core.connectors.metrics import LATENCY_WINDOW, SourceHealth, p95
 from core.models import Application, ConnectorCall, Event, Season
 from core.rulesets import ruleset_document
+from core.season.boundaries import Step, fire_boundary
 from core.season.models import JobRun, SeasonBoundary, SeasonPhase, SeasonWindow
 from core.types import utcnow
 
 __all__ = [
     "snapshot", "state_labels", "timeline", "scheduler_jobs", "application_counts", "submissions_per_minute",
     "connector_health", "stuck_applications", "failed_jobs", "audit_log", "chain_status",
-    "STUCK_AFTER", "RATE_MINUTES",
+    "retry_job", "STUCK_AFTER", "RATE_MINUTES",
 ]
 
 STUCK_AFTER = timedelta(minutes=30)  # an application waiting for sources this long is an incident
@@ -171,6 +176,16 @@ def failed_jobs(session: Session, season: Season) -> list[dict[str, Any]]:
     """Scheduler jobs whose latest run failed (a later success clears the incident)."""
     return [job for job in scheduler_jobs(session, season)
             if job["last_run"] is not None and job["last_run"]["outcome"] == "failed"]
+
+
+def retry_job(engine: Engine, season: Season, job_id: str, clock: Clock, runner: str) -> Step:
+    """Run a scheduler job again now, as the scheduler would (exactly once; its actions resume)."""
+    with read_session(engine) as session:
+        boundary = session.exec(select(SeasonBoundary).where(SeasonBoundary.season_id == season.id,
+                                                             SeasonBoundary.job_id == job_id)).first()
+    if boundary is None:
+        raise NotFound("调度任务不存在", f"no scheduler job {job_id!r} in this season")
+    return fire_boundary(engine, boundary, clock, runner)
 
 
 def audit_log(session: Session, *, limit: int = 50, before_seq: int | None = None) -> list[dict[str, Any]]:

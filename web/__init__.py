@@ -41,11 +41,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config.get("HOOKS") is not None:
         app.extensions["xuewei.hooks"] = app.config["HOOKS"]
 
-    from web import auth, errors, health, i18n, security
+    from web import auth, errors, health, i18n, operator, security
 
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(operator.bp)
     return app

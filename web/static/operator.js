@@ -122,13 +122,11 @@
     drawIncidents(data);
   }
 
-  function retryForm(id) {
-    var form = el("form", null, {"method": "post", "class": "inline",
-                                 "action": root.getAttribute("data-retry-url").replace("/0/", "/" + id + "/")});
+  function retryForm(action, testid) {
+    var form = el("form", null, {"method": "post", "class": "inline", "action": action});
     var token = document.querySelector("input[name=csrf_token]");
     form.appendChild(el("input", null, {"type": "hidden", "name": "csrf_token", "value": token ? token.value : ""}));
-    form.appendChild(el("button", t("重试", "Retry"), {"type": "submit", "class": "secondary",
-                                                       "data-testid": "retry-application-" + id}));
+    form.appendChild(el("button", t("重试", "Retry"), {"type": "submit", "class": "secondary", "data-testid": testid}));
     return form;
   }
 
@@ -138,13 +136,17 @@
     stuck.replaceChildren.apply(stuck, data.incidents.stuck.length ? data.incidents.stuck.map(function (a) {
       var li = el("li", "#" + a.id + " · " + a.district + " · " + t("已等待 ", "waiting ") + a.waiting_minutes +
                   t(" 分钟 ", " min "), {"data-testid": "stuck-" + a.id});
-      li.appendChild(retryForm(a.id));
+      li.appendChild(retryForm(root.getAttribute("data-retry-url").replace("/0/", "/" + a.id + "/"),
+                               "retry-application-" + a.id));
       return li;
     }) : none());
     var failed = document.getElementById("failed-job-list");
     failed.replaceChildren.apply(failed, data.incidents.failed_jobs.length ? data.incidents.failed_jobs.map(function (j) {
-      return el("li", j.job_id + " · " + when(j.last_run.started_at) + " · " + (j.last_run.detail || ""),
-                {"data-testid": "failed-job-" + j.job_id});
+      var li = el("li", j.job_id + " · " + when(j.last_run.started_at) + " · " + (j.last_run.detail || "") + " ",
+                  {"data-testid": "failed-job-" + j.job_id});
+      li.appendChild(retryForm(root.getAttribute("data-retry-job-url").replace("/JOB/", "/" + encodeURIComponent(j.job_id) + "/"),
+                               "retry-job-" + j.job_id));
+      return li;
     }) : none());
   }
 

@@ -1,0 +1,107 @@
+"""The operators' dashboard pages: who may see them, what they show, the retry buttons."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from core.db import read_session, write_session
+from core.models import Application, Event
+from core.season.boundaries import materialise, run_due
+from core.season.models import JobRun, SeasonBoundary
+
+OPERATOR_PAGES = ("/operator/", "/operator/dashboard.json", "/operator/audit")
+
+
+@pytest.fixture
+def calendar(engine, season):
+    """The 2021 calendar as phase, window and boundary rows."""
+    with write_session(engine) as session:
+        materialise(session, session.merge(season))
+    return season
+
+
+@pytest.mark.parametrize("role", ["guardian", "reviewer", "district_admin"])
+def test_dashboard_is_refused_to_everyone_but_operators_and_city_admins(client, auth, make_account, season, role):
+    make_account("someone", role=role, district="东湖区" if role != "guardian" else None)
+    auth.login("someone")
+    for path in OPERATOR_PAGES:
+        assert client.get(path).status_code == 403, path
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client, season):
+    for path in OPERATOR_PAGES:
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], path
+
+
+@pytest.mark.parametrize("role", ["operator", "city_admin"])
+def test_dashboard_shows_the_current_phase_on_the_timeline(client, auth, make_account, calendar, role):
+    make_account("watcher", role=role)
+    auth.login("watcher")
+    body = client.get("/operator/").get_data(as_text=True)
+    assert 'data-testid="phase-collection" data-current="true"' in body
+    assert 'data-testid="phase-verification" data-current="false"' in body
+    assert 'src="/static/operator.js"' in body and "<script>" not in body  # CSP: no inline script
+
+
+def test_dashboard_json_matches_the_page_and_follows_the_clock(client, auth, make_account, calendar, clock):
+    make_account("op", role="operator")
+    auth.login("op")
+    data = client.get("/operator/dashboard.json").get_json()
+    assert [p["id"] for p in data["timeline"]["phases"] if p["current"]] == ["collection"]
+    clock.set(clock.now() + timedelta(days=16))
+    data = client.get("/operator/dashboard.json").get_json()
+    assert [p["id"] for p in data["timeline"]["phases"] if p["current"]] == ["verification"]
+    assert {"jobs", "counts", "rate", "connectors", "incidents", "audit"} <= set(data)
+
+
+def test_retrying_a_stuck_application_asks_the_sources_again(client, auth, make_account, draft_application,
+                                                             engine, clock):
+    _, application = draft_application
+    with write_session(engine) as session:
+        row = session.get(Application, application.id)
+        row.state, row.updated_at = "facts_pending", clock.now() - timedelta(hours=3)
+        session.add(row)
+    make_account("op", role="operator")
+    auth.login("op")
+    assert 'data-testid="stuck-%d"' % application.id in client.get("/operator/").get_data(as_text=True)
+    response = client.post(f"/operator/incidents/applications/{application.id}/retry", data={"csrf_token": auth.csrf()})
+    assert response.status_code == 302
+    with read_session(engine) as session:
+        assert session.get(Application, application.id).state == "draft"  # no source failed this time
+
+
+def test_retry_without_the_csrf_token_is_refused(client, auth, make_account, draft_application):
+    _, application = draft_application
+    make_account("op", role="operator")
+    auth.login("op")
+    assert client.post(f"/operator/incidents/applications/{application.id}/retry").status_code == 400
+
+
+def test_a_failed_job_is_shown_and_its_retry_runs_it_once(client, auth, make_account, calendar, engine, clock):
+    run_due(engine, clock, runner="s1")  # the season is in collection
+    clock.set(clock.now() + timedelta(days=16))  # collection has closed, but its job failed
+    with write_session(engine) as session:
+        boundary = session.exec(select(SeasonBoundary).where(SeasonBoundary.phase_id == "collection",
+                                                             SeasonBoundary.kind == "phase_end")).one()
+        session.add(JobRun(season_id=calendar.id, job_id=boundary.job_id, runner="s1", season_time=clock.now(),
+                           outcome="failed", detail="OperationalError: database is locked"))
+    make_account("op", role="operator")
+    auth.login("op")
+    assert f'data-testid="retry-job-{boundary.job_id}"' in client.get("/operator/").get_data(as_text=True)
+    client.post(f"/operator/incidents/jobs/{boundary.job_id}/retry", data={"csrf_token": auth.csrf()})
+    with read_session(engine) as session:
+        runs = session.exec(select(JobRun).where(JobRun.job_id == boundary.job_id).order_by(JobRun.id)).all()
+        closed = session.exec(select(Event).where(Event.action.contains("phase"))).all()
+    assert runs[-1].outcome != "failed" and runs[-1].runner == "operator:op"
+    assert closed  # the season moved, audited
+    assert f'data-testid="retry-job-{boundary.job_id}"' not in client.get("/operator/").get_data(as_text=True)
+
+
+def test_audit_page_verifies_the_chain(client, auth, make_account, season):
+    make_account("op", role="operator")
+    auth.login("op")
+    assert 'data-testid="chain-ok"' in client.get("/operator/audit?verify=1").get_data(as_text=True)
+    assert 'data-testid="chain-ok"' not in client.get("/operator/audit").get_data(as_text=True)
