@@ -69,8 +69,9 @@ def activate_ruleset(session: Session, season: Season, sha256: str, actor: Actor
     version = session.exec(select(RulesetVersion).where(RulesetVersion.sha256 == sha256)).one()
     if version.status == RulesetStatus.active.value:
         return version
-    document = json.loads(version.canonical_json)
-    check_activatable(document)
+    if sha256 not in _ACTIVATABLE:  # the verdict depends on the content only, so it is kept
+        check_activatable(json.loads(version.canonical_json))
+        _ACTIVATABLE.add(sha256)
     for previous in session.exec(select(RulesetVersion).where(
             RulesetVersion.season_id == season.id, RulesetVersion.status == RulesetStatus.active.value)):
         previous.status = RulesetStatus.retired.value
@@ -83,6 +84,9 @@ def activate_ruleset(session: Session, season: Season, sha256: str, actor: Actor
                  subject_id=sha256[:16], action="ruleset_activated", from_state=from_state,
                  to_state=RulesetStatus.active.value, data={"sha256": sha256, "season": season.year})
     return version
+
+
+_ACTIVATABLE: set[str] = set()
 
 
 def check_activatable(document: dict[str, Any]) -> None:
