@@ -7,8 +7,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
-from .draw import draw_school
+from .draw import Draw, draw_school
 from .ledger import PropertyConflict, PropertyUse, season_conflicts, uses_from
 from .lottery import Lottery, commitment_of, reveal
 from .model import SCHOOL_KINDS, Pupil, School, SchoolResult, Seat
@@ -145,122 +146,151 @@ def _allocate(
     ledger: Iterable[PropertyUse],
 ) -> Allocation:
     seed = seed.strip().lower()
-    lottery = Lottery(reveal(seed, commitment))
-    by_id = _index_schools(schools)
-    by_serial = _check_pupils(pupils, by_id, policy)
-    ordered = list(by_serial.values())
-    numbers = lottery.numbers(by_serial)
-    free = {school_id: by_id[school_id].capacity for school_id in sorted(by_id)}
-    seats: dict[str, Seat] = {}
-
-    # §4.1 and §3.5: the locked lists take their seats first.
-    locked: dict[str, dict[str, list[str]]] = {"direct": defaultdict(list), "special": defaultdict(list)}
-    pool: list[Pupil] = []
-    for pupil in ordered:
-        if pupil.special_school is None and not (pupil.direct_confirmed and pupil.direct_school is not None):
-            pool.append(pupil)
-            continue
-        listed = {
-            "direct_promotion": pupil.direct_school if pupil.direct_confirmed else None,
-            "special_policy": pupil.special_school,
-        }
-        kind = next((kind for kind in policy.order[:-1] if listed[kind] is not None), None)
-        if kind is None:
-            pool.append(pupil)
-            continue
-        how, school_id = _LOCKED_HOW[kind], listed[kind]
-        locked[how][school_id].append(pupil.serial)
-        seats[pupil.serial] = Seat(pupil.serial, school_id, how, pupil.tier, pupil.catchment_school, numbers[pupil.serial])
-        free[school_id] -= 1
-    over = sorted(school_id for school_id, seats_left in free.items() if seats_left < 0)
-    if over:
-        raise AllocationError(f"locked direct-promotion and special-policy lists exceed the capacity of {over}")
-
-    # §6.1: a property another family used within the window is no basis; the claim is coordinated.
-    tiers = set(policy.tier_order)
-    claims = [pupil for pupil in pool if pupil.property_key is not None and pupil.tier in tiers]
+    run = _Run(_index_schools(schools), policy, Lottery(reveal(seed, commitment)))
+    run.check(pupils)
+    pool = run.seat_locked_lists()
+    claims = [pupil for pupil in pool if pupil.property_key is not None and pupil.tier in run.tiers]
     conflicts = season_conflicts(claims, season, ledger, policy.property_reuse_years)
-    applicants: dict[str, dict[str, list[str]]] = {school_id: defaultdict(list) for school_id in free}
-    late: list[Pupil] = []
-    for pupil in pool:
-        if pupil.tier in tiers and pupil.serial not in conflicts:
-            applicants[pupil.catchment_school][pupil.tier].append(pupil.serial)
-        else:
-            late.append(pupil)
-
-    # §6: each catchment, whole tiers while they fit, the overflowing tier by lottery.
-    draws = {}
-    left_out: list[Pupil] = []
-    notes: dict[str, tuple[str, int | None]] = {}
-    for school_id in free:
-        result = draw_school(free[school_id], applicants[school_id], policy.tier_order, numbers.__getitem__)
-        draws[school_id] = result
-        for how, rank, serials in (("tier", None, result.whole), ("lottery", 1, result.won)):
-            for offset, serial in enumerate(serials):
-                pupil = by_serial[serial]
-                note = "direct_unconfirmed" if pupil.direct_school is not None else ""
-                seats[serial] = Seat(
-                    serial, school_id, how, pupil.tier, school_id, numbers[serial], rank and rank + offset, None, note
-                )
-        free[school_id] -= len(result.whole) + len(result.won)
-        for offset, serial in enumerate(result.lost, result.lottery_seats + 1):
-            notes[serial] = ("lottery_out", offset)
-        for serial in result.full:
-            notes[serial] = ("full", None)
-        left_out.extend(by_serial[serial] for serial in (*result.lost, *result.full))
-
-    # §6 and §6.2: the rest, nearest school with a free seat from the residence.
-    index = FreeSeats(by_id.values(), free)
-    placed_in: dict[str, int] = defaultdict(int)
-
-    def place(pupil: Pupil, how: str, tier: str, note: str, rank: int | None) -> None:
-        anchor = pupil.catchment_school or index.nearest_school(pupil.x, pupil.y)
-        found = index.nearest_free(pupil.x, pupil.y, anchor)
-        school_id, distance = found if found is not None else (None, None)
-        if school_id is None:
-            how = "unplaced"
-        else:
-            index.take(school_id)
-            placed_in[school_id] += 1
-        seats[pupil.serial] = Seat(
-            pupil.serial, school_id, how, tier, pupil.catchment_school, numbers[pupil.serial], rank, distance, note
-        )
-
-    key = _placement_key(policy, numbers)
-    for pupil in sorted(left_out, key=key):
-        place(pupil, "placed", pupil.tier, *notes[pupil.serial])
-    for pupil in sorted(late, key=key):
-        if pupil.serial in conflicts:
-            place(pupil, "coordinated", COORDINATED, "property_reuse", None)
-        else:
-            place(pupil, "coordinated", pupil.tier, pupil.tier, None)
-
-    results = tuple(
-        SchoolResult(
-            school=school_id,
-            capacity=by_id[school_id].capacity,
-            direct=tuple(locked["direct"].get(school_id, ())),
-            special=tuple(locked["special"].get(school_id, ())),
-            applicants={tier: tuple(group) for tier, group in applicants[school_id].items() if group},
-            overflow_tier=draws[school_id].overflow_tier,
-            lottery_size=draws[school_id].lottery_size,
-            lottery_seats=draws[school_id].lottery_seats,
-            cutoff_rank=draws[school_id].cutoff_rank,
-            cutoff_number=draws[school_id].cutoff_number,
-            placed_elsewhere=draws[school_id].left_out,
-            placed_in=placed_in[school_id],
-            admitted=by_id[school_id].capacity - index.free[school_id],
-        )
-        for school_id in sorted(by_id)
-    )
+    late = run.draw_catchments(pool, conflicts)
+    run.place_the_rest(late, conflicts)
     return Allocation(
         season=season,
         policy=policy,
         seed=seed,
         commitment=commitment_of(seed),
-        schools=tuple(by_id[school_id] for school_id in sorted(by_id)),
-        results=results,
-        seats=tuple(seats[serial] for serial in sorted(seats)),
+        schools=tuple(run.schools[school_id] for school_id in run.free),
+        results=run.school_results(),
+        seats=tuple(run.seats[serial] for serial in run.pupils),  # pupils are in serial order
         conflicts=conflicts,
-        new_uses=tuple(uses_from(claims, seats, season)),
+        new_uses=tuple(uses_from(claims, run.seats, season)),
     )
+
+
+class _Run:
+    """The state of one allocation as its steps run: free seats, seats given, draws, placements."""
+
+    def __init__(self, schools: dict[str, School], policy: AllocationPolicy, lottery: Lottery) -> None:
+        self.schools = schools
+        self.policy = policy
+        self.lottery = lottery
+        self.tiers = frozenset(policy.tier_order)
+        self.free = {school_id: schools[school_id].capacity for school_id in sorted(schools)}
+        self.seats: dict[str, Seat] = {}
+        self.locked: dict[str, dict[str, list[str]]] = {"direct": defaultdict(list), "special": defaultdict(list)}
+        self.applicants: dict[str, dict[str, list[str]]] = {school_id: defaultdict(list) for school_id in self.free}
+        self.draws: dict[str, Draw] = {}
+        self.placed_in: dict[str, int] = defaultdict(int)
+
+    def check(self, pupils: Iterable[Pupil]) -> None:
+        """Index the pupils by serial and draw everyone's lottery number."""
+        self.pupils = _check_pupils(pupils, self.schools, self.policy)
+        self.numbers = self.lottery.numbers(self.pupils)
+
+    def _give(self, pupil: Pupil, school_id: str | None, how: str, tier: str, **details: Any) -> None:
+        self.seats[pupil.serial] = Seat(
+            pupil.serial, school_id, how, tier, pupil.catchment_school, self.numbers[pupil.serial], **details
+        )
+
+    def seat_locked_lists(self) -> list[Pupil]:
+        """§4.1, §3.5: confirmed direct promotion and special policy take their seats; the rest is the pool."""
+        pool: list[Pupil] = []
+        for pupil in self.pupils.values():
+            if pupil.special_school is None and not (pupil.direct_confirmed and pupil.direct_school is not None):
+                pool.append(pupil)  # the common case, decided without building `listed`
+                continue
+            listed = {
+                "direct_promotion": pupil.direct_school if pupil.direct_confirmed else None,
+                "special_policy": pupil.special_school,
+            }
+            kind = next((kind for kind in self.policy.order[:-1] if listed[kind] is not None), None)
+            if kind is None:
+                pool.append(pupil)
+                continue
+            how, school_id = _LOCKED_HOW[kind], listed[kind]
+            self.locked[how][school_id].append(pupil.serial)
+            self._give(pupil, school_id, how, pupil.tier)
+            self.free[school_id] -= 1
+        over = sorted(school_id for school_id, seats_left in self.free.items() if seats_left < 0)
+        if over:
+            raise AllocationError(f"locked direct-promotion and special-policy lists exceed the capacity of {over}")
+        return pool
+
+    def draw_catchments(self, pool: list[Pupil], conflicts: Mapping[str, PropertyConflict]) -> list[Pupil]:
+        """§6: per catchment, whole tiers while they fit, the overflowing tier by lottery; returns the untiered."""
+        late: list[Pupil] = []
+        for pupil in pool:
+            if pupil.tier in self.tiers and pupil.serial not in conflicts:
+                self.applicants[pupil.catchment_school][pupil.tier].append(pupil.serial)
+            else:
+                late.append(pupil)
+        self.left_out: list[tuple[Pupil, str, int | None]] = []
+        for school_id, applicants in self.applicants.items():
+            draw = draw_school(self.free[school_id], applicants, self.policy.tier_order, self.numbers.__getitem__)
+            self.draws[school_id] = draw
+            self._admit(school_id, "tier", draw.whole, None)
+            self._admit(school_id, "lottery", draw.won, 1)
+            self.free[school_id] -= len(draw.whole) + len(draw.won)
+            self.left_out.extend(
+                (self.pupils[serial], "lottery_out", rank) for rank, serial in enumerate(draw.lost, draw.lottery_seats + 1)
+            )
+            self.left_out.extend((self.pupils[serial], "full", None) for serial in draw.full)
+        return late
+
+    def _admit(self, school_id: str, how: str, serials: Iterable[str], first_rank: int | None) -> None:
+        # The hot loop of a season (most pupils are admitted here), so Seat is built directly.
+        pupils, numbers, seats = self.pupils, self.numbers, self.seats
+        for offset, serial in enumerate(serials):
+            pupil = pupils[serial]
+            seats[serial] = Seat(
+                serial, school_id, how, pupil.tier, school_id, numbers[serial],
+                None if first_rank is None else first_rank + offset, None,
+                "direct_unconfirmed" if pupil.direct_school is not None else "",
+            )  # fmt: skip
+
+    def place_the_rest(self, late: list[Pupil], conflicts: Mapping[str, PropertyConflict]) -> None:
+        """§6, §6.2: those left out in the policy's order, then the untiered, at the nearest free seat."""
+        index = FreeSeats(self.schools.values(), self.free)
+        key = _placement_key(self.policy, self.numbers)
+        for pupil, note, rank in sorted(self.left_out, key=lambda entry: key(entry[0])):
+            self._place(index, pupil, "placed", pupil.tier, note, rank)
+        for pupil in sorted(late, key=key):
+            if pupil.serial in conflicts:
+                self._place(index, pupil, "coordinated", COORDINATED, "property_reuse", None)
+            else:
+                self._place(index, pupil, "coordinated", pupil.tier, pupil.tier, None)
+
+    def _place(self, index: FreeSeats, pupil: Pupil, how: str, tier: str, note: str, rank: int | None) -> None:
+        anchor = pupil.catchment_school or index.nearest_school(pupil.x, pupil.y)
+        found = index.nearest_free(pupil.x, pupil.y, anchor)
+        if found is None:
+            self._give(pupil, None, "unplaced", tier, lottery_rank=rank, note=note)
+            return
+        school_id, distance = found
+        index.take(school_id)
+        self.placed_in[school_id] += 1
+        self._give(pupil, school_id, how, tier, lottery_rank=rank, distance_m=distance, note=note)
+
+    def school_results(self) -> tuple[SchoolResult, ...]:
+        """The per-school table, schools by id, applicants in tier order."""
+        return tuple(
+            SchoolResult(
+                school=school_id,
+                capacity=self.schools[school_id].capacity,
+                direct=tuple(self.locked["direct"].get(school_id, ())),
+                special=tuple(self.locked["special"].get(school_id, ())),
+                applicants={
+                    tier: tuple(self.applicants[school_id][tier])
+                    for tier in self.policy.tier_order
+                    if self.applicants[school_id].get(tier)
+                },
+                overflow_tier=draw.overflow_tier,
+                lottery_size=draw.lottery_size,
+                lottery_seats=draw.lottery_seats,
+                cutoff_rank=draw.cutoff_rank,
+                cutoff_number=draw.cutoff_number,
+                placed_elsewhere=draw.left_out,
+                placed_in=self.placed_in[school_id],
+                admitted=self.schools[school_id].capacity - self.free[school_id],
+            )
+            for school_id, draw in self.draws.items()
+        )
