@@ -95,6 +95,19 @@ class ServerProcess:
                 children.append(int(entry.name))
         return sorted(children)
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the master and its live workers."""
+        if self.process is None:
+            return 0.0
+        total = 0
+        for pid in [self.process.pid, *self.worker_pids()]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        return total / os.sysconf("SC_CLK_TCK")
+
     def wait_workers(self, count: int, timeout: float = 60.0) -> list[int]:
         """Wait until the master has `count` workers (they boot one after another)."""
         deadline = time.monotonic() + timeout
@@ -251,6 +264,21 @@ class Timings:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)
     wall: float = 0.0
+    server_cpu: float = 0.0  # CPU seconds the server used meanwhile, when measured
+    client_cpu: float = 0.0  # CPU seconds the load generator used meanwhile
+
+    def requests(self, steps: tuple[str, ...]) -> int:
+        """How many requests of these steps completed."""
+        return sum(len(self.latencies.get(step, [])) for step in steps)
+
+    def cpu_line(self, steps: tuple[str, ...]) -> str:
+        """Server and generator CPU per request: the cost that stays put when the machine is busy."""
+        n = self.requests(steps)
+        if not n:
+            return "  (no requests)"
+        return (f"  CPU per request: server {self.server_cpu / n * 1000:.2f} ms, load generator "
+                f"{self.client_cpu / n * 1000:.2f} ms  (server used {self.server_cpu / self.wall:.2f} of "
+                f"{os.cpu_count()} cores)")
 
     def record(self, step: str, seconds: float) -> None:
         self.latencies.setdefault(step, []).append(seconds)

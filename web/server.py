@@ -1,7 +1,10 @@
 """Running the app under gunicorn from `xuewei serve`, without a separate config file."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.config import KNOWN_SETTINGS
@@ -10,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.logs import logging_config
 
-__all__ = ["ServeOptions", "run_gunicorn", "post_fork", "gunicorn_options"]
+__all__ = ["ServeOptions", "run_gunicorn", "post_fork", "gunicorn_options", "xuewei_app"]
 
 
 @dataclass(frozen=True)
@@ -37,20 +40,31 @@ def post_fork(server, worker) -> None:
     master's socket underneath it.
     """
     app = worker.app.callable
-    if app is not None:
-        app.extensions["xuewei.engine"].dispose(close=False)
+    engine = app.extensions.get("xuewei.engine") if app is not None else None
+    if engine is not None:
+        engine.dispose(close=False)
 
 
-def _check_database(app) -> None:
+def xuewei_app(proxy_hops: int = 0):
+    """`web.create_app()` checked against its database, behind `proxy_hops` trusted proxies."""
+    from web import create_app
+
+    app = create_app()
     # Fail at start-up, not at the first request, when DATABASE_URL is wrong or unreachable.
     with app.extensions["xuewei.engine"].connect() as connection:
         connection.execute(text("SELECT 1"))
+    if proxy_hops:
+        # Behind nginx or a load balancer: take the client address and scheme from the
+        # X-Forwarded-* headers the trusted proxies set (login throttling counts per address).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops, x_host=proxy_hops,
+                                x_port=proxy_hops)
+    return app
 
 
-class _XueweiServer(BaseApplication):
-    def __init__(self, options: dict, proxy_hops: int):
+class _Server(BaseApplication):
+    def __init__(self, options: dict, app_factory: Callable[[], Any]):
         self.options = options
-        self.proxy_hops = proxy_hops
+        self.app_factory = app_factory
         super().__init__()
 
     def load_config(self) -> None:
@@ -58,16 +72,7 @@ class _XueweiServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from web import create_app
-
-        app = create_app()
-        _check_database(app)
-        if self.proxy_hops:
-            # Behind nginx or a load balancer: take the client address and scheme from the
-            # X-Forwarded-* headers the trusted proxies set (login throttling counts per address).
-            hops = self.proxy_hops
-            app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
-        return app
+        return self.app_factory()
 
 
 def gunicorn_options(options: ServeOptions) -> dict:
@@ -97,7 +102,10 @@ def gunicorn_options(options: ServeOptions) -> dict:
     return settings
 
 
-def run_gunicorn(**settings) -> None:
-    """Serve `web.create_app()` under gunicorn until it is told to stop (settings: ServeOptions)."""
+def run_gunicorn(app_factory: Callable[[], Any] | None = None, **settings) -> None:
+    """Serve xuewei (or `app_factory()`, e.g. the benchmark's baseline) until told to stop.
+
+    `settings` are the fields of ServeOptions.
+    """
     options = ServeOptions(**settings)
-    _XueweiServer(gunicorn_options(options), options.proxy_hops).run()
+    _Server(gunicorn_options(options), app_factory or partial(xuewei_app, options.proxy_hops)).run()

@@ -1,0 +1,439 @@
+"""The opening rush: simulated guardians pull their facts from the sandbox, choose a residence
+basis and submit, over HTTP against a real `xuewei serve` on 127.0.0.1; then they poll their
+status pages; then the same poll runs against a minimal Flask endpoint under the same
+gunicorn settings, as the baseline the status page is compared with.
+
+    .venv/bin/python -m bench.load                                   # SQLite in a temporary folder
+    .venv/bin/python -m bench.load --database-url postgresql://postgres@127.0.0.1:5432/test
+
+Accounts and drafts are made through the core services before anything is timed, and each
+guardian is signed in then too (through the app's own `login_user`, so the slow password
+hash is paid once, not once per guardian). With PostgreSQL the run gets a schema of its own,
+dropped at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from unittest import mock
+from urllib.parse import quote
+
+from bench.common import AsyncClient, HttpError, ServerProcess, Timings, free_port, xuewei_server
+from bench.profiling import Sampler, hot_spots
+
+__all__ = ["main", "Prepared", "prepare_guardians", "GOALS"]
+
+SEASON_NOW = "2021-06-02T14:00:00+08:00"  # every district's window is open (§2.2, window W4)
+PASSWORD = "bench-password-2021"
+GOALS = {"submissions_per_s": 200.0, "status_reads_per_s": 1500.0, "p99_ms": 250.0, "baseline_ratio": 0.5}
+JOURNEY_STEPS = ("facts", "basis", "submit", "status")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A signed-in guardian with one draft: what the HTTP client needs to act as them."""
+
+    application_id: int
+    cookie: str
+    csrf: str
+
+
+# --- the database -------------------------------------------------------------------------
+
+@contextmanager
+def database(url: str | None, folder: Path, keep: bool) -> Iterator[str]:
+    """An empty database for this run: an SQLite file, or a fresh schema on the PostgreSQL server."""
+    if url is None:
+        yield f"sqlite:///{folder / 'bench.sqlite3'}"
+        return
+    from sqlalchemy import create_engine, text
+
+    from core.config import normalise_url
+
+    base = normalise_url(url)
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        if not keep:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _district(family, districts: set[str]) -> str:
+    """Where the family registers: the district of its first home in the city, else its hukou's."""
+    for item in (family.facts.get("properties") or []) + (family.facts.get("leases") or []):
+        district = (item.get("address") or {}).get("district")
+        if district in districts:
+            return district
+    district = family.facts["pupil"].get("hukou", {}).get("address", {}).get("district")
+    return district if district in districts else sorted(districts)[0]
+
+
+def prepare_guardians(database_url: str, secret_key: str, *, count: int, seed: int) -> list[Prepared]:
+    """Season, ruleset, `count` guardian accounts with one draft each, and their signed-in cookies."""
+    from flask import session as flask_session
+    from werkzeug.security import generate_password_hash
+
+    import core.accounts
+    from core.accounts import create_account
+    from core.applications import start_application
+    from core.clock import parse_instant
+    from core.db import make_engine, write_session
+    from core.paths import ruleset_path
+    from core.rulesets import activate_ruleset, ensure_season, store_ruleset
+    from core.schema import upgrade
+    from core.workflow import Actor
+    from plugins.sandbox.city import generate_city
+    from web import create_app
+    from web.security import login_user
+
+    engine = make_engine(database_url)
+    upgrade(engine)
+    now = parse_instant(SEASON_NOW)
+    system = Actor.system("bench")
+    document = json.loads(ruleset_path(2021).read_text())
+    districts = {d["name"] for d in document["districts"]}
+    with write_session(engine) as session:
+        season = ensure_season(session, 2021, "南昌市2021年城区小升初")
+        version = store_ruleset(session, season, document, system)
+        activate_ruleset(session, season, version.sha256, system)
+    city = generate_city(seed, count)
+    shared_hash = generate_password_hash(PASSWORD)
+    drafts = []
+    # One real hash for everyone: the accounts are made by the real service, minus the slow part.
+    with mock.patch.object(core.accounts, "generate_password_hash", lambda _password: shared_hash):
+        for start in range(0, count, 250):
+            with write_session(engine) as session:
+                for n, family in enumerate(city.families[start:start + 250], start):
+                    guardian = create_account(session, username=f"bench-guardian-{n:05d}", password=PASSWORD,
+                                              role="guardian", by=system)
+                    application = start_application(session, season=season, guardian=guardian,
+                                                    pupil_id_number=family.pupil_id,
+                                                    pupil_name=family.facts["pupil"]["name"],
+                                                    district=_district(family, districts), now=now)
+                    drafts.append((guardian, application.id))
+    app = create_app({"ENGINE": engine, "SECRET_KEY": secret_key})
+    serializer = app.session_interface.get_signing_serializer(app)
+    prepared = []
+    for guardian, application_id in drafts:
+        with app.test_request_context("/"):
+            login_user(guardian)
+            prepared.append(Prepared(application_id, serializer.dumps(dict(flask_session)), flask_session["csrf"]))
+    engine.dispose()
+    return prepared
+
+
+# --- the simulated guardians --------------------------------------------------------------
+
+class StepFailed(Exception):
+    """A step answered with an unexpected status or body."""
+
+
+async def _step(client: AsyncClient, timings: Timings, step: str, method: str, path: str, *,
+                expect: int = 200, **kwargs):
+    started = time.perf_counter()
+    response = await client.request(method, path, **kwargs)
+    elapsed = time.perf_counter() - started
+    if response.status != expect:
+        raise StepFailed(f"{step}: {method} {path} answered {response.status}: {response.text[:200]}")
+    timings.record(step, elapsed)
+    return response
+
+
+async def journey(client: AsyncClient, guardian: Prepared, timings: Timings) -> str | None:
+    """One guardian's submission: facts from the sandbox, the first basis offered, submit, status page."""
+    client.cookies = {"xuewei_session": guardian.cookie}
+    client.headers = {"X-CSRF-Token": guardian.csrf}
+    base = f"/api/v1/applications/{guardian.application_id}"
+    step = "facts"
+    try:
+        started = time.perf_counter()
+        facts = (await _step(client, timings, "facts", "POST", f"{base}/facts", json_body={})).json()
+        options = facts["application"].get("basis_options") or [{"kind": "property", "id": None}]
+        step = "basis"
+        basis = {"kind": options[0]["kind"], "id": options[0].get("id") or ""}
+        await _step(client, timings, "basis", "PUT", f"{base}/basis", json_body=basis)
+        step = "submit"
+        serial = (await _step(client, timings, "submit", "POST", f"{base}/submit",
+                              json_body={"confirm": True})).json()["serial"]
+        timings.record("journey", time.perf_counter() - started)
+        step = "status"
+        await _step(client, timings, "status", "GET", f"/guardian/applications/{guardian.application_id}")
+        return serial
+    except (HttpError, StepFailed, KeyError, ValueError) as error:
+        timings.error(step, str(error))
+        return None
+
+
+async def rush(port: int, guardians: list[Prepared], clients: int) -> tuple[Timings, dict[int, str]]:
+    """Every guardian through the journey, `clients` at a time, as fast as the server answers."""
+    timings, serials = Timings(), {}
+    queue = iter(guardians)
+
+    async def one_tab():
+        client = AsyncClient("127.0.0.1", port)
+        for guardian in queue:
+            serial = await journey(client, guardian, timings)
+            if serial:
+                serials[guardian.application_id] = serial
+        await client.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one_tab() for _ in range(clients)))
+    timings.wall = time.perf_counter() - started
+    return timings, serials
+
+
+async def warm_up(port: int, guardians: list[Prepared]) -> None:
+    """Not timed: guardians one after another, each on a new connection, so that every worker
+    (whichever accepts) builds the sandbox city and its caches before the clock starts."""
+    timings = Timings()
+    for guardian in guardians:
+        client = AsyncClient("127.0.0.1", port)
+        await journey(client, guardian, timings)
+        await client.close()
+    if timings.errors:
+        step, messages = next(iter(timings.errors.items()))
+        raise SystemExit(f"warm-up failed in {step}: {messages[0]}")
+
+
+async def poll(port: int, targets: list[tuple[str, Prepared | None]], clients: int, seconds: float,
+               step: str) -> Timings:
+    """GET the targets in random order from `clients` connections for `seconds`."""
+    timings = Timings()
+    deadline = time.perf_counter() + seconds
+    rng = random.Random(2021)
+
+    async def one_tab():
+        client = AsyncClient("127.0.0.1", port)
+        while time.perf_counter() < deadline:
+            path, guardian = rng.choice(targets)
+            if guardian is not None:
+                client.cookies = {"xuewei_session": guardian.cookie}
+            try:
+                await _step(client, timings, step, "GET", path)
+            except (HttpError, StepFailed) as error:
+                timings.error(step, str(error))
+        await client.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one_tab() for _ in range(clients)))
+    timings.wall = time.perf_counter() - started
+    return timings
+
+
+# --- checking and reporting ---------------------------------------------------------------
+
+def check_store(database_url: str, serials: dict[int, str]) -> list[str]:
+    """Every answered serial stored on its application, none twice, and the audit chain whole."""
+    from sqlmodel import select
+
+    from core.audit import verify_chain
+    from core.db import make_engine, read_session
+    from core.models import Application
+
+    problems = []
+    engine = make_engine(database_url)
+    with read_session(engine) as session:
+        stored = dict(session.exec(select(Application.id, Application.serial)
+                                   .where(Application.serial.is_not(None))).all())
+        problem = verify_chain(session)
+    engine.dispose()
+    wrong = [i for i, serial in serials.items() if stored.get(i) != serial]
+    if wrong:
+        problems.append(f"{len(wrong)} answered serials not stored as answered (e.g. application {wrong[0]})")
+    twice = [serial for serial, n in Counter(stored.values()).items() if n > 1]
+    if twice:
+        problems.append(f"{len(twice)} serials stored twice (e.g. {twice[0]})")
+    if problem is not None:
+        problems.append(f"audit chain broken at {problem}")
+    return problems
+
+
+def _row(name: str, timings: Timings, step: str) -> str:
+    s = timings.summary(step)
+    return (f"  {name:<22} {s['count']:>7} {s['per_s']:>9.1f}/s   p50 {s['p50']:>7.1f}   p95 {s['p95']:>7.1f}"
+            f"   p99 {s['p99']:>7.1f} ms   errors {s['errors']}")
+
+
+def report(args, rush_timings: Timings, status: Timings, baseline: Timings, store_problems: list[str]) -> dict:
+    """Print the figures and how they compare with the goals; return them for --json."""
+    print(f"\nxuewei opening rush on {args.label}: {args.workers} workers x {args.threads} threads, "
+          f"{args.clients} connections, {args.guardians} guardians")
+    print(f"\nrush ({rush_timings.wall:.1f} s):")
+    for step in JOURNEY_STEPS + ("journey",):
+        print(_row(step, rush_timings, step))
+    print(rush_timings.cpu_line(JOURNEY_STEPS))
+    print(f"\nstatus polling ({status.wall:.1f} s):")
+    print(_row("status page", status, "status"))
+    print(status.cpu_line(("status",)))
+    print(f"\nbaseline, minimal Flask endpoint under the same gunicorn settings ({baseline.wall:.1f} s):")
+    print(_row("minimal endpoint", baseline, "baseline"))
+    print(baseline.cpu_line(("baseline",)))
+    submissions = rush_timings.rate("submit")
+    reads = status.rate("status")
+    ratio = reads / baseline.rate("baseline") if baseline.rate("baseline") else 0.0
+    p99 = max(rush_timings.summary(s)["p99"] for s in JOURNEY_STEPS)
+    p99 = max(p99, status.summary("status")["p99"])
+    errors = rush_timings.error_count() + status.error_count() + baseline.error_count()
+    figures = {"database": args.label, "submissions_per_s": submissions, "status_reads_per_s": reads,
+               "baseline_per_s": baseline.rate("baseline"), "baseline_ratio": ratio, "worst_p99_ms": p99,
+               "errors": errors, "store_problems": store_problems}
+    verdicts = [
+        ("completed submissions/s", f"{submissions:.0f}", f">= {GOALS['submissions_per_s']:.0f}",
+         submissions >= GOALS["submissions_per_s"]),
+        ("status reads/s", f"{reads:.0f}", f">= {GOALS['status_reads_per_s']:.0f}",
+         reads >= GOALS["status_reads_per_s"]),
+        ("worst p99 of any step", f"{p99:.0f} ms", f"< {GOALS['p99_ms']:.0f} ms", p99 < GOALS["p99_ms"]),
+        ("status / minimal endpoint", f"{ratio:.2f}", f">= {GOALS['baseline_ratio']:.2f}",
+         ratio >= GOALS["baseline_ratio"]),
+        ("errors", str(errors), "0", errors == 0),
+        ("stored as answered, audit chain", "ok" if not store_problems else "; ".join(store_problems), "ok",
+         not store_problems),
+    ]
+    print("\ngoals:")
+    for name, value, goal, met in verdicts:
+        print(f"  {'met ' if met else 'MISS'}  {name:<34} {value:>10}   goal {goal}")
+    for timings in (rush_timings, status, baseline):
+        for step, messages in timings.errors.items():
+            print(f"  first error in {step}: {messages[0]}")
+    return figures
+
+
+# --- the run ------------------------------------------------------------------------------
+
+def _baseline_server(args, folder: Path) -> ServerProcess:
+    port = free_port()
+    argv = [sys.executable, "-m", "bench.baseline", "--port", str(port), "--workers", str(args.workers),
+            "--threads", str(args.threads)]
+    return ServerProcess(argv, port=port, env=dict(os.environ), log_path=folder / "baseline.log")
+
+
+def run(args) -> dict:
+    """Prepare, serve, rush, poll, baseline; print the report."""
+    folder = Path(args.log_dir or tempfile.mkdtemp(prefix="xuewei-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    secret_key = uuid.uuid4().hex
+    warmup = args.clients
+    args.label = "PostgreSQL" if args.database_url else "SQLite"
+    with database(args.database_url, folder, args.keep) as url:
+        print(f"preparing {args.guardians + warmup} guardians with drafts on {args.label} (not timed) ...", flush=True)
+        started = time.perf_counter()
+        prepared = prepare_guardians(url, secret_key, count=args.guardians + warmup, seed=args.seed)
+        print(f"  done in {time.perf_counter() - started:.1f} s; server logs in {folder}", flush=True)
+        env = {"XUEWEI_SECRET_KEY": secret_key, "XUEWEI_NOW": SEASON_NOW, "XUEWEI_SANDBOX_SEED": str(args.seed),
+               "XUEWEI_SANDBOX_POPULATION": str(args.guardians + warmup),
+               "XUEWEI_DOCUMENTS_DIR": str(folder / "documents")}
+        server = xuewei_server(database_url=url, log_path=folder / "xuewei.log", workers=args.workers,
+                               threads=args.threads, preload=args.preload, extra_env=env)
+        with server.start(ready_path="/readyz"):
+            asyncio.run(warm_up(server.port, prepared[:warmup]))
+            timed = prepared[warmup:]
+            with measured(server, folder / "rush.collapsed", args.profile) as rush_cpu:
+                rush_timings, serials = asyncio.run(rush(server.port, timed, args.clients))
+            submitted = [g for g in timed if g.application_id in serials] or prepared[:warmup]
+            targets = [(f"/guardian/applications/{g.application_id}", g) for g in submitted]
+            with measured(server, folder / "status.collapsed", args.profile) as status_cpu:
+                status = asyncio.run(poll(server.port, targets, args.clients, args.seconds, "status"))
+        store_problems = check_store(url, serials)
+    with _baseline_server(args, folder).start(ready_path="/") as baseline_server:
+        target = [("/", None)]
+        asyncio.run(poll(baseline_server.port, target, args.clients, min(args.seconds, 2.0), "baseline"))  # warm-up
+        with measured(baseline_server, None, False) as baseline_cpu:
+            baseline = asyncio.run(poll(baseline_server.port, target, args.clients, args.seconds, "baseline"))
+    for timings, use in ((rush_timings, rush_cpu), (status, status_cpu), (baseline, baseline_cpu)):
+        timings.server_cpu, timings.client_cpu = use.server, use.client
+    figures = report(args, rush_timings, status, baseline, store_problems)
+    if args.profile:
+        for phase in ("rush", "status"):
+            print_hot_spots(phase, folder / f"{phase}.collapsed")
+    return figures
+
+
+@dataclass
+class CpuUse:
+    """CPU seconds the server (master and workers) and the load generator used in one phase."""
+
+    server: float = 0.0
+    client: float = 0.0
+
+
+@contextmanager
+def measured(server: ServerProcess, profile_to: Path | None, profile: bool) -> Iterator[CpuUse]:
+    """Count the server's and this process's CPU seconds over a phase (and sample it with py-spy)."""
+    use = CpuUse()
+    server_before, client_before = server.cpu_seconds(), time.process_time()
+    if profile and Sampler.binary():
+        with Sampler(server.process.pid, profile_to):
+            yield use
+    else:
+        yield use
+    use.server, use.client = server.cpu_seconds() - server_before, time.process_time() - client_before
+
+
+def print_hot_spots(phase: str, collapsed: Path) -> None:
+    """Where the server's busy threads spent their samples during a phase."""
+    if not collapsed.exists():
+        print(f"\nno profile of the {phase} (is py-spy installed? pip install py-spy)")
+        return
+    own, ours = hot_spots(collapsed)
+    print(f"\nprofile of the {phase}: own time of the busiest functions")
+    for frame, share in own:
+        print(f"  {share:6.1%}  {frame}")
+    print(f"profile of the {phase}: inclusive time of xuewei's own functions")
+    for frame, share in ours:
+        print(f"  {share:6.1%}  {frame}")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="a PostgreSQL server to run on (a schema is made and dropped); "
+                                               "default: SQLite in a temporary folder")
+    parser.add_argument("--guardians", type=int, default=3000, help="guardians in the timed rush")
+    parser.add_argument("--clients", type=int, default=48, help="concurrent keep-alive connections")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of the status and baseline polls")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--preload", action="store_true", help="serve with --preload")
+    parser.add_argument("--seed", type=int, default=2021, help="the sandbox city's seed")
+    parser.add_argument("--log-dir", help="where the servers' logs go (default: a temporary folder)")
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL schema afterwards")
+    parser.add_argument("--profile", action="store_true",
+                        help="sample the server with py-spy during the rush and the poll; print hot spots")
+    parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; exit 1 when a goal is missed, so a script can tell."""
+    args = parse_args(argv)
+    figures = run(args)
+    if args.json:
+        print(json.dumps(figures))
+    met = (figures["submissions_per_s"] >= GOALS["submissions_per_s"]
+           and figures["status_reads_per_s"] >= GOALS["status_reads_per_s"]
+           and figures["worst_p99_ms"] < GOALS["p99_ms"] and figures["baseline_ratio"] >= GOALS["baseline_ratio"]
+           and figures["errors"] == 0 and not figures["store_problems"])
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
