@@ -7,11 +7,13 @@ import sys
 from pathlib import Path
 
 import click
+from jsonschema import Draft202012Validator
 from sqlmodel import select
 
 from core.clock import clock_from_env
 from core.db import make_engine, read_session
 from core.models import Season
+from core.paths import schemas_dir
 
 from .allocate import Allocation, AllocationError
 from .export import pupils_csv, schools_csv, to_json
@@ -120,6 +122,12 @@ def lottery_reveal(year: int, seed: str) -> None:
 def lottery_verify(path: Path) -> None:
     """Recompute every school's draw from the export alone; exit 1 listing each difference."""
     export = json.loads(path.read_text(encoding="utf-8"))
+    schema = json.loads((schemas_dir() / "allocation-export.schema.json").read_text(encoding="utf-8"))
+    problems = sorted(Draft202012Validator(schema).iter_errors(export), key=lambda error: list(error.absolute_path))
+    if problems:
+        for problem in problems[:20]:
+            click.echo(f"{problem.json_path}: {problem.message}", err=True)
+        raise click.ClickException(f"{path} is not an allocation export ({len(problems)} schema problem(s))")
     differences = verify_export(export)
     for difference in differences:
         click.echo(str(difference))

@@ -100,6 +100,13 @@ def verify_export(export: Mapping[str, Any]) -> list[Difference]:
         number = lottery.number(serial)
         if row["lottery_number"] != number:
             differences.append(Difference(row.get("school"), serial, "lottery_number", number, row["lottery_number"]))
+    listed: dict[str, str] = {}
+    for school in export["schools"]:
+        lists = [school["direct"], school["special"], *school["applicants"].values()]
+        for serial in (serial for serials in lists for serial in serials):
+            if serial in listed:
+                differences.append(Difference(school["id"], serial, "listed at", listed[serial], school["id"]))
+            listed.setdefault(serial, school["id"])
     seated: dict[str, int] = {}
     locked_or_drawn: set[str] = set()
     for row in pupils.values():

@@ -93,3 +93,10 @@ def test_school_table_lists_applicants_per_tier_and_the_draw():
     table = schools_csv(_export()).splitlines()
     assert table[0].startswith("school,name,district,kind,capacity,direct,special,applicants,overflow_tier")
     assert table[1].startswith("A,A中学,,public,3,0,0,1:1 2:4 3:1,2,4,2,2,")
+
+
+def test_verify_catches_a_pupil_listed_in_two_catchments():
+    export = _export()
+    schools = {school["id"]: school for school in export["schools"]}
+    schools["C"]["applicants"]["5"] = ["b2"]
+    assert ("b2", "listed at") in {(difference.serial, difference.field) for difference in verify_export(export)}

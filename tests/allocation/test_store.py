@@ -169,3 +169,9 @@ def test_cli_allocates_prints_the_table_and_the_export_verifies(engine, city, db
     (tmp_path / "tampered.json").write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
     tampered = runner.invoke(main, ["lottery", "verify", "--inputs", str(tmp_path / "tampered.json")])
     assert tampered.exit_code == 1 and "S-a1" in tampered.output
+
+
+def test_lottery_verify_refuses_a_file_that_is_no_export(tmp_path):
+    (tmp_path / "other.json").write_text('{"schools": []}', encoding="utf-8")
+    result = CliRunner().invoke(main, ["lottery", "verify", "--inputs", str(tmp_path / "other.json")])
+    assert result.exit_code == 1 and "not an allocation export" in result.output
