@@ -534,7 +534,8 @@ def orderable(c: Compiler, nodes: list[Node], at: str) -> str | None:
     """The shared kind of ordered operands (numbers, dates or datetimes), or None after an error."""
     kinds = {("number" if n.type.numeric else n.type.kind) for n in nodes} - {"any"}
     if len(kinds) > 1:
-        c.error(at, f"type mismatch: orders {' with '.join(str(n.type) for n in nodes)}")
+        hint = " (write dates as {\"date\": \"YYYY-MM-DD\"})" if "string" in kinds else ""
+        c.error(at, f"type mismatch: orders {' with '.join(str(n.type) for n in nodes)}{hint}")
         return None
     kind = kinds.pop() if kinds else "any"
     if kind not in ("number", "date", "datetime", "any"):

@@ -101,7 +101,9 @@ def why_not(node: Node, e, it, prefix: str = "") -> dict[str, Any]:
             v = body.fn(e, item)
             if op == "all" and v is not True:
                 return why_not(body, e, item, item_path(lst, e, it, prefix, item, i))
-            if op == "none" and v is not False:
+            if op == "none" and v is U:
+                return why_not(body, e, item, item_path(lst, e, it, prefix, item, i))
+            if op == "none" and v is True:
                 return {"fact": item_path(lst, e, it, prefix, item, i), "expected": {"op": "none", "value": "no item like this"},
                         "actual": shown(item)}
         if op == "some" and items:

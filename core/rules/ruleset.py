@@ -204,8 +204,14 @@ class Ruleset:
                                    "failed": self._failure(name, node, e)})
                     break
         trace["better"] = better
-        if stop is not None:
-            trace["matched"] = {"row": stop.id, "tier": stop.tier, "clause": stop.clause, "label": dict(stop.label)}
+        if stop is None:
+            return
+        entry = {"row": stop.id, "tier": stop.tier, "clause": stop.clause, "label": dict(stop.label)}
+        unsure = next(((name, node) for name, node in stop.conditions if node.fn(e, e.facts) is not True), None)
+        if unsure is None:
+            trace["matched"] = entry
+        else:
+            trace["undetermined"] = {**entry, "failed": self._failure(*unsure, e)}
 
     def _failure(self, name: str, node, e: Env) -> dict[str, Any]:
         spec = self._c.predicates[name]

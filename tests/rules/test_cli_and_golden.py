@@ -1,0 +1,86 @@
+"""The command line: validate, test, diff, and classify with golden explanations for fixed families."""
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from core.cli import main
+from core.paths import ruleset_path
+
+GOLDEN = Path(__file__).parent / "golden"
+RULESET = str(ruleset_path(2021))
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_validate_accepts_the_2021_ruleset():
+    result = run("ruleset", "validate", RULESET)
+    assert result.exit_code == 0 and "valid" in result.output
+
+
+def test_validate_exits_1_naming_each_pointer(tmp_path, lean_document):
+    bad = copy.deepcopy(lean_document)
+    bad["predicates"]["basis_is_lease"]["when"] = {"==": [{"var": "basis.kind"}, "lease"]}
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
+    result = CliRunner().invoke(main, ["ruleset", "validate", str(path)])
+    assert result.exit_code == 1
+    assert "/predicates/basis_is_lease/when/==" in result.output
+
+
+def test_test_command_ends_with_the_tally():
+    result = run("ruleset", "test", RULESET)
+    assert result.exit_code == 0
+    last = result.output.strip().splitlines()[-1]
+    assert last.endswith("passed, 0 failed") and int(last.split()[0]) >= 60
+
+
+def test_test_command_reports_a_failing_case(tmp_path, document_2021):
+    doc = copy.deepcopy(document_2021)
+    doc["tests"]["cases"][0]["expect"]["tier"] = 2
+    path = tmp_path / "wrong.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    result = CliRunner().invoke(main, ["ruleset", "test", str(path)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1].endswith("passed, 1 failed")
+    assert "tier: expected 2, got 1" in result.output
+
+
+def test_diff_command_lists_changes_by_id(tmp_path, document_2021):
+    new = copy.deepcopy(document_2021)
+    new["parameters"]["evidence_cutoff"]["values"][0]["value"] = "2021-05-30"
+    new["tests"]["cases"] = new["tests"]["cases"][:1]
+    path = tmp_path / "new.json"
+    path.write_text(json.dumps(new, ensure_ascii=False), encoding="utf-8")
+    result = run("ruleset", "diff", RULESET, str(path))
+    assert "~ parameter evidence_cutoff (values)" in result.output
+    assert "- test tier 2: grandfather household head, grandparents' flat, parents own nothing" in result.output
+
+
+def classify_lines(*extra):
+    result = run("classify", "--ruleset", RULESET, "--catchments", str(GOLDEN / "catchments.json"),
+                 "--input", str(GOLDEN / "families.jsonl"), *extra)
+    assert result.exit_code == 0
+    return [json.loads(line) for line in result.output.splitlines()]
+
+
+def test_classify_prints_one_line_per_application():
+    lines = classify_lines()
+    assert [line["id"] for line in lines][:3] == ["F01", "F02", "F03"]
+    assert set(lines[0]) == {"id", "eligible", "tier", "row", "catchment", "reasons"}
+    assert (lines[0]["tier"], lines[0]["row"]) == (1, "T1")
+
+
+def test_classify_explain_matches_the_golden_file():
+    lines = classify_lines("--explain")
+    golden = GOLDEN / "classify_explain.jsonl"
+    if os.environ.get("XUEWEI_UPDATE_GOLDEN") == "1":
+        golden.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    expected = [json.loads(line) for line in golden.read_text(encoding="utf-8").splitlines()]
+    assert lines == expected
