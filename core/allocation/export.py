@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from .allocate import Allocation
@@ -71,25 +72,28 @@ def export_document(allocation: Allocation) -> dict[str, Any]:
 
 
 def to_json(document: dict[str, Any]) -> str:
-    """Canonical JSON text: sorted keys, UTF-8 text, one trailing newline; same inputs, same bytes."""
-    return json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+    """Canonical JSON text: sorted keys, compact, UTF-8 text, one trailing newline; same inputs, same bytes.
+
+    Compact because only then does the json module use its C encoder (a season is ~50 MB).
+    """
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 
-def _table(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
+def _table(columns: tuple[str, ...], rows: Iterable[Iterable[Any]]) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
     writer.writerows(rows)
     return buffer.getvalue()
 
 
 def pupils_csv(document: dict[str, Any]) -> str:
     """One row per pupil: where, how and why."""
-    rows = [
-        {**pupil, "why_zh": pupil["why"]["zh"], "why_en": pupil["why"]["en"]}
-        for pupil in document["pupils"]
-    ]
-    return _table(PUPIL_COLUMNS, rows)
+    fields = PUPIL_COLUMNS[:-2]
+    return _table(
+        PUPIL_COLUMNS,
+        ([*(pupil[field] for field in fields), pupil["why"]["zh"], pupil["why"]["en"]] for pupil in document["pupils"]),
+    )
 
 
 def schools_csv(document: dict[str, Any]) -> str:
@@ -101,5 +105,5 @@ def schools_csv(document: dict[str, Any]) -> str:
         row["special"] = len(school["special"])
         row["applicants"] = " ".join(f"{tier}:{len(serials)}" for tier, serials in school["applicants"].items())
         row["free"] = school["capacity"] - school["admitted"]
-        rows.append(row)
+        rows.append([row[column] for column in SCHOOL_COLUMNS])
     return _table(SCHOOL_COLUMNS, rows)

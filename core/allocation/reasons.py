@@ -68,11 +68,21 @@ class Explainer:
         self._names = {school.id: school.name for school in allocation.schools}
         self._draws = {result.school: result for result in allocation.results}
         self._conflicts = allocation.conflicts
+        self._texts: dict[tuple, tuple[str, str]] = {}
 
     def why(self, seat: Seat) -> dict[str, str]:
         """The reason of one seat as {"zh": ..., "en": ...}."""
-        draw = self._draws.get(seat.catchment_school or "")
         conflict = self._conflicts.get(seat.serial)
+        # Most seats share their reason with others (same school, tier and way in): render each once.
+        key = (seat.how, seat.note, seat.school, seat.catchment_school, seat.tier, seat.lottery_rank,
+               seat.distance_m, conflict.used_year if conflict else None)  # fmt: skip
+        texts = self._texts.get(key)
+        if texts is None:
+            texts = self._texts[key] = self._render(seat, conflict.used_year if conflict else "")
+        return {"zh": texts[0], "en": texts[1]}
+
+    def _render(self, seat: Seat, year: int | str) -> tuple[str, str]:
+        draw = self._draws.get(seat.catchment_school or "")
         values = {
             "school": self._names.get(seat.school or "", ""),
             "catchment": self._names.get(seat.catchment_school or "", ""),
@@ -81,7 +91,7 @@ class Explainer:
             "size": draw.lottery_size if draw else 0,
             "seats": draw.lottery_seats if draw else 0,
             "km": "" if seat.distance_m is None else f"{seat.distance_m / 1000:.1f}",
-            "year": conflict.used_year if conflict else "",
+            "year": year,
         }
         where = "placed" if seat.how == "coordinated" else seat.how
         parts = [(_WHY_LEFT_OUT[seat.note]) if seat.note in _WHY_LEFT_OUT else None, _WHERE[where]]
@@ -89,4 +99,4 @@ class Explainer:
         en = "; ".join(part[1].format(**values) for part in parts if part)
         if seat.note == "direct_unconfirmed":
             zh, en = zh + _UNCONFIRMED[0], en + _UNCONFIRMED[1]
-        return {"zh": zh, "en": en[:1].upper() + en[1:]}
+        return zh, en[:1].upper() + en[1:]
