@@ -27,7 +27,7 @@ from core.season.models import JobRun, SeasonBoundary, SeasonPhase, SeasonWindow
 from core.types import utcnow
 
 __all__ = [
-    "snapshot", "state_labels", "timeline", "scheduler_jobs", "application_counts", "submissions_per_minute",
+    "snapshot", "state_labels", "timeline", "phase_label", "scheduler_jobs", "application_counts", "submissions_per_minute",
     "connector_health", "stuck_applications", "failed_jobs", "audit_log", "chain_status",
     "retry_job", "STUCK_AFTER", "RATE_MINUTES",
 ]
@@ -35,6 +35,7 @@ __all__ = [
 STUCK_AFTER = timedelta(minutes=30)  # an application waiting for sources this long is an incident
 RATE_MINUTES = 30  # the submissions-per-minute chart covers this many minutes up to now
 FAILED = ("failed", "invalid")
+CLOSED = "_closed"  # the season's phase after a phase's end boundary, e.g. "collection_closed"
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -63,6 +64,7 @@ def timeline(session: Session, season: Season, now: datetime) -> dict[str, Any]:
     return {
         "now": now.isoformat(),
         "season_phase": season.phase,
+        "season_phase_label": phase_label(season.phase, phases),
         "phases": [{
             "id": p.phase_id, "label": {"zh": p.label_zh, "en": p.label_en}, "clause": p.clause,
             "starts_at": _iso(p.starts_at), "ends_at": _iso(p.ends_at), "state": p.state,
@@ -75,6 +77,17 @@ def timeline(session: Session, season: Season, now: datetime) -> dict[str, Any]:
             "open_now": w.opens_at <= now < w.closes_at,
         } for w in windows],
     }
+
+
+def phase_label(phase: str, phases: Iterable[SeasonPhase]) -> dict[str, str]:
+    """What the season's phase means to a person: "collection_closed" → "小升初信息采集（已结束）"."""
+    closed = phase.endswith(CLOSED)
+    for row in phases:
+        if row.phase_id == (phase[: -len(CLOSED)] if closed else phase):
+            if closed:
+                return {"zh": f"{row.label_zh}（已结束）", "en": f"{row.label_en} (closed)"}
+            return {"zh": row.label_zh, "en": row.label_en}
+    return {"zh": phase, "en": phase}
 
 
 def scheduler_jobs(session: Session, season: Season) -> list[dict[str, Any]]:

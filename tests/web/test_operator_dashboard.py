@@ -59,6 +59,15 @@ def test_timeline_marks_the_phase_and_windows_the_clock_is_in(engine, season, no
     assert later["phases"][1]["state"] == "pending"  # the scheduler's view, shown beside the clock's
 
 
+def test_the_season_phase_is_named_by_its_label_and_a_closed_phase_says_so(engine, season, now):
+    _phases(engine, season, now)
+    with read_session(engine) as session:
+        phases = session.exec(select(SeasonPhase)).all()
+    assert dashboard.phase_label("collection", phases) == {"zh": "信息采集", "en": "Collection"}
+    assert dashboard.phase_label("collection_closed", phases) == {"zh": "信息采集（已结束）", "en": "Collection (closed)"}
+    assert dashboard.phase_label("preparation", phases) == {"zh": "preparation", "en": "preparation"}
+
+
 def test_counts_per_state_and_district(engine, season, make_account, id_number, now):
     _applications(engine, season, make_account, id_number, now,
                   {"东湖区": ["draft", "submitted", "submitted"], "西湖区": ["submitted", "facts_pending"]})

@@ -96,7 +96,7 @@
 
   function drawJobs(data) {
     fill("job-rows", data.jobs, function (j) {
-      return row([j.job_id, when(j.due_at), badge(j.state), j.last_run ? when(j.last_run.started_at) : "—",
+      return row([j.job_id, when(j.due_at), badge(j.state), j.last_run ? when(j.last_run.season_time) : "—",
                   j.last_run ? j.last_run.outcome : "—"], {"data-testid": "job-" + j.job_id});
     });
     fill("connector-rows", data.connectors, function (c) {
@@ -111,7 +111,9 @@
   }
 
   function draw(data) {
-    document.getElementById("season-phase").textContent = data.season.phase;
+    var phase = document.getElementById("season-phase");
+    phase.textContent = label(data.timeline.season_phase_label);
+    phase.setAttribute("data-phase", data.season.phase);
     var now = document.getElementById("season-now");
     now.textContent = when(data.timeline.now);
     now.setAttribute("datetime", data.timeline.now);
@@ -142,7 +144,7 @@
     }) : none());
     var failed = document.getElementById("failed-job-list");
     failed.replaceChildren.apply(failed, data.incidents.failed_jobs.length ? data.incidents.failed_jobs.map(function (j) {
-      var li = el("li", j.job_id + " · " + when(j.last_run.started_at) + " · " + (j.last_run.detail || "") + " ",
+      var li = el("li", j.job_id + " · " + when(j.last_run.season_time) + " · " + (j.last_run.detail || "") + " ",
                   {"data-testid": "failed-job-" + j.job_id});
       li.appendChild(retryForm(root.getAttribute("data-retry-job-url").replace("/JOB/", "/" + encodeURIComponent(j.job_id) + "/"),
                                "retry-job-" + j.job_id));
