@@ -38,10 +38,6 @@ class Allocation:
     conflicts: Mapping[str, PropertyConflict]
     new_uses: tuple[PropertyUse, ...]
 
-    def school(self, school_id: str) -> School:
-        """The input school by id."""
-        return next(school for school in self.schools if school.id == school_id)
-
     def seat_of(self, serial: str) -> Seat:
         """One pupil's result."""
         return next(seat for seat in self.seats if seat.serial == serial)

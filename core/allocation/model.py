@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["HOWS", "Pupil", "School", "SchoolResult", "Seat"]
+__all__ = ["Pupil", "School", "SchoolResult", "Seat"]
 
-# How a pupil got (or did not get) a seat, in the order the steps run.
-HOWS = ("direct", "special", "tier", "lottery", "placed", "coordinated", "unplaced")
 SCHOOL_KINDS = frozenset({"public", "province_run", "private"})
 
 
@@ -56,6 +54,8 @@ class Pupil:
 @dataclass(slots=True)
 class Seat:
     """One pupil's result: where, how, and what the explanation is built from.
+
+    `how` is direct, special, tier, lottery, placed, coordinated or unplaced.
 
     Not frozen only because frozen dataclasses cost six times as much to build, and an
     allocation builds one per pupil; treat it as read-only.

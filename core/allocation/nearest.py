@@ -37,11 +37,6 @@ class FreeSeats:
         self._neighbours: dict[str, list[tuple[float, str]]] = {}
         self._head: dict[str, int] = {}
 
-    @property
-    def left(self) -> int:
-        """Free seats city-wide."""
-        return self._left
-
     def take(self, school_id: str) -> None:
         """Use one free seat of this school."""
         if self.free[school_id] <= 0:
