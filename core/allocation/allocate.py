@@ -83,7 +83,9 @@ def _check_pupils(
             and pupil.direct_school in references
             and pupil.special_school in references
         ):
-            raise AllocationError(f"pupil {pupil.serial} names an unknown school")
+            unknown = [ref for ref in (pupil.catchment_school, pupil.direct_school, pupil.special_school)
+                       if ref not in references]  # fmt: skip
+            raise AllocationError(f"pupil {pupil.serial} names unknown school(s) {unknown}")
         checked[pupil.serial] = pupil
     return {serial: checked[serial] for serial in sorted(checked)}
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from core.allocation import PropertyUse
+import pytest
+
+from core.allocation import AllocationError, PropertyUse
 
 from .cities import by_lottery, pupil, run, school, seats
 
@@ -162,3 +164,19 @@ def test_pupils_beyond_the_city_capacity_are_unplaced_with_a_reason():
     loser = by_lottery("a1", "a2")[1]
     assert seats(result)[loser] == (None, "unplaced")
     assert "教育部门" in result.explain(loser)["zh"]
+
+
+def test_inputs_naming_an_unknown_school_are_refused():
+    with pytest.raises(AllocationError, match="M-X"):
+        run([school("A", 1)], [pupil("p", "1", "M-X")])
+
+
+def test_locked_lists_larger_than_the_school_are_refused_not_cut():
+    pupils = [pupil(f"d{n}", "1", "A", direct_school="A", direct_confirmed=True) for n in range(2)]
+    with pytest.raises(AllocationError, match="exceed the capacity"):
+        run([school("A", 1)], pupils)
+
+
+def test_the_same_serial_twice_is_refused():
+    with pytest.raises(AllocationError, match="twice"):
+        run([school("A", 2)], [pupil("p", "1", "A"), pupil("p", "3", "A")])
