@@ -85,3 +85,7 @@ main.add_command(classify)
 from core.allocation.cli import allocate_command, lottery  # noqa: E402  (the allocation area's commands)
 main.add_command(allocate_command)
 main.add_command(lottery)
+
+from core.season.cli import scheduler, season  # noqa: E402  (the season clock's commands)
+main.add_command(scheduler)
+main.add_command(season)

@@ -1,0 +1,81 @@
+"""`xuewei scheduler` and `xuewei season status|replay`: the season clock from the command line."""
+from __future__ import annotations
+
+import click
+from sqlmodel import select
+
+from core.clock import SHANGHAI, clock_from_env
+from core.config import database_url
+from core.db import make_engine, read_session, write_session
+from core.models import Season
+from core.season.boundaries import materialise
+from core.season.models import JobRun, SeasonBoundary, SeasonPhase, SeasonWindow
+
+__all__ = ["scheduler", "season"]
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="run every overdue boundary, then exit (cron-style)")
+@click.option("--sweep-seconds", default=60.0, show_default=True, type=float,
+              help="how often to look for due boundaries besides the per-deadline jobs")
+def scheduler(once: bool, sweep_seconds: float) -> None:
+    """Fire the season's phase and window deadlines (run exactly one of these, never in the web workers)."""
+    from core.season.scheduler import serve_scheduler
+
+    serve_scheduler(database_url(), sweep_seconds=sweep_seconds, once=once, echo=click.echo)
+
+
+@click.group()
+def season() -> None:
+    """The season clock: phases, district windows, scheduler jobs, replay."""
+
+
+def _local(instant) -> str:
+    return instant.astimezone(SHANGHAI).strftime("%m-%d %H:%M") if instant else "-"
+
+
+def _active_season(session) -> Season:
+    found = session.exec(select(Season).where(Season.active_ruleset_sha256.is_not(None))
+                         .order_by(Season.year.desc())).first()
+    if found is None:
+        raise click.ClickException("no season with an active ruleset: run `xuewei demo` or activate a ruleset")
+    return found
+
+
+@season.command("status")
+@click.option("--runs", default=10, show_default=True, help="how many of the latest job runs to show")
+def season_status(runs: int) -> None:
+    """Print the phases, windows, what is due next and what ran (times in Beijing time)."""
+    engine = make_engine()
+    now = clock_from_env().now()
+    with write_session(engine) as session:
+        current = _active_season(session)
+        materialise(session, current)
+    with read_session(engine) as session:
+        phases = session.exec(select(SeasonPhase).where(SeasonPhase.season_id == current.id)
+                              .order_by(SeasonPhase.position)).all()
+        windows = session.exec(select(SeasonWindow).where(SeasonWindow.season_id == current.id)
+                               .order_by(SeasonWindow.opens_at)).all()
+        due = session.exec(select(SeasonBoundary).where(SeasonBoundary.season_id == current.id,
+                                                        SeasonBoundary.state != "done")
+                           .order_by(SeasonBoundary.seq)).all()
+        ran = session.exec(select(JobRun).where(JobRun.season_id == current.id)
+                           .order_by(JobRun.id.desc()).limit(runs)).all()
+    click.echo(f"season {current.year} ({current.name}) — phase {current.phase}; now {_local(now)} (Asia/Shanghai)")
+    click.echo("phases:")
+    for p in phases:
+        mark = "*" if p.starts_at <= now < p.ends_at else " "
+        click.echo(f" {mark} {p.phase_id:<15} {_local(p.starts_at)} → {_local(p.ends_at)}  {p.state:<8} {p.clause} {p.label_zh}")
+    click.echo("windows:")
+    for w in windows:
+        who = "、".join([*w.districts, *w.groups])
+        mark = "*" if w.opens_at <= now < w.closes_at else " "
+        click.echo(f" {mark} {w.window_id:<15} opens {_local(w.opens_at)}  {w.state:<8} {who}")
+    click.echo("due next:" if due else "due next: nothing, every boundary is done")
+    for b in due[:5]:
+        late = "  OVERDUE" if b.due_at <= now else ""
+        actions = f" [{', '.join(b.actions)}]" if b.actions else ""
+        click.echo(f"   {_local(b.due_at)}  {b.job_id}  {b.state}{actions}{late}")
+    click.echo("ran:" if ran else "ran: nothing yet")
+    for r in ran:
+        click.echo(f"   {r.started_at:%Y-%m-%d %H:%M:%S}Z  {r.job_id:<36} {r.outcome:<13} {r.runner}")

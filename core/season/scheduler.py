@@ -1,0 +1,99 @@
+"""`xuewei scheduler`: the one process that fires the season's deadlines (APScheduler 3.11).
+
+Never started inside the web app (PITFALLS.md: one scheduler per gunicorn worker fires every
+job N times). The deadlines themselves are `SeasonBoundary` rows, so APScheduler keeps only an
+in-memory schedule rebuilt on every start: one date job per pending boundary (module-level
+callable, fixed id, `replace_existing=True`, `misfire_grace_time=None` so a missed deadline
+runs however late, `coalesce=True`) plus a sweep. Every job runs the same idempotent
+`run_due()`, and on start the process first runs every boundary already overdue, so a
+duplicate job, a second scheduler or a restart after `kill -9` changes nothing that happened.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import timezone
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from core.clock import Clock, clock_from_env
+from core.db import get_engine, read_session, write_session
+from core.models import Season
+from core.season.boundaries import Step, materialise, run_due, runner_name
+from core.season.models import BoundaryState, SeasonBoundary
+
+__all__ = ["run_due_job", "prepare_seasons", "build_scheduler", "serve_scheduler", "SWEEP_ID"]
+
+log = logging.getLogger("xuewei.scheduler")
+SWEEP_ID = "season-sweep"
+_PROCESS: dict[str, Clock] = {}  # the clock this scheduler process runs on, set by serve_scheduler
+
+
+def _clock() -> Clock:
+    return _PROCESS.setdefault("clock", clock_from_env())
+
+
+def _log_step(step: Step) -> None:
+    log.info("season job %s: %s%s", step.job_id, step.outcome, f" {step.detail}" if step.detail else "")
+
+
+def run_due_job(database_url: str) -> None:
+    """The scheduler's job (module level, picklable arguments): fire whatever boundaries are due."""
+    run_due(get_engine(database_url), _clock(), runner=runner_name(), on_step=_log_step)
+
+
+def prepare_seasons(engine: Engine) -> int:
+    """Materialise the calendar of every season with an active ruleset; returns how many."""
+    with read_session(engine) as session:
+        seasons = session.exec(select(Season).where(Season.active_ruleset_sha256.is_not(None))).all()
+    for season in seasons:
+        with write_session(engine) as session:
+            materialise(session, season)
+    return len(seasons)
+
+
+def build_scheduler(engine: Engine, clock: Clock, database_url: str, *, sweep_seconds: float = 60) -> BlockingScheduler:
+    """A BlockingScheduler with one date job per pending boundary and a sweep, all firing `run_due_job`."""
+    scheduler = BlockingScheduler(timezone=timezone.utc, executors={"default": ThreadPoolExecutor(1)},
+                                  job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1})
+    with read_session(engine) as session:
+        pending = session.exec(select(SeasonBoundary).where(SeasonBoundary.state != BoundaryState.done.value)
+                               .order_by(SeasonBoundary.season_id, SeasonBoundary.seq)).all()
+    for boundary in pending:
+        wall = clock.wall_time(boundary.due_at)
+        if wall is None:  # a fixed clock never reaches a deadline by itself; the sweep still looks
+            continue
+        scheduler.add_job(run_due_job, DateTrigger(run_date=wall), args=[database_url], id=boundary.job_id,
+                          name=boundary.job_id, replace_existing=True, misfire_grace_time=None, coalesce=True)
+    scheduler.add_job(run_due_job, IntervalTrigger(seconds=sweep_seconds), args=[database_url], id=SWEEP_ID,
+                      name=SWEEP_ID, replace_existing=True, misfire_grace_time=None, coalesce=True)
+    return scheduler
+
+
+def serve_scheduler(database_url: str, *, clock: Clock | None = None, sweep_seconds: float = 60, once: bool = False,
+                    echo: Callable[[str], None] = print,
+                    on_ready: Callable[[BlockingScheduler], None] | None = None) -> list[Step]:
+    """Catch up on every overdue boundary, then (unless `once`) wait for the next ones until stopped."""
+    _PROCESS["clock"] = clock or clock_from_env()
+    engine = get_engine(database_url)
+    prepare_seasons(engine)
+    steps = run_due(engine, _clock(), runner=runner_name(), on_step=_log_step)
+    for step in steps:
+        echo(f"{step.job_id}: {step.outcome}")
+    if once:
+        return steps
+    scheduler = build_scheduler(engine, _clock(), database_url, sweep_seconds=sweep_seconds)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    echo(f"scheduler ready: {len(scheduler.get_jobs()) - 1} deadline job(s), sweep every {sweep_seconds:g}s")
+    if on_ready is not None:
+        on_ready(scheduler)
+    scheduler.start()
+    return steps
