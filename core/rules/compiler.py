@@ -556,7 +556,15 @@ def _ordering(name: str, test: Callable[[Any, Any], bool]):
         fns = tuple(n.fn for n in nodes)
         convert = as_datetime if kind in ("datetime", "any") else None
 
-        if len(fns) == 2 and convert is None:
+        if len(fns) == 2 and convert is None and nodes[1].const is not NOT_CONST and nodes[1].const is not U:
+            fa, k = fns[0], nodes[1].const
+
+            def fn(e, it):
+                x = fa(e, it)
+                if x is U:
+                    return U
+                return False if x is None or k is None else test(x, k)
+        elif len(fns) == 2 and convert is None:
             fa, fb = fns
 
             def fn(e, it):

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from core.rules.compiler import Compiler, Node
+from core.rules.compiler import NOT_CONST, Compiler, Node
 from core.rules.errors import Problem, RulesetError, pointer_join
 from core.rules.ops_domain import parse_date
 from core.rules.patch import PatchError, apply_patch
 from core.rules.schemas import schema_document, schema_problems
 from core.rules.types import BOOL, DATE, INT, NUMBER, STRING, SchemaTypes, Type, list_of
-from core.rules.values import UNDETERMINED as U, as_datetime
+from core.rules.values import MISS, UNDETERMINED as U, as_datetime
 
 __all__ = ["read_document", "build", "specialise", "Check", "Row", "Compiled", "test_facts", "reason"]
 
@@ -143,6 +143,11 @@ class Builder:
     def pred_ref(self, name: str, pointer: str) -> Node:
         return self.c.compile({"pred": name}, pointer, self.c.root)
 
+    def _step(self, name: str, node: Node) -> tuple[int, Callable[[Any, Any], Any]]:
+        """A row condition as (cache slot, body), so the row loop caches without an extra frame."""
+        slot = self.c.slots.get(("pred", name), -1)
+        return (slot, node.ref.fn) if slot >= 0 and node.ref is not None else (-1, node.fn)
+
     def _unique(self, items: list[tuple[str, str]], what: str) -> None:
         seen: dict[str, str] = {}
         for ident, pointer in items:
@@ -213,16 +218,22 @@ class Builder:
         if prop.const is None:
             return []
         prop_fn, years_fn, to_fn = prop.fn, years.fn, counted_to.fn
+        fixed = years.const is not NOT_CONST and counted_to.const is not NOT_CONST
+        fixed_since = int(counted_to.const[:4]) - years.const if fixed and U not in (years.const, counted_to.const) else None
 
         def fails(e):
             p = prop_fn(e, e.facts)
             if p is None:
                 return False
-            n, to = years_fn(e, e.facts), to_fn(e, e.facts)
+            since = fixed_since
+            if since is None:
+                n, to = years_fn(e, e.facts), to_fn(e, e.facts)
+                if n is U or to is U or n is None or to is None:
+                    return U
+                since = int(to[:4]) - n
             pupil = e.facts.get("pupil", {}).get("id_number", U)
-            if U in (p, n, to, pupil):
+            if p is U or pupil is U:
                 return U
-            since = int(to[:4]) - n
             return any(use["year"] > since and use["pupil_id_number"] != pupil for use in p.get("enrolment_uses", ()))
         return [Check(rule["id"], "three_year", rule["clause"], rule["label"], rule["on_fail"], fails, None)]
 
@@ -244,12 +255,17 @@ class Builder:
             conds = tuple((name, self.pred_ref(name, f"/tiers/rows/{i}/all/{j}")) for j, name in enumerate(spec["all"]))
             if self.specialised and any(n.const is False for _, n in conds):
                 continue
-            fns = tuple(n.fn for _, n in conds if not (self.specialised and n.const is True))
+            steps = tuple(self._step(name, n) for name, n in conds if not (self.specialised and n.const is True))
 
-            def fn(e, it, fns=fns):
-                r = True
-                for f in fns:
-                    v = f(e, it)
+            def fn(e, it, steps=steps):
+                cache, facts, r = e.cache, e.facts, True
+                for slot, f in steps:
+                    if slot < 0:
+                        v = f(e, facts)
+                    else:
+                        v = cache[slot]
+                        if v is MISS:
+                            v = cache[slot] = f(e, facts)
                     if v is False:
                         return False
                     if v is not True:
