@@ -89,3 +89,6 @@ main.add_command(lottery)
 from core.season.cli import scheduler, season  # noqa: E402  (the season clock's commands)
 main.add_command(scheduler)
 main.add_command(season)
+
+from core.plugins_cli import plugins_command  # noqa: E402  (the connectors area's command)
+main.add_command(plugins_command)

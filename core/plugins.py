@@ -82,7 +82,7 @@ class PluginManager(pluggy.PluginManager):
 
     def check_all_pending(self) -> None:
         """Unregister every plugin with a hook that no spec knows, and report it by name."""
-        for name, plugin in list(self.list_name_plugin()):
+        for name, plugin in self.registered():
             try:
                 self.subset_check_pending(plugin)
             except pluggy.PluginValidationError as exc:
@@ -101,10 +101,14 @@ class PluginManager(pluggy.PluginManager):
                 raise pluggy.PluginValidationError(
                     plugin, f"unknown hook {hook_name!r} in plugin {self.get_name(plugin)!r}")
 
+    def registered(self) -> list[tuple[str, object]]:
+        """(name, plugin) of every registered plugin; pluggy also lists blocked names, as None."""
+        return [(name, plugin) for name, plugin in self.list_name_plugin() if plugin is not None]
+
     def plugins_info(self) -> list[PluginInfo]:
         """Every registered plugin with its version and the hooks it implements."""
         infos = []
-        for name, plugin in self.list_name_plugin():
+        for name, plugin in self.registered():
             provenance = self._provenance.get(name, _Provenance("unknown", "unknown"))
             implemented = sorted(caller.name for caller in self.get_hookcallers(plugin) or [])
             infos.append(PluginInfo(name, provenance.origin, provenance.version, tuple(implemented)))

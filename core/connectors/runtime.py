@@ -220,6 +220,10 @@ class ConnectorRuntime:
                         ids.setdefault(guardian["relation"], guardian["id_number"])
         return FetchResult(merge_fragments(fragments.values()), fragments, tuple(outcomes))
 
+    def call_source_named(self, name: str, **kwargs: Any) -> tuple[Outcome, Fetched | None]:
+        """`call_source` by the source's name (e.g. "leases")."""
+        return self.call_source(source_named(name), **kwargs)
+
     def call_source(self, source: Source, **kwargs: Any) -> tuple[Outcome, Fetched | None]:
         """One source call with breaker, timeout and retries; the outcome is counted."""
         policy = self.policy(source.name)

@@ -1,10 +1,15 @@
 """Fixtures for the plugin tests: the plugin-author fixtures, a family, a local gateway server."""
 from __future__ import annotations
 
+import importlib
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
+from importlib import metadata
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -90,3 +95,25 @@ def gateway_config(tmp_path, monkeypatch):
         return path
 
     return write
+
+
+EXAMPLE_VENDOR_DIR = Path(__file__).parent / "example_vendor"
+EXAMPLE_VENDOR_DIST = "xuewei-example-vendor"
+
+
+@pytest.fixture(scope="session")
+def example_vendor():
+    """The example vendor package, installed through its entry point (pip install -e, once).
+
+    `make test` installs it beforehand; this installs it on a machine where that did not run.
+    """
+    try:
+        metadata.distribution(EXAMPLE_VENDOR_DIST)
+    except metadata.PackageNotFoundError:
+        completed = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "--no-deps", "-e", str(EXAMPLE_VENDOR_DIR)], capture_output=True, text=True)
+        if completed.returncode:
+            pytest.fail(f"cannot install the example vendor plugin: {completed.stderr[-2000:]}")
+        importlib.invalidate_caches()
+    return importlib.import_module("xuewei_example_vendor")

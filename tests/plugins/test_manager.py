@@ -1,0 +1,100 @@
+"""The plugin manager: built-ins, vendors' entry points, broken plugins, block-list, CLI."""
+from __future__ import annotations
+
+from importlib import metadata
+
+import pytest
+from click.testing import CliRunner
+
+import core.plugins
+from core.hookspecs import hookimpl
+from core.plugins import DEFAULT_PLUGINS, make_plugin_manager
+from core.plugins_cli import plugins_command
+
+
+def fake_entry_points(monkeypatch, *pairs):
+    eps = [metadata.EntryPoint(name, value, "xuewei") for name, value in pairs]
+    monkeypatch.setattr(core.plugins, "_entry_points", lambda: eps)
+
+
+def test_builtins_then_installed_vendor_with_versions_and_hooks(example_vendor, monkeypatch):
+    monkeypatch.delenv("XUEWEI_DISABLED_PLUGINS", raising=False)
+    pm = make_plugin_manager()
+    infos = {info.name: info for info in pm.plugins_info()}
+    assert {"sandbox", "gateway", "example_vendor"} <= set(infos)
+    assert infos["example_vendor"].origin == "xuewei-example-vendor"
+    assert infos["example_vendor"].version == "1.2.0"
+    assert infos["example_vendor"].hooks == ("fetch_residence_permits", "notify_guardian", "verify_identity")
+    assert infos["gateway"].origin == "builtin" and "fetch_hukou" in infos["gateway"].hooks
+    assert pm.failures == []
+
+
+def test_broken_vendor_plugin_is_reported_by_name_and_start_up_goes_on(example_vendor, monkeypatch):
+    fake_entry_points(monkeypatch, ("broken_vendor", "no_such_vendor_module"),
+                      ("example_vendor", "xuewei_example_vendor"))
+    pm = make_plugin_manager(builtins=DEFAULT_PLUGINS, disabled=())
+    assert [f.name for f in pm.failures] == ["broken_vendor"]
+    assert "ModuleNotFoundError" in pm.failures[0].error
+    assert pm.has_plugin("example_vendor") and pm.has_plugin("gateway")
+
+
+def test_misspelled_hook_is_an_error_of_that_plugin(monkeypatch):
+    class Typo:
+        @hookimpl
+        def fetch_hukuo(self, id_numbers):
+            return None
+
+    typo = Typo()
+    monkeypatch.setitem(__import__("sys").modules, "typo_vendor", typo)
+    fake_entry_points(monkeypatch, ("typo_vendor", "typo_vendor"))
+    pm = make_plugin_manager(builtins=("plugins.gateway",), disabled=())
+    assert [f.name for f in pm.failures] == ["typo_vendor"]
+    assert "fetch_hukuo" in pm.failures[0].error
+    assert not pm.has_plugin("typo_vendor") and pm.has_plugin("gateway")
+    pm.check_pending()  # nothing misspelled is left registered
+
+
+def test_block_list_from_the_environment(example_vendor, monkeypatch):
+    monkeypatch.setenv("XUEWEI_DISABLED_PLUGINS", "sandbox, example_vendor")
+    pm = make_plugin_manager()
+    names = {info.name for info in pm.plugins_info()}
+    assert "gateway" in names and not names & {"sandbox", "example_vendor"}
+
+
+def test_plugins_command_lists_plugins_versions_and_hooks(example_vendor, monkeypatch):
+    monkeypatch.delenv("XUEWEI_DISABLED_PLUGINS", raising=False)
+    core.plugins.get_plugin_manager.cache_clear()
+    try:
+        result = CliRunner().invoke(plugins_command, [])
+        listing = CliRunner().invoke(plugins_command, ["--json"])
+    finally:
+        core.plugins.get_plugin_manager.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "example_vendor  1.2.0  (xuewei-example-vendor)" in result.output
+    assert "sandbox" in result.output and "gateway" in result.output
+    assert {p["name"] for p in __import__("json").loads(listing.output)["plugins"]} >= {
+        "sandbox", "gateway", "example_vendor"}
+
+
+def test_plugins_command_exits_non_zero_naming_a_broken_plugin(monkeypatch):
+    fake_entry_points(monkeypatch, ("broken_vendor", "no_such_vendor_module"))
+    core.plugins.get_plugin_manager.cache_clear()
+    try:
+        result = CliRunner().invoke(plugins_command, [])
+    finally:
+        core.plugins.get_plugin_manager.cache_clear()
+    assert result.exit_code == 1
+    assert "broken_vendor" in result.output
+
+
+def test_plugins_is_a_subcommand_of_xuewei():
+    from core.cli import main
+
+    assert main.get_command(None, "plugins") is plugins_command
+
+
+@pytest.mark.parametrize("module", DEFAULT_PLUGINS)
+def test_builtin_plugins_import_nothing_but_public_core_types(module):
+    source = __import__("importlib").import_module(module).__file__
+    text = open(source, encoding="utf-8").read()
+    assert "core.plugins" not in text and "core.db" not in text

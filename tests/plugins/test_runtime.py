@@ -1,0 +1,219 @@
+"""The connector runtime: retries with backoff, timeouts, breakers, policies, counters."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from core.connectors import BreakerState, CircuitBreaker, Policy, Status
+from core.hookspecs import InvalidResponse, hookimpl
+from plugin_test_data import ADDRESS, FATHER, MOTHER, PUPIL
+
+LEASE = {"id": "L1", "address": ADDRESS, "registered": True, "registered_on": "2019-08-01",
+         "start": "2019-08-01", "end": "2022-07-31"}
+
+
+class FlakyLeases:
+    """Fails `failures` times, then answers."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls = 0
+
+    @hookimpl
+    def fetch_leases(self, id_numbers):
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise ConnectionError("housing authority unreachable")
+        return {"leases": [LEASE]}
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_retries_with_doubling_backoff_until_an_answer(xuewei_runtime, family):
+    plugin = FlakyLeases(failures=2)
+    waits: list[float] = []
+    runtime = xuewei_runtime(plugin, policy=Policy(retries=3, backoff=0.5), sleep=waits.append)
+    outcome, fetched = runtime.call_source_named("leases", id_numbers=family)
+    assert outcome.status is Status.ok and outcome.attempts == 3
+    assert waits == [0.5, 1.0]
+    assert fetched.payload == {"leases": [LEASE]}
+
+
+def test_backoff_is_capped():
+    assert Policy(backoff=1.0, backoff_max=3.0).delay(5) == 3.0
+
+
+def test_bounded_retries_end_in_failed_outcome_naming_the_plugin(xuewei_runtime, family):
+    plugin = FlakyLeases(failures=10)
+    runtime = xuewei_runtime(plugin, policy=Policy(retries=2))
+    outcome, fetched = runtime.call_source_named("leases", id_numbers=family)
+    assert fetched is None and plugin.calls == 3
+    assert outcome.status is Status.failed and outcome.connector == "FlakyLeases"
+    assert "ConnectionError: housing authority unreachable" in outcome.error
+
+
+def test_invalid_response_is_not_retried(xuewei_runtime, family):
+    class Garbled:
+        calls = 0
+
+        @hookimpl
+        def fetch_leases(self, id_numbers):
+            Garbled.calls += 1
+            raise InvalidResponse("answer was an HTML page")
+
+    runtime = xuewei_runtime(Garbled(), policy=Policy(retries=3))
+    outcome, _ = runtime.call_source_named("leases", id_numbers=family)
+    assert outcome.status is Status.invalid and Garbled.calls == 1
+
+
+def test_a_slow_plugin_times_out(xuewei_runtime, family):
+    release = threading.Event()
+
+    class Stuck:
+        @hookimpl
+        def fetch_business(self, id_numbers):
+            release.wait(5)
+            return {"business": []}
+
+    runtime = xuewei_runtime(Stuck(), policy=Policy(timeout=0.05, retries=0))
+    outcome, fetched = runtime.call_source_named("business", id_numbers=family)
+    release.set()
+    assert fetched is None and outcome.status is Status.failed
+    assert outcome.error == "timed out after 0.05s" and outcome.connector == "Stuck"
+
+
+def test_fragment_with_a_foreign_key_is_invalid(xuewei_runtime, family):
+    class Overreaching:
+        @hookimpl
+        def fetch_leases(self, id_numbers):
+            return {"leases": [], "properties": []}
+
+    outcome, fetched = xuewei_runtime(Overreaching()).call_source_named("leases", id_numbers=family)
+    assert outcome.status is Status.invalid and fetched is None
+    assert "not served by this source" in outcome.error
+
+
+def test_breaker_opens_after_threshold_and_refuses_calls(xuewei_runtime, family):
+    plugin = FlakyLeases(failures=100)
+    clock = FakeClock()
+    runtime = xuewei_runtime(plugin, policy=Policy(retries=0, failure_threshold=3, reset_after=30),
+                             clock=clock)
+    for _ in range(3):
+        runtime.call_source_named("leases", id_numbers=family)
+    assert runtime.breaker("leases").state is BreakerState.open
+    outcome, _ = runtime.call_source_named("leases", id_numbers=family)
+    assert plugin.calls == 3 and outcome.attempts == 0
+    assert outcome.status is Status.failed and outcome.error.startswith("circuit open")
+
+
+def test_half_open_breaker_closes_after_a_good_trial():
+    clock = FakeClock()
+    breaker = CircuitBreaker(failure_threshold=1, reset_after=10, clock=clock)
+    breaker.record_failure()
+    assert not breaker.allow()
+    clock.now = 10
+    assert breaker.state is BreakerState.half_open
+    assert breaker.allow() and not breaker.allow()  # one trial at a time
+    breaker.record_success()
+    assert breaker.state is BreakerState.closed and breaker.allow()
+
+
+def test_half_open_breaker_reopens_after_a_failed_trial():
+    clock = FakeClock()
+    breaker = CircuitBreaker(failure_threshold=5, reset_after=10, clock=clock)
+    for _ in range(5):
+        breaker.record_failure()
+    clock.now = 10
+    assert breaker.allow()
+    breaker.record_failure()
+    assert breaker.state is BreakerState.open
+    clock.now = 19.9
+    assert not breaker.allow()
+
+
+def test_operator_counters_give_failure_rate_p95_and_breaker(xuewei_runtime, family):
+    plugin = FlakyLeases(failures=1)
+    runtime = xuewei_runtime(plugin, policy=Policy(retries=0))
+    for _ in range(4):
+        runtime.call_source_named("leases", id_numbers=family)
+    health = {h.source: h for h in runtime.health()}["leases"]
+    assert (health.calls, health.ok, health.failed, health.invalid) == (4, 3, 1, 0)
+    assert health.failure_rate == 0.25
+    assert health.p95_latency_ms is not None and health.breaker == "closed"
+
+
+def test_connector_policy_hook_sets_the_sources_policy(xuewei_runtime):
+    class Tuned:
+        @hookimpl
+        def connector_policy(self, source):
+            return {"timeout": 1.5, "retries": 4} if source == "hukou" else None
+
+    runtime = xuewei_runtime(Tuned())
+    assert (runtime.policy("hukou").timeout, runtime.policy("hukou").retries) == (1.5, 4)
+    assert runtime.policy("leases") == runtime.default
+
+
+def test_connector_policy_with_unknown_setting_keeps_defaults(xuewei_runtime):
+    class Misspelt:
+        @hookimpl
+        def connector_policy(self, source):
+            return {"timout": 1.0}
+
+    runtime = xuewei_runtime(Misspelt())
+    assert runtime.policy("hukou") == runtime.default
+
+
+def test_pupil_record_guardians_are_asked_about_by_the_other_sources(xuewei_runtime):
+    asked: list[dict] = []
+
+    class Registry:
+        @hookimpl
+        def fetch_pupil_record(self, pupil_id_number):
+            return {"pupil": {"id_number": pupil_id_number, "name": "张小明",
+                              "primary_school": {"name": "育新学校", "district": "东湖区",
+                                                 "in_urban_area": True, "province": "江西省"}},
+                    "guardians": [{"relation": "father", "id_number": FATHER, "name": "张伟"},
+                                  {"relation": "mother", "id_number": MOTHER, "name": "李娜"}]}
+
+        @hookimpl
+        def fetch_hukou(self, id_numbers):
+            asked.append(id_numbers)
+            hukou = {"address": ADDRESS, "head_relation": "father", "collective": False}
+            return {"pupil": {"id_number": id_numbers["pupil"], "hukou": hukou},
+                    "guardians": [{"relation": "father", "id_number": id_numbers["father"], "hukou": hukou}]}
+
+    result = xuewei_runtime(Registry()).fetch_facts(PUPIL, sources=["hukou", "pupil_record"])
+    assert [o.source for o in result.outcomes] == ["pupil_record", "hukou"]
+    assert asked == [{"pupil": PUPIL, "father": FATHER, "mother": MOTHER}]
+    facts = result.facts
+    assert facts["pupil"]["name"] == "张小明" and facts["pupil"]["hukou"]["collective"] is False
+    assert [g["relation"] for g in facts["guardians"]] == ["father", "mother"]
+    assert facts["guardians"][0]["name"] == "张伟" and "hukou" in facts["guardians"][0]
+    assert facts["sources"]["pupil"]["connector"] == "Registry:pupil_record"
+
+
+def test_later_registered_plugin_answers_first_and_none_falls_through(xuewei_runtime, family):
+    class Default:
+        @hookimpl(trylast=True)
+        def fetch_employment(self, id_numbers):
+            return {"employment": []}
+
+    class Vendor:
+        @hookimpl
+        def fetch_employment(self, id_numbers):
+            return None
+
+    outcome, fetched = xuewei_runtime(Default(), Vendor()).call_source_named("employment", id_numbers=family)
+    assert outcome.connector == "Default" and fetched.payload == {"employment": []}
+
+
+def test_unknown_source_name_is_refused(xuewei_runtime):
+    with pytest.raises(KeyError, match="unknown data source"):
+        xuewei_runtime().fetch_facts(PUPIL, sources=["hukuo"])
