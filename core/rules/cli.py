@@ -104,3 +104,44 @@ def classify(ruleset_file: str, catchments_file: str, input_file, explain: bool)
         if explain:
             out["trace"] = result.trace
         click.echo(json.dumps(out, ensure_ascii=False))
+
+
+@ruleset.command("simulate")
+@click.argument("draft", type=click.Path(exists=True, dir_okay=False))
+@click.option("--season", "year", required=True, type=int, help="The season whose submitted applications to replay.")
+@click.option("--json", "as_json", is_flag=True, help="The matrix and the changes as one JSON document.")
+def simulate_command(draft: str, year: int, as_json: bool) -> None:
+    """Classify every submitted application of a season under DRAFT: tier matrix and who changes, why."""
+    from sqlmodel import select
+
+    from core.assessment import catchments_of, ruleset_of
+    from core.db import make_engine, read_session
+    from core.models import Application, Season
+    from core.rules.simulate import Subject, simulate
+
+    candidate = _load_or_exit(draft)
+    with read_session(make_engine()) as session:
+        season = session.exec(select(Season).where(Season.year == year)).first()
+        if season is None:
+            click.echo(f"no season {year}", err=True)
+            sys.exit(1)
+        applications = session.exec(select(Application).where(
+            Application.season_id == season.id, Application.frozen_facts.is_not(None)).order_by(Application.id)).all()
+        subjects = [Subject(a.id, a.serial, a.frozen_facts, ruleset_of(session, a.ruleset_sha256 or season.active_ruleset_sha256))
+                    for a in applications]
+        report = simulate(candidate, subjects, catchments_of(session, season.id))
+    if as_json:
+        click.echo(json.dumps({"total": report.total, "matrix": [{"old": o, "new": n, "count": c} for (o, n), c in sorted(report.matrix.items())],
+                               "changes": report.changes}, ensure_ascii=False, indent=1))
+        return
+    tiers = report.tiers()
+    click.echo(f"{report.total} submitted application(s) of {year}; rows: current tier, columns: draft tier")
+    click.echo("old\\new".ljust(14) + "".join(t.rjust(14) for t in tiers))
+    for old in tiers:
+        click.echo(old.ljust(14) + "".join(str(report.matrix.get((old, new), 0)).rjust(14) for new in tiers))
+    click.echo(f"{len(report.changes)} applicant(s) change")
+    for change in report.changes:
+        old, new = change["old"], change["new"]
+        click.echo(f"- {change['serial'] or change['id']}: {old['tier']} ({old['row']}) -> {new['tier']} ({new['row']})")
+        click.echo("  old: " + json.dumps(old["trace"], ensure_ascii=False))
+        click.echo("  new: " + json.dumps(new["trace"], ensure_ascii=False))
