@@ -1,15 +1,29 @@
-"""Read models for the people-facing pages: the season in force and its districts."""
+"""Read models and steps of the people-facing pages: season status, an application's page,
+the guardian's start and the return of materials."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from core.access import ensure_can_view
+from core.applications import current_facts, fire_transition, start_application
+from core.assessment import stored_or_assessed
+from core.connectors.sources import SOURCES
+from core.db import read_session, write_session
 from core.errors import NotFound
-from core.models import Season
-from core.rulesets import ruleset_document
+from core.models import Account, Application, ConnectorCall, Document, Event, FactRecord, Season
+from core.rulesets import ruleset_document, workflow_for
+from core.season.calendar import calendar_for, window_status
+from core.workflow import Actor
 
-__all__ = ["active_season", "season_districts"]
+__all__ = [
+    "active_season", "season_districts", "active_districts", "season_overview", "applications_of", "open_application",
+    "load_application", "application_view", "ApplicationView", "supply_materials",
+]
 
 
 def active_season(session: Session) -> Season:
@@ -22,5 +36,164 @@ def active_season(session: Session) -> Season:
 
 
 def season_districts(session: Session, season: Season) -> list[dict[str, Any]]:
-    """The districts of the season's active ruleset, each with name, code and label."""
+    """The districts of the season's active ruleset, each with name and code."""
     return list(ruleset_document(session, season.active_ruleset_sha256).get("districts", []))
+
+
+def active_districts(engine: Engine) -> list[dict[str, Any]]:
+    """The active season's districts, or none before a season is set up (for form choices)."""
+    with read_session(engine) as session:
+        try:
+            return season_districts(session, active_season(session))
+        except NotFound:
+            return []
+
+
+def season_overview(engine: Engine, *, now: datetime) -> dict[str, Any]:
+    """The running phase and every district's window, as the guardian's home page shows them."""
+    with read_session(engine) as session:
+        season = active_season(session)
+        calendar = calendar_for(session, season)
+        phase = calendar.phase_at(now)
+        districts = [{"name": d["name"], **window_status(session, season, district=d["name"], now=now)}
+                     for d in season_districts(session, season)]
+    return {"season": {"year": season.year, "name": season.name},
+            "phase": None if phase is None else {"id": phase.id, "label": dict(phase.label), "clause": phase.clause},
+            "districts": districts}
+
+
+def applications_of(engine: Engine, account: Account) -> list[Application]:
+    """A guardian's own applications, newest first."""
+    with read_session(engine) as session:
+        return list(session.exec(select(Application).where(Application.guardian_id == account.id)
+                                 .order_by(Application.created_at.desc(), Application.id.desc())))
+
+
+def open_application(engine: Engine, *, account: Account, pupil_id_number: str, pupil_name: str,
+                     district: str, now: datetime) -> Application:
+    """Start a draft in the active season (start_application checks the district's window, §2.2)."""
+    with write_session(engine) as session:
+        season = active_season(session)
+        return start_application(session, season=season, guardian=account, pupil_id_number=pupil_id_number,
+                                 pupil_name=pupil_name.strip(), district=district, now=now)
+
+
+def load_application(session: Session, actor: Actor, application_id: int) -> Application:
+    """The application if this actor may see it; 404 when it does not exist, 403 otherwise."""
+    application = session.get(Application, application_id)
+    if application is None:
+        raise NotFound("申请不存在", f"application {application_id} does not exist")
+    ensure_can_view(actor, application)
+    return application
+
+
+@dataclass
+class ApplicationView:
+    """Everything an application's page shows, gathered in one read."""
+
+    application: Application
+    state_label: dict[str, str]
+    facts: dict[str, Any]
+    sources: list[dict[str, Any]]
+    records: list[FactRecord]
+    documents: list[Document]
+    assessment: dict[str, Any] | None
+    events: list[Event]
+    transitions: list[dict[str, Any]]
+    basis_options: list[dict[str, Any]] = field(default_factory=list)
+    seat: dict[str, Any] | None = None
+
+    @property
+    def feedback(self) -> list[Event]:
+        """Reviewers' decisions with the reason the guardian is meant to read."""
+        return [e for e in self.events if e.reason and e.actor_role != "guardian"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The API's representation."""
+        a = self.application
+        return {
+            "id": a.id, "serial": a.serial, "state": a.state, "state_label": self.state_label,
+            "version": a.version, "district": a.district, "pupil_name": a.pupil_name,
+            "pupil_id_number": a.pupil_id_number, "residence_basis": a.residence_basis,
+            "submitted_at": a.submitted_at.isoformat() if a.submitted_at else None,
+            "facts": self.facts, "sources": self.sources,
+            "documents": [_document_dict(d) for d in self.documents],
+            "assessment": self.assessment, "basis_options": self.basis_options,
+            "transitions": self.transitions, "seat": self.seat,
+            "feedback": [{"at": e.at.isoformat(), "action": e.action, "to_state": e.to_state, "reason": e.reason}
+                         for e in self.feedback],
+        }
+
+
+def _document_dict(document: Document) -> dict[str, Any]:
+    return {"id": document.id, "kind": document.kind, "filename": document.filename,
+            "media_type": document.media_type, "size": document.size, "sha256": document.sha256,
+            "uploaded_at": document.uploaded_at.isoformat(), "review_state": document.review_state}
+
+
+def _source_progress(calls: list[ConnectorCall], records: list[FactRecord]) -> list[dict[str, Any]]:
+    last_call = {c.source: c for c in calls}  # ordered oldest first: the last one wins
+    last_record = {r.source: r for r in records}
+    progress = []
+    for source in SOURCES:
+        call, record = last_call.get(source.name), last_record.get(source.name)
+        if call is None:
+            status = "fetched" if record is not None else "waiting"
+        elif call.outcome != "ok":
+            status = "failed"
+        else:
+            status = "fetched" if record is not None and record.fetched_at >= call.started_at else "none"
+        progress.append({"source": source.name, "label": {"zh": source.label_zh, "en": source.label_en},
+                         "status": status, "connector": record.connector if record else None,
+                         "fetched_at": record.fetched_at.isoformat() if record else None,
+                         "asked_at": call.started_at.isoformat() if call else None})
+    return progress
+
+
+def _address_text(item: dict[str, Any]) -> str:
+    address = item.get("address") or {}
+    return address.get("text") or "".join(str(address.get(k, "")) for k in ("district", "street", "number", "compound"))
+
+
+def _basis_options(facts: dict[str, Any]) -> list[dict[str, Any]]:
+    options = [{"kind": "property", "id": p.get("id"), "address": _address_text(p), "detail": p.get("cert_type")}
+               for p in facts.get("properties") or []]
+    options += [{"kind": "lease", "id": lease.get("id"), "address": _address_text(lease),
+                 "detail": "registered" if lease.get("registered") else "unregistered"}
+                for lease in facts.get("leases") or []]
+    demolition = facts.get("demolition")
+    if demolition:
+        options.append({"kind": "demolition", "id": demolition.get("id"), "address": _address_text(demolition),
+                        "detail": demolition.get("agreement_on")})
+    return options
+
+
+def application_view(engine: Engine, actor: Actor, application_id: int) -> ApplicationView:
+    """The application page's content, for anyone allowed to see it."""
+    with read_session(engine) as session:
+        application = load_application(session, actor, application_id)
+        season = session.get(Season, application.season_id)
+        workflow = workflow_for(session, application.ruleset_sha256 or season.active_ruleset_sha256)
+        records = list(session.exec(select(FactRecord).where(FactRecord.application_id == application.id)
+                                    .order_by(FactRecord.fetched_at, FactRecord.id)))
+        calls = list(session.exec(select(ConnectorCall).where(ConnectorCall.application_id == application.id)
+                                  .order_by(ConnectorCall.started_at, ConnectorCall.id)))
+        documents = list(session.exec(select(Document).where(Document.application_id == application.id)
+                                      .order_by(Document.uploaded_at, Document.id)))
+        events = list(session.exec(select(Event).where(Event.subject_type == "application",
+                                                       Event.subject_id == str(application.id)).order_by(Event.seq)))
+        facts = current_facts(session, application)
+        assessment = stored_or_assessed(session, application) if records else None
+    transitions = [{"id": t.id, "label": dict(t.label), "reason_required": t.reason_required}
+                   for t in workflow.available(application.state, str(actor.role))]
+    seat_event = next((e for e in reversed(events) if e.action == "allocate"), None)
+    return ApplicationView(
+        application=application, state_label=dict(workflow.state_label(application.state)), facts=facts,
+        sources=_source_progress(calls, records), records=records, documents=documents, assessment=assessment,
+        events=events, transitions=transitions, basis_options=_basis_options(facts),
+        seat=None if seat_event is None else {"at": seat_event.at.isoformat(), **(seat_event.data or {})})
+
+
+def supply_materials(engine: Engine, application_id: int, *, account: Account, now: datetime) -> Application:
+    """Send a returned application back to the reviewers once the asked-for documents are uploaded."""
+    return fire_transition(engine, application_id, "supply_materials", account=account, now=now)

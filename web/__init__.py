@@ -41,12 +41,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config.get("HOOKS") is not None:
         app.extensions["xuewei.hooks"] = app.config["HOOKS"]
 
-    from web import auth, errors, health, i18n, operator, security
+    from web import api, auth, errors, guardian, health, i18n, operator, review, security
 
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(guardian.bp)
+    app.register_blueprint(review.bp)
+    app.register_blueprint(api.bp)
     app.register_blueprint(operator.bp)
     return app

@@ -7,11 +7,12 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from core.accounts import authenticate
 from core.db import read_session
-from core.errors import NotFound, UserFacingError
+from core.errors import UserFacingError
 from core.identity import sign_up_guardian
-from core.portal import active_season, season_districts
+from core.portal import active_districts
 from core.staff import STAFF_ROLES, create_staff_account, list_staff
 from web.context import engine, now, plugin_hooks
+from web.errors import message_of, message_unless_refused
 from web.i18n import t
 from web.security import (check_login_allowed, client_ip, current_account, login_required, login_user,
                           logout_user, record_login_attempt, role_required)
@@ -47,10 +48,6 @@ def _safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
-def _message(error: UserFacingError) -> str:
-    return t(error.zh, error.en)
-
-
 @bp.get("/")
 def index():
     """Logged in: the role's start page; otherwise the login page."""
@@ -68,7 +65,7 @@ def login():
         try:
             check_login_allowed(username, ip)
         except UserFacingError as error:
-            errors["_form"] = _message(error)
+            errors["_form"] = message_of(error)
             return render_template("auth/login.html", errors=errors, username=username), error.http_status
         with read_session(engine()) as session:
             account = authenticate(session, username, request.form.get("password", ""))
@@ -100,7 +97,7 @@ def signup():
                     password=form.get("password", ""), name=form.get("name", ""),
                     id_number=form.get("id_number", ""), face_image=face_bytes, now=now())
             except UserFacingError as error:
-                errors[error.field or "_form"] = _message(error)
+                errors[error.field or "_form"] = message_unless_refused(error)
             else:
                 login_user(account)
                 flash(t("注册成功", "Signed up"), "ok")
@@ -123,20 +120,12 @@ def me():
     return render_template("auth/me.html", home_endpoints=HOME_ENDPOINTS)
 
 
-def _district_names() -> list[dict]:
-    with read_session(engine()) as session:
-        try:
-            return season_districts(session, active_season(session))
-        except NotFound:
-            return []
-
-
 @bp.route("/staff", methods=["GET", "POST"])
 @role_required("city_admin")
 def staff():
     """A city administrator creates reviewers, district admins, city admins and operators."""
     errors: dict[str, str] = {}
-    districts = _district_names()
+    districts = active_districts(engine())
     form = request.form
     if request.method == "POST":
         try:
@@ -146,7 +135,7 @@ def staff():
                 district=form.get("district") or None, display_name=form.get("display_name", ""),
                 districts=[d["name"] for d in districts])
         except UserFacingError as error:
-            errors[error.field or "_form"] = _message(error)
+            errors[error.field or "_form"] = message_unless_refused(error)
         else:
             flash(t(f"已创建账号 {created.username}", f"Account {created.username} created"), "ok")
             return redirect(url_for("auth.staff"))

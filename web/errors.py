@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from core.errors import UserFacingError
 
-__all__ = ["init_app", "is_api_request", "http_error"]
+__all__ = ["init_app", "is_api_request", "http_error", "message_of", "message_unless_refused"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,21 @@ def http_error(status: int) -> UserFacingError:
     error = UserFacingError(zh, en)
     error.code, error.http_status = code, status
     return error
+
+
+def message_of(error: UserFacingError) -> str:
+    """The error's message in the page language."""
+    from web.i18n import t
+
+    return t(error.zh, error.en)
+
+
+def message_unless_refused(error: UserFacingError) -> str:
+    """A message to show next to the form, unless the error is a refusal (401/403/404): that one
+    propagates to the error page, so another family's id never gets a friendlier answer."""
+    if error.http_status in (401, 403, 404):
+        raise error
+    return message_of(error)
 
 
 def _respond(error: UserFacingError, headers=None):

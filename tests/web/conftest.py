@@ -75,3 +75,151 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+def ruleset_tests() -> dict:
+    """The 2021 ruleset's embedded test data: catchments and model families."""
+    import json
+
+    from core.paths import ruleset_path
+
+    return json.loads(ruleset_path(2021).read_text())["tests"]
+
+
+def valid_id(number: str) -> str:
+    """The same number with a correct GB 11643 check character (the tests' families have none)."""
+    from core.idnumbers import resident_id_check_char
+
+    return number[:17] + resident_id_check_char(number[:17])
+
+
+def family_fragments(name: str) -> dict[str, dict]:
+    """A model family of the ruleset's tests, cut into what each data source would say.
+
+    Every ID number in it gets a correct check character, so the pupil can be registered.
+    """
+    import json
+
+    text = json.dumps(ruleset_tests()["families"][name], ensure_ascii=False)
+    for number in set(re.findall(r'"(\d{17}[\dX])"', text)):
+        text = text.replace(number, valid_id(number))
+    facts = json.loads(text)
+    people = [{"relation": g["relation"], "id_number": g["id_number"], "name": g["name"]} for g in facts["guardians"]]
+    pupil = {k: v for k, v in facts["pupil"].items() if k != "hukou"}
+    fragments = {
+        "pupil_record": {"pupil": pupil, "guardians": people},
+        "hukou": {"pupil": {"id_number": pupil["id_number"], "hukou": facts["pupil"]["hukou"]},
+                  "guardians": [{"relation": g["relation"], "id_number": g["id_number"], "hukou": g["hukou"]}
+                                for g in facts["guardians"] if g.get("hukou")]},
+    }
+    for key in ("properties", "leases", "residence_permits", "social_insurance", "business", "employment",
+                "demolition"):
+        fragments[key] = {key: facts.get(key)}
+    return fragments
+
+
+class Family:
+    """Every data source as a test plugin answering for one model family; `down` sources fail."""
+
+    def __init__(self, name: str):
+        self.fragments = family_fragments(name)
+        self.down: set[str] = set()
+
+    def _answer(self, source: str):
+        if source in self.down:
+            raise ConnectionError(f"{source} is down")
+        return self.fragments[source]
+
+    @hookimpl
+    def fetch_pupil_record(self, pupil_id_number):
+        return self._answer("pupil_record")
+
+    @hookimpl
+    def fetch_hukou(self, id_numbers):
+        return self._answer("hukou")
+
+    @hookimpl
+    def fetch_properties(self, id_numbers):
+        return self._answer("properties")
+
+    @hookimpl
+    def fetch_leases(self, id_numbers):
+        return self._answer("leases")
+
+    @hookimpl
+    def fetch_residence_permits(self, id_numbers):
+        return self._answer("residence_permits")
+
+    @hookimpl
+    def fetch_social_insurance(self, id_numbers):
+        return self._answer("social_insurance")
+
+    @hookimpl
+    def fetch_business(self, id_numbers):
+        return self._answer("business")
+
+    @hookimpl
+    def fetch_employment(self, id_numbers):
+        return self._answer("employment")
+
+    @hookimpl
+    def fetch_demolition(self, id_numbers):
+        return self._answer("demolition")
+
+
+@pytest.fixture
+def family(plugin_manager, app):
+    """The tier-1 family 李 answering every source, through a runtime that never sleeps."""
+    from core.connectors.runtime import ConnectorRuntime, Policy
+
+    answering = Family("li_tier1")
+    plugin_manager.register(answering, name="family")
+    app.config["CONNECTOR_RUNTIME"] = ConnectorRuntime(plugin_manager, default=Policy(retries=0),
+                                                       sleep=lambda seconds: None)
+    return answering
+
+
+@pytest.fixture
+def catchments(engine, season):
+    """The ruleset tests' catchments imported as schools and catchment rows of the season."""
+    from core.db import write_session
+    from core.models import Catchment, School
+
+    with write_session(engine) as session:
+        for item in ruleset_tests()["catchments"]:
+            school = School(season_id=season.id, code=item["school_id"], name=item["school_name"], stage="middle",
+                            district=item["district"], capacity=100)
+            session.add(school)
+            session.flush()
+            session.add(Catchment(season_id=season.id, code=item["school_id"], school_id=school.id, rules=item["rules"]))
+
+
+LI_PUPIL = valid_id("360102200907150011")
+
+
+def submit_family(engine, season, now, guardian_username: str, *, family: str = "li_tier1",
+                  district: str = "东湖区", pupil_sequence: str | None = None):
+    """A guardian's application built through the core services and submitted; returns it."""
+    from core.accounts import create_account
+    from core.applications import choose_basis, record_facts, start_application, submit_application
+    from core.db import write_session
+
+    fragments = family_fragments(family)
+    pupil = fragments["pupil_record"]["pupil"]["id_number"]
+    if pupil_sequence is not None:  # a second family reusing the model's facts under another pupil
+        pupil = valid_id(pupil[:14] + pupil_sequence)
+    with write_session(engine) as session:
+        guardian = create_account(session, username=guardian_username, password=PASSWORD, role="guardian")
+        application = start_application(session, season=season, guardian=guardian, pupil_id_number=pupil,
+                                        pupil_name="李小明", district=district, now=now)
+        for source, payload in fragments.items():
+            record_facts(session, application, source=source, payload=payload, fetched_at=now, connector="test")
+    choose_basis(engine, application.id, account=guardian, basis={"kind": "property", "id": "P1"}, now=now)
+    submit_application(engine, application.id, account=guardian, now=now)
+    return application
+
+
+@pytest.fixture
+def submitted(engine, season, catchments, now):
+    """Application of guardian "li-father" in 东湖区, submitted with the tier-1 family's facts."""
+    return submit_family(engine, season, now, "li-father")

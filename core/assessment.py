@@ -1,0 +1,55 @@
+"""The provisional assessment of an application: the pinned (or active) ruleset over its facts."""
+from __future__ import annotations
+
+from threading import Lock
+from typing import Any
+
+from sqlmodel import Session, select
+
+from core.applications import current_facts
+from core.models import Application, Catchment, School, Season
+from core.rules import CatchmentIndex, Classification, Ruleset, load_catchments, load_ruleset
+from core.rulesets import ruleset_document
+
+__all__ = ["assess", "catchments_of", "ruleset_of", "stored_or_assessed"]
+
+_RULESETS: dict[str, Ruleset] = {}
+_LOCK = Lock()
+
+
+def ruleset_of(session: Session, sha256: str) -> Ruleset:
+    """The compiled ruleset of a version (compiled once per process: versions never change)."""
+    with _LOCK:
+        cached = _RULESETS.get(sha256)
+    if cached is None:
+        cached = load_ruleset(ruleset_document(session, sha256))
+        with _LOCK:
+            _RULESETS[sha256] = cached
+    return cached
+
+
+def catchments_of(session: Session, season_id: int) -> CatchmentIndex:
+    """The season's catchments as imported (school codes are the catchment ids)."""
+    rows = session.exec(select(Catchment, School).join(School, Catchment.school_id == School.id)
+                        .where(Catchment.season_id == season_id).order_by(Catchment.id)).all()
+    return load_catchments([{"school_id": school.code, "school_name": school.name, "district": school.district,
+                             "rules": catchment.rules} for catchment, school in rows])
+
+
+def assess(session: Session, application: Application) -> Classification:
+    """Eligibility, evidence checks and tier as things stand, with the trace for explanations.
+
+    Before submission this runs the season's active ruleset over the facts collected so far;
+    after submission the pinned ruleset over the frozen facts.
+    """
+    season = session.get(Season, application.season_id)
+    sha = application.ruleset_sha256 or season.active_ruleset_sha256
+    ruleset = ruleset_of(session, sha)
+    return ruleset.classify(current_facts(session, application), catchments_of(session, season.id), explain=True)
+
+
+def stored_or_assessed(session: Session, application: Application) -> dict[str, Any]:
+    """The classification the season stored (after §6 classification), else a provisional one."""
+    if application.classification is not None:
+        return {"provisional": False, **application.classification}
+    return {"provisional": True, **assess(session, application).to_dict()}

@@ -1,0 +1,78 @@
+"""The reviewers' queue and decisions: district staff see and decide their own district only."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import String, cast, exists
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from core.applications import fire_transition
+from core.db import read_session
+from core.errors import Forbidden, InvalidInput
+from core.models import Account, Application, Document, Event, Role
+
+__all__ = ["DECISIONS", "PROBLEMS", "QueuePage", "review_queue", "decide"]
+
+DECISIONS = ("approve", "return_for_materials", "reject")
+# Filters a reviewer can pick, as code -> (zh, en).
+PROBLEMS = {
+    "documents": ("有上传材料待查看", "has uploaded documents to check"),
+    "resubmitted": ("补充材料后重新提交", "resubmitted after a return"),
+    "facts_pending": ("数据源未返回", "a data source has not answered"),
+}
+_REVIEWERS = {Role.reviewer.value, Role.district_admin.value}
+_CITY = {Role.city_admin.value, Role.operator.value}
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the queue and the filters that produced it."""
+
+    items: list[Application]
+    district: str | None
+    state: str | None
+    problem: str | None
+    page: int
+    has_more: bool
+
+
+def review_queue(engine: Engine, *, account: Account, state: str | None = "submitted", district: str | None = None,
+                 problem: str | None = None, page: int = 1) -> QueuePage:
+    """Applications to review, oldest submission first; district staff are held to their district."""
+    if account.role in _REVIEWERS:
+        district = account.district
+    elif account.role not in _CITY:
+        raise Forbidden("无权查看审核队列", "you may not see the review queue")
+    if problem and problem not in PROBLEMS:
+        raise InvalidInput("未知的筛选条件", f"unknown problem filter {problem!r}", field="problem")
+    page = max(1, page)
+    query = select(Application)
+    if district:
+        query = query.where(Application.district == district)
+    if state:
+        query = query.where(Application.state == state)
+    if problem == "documents":
+        query = query.where(exists().where(Document.application_id == Application.id,
+                                           Document.review_state == "pending"))
+    elif problem == "resubmitted":
+        query = query.where(exists().where(Event.subject_type == "application",
+                                           Event.subject_id == cast(Application.id, String),
+                                           Event.action == "supply_materials"))
+    elif problem == "facts_pending":
+        query = query.where(Application.state == "facts_pending")
+    query = query.order_by(Application.submitted_at, Application.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+    with read_session(engine) as session:
+        rows = list(session.exec(query))
+    return QueuePage(rows[:PAGE_SIZE], district, state, problem, page, len(rows) > PAGE_SIZE)
+
+
+def decide(engine: Engine, application_id: int, decision: str, *, account: Account, now: datetime,
+           reason: str | None = None, seen_version: int | None = None) -> Application:
+    """Approve, return for materials or reject; the workflow checks role, reach and reason, and audits."""
+    if decision not in DECISIONS:
+        raise InvalidInput("未知的审核决定", f"unknown decision {decision!r}", field="decision")
+    return fire_transition(engine, application_id, decision, account=account, now=now,
+                           reason=(reason or "").strip() or None, seen_version=seen_version)

@@ -1,0 +1,136 @@
+"""The guardian's journey through the pages: start, record, facts, basis, documents, submit, status."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from tests.web.conftest import LI_PUPIL
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.4\n%fake but well-formed enough\n"
+
+
+@pytest.fixture
+def guardian(client, auth, make_account, season, catchments, family):
+    make_account("li-father")
+    auth.login("li-father")
+    return auth
+
+
+def _start(client, auth, pupil=LI_PUPIL, district="东湖区"):
+    return client.post("/guardian/applications/new", data={
+        "pupil_id_number": pupil, "pupil_name": "李小明", "district": district, "csrf_token": auth.csrf()})
+
+
+def _started_id(response) -> int:
+    return int(re.search(r"/guardian/applications/(\d+)", response.headers["Location"]).group(1))
+
+
+def _fetch_all(client, auth, application_id):
+    client.post(f"/guardian/applications/{application_id}/facts",
+                data={"step": "pupil_record", "csrf_token": auth.csrf()})
+    client.post(f"/guardian/applications/{application_id}/facts", data={"csrf_token": auth.csrf()})
+
+
+def test_home_shows_the_season_phase_and_the_district_windows(client, guardian):
+    body = client.get("/guardian/").get_data(as_text=True)
+    assert 'data-phase="collection"' in body
+    assert 'data-testid="district-window-东湖区" data-state="open"' in body
+    assert 'data-testid="district-window-红谷滩区" data-state="not_yet"' in body
+
+
+def test_wrong_check_character_is_explained_in_chinese_at_the_field(client, guardian):
+    wrong = LI_PUPIL[:17] + ("0" if LI_PUPIL[17] != "0" else "1")
+    response = _start(client, guardian, pupil=wrong)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    error = re.search(r'data-testid="error-pupil_id_number">([^<]+)<', body).group(1)
+    assert "校验" in error
+
+
+def test_district_before_its_window_is_refused_with_the_opening_time(client, guardian):
+    body = _start(client, guardian, district="红谷滩区").get_data(as_text=True)
+    assert 'data-testid="form-error"' in body and "6月2日 14:00" in body
+
+
+def test_pupil_record_is_fetched_first_then_every_source(client, guardian):
+    application_id = _started_id(_start(client, guardian))
+    client.post(f"/guardian/applications/{application_id}/facts", data={"step": "pupil_record", "csrf_token": guardian.csrf()})
+    page = client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+    assert 'data-testid="source-pupil_record" data-status="fetched"' in page
+    assert 'data-testid="source-hukou" data-status="waiting"' in page
+    assert 'id="confirm-pupil-record"' in page
+    client.post(f"/guardian/applications/{application_id}/facts", data={"csrf_token": guardian.csrf()})
+    page = client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+    assert 'data-testid="source-hukou" data-status="fetched"' in page
+    assert 'data-testid="basis-option-property-P1"' in page
+
+
+def test_a_failed_source_shows_as_retrying_and_parks_the_application(client, guardian, family):
+    family.down.add("leases")
+    application_id = _started_id(_start(client, guardian))
+    _fetch_all(client, guardian, application_id)
+    page = client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+    assert 'data-testid="source-leases" data-status="failed"' in page
+    assert 'data-value="facts_pending"' in page
+
+
+def test_tier_and_reasons_shown_after_choosing_the_property(client, guardian):
+    application_id = _started_id(_start(client, guardian))
+    _fetch_all(client, guardian, application_id)
+    client.post(f"/guardian/applications/{application_id}/basis", data={"basis": "property:P1", "csrf_token": guardian.csrf()})
+    page = client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+    assert 'data-testid="tier" data-value="1"' in page
+    assert 'data-testid="eligible" data-value="True"' in page
+
+
+def test_upload_accepts_a_png_by_its_content_and_strips_the_path(client, guardian, app):
+    application_id = _started_id(_start(client, guardian))
+    response = client.post(f"/guardian/applications/{application_id}/documents", data={
+        "kind": "hukou_booklet", "file": (io.BytesIO(PNG), "../../etc/passwd.pdf"), "csrf_token": guardian.csrf()},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    page = client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+    assert "image/png" in page and "passwd.pdf" in page and "../" not in page
+
+
+def test_upload_refuses_a_file_that_only_claims_to_be_a_pdf(client, guardian):
+    application_id = _started_id(_start(client, guardian))
+    client.post(f"/guardian/applications/{application_id}/documents", data={
+        "kind": "other", "file": (io.BytesIO(b"<html>not a pdf</html>"), "scan.pdf", "application/pdf"),
+        "csrf_token": guardian.csrf()}, content_type="multipart/form-data")
+    page = client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+    assert "只能上传PDF、JPEG或PNG文件" in page and 'data-testid="document"' not in page
+
+
+def test_upload_over_the_size_limit_is_refused(client, guardian, app):
+    app.config["MAX_DOCUMENT_BYTES"] = 1024
+    application_id = _started_id(_start(client, guardian))
+    client.post(f"/guardian/applications/{application_id}/documents", data={
+        "kind": "other", "file": (io.BytesIO(PDF + b"0" * 2048), "big.pdf"), "csrf_token": guardian.csrf()},
+        content_type="multipart/form-data")
+    assert 'data-testid="document"' not in client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+
+
+def test_submit_needs_the_explicit_confirmation(client, guardian):
+    application_id = _started_id(_start(client, guardian))
+    _fetch_all(client, guardian, application_id)
+    assert "提交后不可修改" in client.get(f"/guardian/applications/{application_id}/submit").get_data(as_text=True)
+    client.post(f"/guardian/applications/{application_id}/submit", data={"csrf_token": guardian.csrf()})
+    assert 'data-testid="serial"' not in client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+
+
+def test_double_click_on_submit_gives_the_same_serial(client, guardian):
+    application_id = _started_id(_start(client, guardian))
+    _fetch_all(client, guardian, application_id)
+    client.post(f"/guardian/applications/{application_id}/basis", data={"basis": "property:P1", "csrf_token": guardian.csrf()})
+    confirm_page = client.get(f"/guardian/applications/{application_id}/submit").get_data(as_text=True)
+    version = re.search(r'name="version" value="(\d+)"', confirm_page).group(1)
+    form = {"confirm": "yes", "version": version, "csrf_token": guardian.csrf()}
+    first = client.post(f"/guardian/applications/{application_id}/submit", data=form, follow_redirects=True)
+    second = client.post(f"/guardian/applications/{application_id}/submit", data=form, follow_redirects=True)
+    serials = [re.search(r'data-testid="serial">([^<]+)<', r.get_data(as_text=True)).group(1) for r in (first, second)]
+    assert serials[0] == serials[1]
+    assert f"报名序号 {serials[0]}" in second.get_data(as_text=True)

@@ -1,0 +1,155 @@
+"""The REST API: session + CSRF header, the guardian's and reviewer's operations, one error shape."""
+from __future__ import annotations
+
+import base64
+import io
+
+import pytest
+
+from tests.web.conftest import LI_PUPIL, PASSWORD
+
+ERROR_KEYS = {"code", "message", "message_en", "field"}
+
+
+class Api:
+    """A JSON client that sends the session's CSRF token as X-CSRF-Token."""
+
+    def __init__(self, client):
+        self.client = client
+        self.token = client.get("/api/v1/session").get_json()["csrf_token"]
+
+    def call(self, method: str, path: str, **kwargs):
+        response = self.client.open(f"/api/v1{path}", method=method, headers={"X-CSRF-Token": self.token}, **kwargs)
+        body = response.get_json(silent=True)
+        if isinstance(body, dict) and "csrf_token" in body:
+            self.token = body["csrf_token"]
+        return response
+
+    def login(self, username: str, password: str = PASSWORD):
+        return self.call("POST", "/session", json={"username": username, "password": password})
+
+
+@pytest.fixture
+def api(client):
+    return Api(client)
+
+
+def test_session_answers_with_a_csrf_token_and_no_account(api):
+    body = api.client.get("/api/v1/session").get_json()
+    assert body["account"] is None and body["csrf_token"]
+
+
+def test_state_changing_call_without_the_csrf_header_is_refused_in_the_error_shape(client, make_account):
+    make_account("guardian-a")
+    response = client.post("/api/v1/session", json={"username": "guardian-a", "password": PASSWORD})
+    assert response.status_code == 400
+    assert set(response.get_json()) == ERROR_KEYS and response.get_json()["code"] == "csrf_failed"
+
+
+def test_login_renews_the_token(api, make_account):
+    make_account("guardian-a")
+    before = api.token
+    response = api.login("guardian-a")
+    assert response.status_code == 200 and response.get_json()["account"]["role"] == "guardian"
+    assert api.token != before
+
+
+def test_wrong_password_is_401_in_the_error_shape(api, make_account):
+    make_account("guardian-a")
+    response = api.login("guardian-a", "wrong password")
+    assert response.status_code == 401 and set(response.get_json()) == ERROR_KEYS
+
+
+def test_malformed_json_is_400_in_the_error_shape(api):
+    response = api.call("POST", "/session", data="{not json", content_type="application/json")
+    assert response.status_code == 400 and response.get_json()["code"] == "malformed_json"
+
+
+@pytest.mark.parametrize("method, path, status, code", [
+    ("GET", "/no-such-thing", 404, "not_found"),
+    ("PATCH", "/session", 405, "method_not_allowed"),
+    ("GET", "/applications", 401, "unauthenticated"),
+])
+def test_http_errors_share_the_shape(api, method, path, status, code):
+    response = api.call(method, path)
+    assert response.status_code == status
+    assert set(response.get_json()) == ERROR_KEYS and response.get_json()["code"] == code
+
+
+def test_too_large_body_is_413_in_the_error_shape(api, app):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    response = api.call("POST", "/session", data=b"x" * 4096, content_type="application/json")
+    assert response.status_code == 413 and response.get_json()["code"] == "payload_too_large"
+
+
+def test_unexpected_failure_is_500_in_the_error_shape(engine, clock, tmp_path):
+    from web import create_app
+
+    app = create_app({"TESTING": False, "SECRET_KEY": "k", "ENGINE": engine, "CLOCK": clock})
+
+    @app.get("/api/v1/test-only-boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    response = app.test_client().get("/api/v1/test-only-boom")
+    assert response.status_code == 500
+    assert response.get_json() == {"code": "internal_error", "message": "系统繁忙，请稍后再试",
+                                   "message_en": "internal error; please try again later", "field": None}
+
+
+def test_guardian_journey_through_the_api(api, season, catchments, family, id_number):
+    face = base64.b64encode(b"live capture").decode()
+    signed = api.call("POST", "/accounts", json={"username": "li", "password": PASSWORD, "name": "李大伟",
+                                                 "id_number": id_number(birth="19800101", sequence=15),
+                                                 "face_image": face})
+    assert signed.status_code == 201 and signed.get_json()["account"]["identity_verified"] is True
+    created = api.call("POST", "/applications", json={"pupil_id_number": LI_PUPIL, "pupil_name": "李小明",
+                                                      "district": "东湖区"})
+    assert created.status_code == 201
+    application_id = created.get_json()["id"]
+    record = api.call("POST", f"/applications/{application_id}/facts", json={"sources": ["pupil_record"]}).get_json()
+    assert [o["source"] for o in record["outcomes"]] == ["pupil_record"]
+    facts = api.call("POST", f"/applications/{application_id}/facts").get_json()
+    assert {o["status"] for o in facts["outcomes"]} == {"ok"}
+    chosen = api.call("PUT", f"/applications/{application_id}/basis", json={"kind": "property", "id": "P1"}).get_json()
+    assert chosen["assessment"]["tier"] == 1 and chosen["assessment"]["provisional"] is True
+    upload = api.call("POST", f"/applications/{application_id}/documents",
+                      data={"kind": "hukou_booklet", "file": (io.BytesIO(b"%PDF-1.7\n"), "户口簿.pdf")},
+                      content_type="multipart/form-data")
+    assert upload.status_code == 201 and upload.get_json()["media_type"] == "application/pdf"
+    assert api.call("GET", f"/documents/{upload.get_json()['id']}").data == b"%PDF-1.7\n"
+    refused = api.call("POST", f"/applications/{application_id}/submit", json={})
+    assert refused.status_code == 422 and refused.get_json()["field"] == "confirm"
+    first = api.call("POST", f"/applications/{application_id}/submit", json={"confirm": True}).get_json()
+    again = api.call("POST", f"/applications/{application_id}/submit", json={"confirm": True}).get_json()
+    assert first["serial"] and first["serial"] == again["serial"] and again["state"] == "submitted"
+
+
+def test_another_family_gets_403_and_nothing_of_the_application(api, submitted, make_account):
+    make_account("other-parent")
+    api.login("other-parent")
+    response = api.call("GET", f"/applications/{submitted.id}")
+    assert response.status_code == 403
+    assert set(response.get_json()) == ERROR_KEYS and submitted.pupil_id_number not in response.get_data(as_text=True)
+    assert api.call("GET", "/applications").get_json()["items"] == []
+
+
+def test_reviewer_returns_for_materials_through_the_api(api, submitted, make_account):
+    make_account("rev", role="reviewer", district="东湖区")
+    api.login("rev")
+    queue = api.call("GET", "/applications").get_json()["items"]
+    assert [item["id"] for item in queue] == [submitted.id]
+    no_reason = api.call("POST", f"/applications/{submitted.id}/decision", json={"decision": "return_for_materials"})
+    assert no_reason.status_code == 422 and no_reason.get_json()["code"] == "reason_required"
+    returned = api.call("POST", f"/applications/{submitted.id}/decision",
+                        json={"decision": "return_for_materials", "reason": "请补充租赁备案证明"}).get_json()
+    assert returned["state"] == "returned"
+    assert returned["feedback"][-1]["reason"] == "请补充租赁备案证明"
+
+
+def test_city_admin_creates_staff_through_the_api(api, season, make_account):
+    make_account("city", role="city_admin")
+    api.login("city")
+    created = api.call("POST", "/staff", json={"username": "op", "password": PASSWORD, "role": "operator"})
+    assert created.status_code == 201 and created.get_json()["role"] == "operator"
+    assert "op" in [a["username"] for a in api.call("GET", "/staff").get_json()["items"]]

@@ -1,0 +1,106 @@
+"""API: the session (CSRF token, login, logout), guardian sign-up, staff accounts, the season."""
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import jsonify
+
+from core.accounts import authenticate
+from core.db import read_session
+from core.errors import InvalidInput
+from core.identity import sign_up_guardian
+from core.models import Account
+from core.portal import active_districts, season_overview
+from core.staff import create_staff_account, list_staff
+from web.api import bp
+from web.api.body import json_body, text
+from web.context import engine, now, plugin_hooks
+from web.errors import http_error
+from web.security import (check_login_allowed, client_ip, csrf_token, current_account, login_user, logout_user,
+                          record_login_attempt, role_required)
+
+
+def account_dict(account: Account | None) -> dict | None:
+    """An account as the API shows it (never the hash, never the full ID number)."""
+    if account is None:
+        return None
+    return {"id": account.id, "username": account.username, "role": account.role, "district": account.district,
+            "display_name": account.display_name,
+            "identity_verified": account.identity_verified_at is not None}
+
+
+def _session_answer(status: int = 200):
+    return jsonify(account=account_dict(current_account()), csrf_token=csrf_token()), status
+
+
+@bp.get("/session")
+def get_session():
+    """Who is logged in, and the CSRF token to send as X-CSRF-Token."""
+    return _session_answer()
+
+
+@bp.post("/session")
+def login():
+    """Log in with username and password; the session and its token are renewed."""
+    data = json_body()
+    username, ip = text(data, "username"), client_ip()
+    check_login_allowed(username, ip)
+    with read_session(engine()) as session:
+        account = authenticate(session, username, text(data, "password"))
+    record_login_attempt(username, ip, account is not None)
+    if account is None:
+        error = http_error(401)
+        error.zh, error.en = "用户名或密码错误", "wrong username or password"
+        raise error
+    login_user(account)
+    return _session_answer()
+
+
+@bp.delete("/session")
+def logout():
+    """Log out; a fresh anonymous token is returned."""
+    logout_user()
+    return _session_answer()
+
+
+@bp.post("/accounts")
+def sign_up():
+    """A guardian signs up; `face_image` is the live capture, base64-encoded (optional)."""
+    data = json_body()
+    face = data.get("face_image")
+    try:
+        face_bytes = base64.b64decode(face, validate=True) if isinstance(face, str) and face else None
+    except (binascii.Error, ValueError):
+        raise InvalidInput("人脸照片编码错误", "face_image is not valid base64", field="face_image") from None
+    account = sign_up_guardian(engine(), hooks=plugin_hooks(), username=text(data, "username"),
+                               password=text(data, "password"), name=text(data, "name"),
+                               id_number=text(data, "id_number"), face_image=face_bytes, now=now())
+    login_user(account)
+    return _session_answer(201)
+
+
+@bp.get("/staff")
+@role_required("city_admin")
+def staff_list():
+    """Every staff account."""
+    return jsonify(items=[account_dict(a) for a in list_staff(engine())])
+
+
+@bp.post("/staff")
+@role_required("city_admin")
+def staff_create():
+    """A city administrator creates a reviewer, district admin, city admin or operator."""
+    data = json_body()
+    districts = [d["name"] for d in active_districts(engine())]
+    created = create_staff_account(engine(), by=current_account(), username=text(data, "username"),
+                                   password=text(data, "password"), role=text(data, "role"),
+                                   district=text(data, "district") or None,
+                                   display_name=text(data, "display_name"), districts=districts)
+    return jsonify(account_dict(created)), 201
+
+
+@bp.get("/season")
+def season():
+    """The running phase and each district's collection window."""
+    return jsonify(season_overview(engine(), now=now()))

@@ -1,0 +1,161 @@
+"""Guardian pages; every step calls one core service and shows its refusal at the field."""
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+
+from core.applications import choose_basis, submit_application
+from core.documents import DOCUMENT_KINDS, store_document
+from core.errors import UserFacingError
+from core.facts import collect_facts
+from core.portal import (active_districts, application_view, applications_of, open_application,
+                         season_overview, supply_materials)
+from web.context import connector_runtime, documents_root, engine, now
+from web.downloads import document_response
+from web.guardian import bp
+from web.errors import message_of, message_unless_refused
+from web.i18n import t
+from web.security import current_account, current_actor, login_required, role_required
+
+guardian_only = role_required("guardian")
+
+
+def _back(application_id: int, anchor: str = ""):
+    return redirect(url_for("guardian.application", application_id=application_id) + anchor)
+
+
+@bp.get("/")
+@guardian_only
+def home():
+    """The season's phase, every district's window, and the guardian's applications."""
+    try:
+        overview = season_overview(engine(), now=now())
+    except UserFacingError as error:
+        overview, closed_reason = None, message_of(error)
+    else:
+        closed_reason = None
+    return render_template("guardian/home.html", overview=overview, closed_reason=closed_reason,
+                           applications=applications_of(engine(), current_account()))
+
+
+
+@bp.route("/applications/new", methods=["GET", "POST"])
+@guardian_only
+def new_application():
+    """The pupil's ID number (checked, with the reason at the field), name and district."""
+    errors: dict[str, str] = {}
+    form = request.form
+    if request.method == "POST":
+        try:
+            application = open_application(engine(), account=current_account(),
+                                           pupil_id_number=form.get("pupil_id_number", ""),
+                                           pupil_name=form.get("pupil_name", ""),
+                                           district=form.get("district", ""), now=now())
+        except UserFacingError as error:
+            errors[error.field or "_form"] = message_of(error)
+        else:
+            return _back(application.id)
+    return render_template("guardian/new.html", errors=errors, form=form, districts=active_districts(engine())), \
+        (422 if errors else 200)
+
+
+@bp.get("/applications/<int:application_id>")
+@guardian_only
+def application(application_id: int):
+    """One page for the whole journey; after submission it is the status page."""
+    view = application_view(engine(), current_actor(), application_id)
+    template = "guardian/status.html" if view.application.serial else "guardian/application.html"
+    return render_template(template, view=view, a=view.application, kinds=DOCUMENT_KINDS)
+
+
+@bp.post("/applications/<int:application_id>/facts")
+@guardian_only
+def fetch_facts(application_id: int):
+    """Ask the sources: the pupil record first (to confirm), then every other source."""
+    sources = ["pupil_record"] if request.form.get("step") == "pupil_record" else None
+    try:
+        collected = collect_facts(engine(), application_id, actor=current_actor(), now=now(),
+                                  runtime=connector_runtime(), sources=sources)
+    except UserFacingError as error:
+        flash(message_unless_refused(error), "error")
+    else:
+        if collected.result.failed:
+            flash(t("部分数据源暂时无法访问，系统将自动重试", "Some sources are unavailable; they will be asked again"),
+                  "error")
+    return _back(application_id, "#sources")
+
+
+@bp.post("/applications/<int:application_id>/basis")
+@guardian_only
+def basis(application_id: int):
+    """The property, lease or demolition the family's residence rests on."""
+    kind, _, item = request.form.get("basis", "").partition(":")
+    try:
+        choose_basis(engine(), application_id, account=current_account(), basis={"kind": kind, "id": item or None},
+                     now=now())
+    except UserFacingError as error:
+        flash(message_unless_refused(error), "error")
+    return _back(application_id, "#assessment")
+
+
+@bp.post("/applications/<int:application_id>/documents")
+@guardian_only
+def upload(application_id: int):
+    """A PDF, JPEG or PNG, checked by its content; stored by its sha256."""
+    file = request.files.get("file")
+    data = file.read(current_app.config["MAX_DOCUMENT_BYTES"] + 1) if file else b""
+    try:
+        store_document(engine(), application_id, actor=current_actor(), kind=request.form.get("kind", ""),
+                       filename=file.filename if file else "", data=data, now=now(),
+                       max_bytes=current_app.config["MAX_DOCUMENT_BYTES"], root=documents_root())
+    except UserFacingError as error:
+        flash(message_unless_refused(error), "error")
+    else:
+        flash(t("材料已上传", "Document uploaded"), "ok")
+    return _back(application_id, "#documents")
+
+
+@bp.get("/applications/<int:application_id>/submit")
+@guardian_only
+def confirm_submit(application_id: int):
+    """The explicit confirmation: after submitting nothing can be changed."""
+    view = application_view(engine(), current_actor(), application_id)
+    if view.application.serial:
+        return _back(application_id)
+    return render_template("guardian/submit.html", view=view, a=view.application)
+
+
+@bp.post("/applications/<int:application_id>/submit")
+@guardian_only
+def submit(application_id: int):
+    """Submit once; a double click lands on the same serial number."""
+    if request.form.get("confirm") != "yes":
+        flash(t("请勾选确认：提交后不可修改", "Tick the box: this cannot be changed"), "error")
+        return redirect(url_for("guardian.confirm_submit", application_id=application_id))
+    try:
+        outcome = submit_application(engine(), application_id, account=current_account(), now=now(),
+                                     seen_version=request.form.get("version", type=int))
+    except UserFacingError as error:
+        flash(message_unless_refused(error), "error")
+        return _back(application_id)
+    flash(t(f"提交成功，报名序号 {outcome.serial}", f"Submitted; serial number {outcome.serial}"), "ok")
+    return _back(application_id)
+
+
+@bp.post("/applications/<int:application_id>/supply")
+@guardian_only
+def supply(application_id: int):
+    """Send a returned application back for review once the documents are uploaded."""
+    try:
+        supply_materials(engine(), application_id, account=current_account(), now=now())
+    except UserFacingError as error:
+        flash(message_unless_refused(error), "error")
+    else:
+        flash(t("已重新提交审核", "Sent back for review"), "ok")
+    return _back(application_id)
+
+
+@bp.get("/documents/<int:document_id>")
+@login_required
+def document(document_id: int):
+    """A document's bytes, for the family and the staff who may see its application."""
+    return document_response(document_id)

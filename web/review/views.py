@@ -1,0 +1,50 @@
+"""Reviewer pages; district staff are held to their own district by core.review and core.access."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from core.errors import UserFacingError
+from core.portal import active_districts, application_view
+from core.review import DECISIONS, PROBLEMS, decide, review_queue
+from web.context import engine, now
+from web.errors import message_unless_refused
+from web.i18n import t
+from web.review import bp
+from web.security import current_account, current_actor, role_required
+
+STAFF = ("reviewer", "district_admin", "city_admin")
+DECIDERS = ("reviewer", "district_admin")
+
+
+
+@bp.get("/")
+@role_required(*STAFF)
+def queue():
+    """The queue, filtered by state and problem (and district for city staff)."""
+    page = review_queue(engine(), account=current_account(), state=request.args.get("state", "submitted") or None,
+                        district=request.args.get("district") or None, problem=request.args.get("problem") or None,
+                        page=request.args.get("page", 1, type=int))
+    return render_template("review/queue.html", page=page, problems=PROBLEMS, districts=active_districts(engine()))
+
+
+@bp.get("/applications/<int:application_id>")
+@role_required(*STAFF)
+def application(application_id: int):
+    """Every fact with its source and fetch time, the documents, the tier explanation, the history."""
+    view = application_view(engine(), current_actor(), application_id)
+    decisions = [tr for tr in view.transitions if tr["id"] in DECISIONS]
+    return render_template("review/application.html", view=view, a=view.application, decisions=decisions)
+
+
+@bp.post("/applications/<int:application_id>/decision")
+@role_required(*DECIDERS)
+def decision(application_id: int):
+    """Approve, return for materials or reject, with the reason the guardian will read."""
+    try:
+        decide(engine(), application_id, request.form.get("decision", ""), account=current_account(), now=now(),
+               reason=request.form.get("reason"), seen_version=request.form.get("version", type=int))
+    except UserFacingError as error:
+        flash(message_unless_refused(error), "error")
+        return redirect(url_for("review.application", application_id=application_id))
+    flash(t("已记录审核决定", "Decision recorded"), "ok")
+    return redirect(url_for("review.queue"))
