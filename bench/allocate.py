@@ -33,7 +33,8 @@ def synthetic_city(pupils: int, schools: int, seed: int) -> tuple[list[School], 
         home = owner[min(int(x / cell), cells - 1), min(int(y / cell), cells - 1)]
         counts[home] += 1
         kind = rng.random()
-        tier = rng.choices(TIERS, TIER_WEIGHTS)[0] if kind < 0.97 else ("coordinated" if kind < 0.99 else "undetermined")
+        untiered = "coordinated" if kind < 0.99 else "undetermined"
+        tier = rng.choices(TIERS, TIER_WEIGHTS)[0] if kind < 0.97 else untiered
         direct = f"S{home:03d}" if rng.random() < 0.05 else None
         roster.append(
             Pupil(

@@ -228,8 +228,9 @@ class _Run:
             self._admit(school_id, "tier", draw.whole, None)
             self._admit(school_id, "lottery", draw.won, 1)
             self.free[school_id] -= len(draw.whole) + len(draw.won)
+            first_lost = draw.lottery_seats + 1
             self.left_out.extend(
-                (self.pupils[serial], "lottery_out", rank) for rank, serial in enumerate(draw.lost, draw.lottery_seats + 1)
+                (self.pupils[serial], "lottery_out", rank) for rank, serial in enumerate(draw.lost, first_lost)
             )
             self.left_out.extend((self.pupils[serial], "full", None) for serial in draw.full)
         return late

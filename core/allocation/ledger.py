@@ -9,7 +9,9 @@ from operator import attrgetter
 
 from .model import Pupil, Seat
 
-__all__ = ["LEDGER_HOWS", "PropertyConflict", "PropertyUse", "find_reuse", "ledger_index", "season_conflicts", "uses_from"]
+__all__ = [
+    "LEDGER_HOWS", "PropertyConflict", "PropertyUse", "find_reuse", "ledger_index", "season_conflicts", "uses_from",
+]  # fmt: skip
 
 # Seats whose basis was the family's property (direct and special seats rest on lists, not on it).
 LEDGER_HOWS = frozenset({"tier", "lottery", "placed"})

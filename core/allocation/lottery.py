@@ -60,12 +60,16 @@ class Lottery:
 
     def number(self, serial: str) -> str:
         """The same value as `lottery_number(seed, serial)`, a few times faster per call."""
-        inner = self._inner.copy()
-        inner.update(serial.encode("utf-8"))
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.hexdigest()
+        return self.numbers((serial,))[serial]
 
     def numbers(self, serials: Iterable[str]) -> dict[str, str]:
-        """Lottery numbers of many serials at once."""
-        return {serial: self.number(serial) for serial in serials}
+        """Lottery numbers of many serials at once (the loop of a whole season, kept tight)."""
+        inner_pad, outer_pad = self._inner, self._outer
+        found = {}
+        for serial in serials:
+            inner = inner_pad.copy()
+            inner.update(serial.encode("utf-8"))
+            outer = outer_pad.copy()
+            outer.update(inner.digest())
+            found[serial] = outer.hexdigest()
+        return found

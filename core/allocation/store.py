@@ -47,7 +47,12 @@ __all__ = [
 
 ALLOCATE = "allocate"  # the workflow transition approved -> allocated
 ALLOCATED_STATES = ("approved", "allocated")
-LOCKED_KINDS = {"direct_promotion": "direct_promotion", "special_policy": "special_policy", "province_staff": "special_policy"}
+# Locked-list kinds of core.season and the allocation's list each feeds.
+LOCKED_KINDS = {
+    "direct_promotion": "direct_promotion",
+    "special_policy": "special_policy",
+    "province_staff": "special_policy",
+}
 BATCH = 500
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,8 @@ class Difference:
     actual: Any
 
     def __str__(self) -> str:
-        where = ", ".join(part for part in (self.school and f"school {self.school}", self.serial and f"pupil {self.serial}") if part)
+        parts = (self.school and f"school {self.school}", self.serial and f"pupil {self.serial}")
+        where = ", ".join(part for part in parts if part)
         return f"{where or 'export'}: {self.field} should be {self.expected!r}, export says {self.actual!r}"
 
 
@@ -46,7 +47,10 @@ def _check_pupil(
 
 
 def _verify_school(
-    school: Mapping[str, Any], pupils: Mapping[str, Mapping[str, Any]], policy: AllocationPolicy, lottery: Lottery
+    school: Mapping[str, Any],
+    pupils: Mapping[str, Mapping[str, Any]],
+    policy: AllocationPolicy,
+    number: Callable[[str], str],
 ) -> tuple[list[Difference], set[str]]:
     school_id = school["id"]
     differences: list[Difference] = []
@@ -56,11 +60,13 @@ def _verify_school(
             differences += _check_pupil(pupils, school_id, serial, {"school": school_id, "how": how})
             expected.add(serial)
     seats_left = school["capacity"] - len(school["direct"]) - len(school["special"])
-    draw = draw_school(seats_left, school["applicants"], policy.tier_order, lottery.number)
+    draw = draw_school(seats_left, school["applicants"], policy.tier_order, number)
     for serial in draw.whole:
-        differences += _check_pupil(pupils, school_id, serial, {"school": school_id, "how": "tier", "lottery_rank": None})
+        expect = {"school": school_id, "how": "tier", "lottery_rank": None}
+        differences += _check_pupil(pupils, school_id, serial, expect)
     for rank, serial in enumerate(draw.won, 1):
-        differences += _check_pupil(pupils, school_id, serial, {"school": school_id, "how": "lottery", "lottery_rank": rank})
+        expect = {"school": school_id, "how": "lottery", "lottery_rank": rank}
+        differences += _check_pupil(pupils, school_id, serial, expect)
     for rank, serial in enumerate(draw.lost, draw.lottery_seats + 1):
         differences += _check_pupil(pupils, school_id, serial, {"how": _PLACED, "lottery_rank": rank})
     for serial in draw.full:
@@ -96,8 +102,9 @@ def verify_export(export: Mapping[str, Any]) -> list[Difference]:
     policy = AllocationPolicy.from_dict(export["policy"])
     lottery = Lottery(bytes.fromhex(seed))
     pupils = {row["serial"]: row for row in export["pupils"]}
+    numbers = lottery.numbers(pupils)
     for serial, row in pupils.items():
-        number = lottery.number(serial)
+        number = numbers[serial]
         if row["lottery_number"] != number:
             differences.append(Difference(row.get("school"), serial, "lottery_number", number, row["lottery_number"]))
     listed: dict[str, str] = {}
@@ -107,13 +114,16 @@ def verify_export(export: Mapping[str, Any]) -> list[Difference]:
             if serial in listed:
                 differences.append(Difference(school["id"], serial, "listed at", listed[serial], school["id"]))
             listed.setdefault(serial, school["id"])
+    def number_of(serial: str) -> str:
+        return numbers.get(serial) or lottery.number(serial)  # an applicant the export lists no row for
+
     seated: dict[str, int] = {}
     locked_or_drawn: set[str] = set()
     for row in pupils.values():
         if row["school"] is not None:
             seated[row["school"]] = seated.get(row["school"], 0) + 1
     for school in export["schools"]:
-        found, expected = _verify_school(school, pupils, policy, lottery)
+        found, expected = _verify_school(school, pupils, policy, number_of)
         differences += found
         locked_or_drawn |= expected
         count = seated.get(school["id"], 0)
@@ -121,5 +131,6 @@ def verify_export(export: Mapping[str, Any]) -> list[Difference]:
             differences.append(Difference(school["id"], None, "admitted", count, school["admitted"]))
     for serial, row in pupils.items():
         if row["how"] in ("direct", "special", "tier", "lottery") and serial not in locked_or_drawn:
-            differences.append(Difference(row["school"], serial, "how", "placed, coordinated or unplaced", row["how"]))
+            expected_how = "placed, coordinated or unplaced"
+            differences.append(Difference(row["school"], serial, "how", expected_how, row["how"]))
     return differences
