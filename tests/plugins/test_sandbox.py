@@ -194,3 +194,31 @@ def test_without_a_city_the_sandbox_answers_nothing(monkeypatch, family):
     monkeypatch.delenv("XUEWEI_SANDBOX_SEED", raising=False)
     plugins.sandbox.activate(None)
     assert plugins.sandbox.fetch_leases(id_numbers=family) is None
+
+
+@pytest.mark.parametrize("hook, keys", [
+    ("fetch_hukou", ("pupil", "guardians")),
+    ("fetch_properties", ("properties",)),
+    ("fetch_leases", ("leases",)),
+    ("fetch_residence_permits", ("residence_permits",)),
+    ("fetch_social_insurance", ("social_insurance",)),
+    ("fetch_business", ("business",)),
+    ("fetch_employment", ("employment",)),
+    ("fetch_demolition", ("demolition",)),
+])
+def test_each_sandbox_connector_returns_its_sources_keys_only(active, xuewei_plugins, hook, keys):
+    pm = xuewei_plugins(plugins.sandbox)
+    family = next(f for f in active.families if f.scenario == "tier7_business")
+    ids = {g["relation"]: g["id_number"] for g in family.facts["guardians"]} | {"pupil": family.pupil_id}
+    fragment = getattr(pm.hook, hook)(id_numbers=ids)
+    assert set(fragment) == set(keys)
+    for key in set(keys) - {"pupil", "guardians"}:
+        assert fragment[key] == family.facts[key]
+
+
+def test_sandbox_pupil_record_leaves_hukou_to_public_security(active, xuewei_plugins):
+    pm = xuewei_plugins(plugins.sandbox)
+    family = active.families[0]
+    record = pm.hook.fetch_pupil_record(pupil_id_number=family.pupil_id)
+    assert "hukou" not in record["pupil"] and record["pupil"]["name"] == family.facts["pupil"]["name"]
+    assert [g["relation"] for g in record["guardians"]] == [g["relation"] for g in family.facts["guardians"]]
