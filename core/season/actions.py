@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Text, cast, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -59,6 +59,11 @@ def _catchment_index(session, season_id: int):
                              "district": schools[row.school_id].district, "rules": row.rules} for row in rows])
 
 
+def _unclassified():
+    """No classification yet: SQL NULL, or the JSON null a None is stored as."""
+    return or_(Application.classification.is_(None), cast(Application.classification, Text) == "null")
+
+
 def classify_approved(engine: Engine, season_id: int, now: datetime, keep_alive: KeepAlive) -> dict[str, Any]:
     """§6: run the pinned ruleset over every approved application and store its tier and reasons."""
     from core.rules import load_ruleset
@@ -71,15 +76,14 @@ def classify_approved(engine: Engine, season_id: int, now: datetime, keep_alive:
         with write_session(engine) as session:
             batch = session.exec(select(Application).where(
                 Application.season_id == season_id, Application.state == "approved",
-                Application.classification.is_(None), Application.id > last_id)
+                _unclassified(), Application.id > last_id)
                 .order_by(Application.id).limit(BATCH)).all()
             for application in batch:
                 sha = application.ruleset_sha256
                 if sha not in rulesets:
                     rulesets[sha] = load_ruleset(ruleset_document(session, sha))
                 result = rulesets[sha].classify(application.frozen_facts or {}, catchments, explain=True)
-                session.execute(update(Application).where(Application.id == application.id,
-                                                          Application.classification.is_(None))
+                session.execute(update(Application).where(Application.id == application.id, _unclassified())
                                 .values(classification=result.to_dict(),
                                         tier=None if result.tier is None else str(result.tier)))
                 last_id = application.id
