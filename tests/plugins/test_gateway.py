@@ -151,7 +151,7 @@ def test_failed_sources_leave_recorded_outcomes_and_no_partial_facts(
         facts = session.exec(select(FactRecord).where(FactRecord.application_id == application.id)).all()
     assert {(c.source, c.outcome) for c in calls} == {
         ("hukou", "ok"), ("leases", "invalid"), ("properties", "failed"), ("business", "failed")}
-    assert {f.source for f in facts} - {"sandbox"} == {"hukou"}
+    assert {(f.source, f.connector) for f in facts if f.source != "sandbox"} == {("hukou", "plugins.gateway")}
 
 
 def test_malformed_config_names_the_file_and_key(tmp_path):
