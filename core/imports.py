@@ -25,7 +25,7 @@ from core.workflow import Actor
 
 __all__ = [
     "RowProblem", "ImportFailed", "ImportResult", "SCHOOL_COLUMNS", "CAPACITY_COLUMNS",
-    "import_schools", "import_capacities", "import_catchments", "decode_csv",
+    "import_schools", "import_capacities", "import_catchments", "decode_csv", "IMPORTERS", "summary",
 ]
 
 SCHOOL_COLUMNS = ("code", "name", "stage", "kind", "district", "coordinating_district", "school_group",
@@ -269,3 +269,16 @@ def import_catchments(session: Session, season: Season, text: str, *, actor: Act
     result = ImportResult("catchments", created, updated)
     _audit(session, season, actor, result, filename)
     return result
+
+
+IMPORTERS = {"schools": import_schools, "capacities": import_capacities, "catchments": import_catchments}
+
+
+def summary(session: Session, season: Season) -> dict[str, Any]:
+    """What the season holds: schools by stage, total middle-school capacity, catchments."""
+    schools = session.exec(select(School).where(School.season_id == season.id).order_by(School.district, School.code)).all()
+    catchments = {c.school_id for c in session.exec(select(Catchment).where(Catchment.season_id == season.id))}
+    middle = [s for s in schools if s.stage == "middle"]
+    return {"primary": sum(s.stage == "primary" for s in schools), "middle": len(middle),
+            "capacity": sum(s.capacity for s in middle), "catchments": len(catchments),
+            "without_catchment": [s.code for s in middle if s.id not in catchments]}

@@ -41,7 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config.get("HOOKS") is not None:
         app.extensions["xuewei.hooks"] = app.config["HOOKS"]
 
-    from web import api, auth, errors, guardian, health, i18n, operator, review, security
+    from web import admin, api, auth, errors, guardian, health, i18n, operator, review, security
 
     i18n.init_app(app)
     security.init_app(app)
@@ -52,4 +52,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(review.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(operator.bp)
+    app.register_blueprint(admin.bp)
     return app

@@ -96,3 +96,35 @@ def test_a_spreadsheet_saved_in_another_encoding_is_refused_plainly():
     with pytest.raises(ImportFailed) as caught:
         decode_csv("code,name\n豫章,中学\n".encode("gbk"))
     assert "UTF-8" in str(caught.value)
+
+
+def _upload(client, auth, kind, text):
+    from io import BytesIO
+
+    return client.post(f"/admin/imports/{kind}", content_type="multipart/form-data",
+                       data={"file": (BytesIO(text.encode()), f"{kind}.csv"), "csrf_token": auth.csrf()})
+
+
+def test_import_page_lists_each_faulty_line_and_imports_nothing(client, auth, make_account, season):
+    make_account("city", role="city_admin")
+    auth.login("city")
+    response = _upload(client, auth, "schools", SCHOOLS + "x1,,college,public,东湖区,,,1,ten,,\n")
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert body.count('data-testid="import-problem" data-line="5"') == 3
+    assert "初中 0 所" in body
+
+
+def test_import_page_accepts_good_files_in_order(client, auth, make_account, season):
+    make_account("city", role="city_admin")
+    auth.login("city")
+    assert _upload(client, auth, "schools", SCHOOLS).status_code == 302
+    assert _upload(client, auth, "catchments", CATCHMENTS).status_code == 302
+    body = client.get("/admin/imports").get_data(as_text=True)
+    assert "初中 2 所" in body and "学区 2 个" in body
+
+
+def test_imports_are_refused_to_district_staff(client, auth, make_account, season):
+    make_account("dh-admin", role="district_admin", district="东湖区")
+    auth.login("dh-admin")
+    assert _upload(client, auth, "schools", SCHOOLS).status_code == 403

@@ -1,0 +1,317 @@
+"""The administrators' ruleset editor: form fields for the calendar, parameters and labels, JSON
+for the rest, and every problem reported at its JSON pointer.
+
+A document is split into *fields* — one per leaf value, named by its RFC 6901 pointer, under
+the owned parts (`OWNED_PREFIXES`, and the zh/en labels of predicates, tier rows and workflow
+states) — and the *rest*, the document without those leaves. `merge` rebuilds a document from
+both: the rest may add new entries (a parameter, a phase), the fields win where both speak.
+Each field carries its kind (text, whole number, number, yes/no, list of lines) so what
+the administrator types is converted back to the JSON type it had.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from sqlmodel import Session, select
+
+from core.errors import NotFound
+from core.models import RulesetVersion, Season
+from core.rules import RulesetError, diff, load_ruleset
+from core.rulesets import activate_ruleset
+from core.season.boundaries import materialise
+from core.workflow import Actor
+from core.rules.errors import Problem, pointer_join
+from core.rules.testing import CaseResult, run_tests
+
+__all__ = [
+    "Field", "group_of", "split", "merge", "check", "parse_json", "value_at", "field_problems", "compiled",
+    "test_results", "changes", "sections", "Group", "activate", "versions", "version_of", "OWNED_PREFIXES",
+]
+
+OWNED_PREFIXES = ("/meta", "/parameters", "/calendar/phases", "/calendar/windows")
+LABEL_PATTERN = re.compile(r"^/(predicates/[^/]+|tiers/rows/\d+|workflow/states/\d+)/label/(zh|en)$")
+KINDS = ("text", "integer", "number", "boolean", "lines")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One form field: the pointer it edits, its kind, and the value as the form shows it."""
+
+    pointer: str
+    kind: str
+    value: str
+    group: str = field(default="")
+
+    @property
+    def name(self) -> str:
+        """The last reference tokens, the way a person reads them (`phases/1/end` → `end`)."""
+        tail = self.pointer[len(self.group):].strip("/")
+        return tail.replace("~1", "/").replace("~0", "~")
+
+
+def _owned(pointer: str) -> bool:
+    return any(pointer == p or pointer.startswith(p + "/") for p in OWNED_PREFIXES) or bool(LABEL_PATTERN.match(pointer))
+
+
+def group_of(pointer: str) -> str:
+    """The fieldset a field belongs to: one phase, one window, one parameter, one label …"""
+    parts = pointer.split("/")
+    if pointer.startswith("/meta"):
+        return "/meta"
+    if pointer.startswith("/parameters"):
+        return "/".join(parts[:3])
+    if pointer.startswith("/calendar"):
+        return "/".join(parts[:4])
+    return pointer.rsplit("/label/", 1)[0] + "/label"
+
+
+def _kind(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "lines"
+    return None
+
+
+def _shown(kind: str, value: Any) -> str:
+    if kind == "boolean":
+        return "true" if value else "false"
+    if kind == "lines":
+        return "\n".join(value)
+    return str(value)
+
+
+def split(document: Mapping[str, Any]) -> tuple[list[Field], dict[str, Any]]:
+    """The form fields of a document and the rest of it (what the JSON editor shows)."""
+    fields: list[Field] = []
+
+    def walk(node: Any, pointer: str) -> Any:
+        kind = _kind(node)
+        if pointer and kind is not None and _owned(pointer):
+            fields.append(Field(pointer, kind, _shown(kind, node), group_of(pointer)))
+            return _REMOVED
+        if isinstance(node, Mapping):
+            kept = {k: walk(v, pointer_join(pointer, k)) for k, v in node.items()}
+            kept = {k: v for k, v in kept.items() if v is not _REMOVED}
+            return kept if kept or not _owned_container(pointer) else _REMOVED
+        if isinstance(node, list) and _owned_container(pointer):
+            items = [walk(v, pointer_join(pointer, i)) for i, v in enumerate(node)]
+            if all(v is _REMOVED for v in items):
+                return _REMOVED
+            return [{} if v is _REMOVED else v for v in items]  # keep the indices the fields name
+        return node
+
+    rest = walk(document, "")
+    return fields, rest if isinstance(rest, dict) else {}
+
+
+def _owned_container(pointer: str) -> bool:
+    # Containers that only hold owned leaves vanish from the rest once those leaves are fields.
+    return pointer != "" and (_owned(pointer) or any(p.startswith(pointer + "/") for p in OWNED_PREFIXES)
+                              or LABEL_PATTERN.match(pointer + "/zh") is not None)
+
+
+_REMOVED = object()
+
+
+def _convert(kind: str, text: str, pointer: str) -> tuple[Any, Problem | None]:
+    text = text.strip() if kind != "text" else text
+    try:
+        if kind == "integer":
+            return int(text), None
+        if kind == "number":
+            return float(text), None
+        if kind == "boolean":
+            if text.lower() not in ("true", "false"):
+                raise ValueError
+            return text.lower() == "true", None
+    except ValueError:
+        wanted = {"integer": "a whole number", "number": "a number", "boolean": "true or false"}[kind]
+        return None, Problem(pointer, f"{text!r} is not {wanted}")
+    if kind == "lines":
+        return [line.strip() for line in text.splitlines() if line.strip()], None
+    return text, None
+
+
+def _tokens(pointer: str) -> list[str]:
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+
+
+def _put(document: dict[str, Any], pointer: str, value: Any) -> None:
+    """Set a value at a pointer, creating objects and list items on the way (digits index lists)."""
+    tokens = _tokens(pointer)
+    node: Any = document
+    for token, following in zip(tokens, tokens[1:] + [None]):
+        make = [] if following is not None and following.isdigit() else {}
+        last = following is None
+        if isinstance(node, list):
+            index = int(token)
+            while len(node) <= index:
+                node.append([] if make == [] else {})
+            if last:
+                node[index] = value
+            else:
+                if not isinstance(node[index], (dict, list)):
+                    node[index] = make
+                node = node[index]
+        else:
+            if last:
+                node[token] = value
+            else:
+                if not isinstance(node.get(token), (dict, list)):
+                    node[token] = make
+                node = node[token]
+
+
+def merge(fields: Mapping[str, tuple[str, str]], rest: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """The document from the rest and the fields (pointer → (kind, text)); problems of conversion."""
+    document = json.loads(json.dumps(rest))
+    problems: list[Problem] = []
+    for pointer in sorted(fields, key=_sort_key):
+        kind, text = fields[pointer]
+        if kind not in KINDS or not pointer.startswith("/") or not _owned(pointer):
+            problems.append(Problem(pointer, "this form field is not part of the editor"))
+            continue
+        value, problem = _convert(kind, text, pointer)
+        if problem is not None:
+            problems.append(problem)
+            continue
+        _put(document, pointer, value)
+    return document, problems
+
+
+def _sort_key(pointer: str) -> list[tuple[int, Any]]:
+    # List indices in numeric order, so item 10 is created after item 9.
+    return [(0, int(t)) if t.isdigit() else (1, t) for t in _tokens(pointer)]
+
+
+def parse_json(text: str, what: str = "the JSON") -> tuple[Any, list[Problem]]:
+    """Parse JSON text; a syntax error becomes a problem naming its line and column."""
+    try:
+        return json.loads(text), []
+    except json.JSONDecodeError as error:
+        return None, [Problem("", f"{what} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}")]
+
+
+def check(document: Any) -> list[Problem]:
+    """Every problem of a document as a ruleset (schema and semantic), most relevant first."""
+    if not isinstance(document, dict):
+        return [Problem("", "a ruleset is a JSON object")]
+    try:
+        compiled(json.dumps(document, sort_keys=True, ensure_ascii=False))
+    except RulesetError as error:
+        return list(error.problems)
+    return []
+
+
+@lru_cache(maxsize=8)
+def compiled(text: str):
+    """The loaded ruleset of a canonical text (compiling takes a second; pages ask repeatedly)."""
+    return load_ruleset(json.loads(text))
+
+
+def value_at(document: Any, pointer: str) -> tuple[bool, Any]:
+    """(found, value) at a JSON pointer, to show what sits where a problem points."""
+    node = document
+    for token in _tokens(pointer) if pointer else []:
+        if isinstance(node, Mapping) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return False, None
+    return True, node
+
+
+def field_problems(fields: list[Field], problems: list[Problem]) -> tuple[dict[str, list[Problem]], list[Problem]]:
+    """Problems that belong to a field or its group (by pointer), and those for the JSON editor."""
+    pointers = {f.pointer for f in fields}
+    groups = {f.group for f in fields}
+    at: dict[str, list[Problem]] = {}
+    rest: list[Problem] = []
+    for problem in problems:
+        target = next((p for p in (problem.pointer, *_ancestors(problem.pointer)) if p in pointers or p in groups), None)
+        if target is None:
+            rest.append(problem)
+        else:
+            at.setdefault(target, []).append(problem)
+    return at, rest
+
+
+def _ancestors(pointer: str) -> list[str]:
+    parts = pointer.split("/")
+    return ["/".join(parts[:i]) for i in range(len(parts) - 1, 1, -1)]
+
+
+def test_results(document: dict[str, Any]) -> list[CaseResult]:
+    """The embedded test cases of a valid document, run."""
+    return run_tests(compiled(json.dumps(document, sort_keys=True, ensure_ascii=False)))
+
+
+def changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[dict[str, Any]]:
+    """The semantic diff against the active version (empty when there is none)."""
+    return [] if old is None else diff(old, new)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A fieldset of the editor: one phase, one window, one parameter, one set of labels."""
+
+    pointer: str
+    title: str
+    fields: tuple[Field, ...]
+
+
+SECTIONS = (("meta", "/meta"), ("parameters", "/parameters/"), ("phases", "/calendar/phases/"),
+            ("windows", "/calendar/windows/"), ("labels", "/"))
+
+
+def sections(fields: list[Field]) -> list[tuple[str, list[Group]]]:
+    """The editor's sections in page order, each with its fieldsets titled for a person."""
+    by_group: dict[str, list[Field]] = {}
+    for f in fields:
+        by_group.setdefault(f.group, []).append(f)
+    values = {f.pointer: f.value for f in fields}
+    out: dict[str, list[Group]] = {key: [] for key, _ in SECTIONS}
+    for group, members in by_group.items():
+        key = next(k for k, prefix in SECTIONS if group == prefix or group.startswith(prefix))
+        title = (values.get(f"{group}/id") or values.get(f"{group}/label/zh")
+                 or group.removesuffix("/label").rsplit("/", 1)[-1])
+        if key == "labels":
+            title = group.removesuffix("/label").lstrip("/")
+        elif key == "parameters":
+            title = f"{group.rsplit('/', 1)[-1]} · {values.get(f'{group}/label/zh', '')}".rstrip(" ·")
+        out[key].append(Group(group, title, tuple(members)))
+    return [(key, out[key]) for key, _ in SECTIONS if out[key]]
+
+
+def activate(session: Session, season: Season, sha256: str, actor: Actor) -> RulesetVersion:
+    """Make a stored version active (it must validate and pass its tests) and lay out its calendar."""
+    version = activate_ruleset(session, season, sha256, actor)
+    materialise(session, season)
+    return version
+
+
+def versions(session: Session, season: Season) -> list[RulesetVersion]:
+    """The season's stored ruleset versions, newest first."""
+    return list(session.exec(select(RulesetVersion).where(RulesetVersion.season_id == season.id)
+                             .order_by(RulesetVersion.id.desc())))
+
+
+def version_of(session: Session, sha256: str) -> RulesetVersion:
+    """A stored version by its sha256 (or NotFound)."""
+    found = session.exec(select(RulesetVersion).where(RulesetVersion.sha256 == sha256)).first()
+    if found is None:
+        raise NotFound("规则版本不存在", f"no ruleset version {sha256[:12]}")
+    return found

@@ -1,0 +1,145 @@
+"""The city administrator's ruleset pages: edit or upload, problems at their pointer, review, activation."""
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+from sqlmodel import select
+
+from core.db import read_session
+from core.models import Event, RulesetVersion, Season
+from core.paths import ruleset_path
+from core.ruleset_editor import split
+from core.season.models import SeasonPhase
+
+ADMIN_PAGES = ("/admin/", "/admin/rulesets/new", "/admin/imports")
+
+
+def _ruleset() -> dict:
+    return json.loads(ruleset_path(2021).read_text())
+
+
+def _form(document: dict, token: str) -> dict:
+    """What the editor's form posts for a document: one field per pointer, the rest as JSON."""
+    fields, rest = split(document)
+    data = {f"f:{f.kind}:{f.pointer}": f.value for f in fields}
+    data.update(rest=json.dumps(rest, ensure_ascii=False), csrf_token=token)
+    return data
+
+
+@pytest.fixture
+def admin(client, auth, make_account, season):
+    make_account("city", role="city_admin")
+    auth.login("city")
+    return auth
+
+
+@pytest.mark.parametrize("role", ["guardian", "reviewer", "district_admin", "operator"])
+def test_admin_pages_are_for_city_administrators_only(client, auth, make_account, season, role):
+    make_account("someone", role=role, district="东湖区" if role in ("reviewer", "district_admin") else None)
+    auth.login("someone")
+    for path in ADMIN_PAGES:
+        assert client.get(path).status_code == 403, path
+    assert client.post("/admin/rulesets/new", data={"csrf_token": auth.csrf()}).status_code == 403
+
+
+def test_anonymous_visitors_go_to_login(client, season):
+    for path in ADMIN_PAGES:
+        assert "/login" in client.get(path).headers["Location"]
+
+
+def test_editor_opens_on_the_active_version_with_fields_for_calendar_and_parameters(client, admin):
+    body = client.get("/admin/rulesets/new").get_data(as_text=True)
+    assert 'name="f:text:/calendar/phases/1/end" value="2021-06-16T17:00:00+08:00"' in body
+    assert 'name="f:text:/parameters/evidence_cutoff/values/0/value" value="2021-05-31"' in body
+    assert 'name="f:text:/predicates/pupil_urban_hukou/label/zh"' in body
+    rest = re.search(r'<textarea id="rest"[^>]*>(.*?)</textarea>', body, re.S).group(1)
+    assert "&#34;tiers&#34;" in rest and "&#34;phases&#34;" not in rest
+
+
+def test_a_bad_date_in_a_calendar_field_is_shown_at_that_field(client, admin):
+    document = _ruleset()
+    data = _form(document, admin.csrf())
+    data["f:text:/calendar/phases/1/end"] = "16 June, 5 pm"
+    response = client.post("/admin/rulesets/new", data=data)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert 'data-testid="problem" data-pointer="/calendar/phases/1/end"' in body
+    assert 'data-testid="field-error" data-pointer="/calendar/phases/1/end"' in body
+    with read_session(admin.client.application.extensions["xuewei.engine"]) as session:
+        assert len(session.exec(select(RulesetVersion)).all()) == 1  # nothing stored
+
+
+def test_a_word_where_a_number_belongs_is_refused_at_its_pointer(client, admin):
+    data = _form(_ruleset(), admin.csrf())
+    data["f:integer:/parameters/min_holding_years/values/0/value"] = "one"
+    body = client.post("/admin/rulesets/new", data=data).get_data(as_text=True)
+    assert 'data-pointer="/parameters/min_holding_years/values/0/value"' in body
+    assert "is not a whole number" in body
+
+
+def test_an_unknown_operator_in_the_json_is_shown_with_its_pointer_and_what_is_there(client, admin):
+    document = _ruleset()
+    name = next(iter(document["predicates"]))
+    document["predicates"][name]["when"] = {"eval": ["1 + 1"]}
+    response = client.post("/admin/rulesets/new", data={
+        "file": (io.BytesIO(json.dumps(document).encode()), "broken.json"), "csrf_token": admin.csrf()},
+        content_type="multipart/form-data")
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    pointers = re.findall(r'data-testid="problem" data-pointer="([^"]*)"', body)
+    assert any(p.startswith(f"/predicates/{name}/when") for p in pointers), pointers
+    assert 'data-testid="rest-error"' in body and "eval" in body
+
+
+def test_a_file_that_is_not_json_names_the_line(client, admin):
+    response = client.post("/admin/rulesets/new", data={
+        "file": (io.BytesIO(b'{"meta": {\n  "id": }'), "broken.json"), "csrf_token": admin.csrf()},
+        content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "line 2" in response.get_data(as_text=True)
+
+
+def test_a_valid_edit_is_stored_as_a_draft_and_its_review_shows_the_diff_and_tests(client, admin):
+    data = _form(_ruleset(), admin.csrf())
+    data["f:text:/meta/version"] = "1.1.0"
+    data["f:text:/calendar/phases/1/end"] = "2021-06-17T17:00:00+08:00"
+    response = client.post("/admin/rulesets/new", data=data)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-testid="change-phase-collection"' in page
+    assert re.search(r'data-testid="tests-summary">\d+ passed, 0 failed<', page)
+    assert 'data-testid="version-status">draft<' in page
+
+
+def test_activation_is_audited_and_moves_the_calendar(client, admin):
+    data = _form(_ruleset(), admin.csrf())
+    data["f:text:/meta/version"] = "1.1.0"
+    data["f:text:/calendar/phases/1/end"] = "2021-06-17T17:00:00+08:00"
+    location = client.post("/admin/rulesets/new", data=data).headers["Location"]
+    sha = location.rsplit("/", 1)[-1]
+    client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf()})
+    engine = client.application.extensions["xuewei.engine"]
+    with read_session(engine) as session:
+        assert session.exec(select(Season)).one().active_ruleset_sha256 == sha
+        assert session.exec(select(Event).where(Event.action == "ruleset_activated", Event.actor == "city")).first()
+        collection = session.exec(select(SeasonPhase).where(SeasonPhase.phase_id == "collection")).one()
+    assert collection.ends_at.isoformat() == "2021-06-17T09:00:00+00:00"
+
+
+def test_a_version_whose_embedded_tests_fail_cannot_be_activated(client, admin):
+    document = _ruleset()
+    document["meta"]["version"] = "9.9.9"
+    case = document["tests"]["cases"][0]
+    case["expect"]["tier"] = 7 if case["expect"].get("tier") != 7 else 1
+    location = client.post("/admin/rulesets/new", data={
+        "file": (io.BytesIO(json.dumps(document).encode()), "r.json"), "csrf_token": admin.csrf()},
+        content_type="multipart/form-data").headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    assert 'data-testid="test-failed"' in page and 'data-testid="activate" disabled' in page
+    sha = location.rsplit("/", 1)[-1]
+    client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf()})
+    with read_session(client.application.extensions["xuewei.engine"]) as session:
+        assert session.exec(select(Season)).one().active_ruleset_sha256 != sha

@@ -1,0 +1,29 @@
+"""The city administrators' pages: rulesets (edit, check, compare, simulate, activate) and imports."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from core import ruleset_editor as editor
+from core.db import read_session
+from core.portal import active_season
+from web.context import engine
+from web.security import role_required
+
+__all__ = ["bp", "ADMINS"]
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+ADMINS = ("city_admin",)
+
+
+@bp.get("/")
+@role_required(*ADMINS)
+def index():
+    """The season's ruleset versions and the way to every administrator's task."""
+    with read_session(engine()) as session:
+        season = active_season(session)
+        stored = editor.versions(session, season)
+    return render_template("admin/index.html", season=season, versions=stored)
+
+
+from web.admin import imports, rulesets  # noqa: E402,F401  (their routes register on bp)

@@ -1,0 +1,48 @@
+"""Import pages: schools, capacities and catchments from CSV, with every faulty row listed."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from core.db import read_session, write_session
+from core.imports import IMPORTERS, ImportFailed, decode_csv, summary
+from core.portal import active_season, season_districts
+from web.admin import ADMINS, bp
+from web.context import engine
+from web.i18n import t
+from web.security import current_actor, role_required
+
+
+def _page(problems=None, kind: str | None = None, status: int = 200):
+    with read_session(engine()) as session:
+        held = summary(session, active_season(session))
+    return render_template("admin/imports.html", held=held, problems=problems or [], failed_kind=kind), status
+
+
+@bp.get("/imports")
+@role_required(*ADMINS)
+def imports():
+    """The three upload forms and what the season holds so far."""
+    return _page()
+
+
+@bp.post("/imports/<kind>")
+@role_required(*ADMINS)
+def run_import(kind: str):
+    """Import one CSV; nothing changes unless every row is right."""
+    if kind not in IMPORTERS:
+        abort(404)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(t("请选择要导入的CSV文件", "choose a CSV file to import"), "error")
+        return redirect(url_for("admin.imports"))
+    try:
+        text = decode_csv(upload.read())
+        with write_session(engine()) as session:
+            season = active_season(session)
+            extra = {"districts": [d["name"] for d in season_districts(session, season)]} if kind == "schools" else {}
+            result = IMPORTERS[kind](session, season, text, actor=current_actor(), filename=upload.filename, **extra)
+    except ImportFailed as error:
+        return _page(error.problems, kind, status=422)
+    flash(t(f"导入成功：新增 {result.created} 行，更新 {result.updated} 行",
+            f"imported: {result.created} created, {result.updated} updated"), "ok")
+    return redirect(url_for("admin.imports"))
