@@ -1,0 +1,86 @@
+"""§4.1: preparation lists lock once submitted; a correction is a new version a city administrator approves."""
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from core.audit import verify_chain
+from core.db import read_session
+from core.errors import Forbidden
+from core.models import Event
+from core.season.lists import ListLocked, current_entries, decide_correction, import_list, propose_correction, submit_list
+from core.season.models import LockedListVersion
+from core.workflow import Actor
+from tests.season.conftest import at
+
+DISTRICT = Actor("donghu-admin", "district_admin", district="东湖区")
+CITY = Actor("city-admin", "city_admin")
+PREPARING = at("2021-05-20T09:00:00")
+
+
+def _entry(id_number, sequence, school="dh-yuzhang"):
+    return {"pupil_id_number": id_number(sequence=sequence), "name": "直升生", "primary_school": "东湖小学",
+            "school_id": school}
+
+
+@pytest.fixture
+def submitted(engine, season, id_number):
+    draft = import_list(engine, season, kind="direct_promotion", owner="东湖区", entries=[_entry(id_number, 1)],
+                        actor=DISTRICT, now=PREPARING)
+    return submit_list(engine, season, draft.list_id, actor=DISTRICT, now=PREPARING)
+
+
+def test_a_draft_may_be_reimported_until_it_is_submitted(engine, season, id_number):
+    import_list(engine, season, kind="direct_promotion", owner="东湖区", entries=[_entry(id_number, 1)],
+                actor=DISTRICT, now=PREPARING)
+    again = import_list(engine, season, kind="direct_promotion", owner="东湖区",
+                        entries=[_entry(id_number, 1), _entry(id_number, 3)], actor=DISTRICT, now=PREPARING)
+    assert (again.version, again.state, len(again.entries)) == (1, "draft", 2)
+
+
+def test_a_submitted_list_cannot_be_changed(engine, season, submitted, id_number):
+    with pytest.raises(ListLocked) as refused:
+        import_list(engine, season, kind="direct_promotion", owner="东湖区", entries=[_entry(id_number, 5)],
+                    actor=DISTRICT, now=PREPARING)
+    assert "不能修改" in refused.value.zh
+    with read_session(engine) as session:
+        assert current_entries(session, season, "direct_promotion", "东湖区") == submitted.entries
+
+
+def test_lists_are_imported_only_before_collection_opens(engine, season, id_number):
+    with pytest.raises(ListLocked):
+        import_list(engine, season, kind="direct_promotion", owner="东湖区", entries=[_entry(id_number, 1)],
+                    actor=DISTRICT, now=at("2021-06-01T10:00:00"))
+
+
+def test_district_staff_cannot_import_another_districts_list_or_a_special_policy_list(engine, season, id_number):
+    with pytest.raises(Forbidden):
+        import_list(engine, season, kind="direct_promotion", owner="西湖区", entries=[_entry(id_number, 1)],
+                    actor=DISTRICT, now=PREPARING)
+    with pytest.raises(Forbidden):
+        import_list(engine, season, kind="special_policy", owner="南昌警备区",
+                    entries=[{"pupil_id_number": id_number(sequence=7), "name": "军人子女", "category": "military"}],
+                    actor=DISTRICT, now=PREPARING)
+
+
+def test_a_correction_is_a_new_version_approved_by_a_city_administrator_and_audited(engine, season, submitted,
+                                                                                    id_number):
+    corrected = [_entry(id_number, 1, school="dh-sanzhong")]
+    proposal = propose_correction(engine, season, submitted.list_id, entries=corrected, reason="学校代码填错",
+                                  actor=DISTRICT, now=at("2021-06-03T09:00:00"))
+    with read_session(engine) as session:
+        assert current_entries(session, season, "direct_promotion", "东湖区") == submitted.entries  # not yet
+    with pytest.raises(Forbidden):
+        decide_correction(engine, season, proposal.id, approve=True, actor=DISTRICT, now=at("2021-06-03T10:00:00"))
+    decide_correction(engine, season, proposal.id, approve=True, actor=CITY, now=at("2021-06-03T10:00:00"))
+    with read_session(engine) as session:
+        assert current_entries(session, season, "direct_promotion", "东湖区") == corrected
+        versions = session.exec(select(LockedListVersion).order_by(LockedListVersion.version)).all()
+        trail = session.exec(select(Event).where(Event.subject_type == "locked_list").order_by(Event.seq)).all()
+        assert verify_chain(session) is None
+    assert [(v.version, v.state, v.entries[0]["school_id"]) for v in versions] == [
+        (1, "superseded", "dh-yuzhang"), (2, "approved", "dh-sanzhong")]
+    assert [(e.action, e.actor) for e in trail] == [
+        ("list_imported", "donghu-admin"), ("list_submitted", "donghu-admin"),
+        ("list_correction_proposed", "donghu-admin"), ("list_correction_approved", "city-admin")]
+    assert trail[2].reason == "学校代码填错"
