@@ -1,0 +1,108 @@
+"""Logic operators: and, or, ! and if, in Kleene three-valued logic with constant folding."""
+from __future__ import annotations
+
+from typing import Any
+
+from core.rules.compiler import Compiler, Node, children, const_node, fold, need_bool, operator
+from core.rules.types import ANY, BOOL, NULL, Type, comparable
+from core.rules.values import UNDETERMINED as U
+
+__all__: list[str] = []
+
+
+def _connective(nodes: list[Node], unit: bool, at: str) -> Node | list[Node]:
+    """Fold constants out of and/or: the unit (true for and) drops, the other value decides."""
+    if any(n.const is (not unit) for n in nodes):
+        return const_node(not unit, BOOL, at)
+    rest = [n for n in nodes if n.const is not unit]
+    if not rest:
+        return const_node(unit, BOOL, at)
+    return rest[0] if len(rest) == 1 else rest
+
+
+@operator("and")
+def _and(c: Compiler, args: Any, at: str, scope: Type) -> Node:
+    nodes = children(c, args, at, scope, (1, 99))
+    if nodes is None or not need_bool(c, nodes, "and"):
+        return const_node(U, ANY, at)
+    nodes = _connective(nodes, True, at)
+    if isinstance(nodes, Node):
+        return nodes
+    fns = tuple(n.fn for n in nodes)
+
+    def fn(e, it):
+        r = True
+        for f in fns:
+            v = f(e, it)
+            if v is False:
+                return False
+            if v is not True:
+                r = U
+        return r
+    return Node(fn, "and", tuple(nodes), BOOL, at)
+
+
+@operator("or")
+def _or(c: Compiler, args: Any, at: str, scope: Type) -> Node:
+    nodes = children(c, args, at, scope, (1, 99))
+    if nodes is None or not need_bool(c, nodes, "or"):
+        return const_node(U, ANY, at)
+    nodes = _connective(nodes, False, at)
+    if isinstance(nodes, Node):
+        return nodes
+    fns = tuple(n.fn for n in nodes)
+
+    def fn(e, it):
+        r = False
+        for f in fns:
+            v = f(e, it)
+            if v is True:
+                return True
+            if v is not False:
+                r = U
+        return r
+    return Node(fn, "or", tuple(nodes), BOOL, at)
+
+
+@operator("!")
+def _not(c: Compiler, args: Any, at: str, scope: Type) -> Node:
+    nodes = children(c, args, at, scope, 1)
+    if nodes is None or not need_bool(c, nodes, "!"):
+        return const_node(U, ANY, at)
+    f = nodes[0].fn
+
+    def fn(e, it):
+        v = f(e, it)
+        return U if v is U else not v
+    return fold(Node(fn, "!", tuple(nodes), BOOL, at))
+
+
+@operator("if")
+def _if(c: Compiler, args: Any, at: str, scope: Type) -> Node:
+    nodes = children(c, args, at, scope, (3, 99))
+    if nodes is None or len(nodes) % 2 == 0:
+        return c.error(at, "if takes condition, value pairs and a final else value (an odd count)")
+    conds, values = nodes[0:-1:2], [*nodes[1:-1:2], nodes[-1]]
+    if not need_bool(c, conds, "an if condition"):
+        return const_node(U, ANY, at)
+    t = next((v.type for v in values if v.type.kind != "null"), NULL)
+    for v in values:
+        if not comparable(t, v.type):
+            return c.error(v.pointer, f"if branches give different types ({t} and {v.type})")
+    live = [(a, b) for a, b in zip(conds, values) if a.const is not False]
+    if not live or live[0][0].const is True:
+        chosen = live[0][1] if live else values[-1]
+        return Node(chosen.fn, chosen.op, chosen.args, t, chosen.pointer, path=chosen.path,
+                    const=chosen.const, ref=chosen.ref)
+    pairs = tuple((a.fn, b.fn) for a, b in live)
+    last = values[-1].fn
+
+    def fn(e, it):
+        for cond, value in pairs:
+            v = cond(e, it)
+            if v is True:
+                return value(e, it)
+            if v is not False:
+                return U
+        return last(e, it)
+    return Node(fn, "if", tuple(nodes), t, at)
