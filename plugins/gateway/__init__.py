@@ -37,41 +37,21 @@ def fetch_pupil_record(pupil_id_number):
     return _ask("pupil_record", pupil_id_number=pupil_id_number)
 
 
-@hookimpl
-def fetch_hukou(id_numbers):
-    return _ask("hukou", id_numbers=id_numbers)
+def _by_id_numbers(source: str):
+    """The hook implementation that asks the gateway's `source` about these people."""
+
+    def fetch(id_numbers):
+        return _ask(source, id_numbers=id_numbers)
+
+    fetch.__name__ = fetch.__qualname__ = f"fetch_{source}"
+    return hookimpl(fetch)
 
 
-@hookimpl
-def fetch_properties(id_numbers):
-    return _ask("properties", id_numbers=id_numbers)
-
-
-@hookimpl
-def fetch_leases(id_numbers):
-    return _ask("leases", id_numbers=id_numbers)
-
-
-@hookimpl
-def fetch_residence_permits(id_numbers):
-    return _ask("residence_permits", id_numbers=id_numbers)
-
-
-@hookimpl
-def fetch_social_insurance(id_numbers):
-    return _ask("social_insurance", id_numbers=id_numbers)
-
-
-@hookimpl
-def fetch_business(id_numbers):
-    return _ask("business", id_numbers=id_numbers)
-
-
-@hookimpl
-def fetch_employment(id_numbers):
-    return _ask("employment", id_numbers=id_numbers)
-
-
-@hookimpl
-def fetch_demolition(id_numbers):
-    return _ask("demolition", id_numbers=id_numbers)
+fetch_hukou = _by_id_numbers("hukou")
+fetch_properties = _by_id_numbers("properties")
+fetch_leases = _by_id_numbers("leases")
+fetch_residence_permits = _by_id_numbers("residence_permits")
+fetch_social_insurance = _by_id_numbers("social_insurance")
+fetch_business = _by_id_numbers("business")
+fetch_employment = _by_id_numbers("employment")
+fetch_demolition = _by_id_numbers("demolition")

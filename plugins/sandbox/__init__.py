@@ -51,10 +51,6 @@ def _family_facts(id_numbers: dict[str, str]) -> dict[str, Any] | None:
     return None if family is None else family.facts
 
 
-def _held_by(records: list[dict[str, Any]], field: str, id_numbers: dict[str, str]) -> list[dict[str, Any]]:
-    return [r for r in records if r.get(field) in id_numbers]
-
-
 @hookimpl(trylast=True)
 def verify_identity(id_number, name, face_image):
     city = active_city()
@@ -103,34 +99,22 @@ def fetch_properties(id_numbers):
                            if any(owner["id_number"] in wanted for owner in p["owners"])]}
 
 
-@hookimpl(trylast=True)
-def fetch_leases(id_numbers):
-    facts = _family_facts(id_numbers)
-    return None if facts is None else {"leases": _held_by(facts["leases"], "tenant_relation", id_numbers)}
+def _held_by(key: str, field: str):
+    """A connector answering the family's `key` records whose `field` names a person asked about."""
+
+    def fetch(id_numbers):
+        facts = _family_facts(id_numbers)
+        return None if facts is None else {key: [r for r in facts[key] if r.get(field) in id_numbers]}
+
+    fetch.__name__ = fetch.__qualname__ = f"fetch_{key}"
+    return hookimpl(trylast=True)(fetch)
 
 
-@hookimpl(trylast=True)
-def fetch_residence_permits(id_numbers):
-    facts = _family_facts(id_numbers)
-    return None if facts is None else {"residence_permits": _held_by(facts["residence_permits"], "holder", id_numbers)}
-
-
-@hookimpl(trylast=True)
-def fetch_social_insurance(id_numbers):
-    facts = _family_facts(id_numbers)
-    return None if facts is None else {"social_insurance": _held_by(facts["social_insurance"], "holder", id_numbers)}
-
-
-@hookimpl(trylast=True)
-def fetch_business(id_numbers):
-    facts = _family_facts(id_numbers)
-    return None if facts is None else {"business": _held_by(facts["business"], "holder", id_numbers)}
-
-
-@hookimpl(trylast=True)
-def fetch_employment(id_numbers):
-    facts = _family_facts(id_numbers)
-    return None if facts is None else {"employment": _held_by(facts["employment"], "holder", id_numbers)}
+fetch_leases = _held_by("leases", "tenant_relation")
+fetch_residence_permits = _held_by("residence_permits", "holder")
+fetch_social_insurance = _held_by("social_insurance", "holder")
+fetch_business = _held_by("business", "holder")
+fetch_employment = _held_by("employment", "holder")
 
 
 @hookimpl(trylast=True)

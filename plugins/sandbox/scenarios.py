@@ -248,44 +248,41 @@ def _tenants(ctx: Context, school: School, h: Household, **lease: Any) -> Place:
     return home
 
 
+def _urban_tenants(ctx: Context, school: School, hukou_in_catchment: bool = True,
+                   collective: bool = False, **lease: Any) -> tuple[Household, Place]:
+    """Urban family renting in the catchment; hukou at a relative's there, or elsewhere."""
+    h = ctx.urban_household(school)
+    if hukou_in_catchment:
+        h.hukou(ctx.places.in_catchment(school), None if collective else "other", collective=collective)
+    else:
+        h.hukou(ctx.places.elsewhere(school), "father")
+    h.working_parents()
+    return h, _tenants(ctx, school, h, **lease)
+
+
 def tier5(ctx: Context, school: School) -> tuple[Household, Place]:
     """§6 tier 5: hukou in the catchment (at a relative's), renting there, no property."""
-    h = ctx.urban_household(school)
-    h.hukou(ctx.places.in_catchment(school), "other")
-    h.working_parents()
-    return h, _tenants(ctx, school, h)
+    return _urban_tenants(ctx, school)
 
 
 def tier5_collective(ctx: Context, school: School) -> tuple[Household, Place]:
     """§6 tier 5: collective hukou in the catchment, renting there."""
-    h = ctx.urban_household(school)
-    h.hukou(ctx.places.in_catchment(school), None, collective=True)
-    h.working_parents()
-    return h, _tenants(ctx, school, h)
+    return _urban_tenants(ctx, school, collective=True)
 
 
 def t5_lease_under_a_year(ctx: Context, school: School) -> tuple[Household, Place]:
     """Near miss of tier 5: the lease was registered 11 months before the cut-off (§6.2)."""
-    h = ctx.urban_household(school)
-    h.hukou(ctx.places.in_catchment(school), "other")
-    h.working_parents()
-    return h, _tenants(ctx, school, h, registered_on=ctx.people.day_between(date(2020, 6, 2), date(2020, 7, 31)))
+    return _urban_tenants(ctx, school, registered_on=ctx.people.day_between(date(2020, 6, 2), date(2020, 7, 31)))
 
 
 def t5_unregistered_lease(ctx: Context, school: School) -> tuple[Household, Place]:
     """Near miss of tier 5: a lease contract never registered with housing (§3.2)."""
-    h = ctx.urban_household(school)
-    h.hukou(ctx.places.in_catchment(school), "other")
-    h.working_parents()
-    return h, _tenants(ctx, school, h, registered=False)
+    return _urban_tenants(ctx, school, registered=False)
 
 
 def tier6a(ctx: Context, school: School) -> tuple[Household, Place]:
     """§6 tier 6: urban hukou in another catchment, renting in this one, no property."""
-    h = ctx.urban_household(school)
-    h.hukou(ctx.places.elsewhere(school), "father")
-    h.working_parents()
-    return h, _tenants(ctx, school, h)
+    return _urban_tenants(ctx, school, hukou_in_catchment=False)
 
 
 def tier7_business(ctx: Context, school: School) -> tuple[Household, Place]:
@@ -300,35 +297,31 @@ def tier7_business(ctx: Context, school: School) -> tuple[Household, Place]:
     return h, home
 
 
-def tier7_employment(ctx: Context, school: School) -> tuple[Household, Place]:
-    """§6 tier 7 via §1.2(b): migrant parent under a labour contract, insured; lease and permit."""
+def _employed_migrants(ctx: Context, school: School, pension_paid: bool = True,
+                       permit_issued: date | None = None) -> tuple[Household, Place]:
+    """Migrant family: a parent under a labour contract, renting with a residence permit."""
     h, _ = ctx.migrant_household(school)
     parent = ctx.rng.choice(("father", "mother"))
     h.employed(parent)
-    h.insured(parent)
+    h.insured(parent, paid=pension_paid)
     home = _tenants(ctx, school, h, tenant=parent)
-    h.permit(home, parent)
+    h.permit(home, parent, issued_on=permit_issued)
     return h, home
+
+
+def tier7_employment(ctx: Context, school: School) -> tuple[Household, Place]:
+    """§6 tier 7 via §1.2(b): migrant parent under a labour contract, insured; lease and permit."""
+    return _employed_migrants(ctx, school)
 
 
 def t7_no_insurance(ctx: Context, school: School) -> tuple[Household, Place]:
     """Near miss of tier 7: migrant parent employed but paying no pension insurance (§1.2)."""
-    h, _ = ctx.migrant_household(school)
-    h.employed("father")
-    h.insured("father", paid=False)
-    home = _tenants(ctx, school, h)
-    h.permit(home, "father")
-    return h, home
+    return _employed_migrants(ctx, school, pension_paid=False)
 
 
 def t7_permit_too_new(ctx: Context, school: School) -> tuple[Household, Place]:
     """Near miss of tier 7: the residence permit is less than a year old (§3.3)."""
-    h, _ = ctx.migrant_household(school)
-    h.employed("father")
-    h.insured("father")
-    home = _tenants(ctx, school, h)
-    h.permit(home, "father", issued_on=ctx.people.day_between(date(2020, 9, 1), date(2021, 3, 31)))
-    return h, home
+    return _employed_migrants(ctx, school, permit_issued=ctx.people.day_between(date(2020, 9, 1), date(2021, 3, 31)))
 
 
 # -- demolition and homes outside every catchment ---------------------------------------
