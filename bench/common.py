@@ -179,8 +179,8 @@ class HttpError(Exception):
 class AsyncClient:
     """One keep-alive HTTP/1.1 connection with its own cookies, like one guardian's browser tab."""
 
-    def __init__(self, host: str, port: int, timeout: float = 30.0):
-        self.host, self.port, self.timeout = host, port, timeout
+    def __init__(self, host: str, port: int, timeout: float = 30.0, retry_stale: bool = True):
+        self.host, self.port, self.timeout, self.retry_stale = host, port, timeout, retry_stale
         self.cookies: dict[str, str] = {}
         self.headers: dict[str, str] = {}
         self._reader: asyncio.StreamReader | None = None
@@ -194,7 +194,12 @@ class AsyncClient:
     async def request(self, method: str, path: str, *, json_body: Any = None, form: dict | None = None,
                       body: bytes | None = None, content_type: str | None = None,
                       headers: dict[str, str] | None = None) -> Response:
-        """Send one request and read its answer; reconnects once if the server closed the socket."""
+        """Send one request and read its answer.
+
+        With `retry_stale`, a request on a kept-alive socket that fails is sent once more on a
+        new one (the server may have closed the idle socket); crash tests turn that off so
+        every lost answer counts as lost.
+        """
         if json_body is not None:
             body, content_type = json.dumps(json_body, ensure_ascii=False).encode(), "application/json"
         elif form is not None:
@@ -221,7 +226,7 @@ class AsyncClient:
                 await self.close()
                 # A kept-alive socket the server closed while idle is retried once on a new one;
                 # anything else (a fresh socket failing) is a real error.
-                if fresh or attempt == 2:
+                if fresh or attempt == 2 or not self.retry_stale:
                     raise HttpError(f"{method} {path}: {error!r}") from error
         raise AssertionError("unreachable")
 

@@ -33,7 +33,7 @@ from urllib.parse import quote
 from bench.common import AsyncClient, HttpError, ServerProcess, Timings, free_port, xuewei_server
 from bench.profiling import Sampler, hot_spots
 
-__all__ = ["main", "Prepared", "prepare_guardians", "GOALS"]
+__all__ = ["main", "Prepared", "prepare_guardians", "fill_in", "submit", "journey", "StepFailed", "GOALS"]
 
 SEASON_NOW = "2021-06-02T14:00:00+08:00"  # every district's window is open (§2.2, window W4)
 PASSWORD = "bench-password-2021"
@@ -158,22 +158,38 @@ async def _step(client: AsyncClient, timings: Timings, step: str, method: str, p
     return response
 
 
-async def journey(client: AsyncClient, guardian: Prepared, timings: Timings) -> str | None:
-    """One guardian's submission: facts from the sandbox, the first basis offered, submit, status page."""
+def act_as(client: AsyncClient, guardian: Prepared) -> None:
+    """Put the guardian's signed-in session and CSRF token on the connection."""
     client.cookies = {"xuewei_session": guardian.cookie}
     client.headers = {"X-CSRF-Token": guardian.csrf}
+
+
+async def fill_in(client: AsyncClient, guardian: Prepared, timings: Timings) -> None:
+    """Facts from the sandbox, then the first residence basis the application offers."""
+    act_as(client, guardian)
     base = f"/api/v1/applications/{guardian.application_id}"
+    facts = (await _step(client, timings, "facts", "POST", f"{base}/facts", json_body={})).json()
+    options = facts["application"].get("basis_options") or [{"kind": "property", "id": None}]
+    basis = {"kind": options[0]["kind"], "id": options[0].get("id") or ""}
+    await _step(client, timings, "basis", "PUT", f"{base}/basis", json_body=basis)
+
+
+async def submit(client: AsyncClient, guardian: Prepared, timings: Timings) -> str:
+    """Press submit (confirmed); the answer carries the serial number."""
+    act_as(client, guardian)
+    answer = await _step(client, timings, "submit", "POST", f"/api/v1/applications/{guardian.application_id}/submit",
+                         json_body={"confirm": True})
+    return answer.json()["serial"]
+
+
+async def journey(client: AsyncClient, guardian: Prepared, timings: Timings) -> str | None:
+    """One guardian's submission: facts, basis, submit, then a look at the status page."""
     step = "facts"
     try:
         started = time.perf_counter()
-        facts = (await _step(client, timings, "facts", "POST", f"{base}/facts", json_body={})).json()
-        options = facts["application"].get("basis_options") or [{"kind": "property", "id": None}]
-        step = "basis"
-        basis = {"kind": options[0]["kind"], "id": options[0].get("id") or ""}
-        await _step(client, timings, "basis", "PUT", f"{base}/basis", json_body=basis)
+        await fill_in(client, guardian, timings)
         step = "submit"
-        serial = (await _step(client, timings, "submit", "POST", f"{base}/submit",
-                              json_body={"confirm": True})).json()["serial"]
+        serial = await submit(client, guardian, timings)
         timings.record("journey", time.perf_counter() - started)
         step = "status"
         await _step(client, timings, "status", "GET", f"/guardian/applications/{guardian.application_id}")

@@ -15,11 +15,12 @@ def serve(db_url, tmp_path):
     servers: list[ServerProcess] = []
 
     def start(*, workers: int = 2, threads: int = 4, preload: bool = False, port: int | None = None,
-              extra_args: tuple[str, ...] = ()) -> ServerProcess:
+              extra_args: tuple[str, ...] = (), extra_env: dict[str, str] | None = None) -> ServerProcess:
         server = xuewei_server(database_url=db_url, log_path=tmp_path / f"server-{len(servers)}.log", port=port,
                                workers=workers, threads=threads, preload=preload, extra_args=extra_args,
                                extra_env={"XUEWEI_SECRET_KEY": SECRET_KEY, "XUEWEI_NOW": SEASON_NOW,
-                                          "XUEWEI_DOCUMENTS_DIR": str(tmp_path / "documents")})
+                                          "XUEWEI_DOCUMENTS_DIR": str(tmp_path / "documents"),
+                                          **(extra_env or {})})
         servers.append(server)
         return server.start()
 
