@@ -10,7 +10,8 @@ from sqlmodel import select
 
 from core.allocation import LotteryError, commitment_of, run_season_allocation
 from core.allocation.models import AllocationRun, AllocationSeat, PropertyLedgerEntry
-from core.allocation.store import commit_seed, load_inputs, reveal_seed, seat_of_application
+from core.allocation.inputs import load_inputs
+from core.allocation.store import commit_seed, reveal_seed, seat_of_application
 from core.cli import main
 from core.db import read_session, write_session
 from core.models import Application, Event, School
