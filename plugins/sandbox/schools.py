@@ -196,4 +196,4 @@ def _special_primaries(rng: random.Random, primary: list[School]) -> None:
         school.kind = "private"
         school.coordinating_district = school.district
     for school in rng.sample([s for s in primary if s.kind == "public"], 3):
-        school.school_group = "南师附小集团"
+        school.school_group = "南师附小集团成员校"

@@ -86,7 +86,7 @@ def test_city_has_the_seven_urban_districts_with_streets_schools_and_coordinates
     assert all(27.9 < s["lat"] < 29.5 and 115.5 < s["lon"] < 116.3 for s in city.schools)
     assert len({s["code"] for s in city.schools}) == len(city.schools)
     assert any(s["kind"] == "province_run" for s in city.schools)
-    assert any(s["school_group"] == "南师附小集团" for s in city.schools)
+    assert any(s["school_group"] == "南师附小集团成员校" for s in city.schools)
     streets = {(a["district"], a["street"]) for f in city.families for a in [f.facts["pupil"]["hukou"]["address"]]
                if "street" in a}
     assert len(streets) > 50
