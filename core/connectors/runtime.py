@@ -14,8 +14,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from enum import StrEnum
@@ -131,6 +129,10 @@ class FetchResult:
         return not self.failed
 
 
+class _TimedOut(Exception):
+    """The plugin did not answer within the policy's timeout."""
+
+
 class _ImplementationError(Exception):
     """An exception raised inside a plugin, labelled with the plugin's name."""
 
@@ -147,7 +149,7 @@ class ConnectorRuntime:
                  policies: Mapping[str, Policy] | None = None, default: Policy = Policy(),
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep,
-                 now: Callable[[], datetime] = utcnow, max_workers: int = 8) -> None:
+                 now: Callable[[], datetime] = utcnow) -> None:
         self.pm = pm if pm is not None else get_plugin_manager()
         self.policies = dict(policies or {})
         self.default = default
@@ -155,8 +157,6 @@ class ConnectorRuntime:
         self._clock, self._sleep, self._now = clock, sleep, now
         self._breakers: dict[str, CircuitBreaker] = {}
         self._lock = threading.Lock()
-        self._executor = ThreadPoolExecutor(max_workers=max_workers,
-                                            thread_name_prefix="xuewei-connector")
 
     def policy(self, source: str) -> Policy:
         """The policy of a source: given to the runtime, else asked of the plugins, else default."""
@@ -201,24 +201,44 @@ class ConnectorRuntime:
         """Ask every source (or the named ones) about a pupil's family; never raises for a source.
 
         The pupil record is asked first: the guardians it lists are added to `id_numbers`
-        (keyed by relation to the pupil) before the other sources are asked.
+        (keyed by relation to the pupil). The other sources are then asked at the same time,
+        so a slow source costs its own timeout, not the sum of all of them.
         """
         wanted = [source_named(name) for name in sources] if sources is not None else list(SOURCES)
         ids = {"pupil": pupil_id_number, **(id_numbers or {})}
-        outcomes: list[Outcome] = []
-        fragments: dict[str, Fetched] = {}
-        for source in sorted(wanted, key=lambda s: not s.pupil_only):
-            kwargs = {"pupil_id_number": pupil_id_number} if source.pupil_only else {"id_numbers": dict(ids)}
-            outcome, fetched = self.call_source(source, **kwargs)
-            outcomes.append(outcome)
-            if fetched is None:
-                continue
-            fragments[source.name] = fetched
-            if source.pupil_only:
-                for guardian in fetched.payload.get("guardians", []):
-                    if guardian["relation"] in PERSONS:
-                        ids.setdefault(guardian["relation"], guardian["id_number"])
-        return FetchResult(merge_fragments(fragments.values()), fragments, tuple(outcomes))
+        answers: dict[str, tuple[Outcome, Fetched | None]] = {}
+        for source in (s for s in wanted if s.pupil_only):
+            answers[source.name] = self.call_source(source, pupil_id_number=pupil_id_number)
+            fetched = answers[source.name][1]
+            for guardian in fetched.payload.get("guardians", []) if fetched else ():
+                if guardian["relation"] in PERSONS:
+                    ids.setdefault(guardian["relation"], guardian["id_number"])
+        answers.update(self._call_together([s for s in wanted if not s.pupil_only], ids))
+        ordered = [answers[s.name] for s in sorted(wanted, key=lambda s: not s.pupil_only)]
+        fragments = {fetched.source: fetched for _, fetched in ordered if fetched is not None}
+        return FetchResult(merge_fragments(fragments.values()), fragments,
+                           tuple(outcome for outcome, _ in ordered))
+
+    def _call_together(self, sources: list[Source], ids: dict[str, str]) -> dict[str, tuple[Outcome, Fetched | None]]:
+        """Call several sources in parallel threads; each call is bounded by its own policy."""
+        answers: dict[str, Any] = {}
+
+        def run(source: Source) -> None:
+            try:
+                answers[source.name] = self.call_source(source, id_numbers=dict(ids))
+            except BaseException as exc:  # a bug, not a source failure: re-raised below
+                answers[source.name] = exc
+
+        threads = [threading.Thread(target=run, args=(source,), name=f"xuewei-fetch-{source.name}", daemon=True)
+                   for source in sources]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for answer in answers.values():
+            if isinstance(answer, BaseException):
+                raise answer
+        return answers
 
     def call_source_named(self, name: str, **kwargs: Any) -> tuple[Outcome, Fetched | None]:
         """`call_source` by the source's name (e.g. "leases")."""
@@ -244,7 +264,7 @@ class ConnectorRuntime:
                 connector, payload = self._invoke(source, kwargs, policy.timeout, calling)
                 error = None
                 break
-            except FutureTimeout:
+            except _TimedOut:
                 connector = calling[-1] if calling else None
                 error = f"timed out after {policy.timeout:g}s"
             except _ImplementationError as exc:
@@ -277,8 +297,27 @@ class ConnectorRuntime:
 
     def _invoke(self, source: Source, kwargs: dict[str, Any], timeout: float,
                 calling: list[str]) -> tuple[str | None, Any]:
-        future = self._executor.submit(self._first_answer, source.hook, kwargs, calling)
-        return future.result(timeout=timeout)
+        """Run the hook in a daemon thread and wait at most `timeout` for it.
+
+        A plugin that hangs is left behind (Python cannot kill a thread) but, being a daemon,
+        never keeps the process from exiting; the breaker soon stops new calls to it.
+        """
+        box: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                box["answer"] = self._first_answer(source.hook, kwargs, calling)
+            except BaseException as exc:  # handed to the caller's thread
+                box["error"] = exc
+
+        worker = threading.Thread(target=run, name=f"xuewei-connector-{source.name}", daemon=True)
+        worker.start()
+        worker.join(timeout)
+        if worker.is_alive():
+            raise _TimedOut
+        if "error" in box:
+            raise box["error"]
+        return box["answer"]
 
     def _first_answer(self, hook: str, kwargs: dict[str, Any],
                       calling: list[str]) -> tuple[str | None, Any]:

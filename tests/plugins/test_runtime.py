@@ -217,3 +217,22 @@ def test_later_registered_plugin_answers_first_and_none_falls_through(xuewei_run
 def test_unknown_source_name_is_refused(xuewei_runtime):
     with pytest.raises(KeyError, match="unknown data source"):
         xuewei_runtime().fetch_facts(PUPIL, sources=["hukuo"])
+
+
+def test_sources_after_the_pupil_record_are_asked_at_the_same_time(xuewei_runtime, family):
+    both_waiting = threading.Barrier(2, timeout=5)  # sequential calls would break the barrier
+
+    class Housing:
+        @hookimpl
+        def fetch_leases(self, id_numbers):
+            both_waiting.wait()
+            return {"leases": []}
+
+        @hookimpl
+        def fetch_properties(self, id_numbers):
+            both_waiting.wait()
+            return {"properties": []}
+
+    result = xuewei_runtime(Housing()).fetch_facts(PUPIL, family, sources=["leases", "properties"])
+    assert result.complete, result.outcomes
+    assert [o.source for o in result.outcomes] == ["leases", "properties"]
