@@ -27,12 +27,12 @@ _WHY_LEFT_OUT = {
         "({year}), so it is no basis this time (§6.1)",
     ),
     "coordinated": (
-        "租赁未满一年或房产为非直系亲属共有，不划分生源类别（§6.2）",
-        "a lease under one year or property co-owned with non-direct relatives gives no tier (§6.2)",
+        "不划分学区生源类别，由教育部门统筹安排（§6.2，原因见类别认定说明）",
+        "no catchment tier; placed by the authority (§6.2; the classification says why)",
     ),
     "undetermined": (
-        "生源类别未能确定",
-        "the tier could not be determined",
+        "生源类别未能确定，由教育部门统筹安排",
+        "the tier could not be determined; placed by the authority",
     ),
 }
 
