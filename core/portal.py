@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from core.access import ensure_can_view
+from core.allocation.store import seat_of_application
 from core.applications import current_facts, fire_transition, start_application
 from core.assessment import stored_or_assessed
 from core.connectors.sources import SOURCES
@@ -184,14 +185,14 @@ def application_view(engine: Engine, actor: Actor, application_id: int) -> Appli
                                                        Event.subject_id == str(application.id)).order_by(Event.seq)))
         facts = current_facts(session, application)
         assessment = stored_or_assessed(session, application) if records else None
+        seat = seat_of_application(session, application.id)
     transitions = [{"id": t.id, "label": dict(t.label), "reason_required": t.reason_required}
                    for t in workflow.available(application.state, str(actor.role))]
-    seat_event = next((e for e in reversed(events) if e.action == "allocate"), None)
     return ApplicationView(
         application=application, state_label=dict(workflow.state_label(application.state)), facts=facts,
         sources=_source_progress(calls, records), records=records, documents=documents, assessment=assessment,
         events=events, transitions=transitions, basis_options=_basis_options(facts),
-        seat=None if seat_event is None else {"at": seat_event.at.isoformat(), **(seat_event.data or {})})
+        seat=seat)
 
 
 def supply_materials(engine: Engine, application_id: int, *, account: Account, now: datetime) -> Application:

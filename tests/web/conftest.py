@@ -186,9 +186,9 @@ def catchments(engine, season):
     from core.models import Catchment, School
 
     with write_session(engine) as session:
-        for item in ruleset_tests()["catchments"]:
+        for position, item in enumerate(ruleset_tests()["catchments"]):
             school = School(season_id=season.id, code=item["school_id"], name=item["school_name"], stage="middle",
-                            district=item["district"], capacity=100)
+                            district=item["district"], capacity=100, x=float(position), y=0.0)
             session.add(school)
             session.flush()
             session.add(Catchment(season_id=season.id, code=item["school_id"], school_id=school.id, rules=item["rules"]))

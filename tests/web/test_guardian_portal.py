@@ -134,3 +134,23 @@ def test_double_click_on_submit_gives_the_same_serial(client, guardian):
     serials = [re.search(r'data-testid="serial">([^<]+)<', r.get_data(as_text=True)).group(1) for r in (first, second)]
     assert serials[0] == serials[1]
     assert f"报名序号 {serials[0]}" in second.get_data(as_text=True)
+
+
+def test_status_page_shows_the_pre_allocated_school_and_why(app, engine, season, submitted, now, make_account):
+    from core.allocation.store import allocate_season, commit_seed, reveal_seed
+    from core.review import decide
+    from core.season.actions import classify_approved
+    from tests.web.conftest import AuthActions
+
+    reviewer = make_account("rev", role="reviewer", district="东湖区")
+    decide(engine, submitted.id, "approve", account=reviewer, now=now)
+    classify_approved(engine, season.id, now, lambda: None)
+    seed, _ = commit_seed(engine, season.year)
+    reveal_seed(engine, season.year, seed)
+    allocate_season(engine, season.id, now)
+    client = app.test_client()
+    AuthActions(client).login("li-father")
+    page = client.get(f"/guardian/applications/{submitted.id}").get_data(as_text=True)
+    assert 'data-value="allocated"' in page
+    assert 'data-testid="seat-school" data-value="dh-yuzhang"' in page
+    assert 'data-testid="seat-why"' in page

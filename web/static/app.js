@@ -17,6 +17,18 @@ document.addEventListener("DOMContentLoaded", function () {
     box.addEventListener("change", sync);
     sync();
   });
+  // While the sources are asked, every source not yet fetched shows "asking" until the answer reloads the page.
+  document.querySelectorAll("form[data-fetch-sources]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      document.querySelectorAll("li[data-status]").forEach(function (row) {
+        var state = row.querySelector(".source-state");
+        if (state && row.getAttribute("data-status") !== "fetched") {
+          state.textContent = state.getAttribute("data-asking");
+          state.className = "source-state badge warn";
+        }
+      });
+    });
+  });
   // Pages that watch something changing (fact fetching) reload themselves while it runs.
   var refresh = document.querySelector("[data-refresh-seconds]");
   if (refresh) {
