@@ -1,0 +1,34 @@
+"""An operator watches the season dashboard while the scheduler closes collection (§4.3)."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+AFTER_CLOSE = "2021-06-16T17:00:30+08:00"
+
+
+def test_operator_dashboard_shows_collection_close_without_a_reload(start_server, page, login, shoot):
+    server = start_server(now=AFTER_CLOSE)
+    server.run("scheduler", "--once", XUEWEI_NOW="2021-06-16T12:00:00+08:00")  # the season reached collection
+    login(page, server, "operator")
+    page.goto(server.url + "/operator/?refresh=1")
+    phase = page.locator("#season-phase")
+    expect(phase).to_have_attribute("data-phase", "collection")
+    expect(page.locator("[data-testid=job-season-2021-collection-end]")).to_contain_text("pending")
+    shoot(page, "dashboard-collection-open")
+    page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+
+    server.run("scheduler", "--once")  # the scheduler comes back after 17:00 and catches up
+    expect(phase).to_have_attribute("data-phase", "collection_closed", timeout=20_000)
+    expect(phase).to_contain_text("已结束")
+    expect(page.locator("[data-testid=phase-collection]")).to_contain_text("closed")
+    expect(page.locator("[data-testid=job-season-2021-collection-end]")).not_to_contain_text("pending")
+    assert page.evaluate("window.__sameDocument") is True
+    shoot(page, "dashboard-collection-closed")
+
+    page.click("[data-testid=audit-verify]")
+    expect(page.locator("[data-testid=chain-ok]")).to_be_visible()
+    expect(page.locator("[data-testid=audit-table]")).to_contain_text("collection_closed")
+    shoot(page, "audit-chain-verified")
