@@ -39,8 +39,9 @@ class People:
 
     def name(self, surname: str | None = None) -> str:
         """A Chinese name, with the given surname (the family's) or a random one."""
-        given = "".join(self.rng.choices(GIVEN, k=1 if self.rng.random() < 0.5 else 2))
-        return (surname or SURNAMES[int(self.rng.random() * len(SURNAMES))]) + given
+        pick = self.rng.random
+        given = GIVEN[int(pick() * len(GIVEN))] + (GIVEN[int(pick() * len(GIVEN))] if pick() < 0.5 else "")
+        return (surname or SURNAMES[int(pick() * len(SURNAMES))]) + given
 
     def licence_number(self, region: str) -> str:
         """A unified social credit code (GB 32100) with a correct check character."""
