@@ -50,13 +50,12 @@ def _message(error: ValidationError) -> str:
 
 def schema_problems(name: str, instance: Any, base: str = "") -> list[Problem]:
     """Every schema error of `instance`, most relevant first, each with its JSON pointer."""
-    errors = sorted(validator(name).iter_errors(instance), key=relevance)
+    errors = sorted(validator(name).iter_errors(instance), key=relevance, reverse=True)
     flat: list[ValidationError] = []
     for error in errors:
-        if error.context and error.validator in ("oneOf", "anyOf"):
-            flat.append(min(error.context, key=lambda e: (-len(e.absolute_path), relevance(e))))
-        else:
-            flat.append(error)
+        while error.context:  # as jsonschema's best_match: descend into the deepest alternative
+            error = min(error.context, key=relevance)
+        flat.append(error)
     seen, out = set(), []
     for error in flat:
         problem = Problem(_pointer(error, base), _message(error))

@@ -146,3 +146,11 @@ def test_every_problem_is_reported_not_only_the_first(lean_document):
 def test_a_predicate_referring_to_itself_is_refused(lean_document):
     lean_document["predicates"]["basis_is_lease"]["when"] = {"!": {"pred": "basis_is_lease"}}
     assert "refers to itself" in problems_of(lean_document)[0].message
+
+
+def test_schema_problems_come_most_relevant_first(lean_document):
+    del lean_document["allocation"]
+    lean_document["tiers"]["rows"][0]["tier_label"] = "一类"
+    problems = problems_of(lean_document)
+    assert [p.pointer for p in problems] == ["", "/tiers/rows/0/tier_label"]
+    assert "allocation" in problems[0].message
