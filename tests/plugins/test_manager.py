@@ -1,6 +1,11 @@
 """The plugin manager: built-ins, vendors' entry points, broken plugins, block-list, CLI."""
 from __future__ import annotations
 
+import importlib
+import json
+import os
+import subprocess
+import sys
 from importlib import metadata
 
 import pytest
@@ -45,7 +50,7 @@ def test_misspelled_hook_is_an_error_of_that_plugin(monkeypatch):
             return None
 
     typo = Typo()
-    monkeypatch.setitem(__import__("sys").modules, "typo_vendor", typo)
+    monkeypatch.setitem(sys.modules, "typo_vendor", typo)
     fake_entry_points(monkeypatch, ("typo_vendor", "typo_vendor"))
     pm = make_plugin_manager(builtins=("plugins.gateway",), disabled=())
     assert [f.name for f in pm.failures] == ["typo_vendor"]
@@ -72,7 +77,7 @@ def test_plugins_command_lists_plugins_versions_and_hooks(example_vendor, monkey
     assert result.exit_code == 0, result.output
     assert "example_vendor  1.2.0  (xuewei-example-vendor)" in result.output
     assert "sandbox" in result.output and "gateway" in result.output
-    assert {p["name"] for p in __import__("json").loads(listing.output)["plugins"]} >= {
+    assert {p["name"] for p in json.loads(listing.output)["plugins"]} >= {
         "sandbox", "gateway", "example_vendor"}
 
 
@@ -87,14 +92,18 @@ def test_plugins_command_exits_non_zero_naming_a_broken_plugin(monkeypatch):
     assert "broken_vendor" in result.output
 
 
-def test_plugins_is_a_subcommand_of_xuewei():
-    from core.cli import main
-
-    assert main.get_command(None, "plugins") is plugins_command
+def test_xuewei_plugins_shows_builtins_and_the_installed_vendor(example_vendor):
+    env = {k: v for k, v in os.environ.items() if k != "XUEWEI_DISABLED_PLUGINS"}
+    completed = subprocess.run([sys.executable, "-m", "core", "plugins", "--json"], capture_output=True,
+                               text=True, env=env, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    listed = {p["name"]: p for p in json.loads(completed.stdout)["plugins"]}
+    assert listed["example_vendor"]["version"] == "1.2.0"
+    assert listed["sandbox"]["origin"] == listed["gateway"]["origin"] == "builtin"
 
 
 @pytest.mark.parametrize("module", DEFAULT_PLUGINS)
 def test_builtin_plugins_import_nothing_but_public_core_types(module):
-    source = __import__("importlib").import_module(module).__file__
+    source = importlib.import_module(module).__file__
     text = open(source, encoding="utf-8").read()
     assert "core.plugins" not in text and "core.db" not in text

@@ -6,7 +6,9 @@ import threading
 import pytest
 
 from core.connectors import BreakerState, CircuitBreaker, Policy, Status
+from core.connectors import FragmentError
 from core.hookspecs import InvalidResponse, hookimpl
+from core.testing import assert_valid_fragment
 from plugin_test_data import ADDRESS, FATHER, MOTHER, PUPIL
 
 LEASE = {"id": "L1", "address": ADDRESS, "registered": True, "registered_on": "2019-08-01",
@@ -236,3 +238,9 @@ def test_sources_after_the_pupil_record_are_asked_at_the_same_time(xuewei_runtim
     result = xuewei_runtime(Housing()).fetch_facts(PUPIL, family, sources=["leases", "properties"])
     assert result.complete, result.outcomes
     assert [o.source for o in result.outcomes] == ["leases", "properties"]
+
+
+def test_assert_valid_fragment_names_the_path_for_plugin_authors():
+    assert_valid_fragment("leases", {"leases": [LEASE]})
+    with pytest.raises(FragmentError, match=r"\$\.leases\[0\]\.start"):
+        assert_valid_fragment("leases", {"leases": [{**LEASE, "start": "31/05/2019"}]})
