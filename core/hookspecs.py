@@ -11,10 +11,10 @@ A plugin is any module or object with functions decorated by `hookimpl`::
 Connector hooks (`fetch_*`) take the identity numbers they need as keyword arguments and
 return a *fact fragment* — a partial facts document holding only the keys their source
 knows, valid against `schemas/facts.schema.json` — or None when the plugin does not serve
-that source. They are
-`firstresult`: the connector runtime (core.connectors) stops at the first non-None answer,
-and wraps the call in a timeout, retries and a circuit breaker, so an implementation should
-simply raise on a transport error. Lifecycle hooks are called after the fact, for every
+that source. They are `firstresult`: the connector runtime (core.connectors) stops at the
+first non-None answer, and wraps the call in a timeout, retries and a circuit breaker, so an
+implementation simply raises on a transport error (or `InvalidResponse` when the source
+answered something unusable). Lifecycle hooks are called after the fact, for every
 plugin that implements them; what they return is ignored except where stated.
 
 The full reference with examples is docs/plugins.md.
