@@ -26,6 +26,7 @@ from core.workflow import Actor
 __all__ = [
     "RowProblem", "ImportFailed", "ImportResult", "SCHOOL_COLUMNS", "CAPACITY_COLUMNS",
     "import_schools", "import_capacities", "import_catchments", "decode_csv", "IMPORTERS", "summary",
+    "list_entries", "locked_lists",
 ]
 
 SCHOOL_COLUMNS = ("code", "name", "stage", "kind", "district", "coordinating_district", "school_group",
@@ -282,3 +283,31 @@ def summary(session: Session, season: Season) -> dict[str, Any]:
     return {"primary": sum(s.stage == "primary" for s in schools), "middle": len(middle),
             "capacity": sum(s.capacity for s in middle), "catchments": len(catchments),
             "without_catchment": [s.code for s in middle if s.id not in catchments]}
+
+
+def list_entries(text: str) -> list[dict[str, str]]:
+    """The rows of a locked-list CSV (§4.1) as entries; the list service checks their content."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if "pupil_id_number" not in (reader.fieldnames or ()):
+        raise ImportFailed([RowProblem(1, None, "the header lacks column(s): pupil_id_number")])
+    entries = [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
+    if not entries:
+        raise ImportFailed([RowProblem(1, None, "the file has a header but no rows")])
+    return entries
+
+
+def locked_lists(session: Session, season: Season) -> list[dict[str, Any]]:
+    """Every preparation list of the season with its versions, oldest first (for the lists page)."""
+    from core.season.models import LockedList, LockedListVersion
+
+    lists = session.exec(select(LockedList).where(LockedList.season_id == season.id)
+                         .order_by(LockedList.kind, LockedList.owner)).all()
+    out = []
+    for locked in lists:
+        versions = session.exec(select(LockedListVersion).where(LockedListVersion.list_id == locked.id)
+                                .order_by(LockedListVersion.version)).all()
+        out.append({"list": locked, "versions": list(versions),
+                    "current": next((v for v in versions if v.version == locked.current_version), None),
+                    "draft": next((v for v in versions if v.state == "draft"), None),
+                    "proposed": next((v for v in versions if v.state == "proposed"), None)})
+    return out

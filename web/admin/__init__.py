@@ -26,4 +26,4 @@ def index():
     return render_template("admin/index.html", season=season, versions=stored)
 
 
-from web.admin import imports, rulesets  # noqa: E402,F401  (their routes register on bp)
+from web.admin import imports, lists, rulesets  # noqa: E402,F401  (their routes register on bp)

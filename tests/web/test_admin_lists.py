@@ -1,0 +1,77 @@
+"""The locked preparation lists (§4.1) through the administrators' pages."""
+from __future__ import annotations
+
+from io import BytesIO
+
+import pytest
+from sqlmodel import select
+
+from core.clock import parse_instant
+from core.db import read_session
+from core.models import Event
+from core.season.models import LockedList, LockedListVersion
+
+
+@pytest.fixture
+def preparation(clock, season):
+    clock.set(parse_instant("2021-05-20T10:00:00+08:00"))
+    return season
+
+
+def _csv(id_number, *sequences, category="military"):
+    rows = "".join(f"{id_number(sequence=s)},学生{s},{category}\n" for s in sequences)
+    return BytesIO(("pupil_id_number,name,category\n" + rows).encode())
+
+
+def _post(client, auth, path, **data):
+    return client.post(path, data={**data, "csrf_token": auth.csrf()}, content_type="multipart/form-data")
+
+
+def test_special_policy_list_is_imported_submitted_and_then_locked(client, auth, make_account, preparation,
+                                                                  engine, id_number):
+    make_account("city", role="city_admin")
+    auth.login("city")
+    _post(client, auth, "/admin/lists/import", kind="special_policy", owner="city", file=(_csv(id_number, 1, 3), "l.csv"))
+    with read_session(engine) as session:
+        locked = session.exec(select(LockedList)).one()
+    assert 'data-testid="list-special_policy-city"' in client.get("/admin/lists").get_data(as_text=True)
+    _post(client, auth, f"/admin/lists/{locked.id}/submit")
+    response = _post(client, auth, "/admin/lists/import", kind="special_policy", owner="city",
+                     file=(_csv(id_number, 5), "again.csv"))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "不能修改" in page  # the list service's refusal, shown to the administrator
+    with read_session(engine) as session:
+        versions = session.exec(select(LockedListVersion)).all()
+    assert [(v.version, v.state, len(v.entries)) for v in versions] == [(1, "submitted", 2)]
+
+
+def test_a_correction_needs_a_city_administrators_approval_and_is_audited(client, auth, make_account, preparation,
+                                                                          engine, id_number):
+    make_account("city", role="city_admin")
+    auth.login("city")
+    _post(client, auth, "/admin/lists/import", kind="special_policy", owner="city", file=(_csv(id_number, 1), "l.csv"))
+    with read_session(engine) as session:
+        list_id = session.exec(select(LockedList.id)).one()
+    _post(client, auth, f"/admin/lists/{list_id}/submit")
+    _post(client, auth, f"/admin/lists/{list_id}/correction", reason="漏报一名学生", file=(_csv(id_number, 1, 3), "c.csv"))
+    with read_session(engine) as session:
+        proposed = session.exec(select(LockedListVersion).where(LockedListVersion.state == "proposed")).one()
+    _post(client, auth, f"/admin/lists/versions/{proposed.id}/decision", approve="1")
+    with read_session(engine) as session:
+        assert session.get(LockedList, list_id).current_version == 2
+        actions = [e.action for e in session.exec(select(Event).where(Event.subject_type == "locked_list"))]
+    assert actions == ["list_imported", "list_submitted", "list_correction_proposed", "list_correction_approved"]
+
+
+def test_a_district_administrator_cannot_decide_corrections(client, auth, make_account, preparation):
+    make_account("dh", role="district_admin", district="东湖区")
+    auth.login("dh")
+    assert client.get("/admin/lists").status_code == 200
+    assert _post(client, auth, "/admin/lists/versions/1/decision", approve="1").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["guardian", "reviewer", "operator"])
+def test_lists_page_is_refused_to_other_roles(client, auth, make_account, season, role):
+    make_account("someone", role=role, district="东湖区" if role == "reviewer" else None)
+    auth.login("someone")
+    assert client.get("/admin/lists").status_code == 403
