@@ -39,32 +39,39 @@ class CatchmentIndex:
         self._district: dict[str, list[str]] = {}
         self._memo: dict[tuple, frozenset[str]] = {}
         self._first: dict[tuple, str | None] = {}
+        self._of_school: dict[str, tuple[set, set, dict, set]] = {}
         for catchment in catchments:
             school = catchment["school_id"]
             self.catchments[school] = catchment
+            compounds, streets, ranges, districts = self._of_school.setdefault(school, (set(), set(), {}, set()))
             for rule in catchment["rules"]:
                 district = _clean(rule["district"])
                 if "compound" in rule:
-                    self._compound.setdefault((district, _clean(rule["compound"])), []).append(school)
+                    key = (district, _clean(rule["compound"]))
+                    self._compound.setdefault(key, []).append(school)
+                    compounds.add(key)
                 elif "numbers" in rule:
-                    n = rule["numbers"]
-                    self._ranges.setdefault((district, _clean(rule["street"])), []).append(
-                        (n["from"], n["to"], n["parity"], school))
+                    n, key = rule["numbers"], (district, _clean(rule["street"]))
+                    self._ranges.setdefault(key, []).append((n["from"], n["to"], n["parity"], school))
+                    ranges.setdefault(key, []).append((n["from"], n["to"], n["parity"]))
                 elif "street" in rule:
-                    self._street.setdefault((district, _clean(rule["street"])), []).append(school)
+                    key = (district, _clean(rule["street"]))
+                    self._street.setdefault(key, []).append(school)
+                    streets.add(key)
                 else:
                     self._district.setdefault(district, []).append(school)
+                    districts.add(district)
 
     def lookup(self, address: Mapping[str, Any]) -> list[str]:
         """School ids whose catchment holds the address: compound, numbered street, street, district."""
-        district = _clean(address.get("district"))
+        district = address.get("district")
         found: list[str] = []
         compound = address.get("compound")
         if compound is not None:
-            found += self._compound.get((district, _clean(compound)), ())
+            found += self._compound.get((district, compound), ())
         street = address.get("street")
         if street is not None:
-            key = (district, _clean(street))
+            key = (district, street)
             number = address.get("number")
             if number is not None:
                 found += [s for lo, hi, parity, s in self._ranges.get(key, ()) if lo <= number <= hi
@@ -96,8 +103,26 @@ class CatchmentIndex:
         return found
 
     def contains(self, school_id: str, address: Mapping[str, Any]) -> bool:
-        """Whether the address lies in this school's catchment."""
-        return school_id in self.lookup(address)
+        """Whether the address lies in this school's catchment (a few set lookups, no list built)."""
+        spec = self._of_school.get(school_id)
+        if spec is None:
+            return False
+        compounds, streets, ranges, districts = spec
+        district = address.get("district")
+        if district in districts:
+            return True
+        compound = address.get("compound")
+        if compound is not None and (district, compound) in compounds:
+            return True
+        street = address.get("street")
+        if street is None:
+            return False
+        key = (district, street)
+        if key in streets:
+            return True
+        number = address.get("number")
+        return number is not None and any(lo <= number <= hi and _parity_ok(number, parity)
+                                          for lo, hi, parity in ranges.get(key, ()))
 
     def __len__(self) -> int:
         return len(self.catchments)

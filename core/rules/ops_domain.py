@@ -139,7 +139,7 @@ def _in_catchment(c: Compiler, args: Any, at: str, scope: Type) -> Node:
             return U
         if addr is None or e.school is None:
             return False
-        return e.school in e.index.schools_of(addr)
+        return e.index.contains(e.school, addr)
     return Node(fn, "in_catchment", tuple(nodes), BOOL, at)
 
 

@@ -176,7 +176,7 @@ class Ruleset:
                     pending = row
                 if policy == "FIRST":
                     break
-        best = min(matched, key=lambda r: r.tier) if matched else None
+        best = (matched[0] if policy == "FIRST" else min(matched, key=lambda r: r.tier)) if matched else None
         if pending is not None and (best is None or pending.tier < best.tier):
             result = Classification(True, UNDETERMINED_TIER, None, school, [_reason(pending.id, pending.clause, UNKNOWN)])
             stop = pending
