@@ -186,3 +186,38 @@ def test_broken_config_fails_the_call_with_its_message(runtime, gateway_config, 
     assert result.outcomes[0].status is Status.failed
     assert "not valid JSON" in result.outcomes[0].error
     assert source_named("hukou").hook == "fetch_hukou"
+
+
+PUPIL_RECORD = {"pupil": {"id_number": PUPIL, "name": "张小明", "birth_date": "2009-07-15",
+                          "primary_school": {"name": "南昌市育新学校", "district": "东湖区",
+                                             "in_urban_area": True, "province": "江西省"}},
+                "guardians": [{"relation": "father", "id_number": FATHER, "name": "张伟"}]}
+
+
+def test_failed_source_parks_the_application_in_facts_pending_until_it_answers(
+        runtime, gateway_server, gateway_config, draft_application, engine, now):
+    from core.facts import collect_facts, retry_pending_facts
+    from core.models import Application
+    from core.workflow import Actor
+
+    base_url, state = gateway_server
+    configure(gateway_config, base_url, "pupil_record", "hukou", "properties")
+    state.answer("pupil_record", PUPIL_RECORD)
+    state.answer("hukou", HUKOU)
+    state.answer("properties", {"error": "maintenance"}, status=503)
+    guardian, application = draft_application
+    first = collect_facts(engine, application.id, actor=Actor.system("connectors"), now=now, runtime=runtime)
+    assert first.state == "facts_pending" and first.result.failed == ("properties",)
+    with read_session(engine) as session:
+        stored = {f.source for f in session.exec(select(FactRecord).where(
+            FactRecord.application_id == application.id))}
+    assert stored - {"sandbox"} == {"pupil_record", "hukou"}
+
+    state.answer("properties", {"properties": []})
+    [second] = retry_pending_facts(engine, now=now, runtime=runtime)
+    assert second.state == "draft" and second.result.complete
+    with read_session(engine) as session:
+        assert session.get(Application, application.id).state == "draft"
+        calls = session.exec(select(ConnectorCall).where(ConnectorCall.application_id == application.id)
+                             .order_by(ConnectorCall.id)).all()
+    assert [c.outcome for c in calls if c.source == "properties"] == ["failed", "ok"]
