@@ -96,11 +96,15 @@ def _tier(classification: Mapping[str, Any] | None, policy: AllocationPolicy) ->
     raise AllocationError(f"classification tier {tier} (row {row}) is not in the allocation's tier order")
 
 
-def _locked_lists(session: Session, season_id: int) -> dict[str, dict[str, str]]:
-    """pupil ID number -> school code per locked-list kind, from each list's current submitted version."""
+def _locked_lists(session: Session, season_id: int) -> dict[str, dict[str, str | None]]:
+    """pupil ID number -> school code per locked-list kind, from each list's current version (core.season.lists).
+
+    A special-policy entry may name no school (only its category); the pupil is then seated at
+    the catchment school.
+    """
     from core.season.models import LockedList, LockedListVersion
 
-    listed: dict[str, dict[str, str]] = defaultdict(dict)
+    listed: dict[str, dict[str, str | None]] = defaultdict(dict)
     lists = session.exec(select(LockedList).where(LockedList.season_id == season_id).order_by(LockedList.id)).all()
     for locked in lists:
         if locked.current_version is None or locked.kind not in LOCKED_KINDS:
@@ -113,7 +117,7 @@ def _locked_lists(session: Session, season_id: int) -> dict[str, dict[str, str]]
         if version is None or version.state not in ("submitted", "approved"):
             continue
         for entry in version.entries:
-            listed[LOCKED_KINDS[locked.kind]][entry["pupil_id_number"]] = entry.get("school_id") or locked.owner
+            listed[LOCKED_KINDS[locked.kind]][entry["pupil_id_number"]] = entry.get("school_id") or None
     return listed
 
 
@@ -167,7 +171,11 @@ def load_inputs(session: Session, year: int) -> SeasonInputs:
                 catchment_school=catchment,
                 direct_school=locked["direct_promotion"].get(application.pupil_id_number, direct.get("school_id")),
                 direct_confirmed=bool(direct.get("reported")),
-                special_school=locked["special_policy"].get(application.pupil_id_number),
+                special_school=(
+                    locked["special_policy"][application.pupil_id_number] or catchment
+                    if application.pupil_id_number in locked["special_policy"]
+                    else None
+                ),
                 property_key=_property_key(facts),
                 family_key=_family_key(facts),
                 submitted_at=application.submitted_at.isoformat() if application.submitted_at else "",

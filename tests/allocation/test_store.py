@@ -96,6 +96,31 @@ def test_allocation_reads_sub_tiers_from_the_classification_row(engine, city):
     assert inputs.policy.tier_order == ("1", "2", "3", "4a", "4b", "5", "6", "7")
 
 
+def _lock(engine, season, kind: str, owner: str, entries: list[dict]) -> None:
+    from core.season.models import LockedList, LockedListVersion
+
+    with write_session(engine) as session:
+        locked = LockedList(season_id=season.id, kind=kind, owner=owner, current_version=1)
+        session.add(locked)
+        session.flush()
+        session.add(LockedListVersion(list_id=locked.id, version=1, state="submitted", entries=entries,
+                                      entries_sha256="x", created_by="test"))
+
+
+def test_locked_lists_seat_their_pupils_first(engine, city, id_number, now):
+    season, seed = city
+    _lock(engine, season, "province_staff", "M-B", [{"pupil_id_number": id_number(sequence=1), "school_id": "M-B"}])
+    _lock(engine, season, "special_policy", "市特殊政策名单",
+          [{"pupil_id_number": id_number(sequence=5), "category": "military"}])
+    reveal_seed(engine, season.year, seed)
+    run_season_allocation(engine, season.id, now)
+    seats = _seats(engine)
+    assert seats["S-a1"] == ("M-B", "special")  # the staff list names its school
+    assert seats["S-a3"] == ("M-A", "special")  # a special-policy entry without a school: the catchment school
+    # A's last seat is drawn between a2 and a4 (a1 no longer claims its property, so a4 keeps it).
+    assert sorted([seats["S-a2"], seats["S-a4"]]) == [("M-A", "lottery"), ("M-B", "placed")]
+
+
 def test_running_again_with_the_same_inputs_changes_nothing(engine, city, now):
     season, seed = city
     reveal_seed(engine, season.year, seed)
