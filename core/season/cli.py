@@ -79,3 +79,33 @@ def season_status(runs: int) -> None:
     click.echo("ran:" if ran else "ran: nothing yet")
     for r in ran:
         click.echo(f"   {r.started_at:%Y-%m-%d %H:%M:%S}Z  {r.job_id:<36} {r.outcome:<13} {r.runner}")
+
+
+@season.command("replay")
+@click.option("--population", default=5000, show_default=True, type=click.IntRange(1, 200_000),
+              help="pupils in the sandbox city")
+@click.option("--seed", default=1, show_default=True, type=int, help="the sandbox city's seed (same seed, same season)")
+@click.option("--year", default=2021, show_default=True, type=int)
+def season_replay(population: int, seed: int, year: int) -> None:
+    """Run a whole season on the sandbox city in accelerated time; print the phase log and a summary."""
+    from core.schema import upgrade
+    from core.season.replay import ReplayError, replay_season
+
+    engine = make_engine()
+    upgrade(engine)
+    try:
+        report = replay_season(engine, population, seed, year=year, echo=click.echo)
+    except ReplayError as exc:
+        raise click.ClickException(str(exc)) from exc
+    summary = report.summary
+    states = sorted({state for counts in summary["submissions"].values() for state in counts})
+    click.echo("\nsubmissions per district and state:")
+    click.echo(f"  {'district':<10}" + "".join(f"{s:>15}" for s in states) + f"{'total':>8}")
+    for district, counts in summary["submissions"].items():
+        click.echo(f"  {district:<10}" + "".join(f"{counts.get(s, 0):>15}" for s in states)
+                   + f"{sum(counts.values()):>8}")
+    click.echo("tiers: " + ", ".join(f"{tier}: {n}" for tier, n in summary["tiers"].items()))
+    click.echo(f"seats filled: {summary['seats']['filled']} ("
+               + ", ".join(f"{how} {n}" for how, n in summary["seats"]["by_how"].items()) + ")")
+    turned = sum(report.tallies["refused_early"].values())
+    click.echo(f"guardians turned away before their window: {turned}; replay took {report.seconds:.1f}s")
