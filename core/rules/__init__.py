@@ -12,7 +12,13 @@ from core.rules.diff import diff
 from core.rules.errors import Problem, RulesetError
 from core.rules.guards import compile_guard
 from core.rules.ruleset import Classification, Ruleset, load_ruleset
+from core.rules.schemas import schema_problems
 from core.rules.values import UNDETERMINED
 
 __all__ = ["load_ruleset", "Ruleset", "Classification", "RulesetError", "Problem", "compile_guard",
-           "canonical_json", "diff", "load_catchments", "CatchmentIndex", "UNDETERMINED"]
+           "canonical_json", "diff", "load_catchments", "CatchmentIndex", "UNDETERMINED", "facts_problems"]
+
+
+def facts_problems(facts: object) -> list[Problem]:
+    """What makes a facts document invalid against schemas/facts.schema.json (classify assumes a valid one)."""
+    return schema_problems("facts", facts)

@@ -11,6 +11,7 @@ from core.rules.catchments import CatchmentError, load_catchments
 from core.rules.diff import diff
 from core.rules.errors import RulesetError
 from core.rules.ruleset import Ruleset, load_ruleset
+from core.rules.schemas import schema_problems
 from core.rules.testing import run_tests
 
 __all__ = ["ruleset", "classify"]
@@ -84,7 +85,8 @@ def diff_command(old: str, new: str, as_json: bool) -> None:
 @click.option("--input", "input_file", required=True, type=click.File(encoding="utf-8"),
               help="JSON lines: {\"id\": …, \"facts\": {…}} per application ('-' for stdin).")
 @click.option("--explain", is_flag=True, help="Add the trace: matching row and, per better tier, the first failed condition.")
-def classify(ruleset_file: str, catchments_file: str, input_file, explain: bool) -> None:
+@click.option("--validate", is_flag=True, help="Check each facts document against the facts schema first.")
+def classify(ruleset_file: str, catchments_file: str, input_file, explain: bool, validate: bool) -> None:
     """Classify applications; print one JSON line each: id, eligible, tier, row, reasons."""
     rs = _load_or_exit(ruleset_file)
     try:
@@ -98,6 +100,10 @@ def classify(ruleset_file: str, catchments_file: str, input_file, explain: bool)
             continue
         record = json.loads(line)
         facts = record.get("facts", record)
+        problems = schema_problems("facts", facts) if validate else []
+        if problems:
+            click.echo(json.dumps({"id": record.get("id", number), "errors": [str(p) for p in problems]}, ensure_ascii=False))
+            continue
         result = rs.classify(facts, index, explain=explain)
         out = {"id": record.get("id", number), "eligible": result.eligible, "tier": result.tier,
                "row": result.row, "catchment": result.catchment, "reasons": result.reasons}

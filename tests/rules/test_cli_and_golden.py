@@ -84,3 +84,15 @@ def test_classify_explain_matches_the_golden_file():
         golden.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
     expected = [json.loads(line) for line in golden.read_text(encoding="utf-8").splitlines()]
     assert lines == expected
+
+
+def test_classify_validate_reports_a_bad_facts_document_and_goes_on(tmp_path):
+    good = (GOLDEN / "families.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    path = tmp_path / "input.jsonl"
+    path.write_text(json.dumps({"id": "bad", "facts": {"pupil": {}, "guardians": [], "basis": "P1"}}) + "\n" + good + "\n",
+                    encoding="utf-8")
+    result = run("classify", "--ruleset", RULESET, "--catchments", str(GOLDEN / "catchments.json"),
+                 "--input", str(path), "--validate")
+    first, second = [json.loads(line) for line in result.output.splitlines()]
+    assert first["id"] == "bad" and any(e.startswith("/basis") for e in first["errors"])
+    assert second["tier"] == 1
