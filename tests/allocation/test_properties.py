@@ -155,3 +155,18 @@ def test_nearest_free_seat_matches_a_scan_of_every_school(sites, x, y, data):
         assert found is None
     else:
         assert found[0] == min(candidates)[1]
+
+
+@relaxed
+@given(cities())
+def test_no_placed_pupil_passed_a_nearer_school_that_still_has_seats(city):
+    schools, pupils = city
+    result = run(schools, pupils)
+    residence = {p.serial: (p.x, p.y) for p in pupils}
+    still_free = [(s.x, s.y) for s, row in zip(result.schools, result.results, strict=True) if row.free > 0]
+    for seat in result.seats:
+        if seat.how not in ("placed", "coordinated"):
+            continue
+        x, y = residence[seat.serial]
+        for sx, sy in still_free:
+            assert seat.distance_m <= ((sx - x) ** 2 + (sy - y) ** 2) ** 0.5 + 1e-6
