@@ -14,8 +14,8 @@ from .ledger import PropertyConflict, PropertyUse, season_conflicts, uses_from
 from .lottery import Lottery, commitment_of, reveal
 from .model import SCHOOL_KINDS, Pupil, School, SchoolResult, Seat
 from .nearest import FreeSeats
-from .reasons import Explainer
 from .policy import COORDINATED, UNDETERMINED, AllocationPolicy
+from .reasons import Explainer
 
 __all__ = ["Allocation", "AllocationError", "allocate"]
 
