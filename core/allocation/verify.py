@@ -60,6 +60,10 @@ def _verify_school(
             differences += _check_pupil(pupils, school_id, serial, {"school": school_id, "how": how})
             expected.add(serial)
     seats_left = school["capacity"] - len(school["direct"]) - len(school["special"])
+    if seats_left < 0:
+        locked = len(school["direct"]) + len(school["special"])
+        differences.append(Difference(school_id, None, "capacity", f"at least {locked}", school["capacity"]))
+        seats_left = 0
     draw = draw_school(seats_left, school["applicants"], policy.tier_order, number)
     for serial in draw.whole:
         expect = {"school": school_id, "how": "tier", "lottery_rank": None}

@@ -100,3 +100,10 @@ def test_verify_catches_a_pupil_listed_in_two_catchments():
     schools = {school["id"]: school for school in export["schools"]}
     schools["C"]["applicants"]["5"] = ["b2"]
     assert ("b2", "listed at") in {(difference.serial, difference.field) for difference in verify_export(export)}
+
+
+def test_verify_catches_locked_lists_over_the_published_capacity():
+    export = _export()
+    schools = {school["id"]: school for school in export["schools"]}
+    schools["B"]["capacity"] = 0
+    assert "capacity" in {difference.field for difference in verify_export(export)}
