@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from core.rules.compiler import NOT_CONST, Compiler, Node
+from core.rules.compiler import NOT_CONST, Compiler, Node, kleene
 from core.rules.errors import Problem, RulesetError, pointer_join
 from core.rules.ops_domain import parse_date
 from core.rules.patch import PatchError, apply_patch
 from core.rules.schemas import schema_document, schema_problems
 from core.rules.types import BOOL, DATE, INT, NUMBER, STRING, SchemaTypes, Type, list_of
-from core.rules.values import MISS, UNDETERMINED as U, as_datetime
+from core.rules.values import UNDETERMINED as U, as_datetime
 
 __all__ = ["read_document", "build", "specialise", "Check", "Row", "Compiled", "test_facts", "reason"]
 
@@ -143,11 +143,6 @@ class Builder:
     def pred_ref(self, name: str, pointer: str) -> Node:
         return self.c.compile({"pred": name}, pointer, self.c.root)
 
-    def _step(self, name: str, node: Node) -> tuple[int, Callable[[Any, Any], Any]]:
-        """A row condition as (cache slot, body), so the row loop caches without an extra frame."""
-        slot = self.c.slots.get(("pred", name), -1)
-        return (slot, node.ref.fn) if slot >= 0 and node.ref is not None else (-1, node.fn)
-
     def _unique(self, items: list[tuple[str, str]], what: str) -> None:
         seen: dict[str, str] = {}
         for ident, pointer in items:
@@ -255,22 +250,7 @@ class Builder:
             conds = tuple((name, self.pred_ref(name, f"/tiers/rows/{i}/all/{j}")) for j, name in enumerate(spec["all"]))
             if self.specialised and any(n.const is False for _, n in conds):
                 continue
-            steps = tuple(self._step(name, n) for name, n in conds if not (self.specialised and n.const is True))
-
-            def fn(e, it, steps=steps):
-                cache, facts, r = e.cache, e.facts, True
-                for slot, f in steps:
-                    if slot < 0:
-                        v = f(e, facts)
-                    else:
-                        v = cache[slot]
-                        if v is MISS:
-                            v = cache[slot] = f(e, facts)
-                    if v is False:
-                        return False
-                    if v is not True:
-                        r = U
-                return r
+            fn = kleene([n for _, n in conds if not (self.specialised and n.const is True)], False)
             rows.append(Row(spec["id"], spec["tier"], spec["clause"], spec["label"], conds, fn))
         for i, row in enumerate(rows if not self.specialised else ()):
             mine = {n for n, _ in row.conditions}

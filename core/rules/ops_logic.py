@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.rules.compiler import Compiler, Node, children, const_node, fold, need_bool, operator
+from core.rules.compiler import Compiler, Node, children, const_node, fold, kleene, need_bool, operator
 from core.rules.types import ANY, BOOL, NULL, Type, comparable
 from core.rules.values import UNDETERMINED as U
 
@@ -28,17 +28,7 @@ def _and(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     nodes = _connective(nodes, True, at)
     if isinstance(nodes, Node):
         return nodes
-    fns = tuple(n.fn for n in nodes)
-
-    def fn(e, it):
-        r = True
-        for f in fns:
-            v = f(e, it)
-            if v is False:
-                return False
-            if v is not True:
-                r = U
-        return r
+    fn = kleene(nodes, False)
     return Node(fn, "and", tuple(nodes), BOOL, at)
 
 
@@ -50,17 +40,7 @@ def _or(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     nodes = _connective(nodes, False, at)
     if isinstance(nodes, Node):
         return nodes
-    fns = tuple(n.fn for n in nodes)
-
-    def fn(e, it):
-        r = False
-        for f in fns:
-            v = f(e, it)
-            if v is True:
-                return True
-            if v is not False:
-                r = U
-        return r
+    fn = kleene(nodes, True)
     return Node(fn, "or", tuple(nodes), BOOL, at)
 
 
