@@ -178,6 +178,7 @@ def fire(
         update(Application)
         .where(Application.id == application.id, Application.version == version)
         .values(**changes)
+        .execution_options(synchronize_session=False)  # refreshed below; evaluating every object is O(batch²)
     )
     if result.rowcount != 1:
         raise StaleWrite(

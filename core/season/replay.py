@@ -42,6 +42,7 @@ __all__ = ["replay_season", "ReplayReport", "ReplayError", "season_summary", "wi
 
 NEVER_SUBMIT = 0.04  # share of guardians who open a draft and never submit (closed at 17:00 on 16 June)
 TOO_EARLY = 0.03  # share who try before their district's window and are turned away
+BATCH = 200  # registrations per transaction
 UNUSABLE_PASSWORD = "!sandbox"  # not a werkzeug hash: nobody can log in as a replayed guardian
 CITY_ADMIN = Actor("replay-city-admin", Role.city_admin.value)
 
@@ -232,24 +233,33 @@ def replay_season(engine: Engine, population: int, seed: int, *, year: int = 202
     tallies: dict[str, Counter] = {k: Counter() for k in ("registered", "submitted", "refused_early", "approved",
                                                          "rejected", "refused_late", "invalid")}
     applications: dict[int, int] = {}
-    for when, _, what, index in _plan(city, calendar, urban, seed):
-        if when > clock.now():
-            advance(when)
+    dues = sorted({b.due_at for b in boundaries})
+
+    def next_due() -> datetime:
+        return next((due for due in dues if due > clock.now()), datetime.max.replace(tzinfo=clock.now().tzinfo))
+
+    plan, i = _plan(city, calendar, urban, seed), 0
+    while i < len(plan):
+        if plan[i][0] >= next_due():
+            advance(plan[i][0])
+        if plan[i][2] == "register":  # consecutive registrations share a transaction, each in its own savepoint
+            limit, j = next_due(), i
+            with write_session(engine) as session:
+                while j < len(plan) and plan[j][2] == "register" and plan[j][0] < limit and j - i < BATCH:
+                    _register(session, season, city.families[plan[j][3]], guardians, urban, plan[j][0],
+                              applications, plan[j][3], tallies)
+                    j += 1
+            i = j
+            continue
+        when, _, what, index = plan[i]
         family = city.families[index]
         district, group = window_key(family.facts, urban)
-        guardian = guardians[family.pupil_id]
         try:
-            if what in ("early", "register"):
+            if what == "early":
                 with write_session(engine) as session:
-                    application = start_application(session, season=season, guardian=guardian,
-                                                     pupil_id_number=family.pupil_id,
-                                                     pupil_name=family.facts["pupil"]["name"], district=district,
-                                                     school_group=group, now=when)
-                    record_facts(session, application, source="sandbox", payload=family.facts, fetched_at=when)
-                    applications[index] = application.id
-                tallies["registered"][district] += 1
+                    _register(session, season, family, guardians, urban, when, applications, index, tallies)
             elif what == "submit":
-                submit_application(engine, applications[index], account=guardian, now=when)
+                submit_application(engine, applications[index], account=guardians[family.pupil_id], now=when)
                 tallies["submitted"][district] += 1
             else:
                 decision = "reject" if family.expected == "ineligible" else "approve"
@@ -257,9 +267,8 @@ def replay_season(engine: Engine, population: int, seed: int, *, year: int = 202
                                 reason="不符合报名条件（§1）" if decision == "reject" else None)
                 tallies["approved" if decision == "approve" else "rejected"][district] += 1
         except CollectionClosed:
-            tallies["refused_early" if what == "early" else "refused_late"][district] += 1
-        except InvalidInput:
-            tallies["invalid"][district] += 1
+            tallies["refused_late"][district] += 1
+        i += 1
     say(f"guardians: {sum(tallies['registered'].values())} registered, {sum(tallies['submitted'].values())} "
         f"submitted, {sum(tallies['refused_early'].values())} turned away before their window")
 
@@ -275,6 +284,26 @@ def replay_season(engine: Engine, population: int, seed: int, *, year: int = 202
     report.tallies = {k: dict(sorted(v.items())) for k, v in tallies.items()}
     report.seconds = time.monotonic() - started
     return report
+
+
+def _register(session: Session, season: Season, family, guardians: dict[str, Account], urban: set[str],
+              when: datetime, applications: dict[int, int], index: int, tallies: dict[str, Counter]) -> None:
+    """One guardian's first login: a draft through `start_application` (which checks the window) and the facts."""
+    district, group = window_key(family.facts, urban)
+    try:
+        with session.begin_nested():
+            application = start_application(session, season=season, guardian=guardians[family.pupil_id],
+                                            pupil_id_number=family.pupil_id, pupil_name=family.facts["pupil"]["name"],
+                                            district=district, school_group=group, now=when)
+            record_facts(session, application, source="sandbox", payload=family.facts, fetched_at=when)
+    except CollectionClosed:
+        tallies["refused_early"][district] += 1
+        return
+    except InvalidInput:
+        tallies["invalid"][district] += 1
+        return
+    applications[index] = application.id
+    tallies["registered"][district] += 1
 
 
 def _log_step(say: Callable[[str], None], boundaries, step: Step) -> None:
