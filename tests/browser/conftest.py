@@ -9,6 +9,8 @@ Every page a test visits can be kept as a screenshot under `test-artifacts/scree
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -148,20 +150,73 @@ def seed_season(database_url: str) -> None:
         engine.dispose()
 
 
+SANDBOX_SEED, SANDBOX_POPULATION = 7, 200
+
+
+def _csv(rows: list[list], header: str) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header.split(","))
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def seed_sandbox_city(database_url: str) -> None:
+    """The 2021 season plus the sandbox city's schools and catchments, imported as an administrator would."""
+    from core.db import make_engine, write_session
+    from core.imports import SCHOOL_COLUMNS, import_catchments, import_schools
+    from core.models import Season
+    from core.workflow import Actor
+    from plugins.sandbox.city import generate_city
+    from sqlmodel import select
+
+    seed_season(database_url)
+    city = generate_city(SANDBOX_SEED, SANDBOX_POPULATION)
+    schools = _csv([[school[c] if school[c] is not None else "" for c in SCHOOL_COLUMNS] for school in city.schools],
+                   ",".join(SCHOOL_COLUMNS))
+    catchments = _csv([[c["school_id"], c["school_name"], rule["district"], rule.get("street", ""),
+                        rule.get("numbers", {}).get("from", ""), rule.get("numbers", {}).get("to", ""),
+                        rule.get("numbers", {}).get("parity", ""), rule.get("compound", "")]
+                       for c in city.catchments for rule in c["rules"]],
+                      "school_id,school_name,district,street,from,to,parity,compound")
+    engine = make_engine(database_url)
+    try:
+        admin = Actor("admin", "city_admin")
+        with write_session(engine) as session:
+            season = session.exec(select(Season)).one()
+            import_schools(session, season, schools, actor=admin)
+            import_catchments(session, season, catchments, actor=admin)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sandbox_city():
+    """The sandbox city the server's sandbox plugin answers from (same seed, same families)."""
+    from plugins.sandbox.city import generate_city
+
+    return generate_city(SANDBOX_SEED, SANDBOX_POPULATION)
+
+
 @pytest.fixture
 def start_server(tmp_path):
     """Factory: start_server(now="2021-06-01T10:05:00+08:00") or (clock_start=…, clock_speed=…)."""
     started: list[LiveServer] = []
 
     def start(*, now: str | None = "2021-06-01T10:05:00+08:00", clock_start: str | None = None,
-              clock_speed: float = 60.0, seed=seed_season) -> LiveServer:
+              clock_speed: float = 60.0, seed=seed_season, database_url: str | None = None) -> LiveServer:
+        """A new server; `database_url` of an earlier one continues its season (no seeding)."""
         folder = tmp_path / f"server-{len(started)}"
         folder.mkdir()
-        database_url = f"sqlite:///{folder / 'xuewei.sqlite3'}"
+        if database_url is None:
+            database_url = f"sqlite:///{folder / 'xuewei.sqlite3'}"
+        else:
+            seed = None
         env = {key: value for key, value in os.environ.items()
                if not key.startswith("XUEWEI_") and key != "DATABASE_URL"}
         env.update(DATABASE_URL=database_url, XUEWEI_SECRET_KEY=secrets.token_hex(32),
-                   XUEWEI_INSTANCE_DIR=str(folder), PYTHONUNBUFFERED="1")
+                   XUEWEI_INSTANCE_DIR=str(folder), PYTHONUNBUFFERED="1",
+                   XUEWEI_SANDBOX_SEED=str(SANDBOX_SEED), XUEWEI_SANDBOX_POPULATION=str(SANDBOX_POPULATION))
         if clock_start:
             env.update(XUEWEI_CLOCK_START=clock_start, XUEWEI_CLOCK_SPEED=str(clock_speed))
         elif now:
