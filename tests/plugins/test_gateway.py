@@ -27,7 +27,7 @@ def runtime(xuewei_runtime):
 
 
 def configure(gateway_config, base_url, *sources, **settings):
-    settings = {"timeout": 2.0, "retries": 0, **settings}
+    settings = {"timeout": 10.0, "retries": 0, **settings}
     gateway_config({name: {"base_url": base_url, **settings} for name in sources})
 
 
@@ -130,9 +130,9 @@ def test_failed_sources_leave_recorded_outcomes_and_no_partial_facts(
         runtime, gateway_server, gateway_config, closed_port, family, draft_application, engine):
     base_url, state = gateway_server
     gateway_config({
-        "hukou": {"base_url": base_url, "timeout": 2.0, "retries": 0},
-        "leases": {"base_url": base_url, "timeout": 2.0, "retries": 0},
-        "properties": {"base_url": base_url, "timeout": 2.0, "retries": 0},
+        "hukou": {"base_url": base_url, "timeout": 10.0, "retries": 0},
+        "leases": {"base_url": base_url, "timeout": 10.0, "retries": 0},
+        "properties": {"base_url": base_url, "timeout": 10.0, "retries": 0},
         "business": {"base_url": f"http://127.0.0.1:{closed_port}/share", "retries": 0},
     })
     state.answer("hukou", HUKOU)
