@@ -121,8 +121,12 @@ class CatchmentIndex:
         if key in streets:
             return True
         number = address.get("number")
-        return number is not None and any(lo <= number <= hi and _parity_ok(number, parity)
-                                          for lo, hi, parity in ranges.get(key, ()))
+        if number is None:
+            return False
+        for lo, hi, parity in ranges.get(key, ()):
+            if lo <= number <= hi and (parity == "all" or (number % 2 == 1) == (parity == "odd")):
+                return True
+        return False
 
     def __len__(self) -> int:
         return len(self.catchments)

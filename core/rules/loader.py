@@ -74,6 +74,7 @@ class Compiled:
     """The compiled parts of a ruleset, ready for classification."""
 
     eligibility: tuple[tuple[str, Node], ...]
+    eligible: Callable[[Any, Any], Any]
     catchment_address: Node
     checks: tuple[Check, ...]
     rows: tuple[Row, ...]
@@ -173,7 +174,7 @@ class Builder:
             self._unique(self._check_ids() + [(r.id, f"/tiers/rows/{i}/id") for i, r in enumerate(rows)], "id")
             self._tests(rows)
         self.problems[self.parameter_problems:self.parameter_problems] = self.c.problems
-        return Compiled(eligibility, address, tuple(checks), tuple(rows),
+        return Compiled(eligibility, kleene([n for _, n in eligibility], True), address, tuple(checks), tuple(rows),
                         doc["tiers"].get("hit_policy", "FIRST"), window_district, window_group,
                         doc["predicates"], len(self.c.slots))
 
@@ -192,6 +193,10 @@ class Builder:
                 continue
             applies, require = applies_node.fn, require_node.fn
 
+            def always(e, require=require):
+                r = require(e, e.facts)
+                return U if r is U else not r
+
             def fails(e, applies=applies, require=require):
                 a = applies(e, e.facts)
                 if a is False:
@@ -200,7 +205,8 @@ class Builder:
                 if a is U or r is U:
                     return False if r is True else U
                 return not r
-            out.append(Check(rule["id"], "evidence", rule["clause"], rule["label"], rule["on_fail"], fails, require_node))
+            test = always if applies_node.const is True else fails
+            out.append(Check(rule["id"], "evidence", rule["clause"], rule["label"], rule["on_fail"], test, require_node))
         return out
 
     def _three_year(self) -> list[Check]:

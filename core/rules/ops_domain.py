@@ -139,7 +139,9 @@ def _in_catchment(c: Compiler, args: Any, at: str, scope: Type) -> Node:
             return U
         if addr is None or e.school is None:
             return False
-        return e.index.contains(e.school, addr)
+        if addr is not e.last_address:
+            e.last_address, e.last_inside = addr, e.index.contains(e.school, addr)
+        return e.last_inside
     return Node(fn, "in_catchment", tuple(nodes), BOOL, at)
 
 

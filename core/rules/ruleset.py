@@ -86,14 +86,7 @@ class Ruleset:
             c = self._variants.get(basis.get("kind") if basis else None, c)
         e = Env(facts, catchments, c.slots)
         trace: dict[str, Any] | None = {} if explain else None
-        verdict: Any = False
-        for _, node in c.eligibility:
-            v = node.fn(e, facts)
-            if v is True:
-                verdict = True
-                break
-            if v is not False:
-                verdict = U
+        verdict = c.eligible(e, facts)
         if verdict is not True:
             return self._not_eligible(e, verdict, trace)
         address = c.catchment_address.fn(e, facts)

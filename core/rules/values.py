@@ -28,13 +28,14 @@ MISS = object()  # a cache slot not computed yet
 class Env:
     """What one evaluation sees: the facts, the catchment index, the pupil's catchment, a cache."""
 
-    __slots__ = ("facts", "index", "school", "cache")
+    __slots__ = ("facts", "index", "school", "cache", "last_address", "last_inside")
 
     def __init__(self, facts, index=None, slots=0):
         self.facts = facts
         self.index = index
         self.school = None
         self.cache = [MISS] * slots
+        self.last_address = self.last_inside = None  # pupil and parents often share one address object
 
 
 @lru_cache(maxsize=4096)
