@@ -38,7 +38,7 @@ from core.season.lists import import_list, submit_list
 from core.season.models import SeasonBoundary
 from core.workflow import Actor
 
-__all__ = ["replay_season", "ReplayReport", "ReplayError", "season_summary", "window_key"]
+__all__ = ["replay_season", "ReplayReport", "ReplayError", "season_summary", "window_key", "load_city"]
 
 NEVER_SUBMIT = 0.04  # share of guardians who open a draft and never submit (closed at 17:00 on 16 June)
 TOO_EARLY = 0.03  # share who try before their district's window and are turned away
@@ -88,7 +88,8 @@ def _setup_season(engine: Engine, year: int) -> Season:
         return season
 
 
-def _load_city(engine: Engine, season: Season, city) -> None:
+def load_city(engine: Engine, season: Season, city) -> None:
+    """Load a sandbox city's schools and catchments into a season (the replay, the demo and tests use it)."""
     with write_session(engine) as session:
         codes: dict[str, int] = {}
         for record in city.schools:
@@ -220,7 +221,7 @@ def replay_season(engine: Engine, population: int, seed: int, *, year: int = 202
             _log_step(say, boundaries, step)
 
     advance(calendar.phases[0].start)
-    _load_city(engine, season, city)
+    load_city(engine, season, city)
     guardians, reviewers = _accounts(engine, city, sorted(urban))
     lists = _lists(engine, season, city, clock.now())
     say(f"{local_text(clock.now())['en']}: lists submitted — direct promotion {lists['direct_promotion']}, "
