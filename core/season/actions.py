@@ -85,7 +85,8 @@ def classify_approved(engine: Engine, season_id: int, now: datetime, keep_alive:
                 result = rulesets[sha].classify(application.frozen_facts or {}, catchments, explain=True)
                 session.execute(update(Application).where(Application.id == application.id, _unclassified())
                                 .values(classification=result.to_dict(),
-                                        tier=None if result.tier is None else str(result.tier)))
+                                        tier=None if result.tier is None else str(result.tier))
+                                .execution_options(synchronize_session=False))
                 last_id = application.id
         classified += len(batch)
         if len(batch) < BATCH:
