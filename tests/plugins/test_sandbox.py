@@ -222,3 +222,31 @@ def test_sandbox_pupil_record_leaves_hukou_to_public_security(active, xuewei_plu
     record = pm.hook.fetch_pupil_record(pupil_id_number=family.pupil_id)
     assert "hukou" not in record["pupil"] and record["pupil"]["name"] == family.facts["pupil"]["name"]
     assert [g["relation"] for g in record["guardians"]] == [g["relation"] for g in family.facts["guardians"]]
+
+
+def test_written_city_classifies_with_xuewei_classify_as_expected(tmp_path, capsys):
+    from click.testing import CliRunner
+
+    from core.rules.cli import classify
+    from plugins.sandbox.__main__ import main
+
+    main(["--seed", "4", "--population", "120", "--out", str(tmp_path)])
+    assert json.loads(capsys.readouterr().out)["pupils"] == 120
+    result = CliRunner().invoke(classify, ["--ruleset", str(ruleset_path(2021)), "--catchments",
+                                           str(tmp_path / "catchments.json"), "--input",
+                                           str(tmp_path / "applications.jsonl")])
+    assert result.exit_code == 0, result.output
+    expected = {}
+    for line in (tmp_path / "applications.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        expected[record["id"]] = record["expected"]
+    for line in result.output.splitlines():
+        verdict = json.loads(line)
+        want = expected[verdict["id"]]
+        if want == "ineligible":
+            assert verdict["eligible"] is False
+        elif want.startswith("coordinated:"):
+            assert verdict["tier"] == "coordinated" and want.split(":")[1] in {r["code"] for r in verdict["reasons"]}
+        else:
+            assert verdict["row"] == want
+    assert len(result.output.splitlines()) == 120
