@@ -7,6 +7,7 @@ import pytest
 
 from core.connectors import BreakerState, CircuitBreaker, Policy, Status
 from core.connectors import FragmentError
+from core.connectors.validation import facts_validator
 from core.hookspecs import InvalidResponse, hookimpl
 from core.testing import assert_valid_fragment
 from plugin_test_data import ADDRESS, FATHER, MOTHER, PUPIL
@@ -199,6 +200,7 @@ def test_pupil_record_guardians_are_asked_about_by_the_other_sources(xuewei_runt
     assert [g["relation"] for g in facts["guardians"]] == ["father", "mother"]
     assert facts["guardians"][0]["name"] == "张伟" and "hukou" in facts["guardians"][0]
     assert facts["sources"]["pupil"]["connector"] == "Registry:pupil_record"
+    assert list(facts_validator().iter_errors(facts)) == []
 
 
 def test_later_registered_plugin_answers_first_and_none_falls_through(xuewei_runtime, family):
