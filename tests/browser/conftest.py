@@ -190,6 +190,13 @@ def seed_sandbox_city(database_url: str) -> None:
         engine.dispose()
 
 
+def tier_one_family_of_donghu(city):
+    """A family the sandbox made for tier 1, in the district whose window opens first and
+    whose reviewer (`reviewer-dh`) the browser tests log in as."""
+    return next(f for f in city.families if f.expected == "T1"
+                and f.facts["pupil"]["primary_school"]["district"] == "东湖区")
+
+
 @pytest.fixture(scope="session")
 def sandbox_city():
     """The sandbox city the server's sandbox plugin answers from (same seed, same families)."""
@@ -303,3 +310,64 @@ def login():
         page.wait_for_load_state("domcontentloaded")
 
     return sign_in
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A sandbox family's application as the guardian's browser submitted it."""
+
+    application_id: int
+    serial: str
+    username: str
+
+
+@pytest.fixture
+def guardian_submits(shoot):
+    """guardian_submits(page, server, family, username): sign-up to serial number through the pages,
+    checking each step on the way (identity, pupil record, every source, basis, tier, confirmation)."""
+
+    def run(page, server: LiveServer, family, username: str) -> Submitted:
+        from playwright.sync_api import expect
+
+        parent, pupil = family.facts["guardians"][0], family.facts["pupil"]
+        page.goto(server.url + "/signup")
+        page.fill("#name", parent["name"])
+        page.fill("#id_number", parent["id_number"])
+        page.fill("#username", username)
+        page.fill("#password", PASSWORD)
+        page.fill("#password2", PASSWORD)
+        shoot(page, "signup")
+        page.click("[data-testid=signup-submit]")
+        district = pupil["primary_school"]["district"]
+        expect(page.locator(f"[data-testid='district-window-{district}']")).to_have_attribute("data-state", "open")
+        shoot(page, "home")
+
+        page.click("[data-testid=start-application]")
+        page.fill("#pupil_id_number", family.pupil_id)
+        page.fill("#pupil_name", pupil["name"])
+        page.select_option("#district", district)
+        page.click("[data-testid=new-application-submit]")
+        application_id = int(page.locator("[data-testid=application]").get_attribute("data-application-id"))
+        page.click("[data-testid=fetch-pupil-record]")
+        expect(page.locator("[data-testid=pupil-name]")).to_have_text(pupil["name"])
+        shoot(page, "pupil-record")
+        page.click("[data-testid=confirm-pupil-record]")
+        expect(page.locator("[data-testid=source-hukou]")).to_have_attribute("data-status", "fetched")
+        basis = family.facts["basis"]
+        page.check(f"[data-testid=basis-option-{basis['kind']}-{basis['id']}]")
+        page.click("[data-testid=basis-submit]")
+        expect(page.locator("[data-testid=tier]")).to_have_attribute("data-value", family.expected.lstrip("T"))
+        shoot(page, "tier-before-submit")
+
+        page.click("[data-testid=go-submit]")
+        submit = page.locator("[data-testid=submit-button]")
+        expect(submit).to_be_disabled()  # until the guardian confirms it cannot be changed
+        page.check("[data-testid=confirm-checkbox]")
+        shoot(page, "confirm-submit")
+        submit.click()
+        serial = page.locator("[data-testid=serial]")
+        expect(serial).to_have_text(re.compile(r"^\d{6,}"))
+        shoot(page, "submitted")
+        return Submitted(application_id, serial.inner_text(), username)
+
+    return run
