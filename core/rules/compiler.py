@@ -389,7 +389,17 @@ def _get(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     if obj.const is None:
         return const_node(None, t, at)
     inner = obj.fn
-    if len(path) == 1:
+    if len(path) == 1 and obj.slot >= 0:
+        (key,), slot, body = path, obj.slot, obj.ref.fn
+
+        def fn(e, it):  # a field of a cached derived value, read without the extra call
+            v = e.cache[slot]
+            if v is MISS:
+                v = e.cache[slot] = body(e, e.facts)
+            if v is None or v is U:
+                return v
+            return v.get(key, U)
+    elif len(path) == 1:
         (key,) = path
 
         def fn(e, it):

@@ -235,7 +235,10 @@ class Builder:
             pupil = e.facts.get("pupil", {}).get("id_number", U)
             if p is U or pupil is U:
                 return U
-            return any(use["year"] > since and use["pupil_id_number"] != pupil for use in p.get("enrolment_uses", ()))
+            for use in p.get("enrolment_uses", ()):
+                if use["year"] > since and use["pupil_id_number"] != pupil:
+                    return True
+            return False
         return [Check(rule["id"], "three_year", rule["clause"], rule["label"], rule["on_fail"], fails, None)]
 
     def _coordinated(self) -> list[Check]:

@@ -96,6 +96,10 @@ class Ruleset:
             trace["eligibility"] = {"verdict": True}
             trace["basis_address"] = shown(address)
             trace["catchment"] = school
+        if trace is None and school is not None and c.hit_policy == "FIRST":
+            settled = self._settled(c, e, school)
+            if settled is not None:
+                return settled
         decided = self._checks(c, e, trace)
         if decided is not None:
             decided.catchment = school
@@ -107,6 +111,20 @@ class Ruleset:
             return self._finish(Classification(True, COORDINATED, None, None,
                                                [_reason("no_catchment", self.document["catchment"]["clause"], NO_CATCHMENT)]), trace)
         return self._tiers(c, e, school, trace)
+
+    def _settled(self, c: Compiled, e: Env, school: str) -> Classification | None:
+        """The common case in one loop: no check fails, and a FIRST row decides; else None."""
+        for check in c.checks:
+            if check.fails(e) is not False:
+                return None
+        facts = e.facts
+        for row in c.rows:
+            v = row.fn(e, facts)
+            if v is True:
+                return Classification(True, row.tier, row.id, school, [self._row_reasons[row.id]])
+            if v is not False:
+                return None
+        return Classification(True, COORDINATED, None, school, [self._no_row])
 
     def _finish(self, result: Classification, trace: dict[str, Any] | None) -> Classification:
         result.trace = trace
