@@ -45,6 +45,7 @@ class SeasonInputs:
     pupils: list[Pupil]
     ledger: list[PropertyUse]
     applications: dict[str, int]
+    guardians: dict[str, int]
 
 
 
@@ -155,7 +156,7 @@ def load_inputs(session: Session, year: int) -> SeasonInputs:
     applications = session.exec(
         select(Application).where(Application.season_id == season.id, Application.state.in_(ALLOCATED_STATES))
     ).all()
-    pupils, ids = [], {}
+    pupils, ids, guardians = [], {}, {}
     for application in applications:
         facts = application.frozen_facts or {}
         classification = application.classification or {}
@@ -182,9 +183,10 @@ def load_inputs(session: Session, year: int) -> SeasonInputs:
             )
         )
         ids[application.serial] = application.id
+        guardians[application.serial] = application.guardian_id
     ledger = [
         PropertyUse(entry.property_key, entry.year, entry.serial, entry.family_key)
         for entry in session.exec(select(PropertyLedgerEntry).where(PropertyLedgerEntry.season_id != season.id))
     ]
-    return SeasonInputs(year, season.active_ruleset_sha256, policy, schools, pupils, ledger, ids)
+    return SeasonInputs(year, season.active_ruleset_sha256, policy, schools, pupils, ledger, ids, guardians)
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from core.db import read_session, write_session
 from core.models import Application, Season
 from core.models import School as SchoolRow
+from core.plugins import hooks
 from core.rulesets import workflow_for
 from core.workflow import Actor, FireContext, fire
 
@@ -202,17 +203,19 @@ def allocate_season(engine: Engine, season_id: int, now: datetime, *, actor: str
 
 
 def _announce(result: Allocation, inputs: SeasonInputs) -> None:
-    """Tell plugins, school by school, whom the school was given (hook `seats_allocated`)."""
-    from core.plugins import hooks
-
+    """Tell plugins each school's pre-allocation (`seats_allocated`) and each guardian theirs (`notify_guardian`)."""
+    facade = hooks()
+    explain = Explainer(result)
     by_school: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for seat in result.seats:
+        application_id = inputs.applications[seat.serial]
         if seat.school is not None:
             by_school[seat.school].append(
-                {"application_id": inputs.applications[seat.serial], "serial": seat.serial, "basis": seat.how,
+                {"application_id": application_id, "serial": seat.serial, "basis": seat.how,
                  "tier": seat.tier, "lottery_number": seat.lottery_number}
-            )
-    facade = hooks()
+            )  # fmt: skip
+        facade.notify_guardian(guardian_id=inputs.guardians[seat.serial], application_id=application_id,
+                               kind="allocated", message=explain.why(seat))  # fmt: skip
     for school_code in sorted(by_school):
         facade.seats_allocated(season_year=result.season, school_code=school_code, allocations=by_school[school_code])
 

@@ -148,6 +148,33 @@ def test_property_used_by_another_family_last_season_is_no_basis(engine, city, n
     assert _seats(engine)["S-a3"] == ("M-A", "tier")
 
 
+class _Recorder:
+    """Stands in for the plugin facade and records what the allocation told plugins."""
+
+    def __init__(self) -> None:
+        self.schools: list[tuple[str, list[str]]] = []
+        self.messages: list[tuple[int | None, str, dict[str, str]]] = []
+
+    def seats_allocated(self, *, season_year: int, school_code: str, allocations: list[dict]) -> None:
+        self.schools.append((school_code, [entry["serial"] for entry in allocations]))
+
+    def notify_guardian(self, *, guardian_id: int, application_id: int | None, kind: str, message: dict) -> bool:
+        self.messages.append((application_id, kind, message))
+        return True
+
+
+def test_plugins_hear_each_school_and_each_guardian_once(engine, city, now, monkeypatch):
+    season, seed = city
+    recorder = _Recorder()
+    monkeypatch.setattr("core.allocation.store.hooks", lambda: recorder)
+    reveal_seed(engine, season.year, seed)
+    run_season_allocation(engine, season.id, now)
+    run_season_allocation(engine, season.id, now)  # unchanged: nobody is told twice
+    assert recorder.schools == [("M-A", ["S-a1", "S-a2"]), ("M-B", ["S-a3", "S-a4", "S-b1"])]
+    assert len({application_id for application_id, _, _ in recorder.messages}) == len(recorder.messages) == 5
+    assert all(kind == "allocated" and message["zh"] and message["en"] for _, kind, message in recorder.messages)
+
+
 def test_guardian_sees_the_school_and_why(engine, city, now):
     season, seed = city
     reveal_seed(engine, season.year, seed)
