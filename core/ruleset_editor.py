@@ -20,17 +20,20 @@ from typing import Any
 from sqlmodel import Session, select
 
 from core.errors import NotFound
-from core.models import RulesetVersion, Season
+from core.assessment import catchments_of, ruleset_of
+from core.models import Application, RulesetVersion, Season
 from core.rules import RulesetError, diff, load_ruleset
 from core.rulesets import activate_ruleset
 from core.season.boundaries import materialise
 from core.workflow import Actor
 from core.rules.errors import Problem, pointer_join
+from core.rules.simulate import SimulationReport, Subject, simulate
 from core.rules.testing import CaseResult, run_tests
 
 __all__ = [
     "Field", "group_of", "split", "merge", "check", "parse_json", "value_at", "field_problems", "compiled",
-    "test_results", "changes", "sections", "Group", "activate", "versions", "version_of", "OWNED_PREFIXES",
+    "test_results", "changes", "sections", "Group", "activate", "versions", "version_of", "simulation",
+    "OWNED_PREFIXES",
 ]
 
 OWNED_PREFIXES = ("/meta", "/parameters", "/calendar/phases", "/calendar/windows")
@@ -315,3 +318,15 @@ def version_of(session: Session, sha256: str) -> RulesetVersion:
     if found is None:
         raise NotFound("规则版本不存在", f"no ruleset version {sha256[:12]}")
     return found
+
+
+def simulation(session: Session, season: Season, document: dict[str, Any]) -> SimulationReport:
+    """A valid draft over every submitted application of the season, each against the version it
+    was pinned to: the old-tier x new-tier matrix and who would change, with both explanations."""
+    submitted = session.exec(select(Application).where(Application.season_id == season.id,
+                                                       Application.frozen_facts.is_not(None))
+                             .order_by(Application.id)).all()
+    pinned = [Subject(a.id, a.serial, a.frozen_facts, ruleset_of(session, a.ruleset_sha256 or season.active_ruleset_sha256))
+              for a in submitted]
+    draft = compiled(json.dumps(document, sort_keys=True, ensure_ascii=False))
+    return simulate(draft, pinned, catchments_of(session, season.id))

@@ -143,3 +143,55 @@ def test_a_version_whose_embedded_tests_fail_cannot_be_activated(client, admin):
     client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf()})
     with read_session(client.application.extensions["xuewei.engine"]) as session:
         assert session.exec(select(Season)).one().active_ruleset_sha256 != sha
+
+
+def _submitted_from_the_embedded_cases(engine, season):
+    """The 2021 test families as submitted applications, with the test catchments imported."""
+    from core.db import write_session
+    from core.imports import import_catchments, import_schools
+    from core.models import Application
+    from core.rules.loader import test_facts
+    from core.workflow import Actor
+
+    document = _ruleset()
+    catchments = document["tests"]["catchments"]
+    schools = "code,name,stage,district\n" + "".join(
+        f"{c['school_id']},{c['school_name']},middle,{c['district']}\n" for c in catchments)
+    rules = "school_id,school_name,district,street,from,to,parity,compound\n" + "".join(
+        f"{c['school_id']},{c['school_name']},{r['district']},{r.get('street', '')},"
+        f"{r.get('numbers', {}).get('from', '')},{r.get('numbers', {}).get('to', '')},"
+        f"{r.get('numbers', {}).get('parity', '')},{r.get('compound', '')}\n" for c in catchments for r in c["rules"])
+    admin = Actor("city", "city_admin")
+    with write_session(engine) as session:
+        season = session.merge(season)
+        import_schools(session, season, schools, actor=admin)
+        import_catchments(session, season, rules, actor=admin)
+        for number, case in enumerate(document["tests"]["cases"][:12], start=1):
+            session.add(Application(season_id=season.id, guardian_id=1, pupil_id_number=f"P{number:03d}",
+                                    district="东湖区", state="submitted", serial=f"S{number:03d}",
+                                    ruleset_sha256=season.active_ruleset_sha256,
+                                    frozen_facts=test_facts(case, document["tests"]["families"])))
+
+
+def test_simulation_shows_the_tier_matrix_and_who_changes_with_both_explanations(client, admin, engine, season):
+    _submitted_from_the_embedded_cases(engine, season)
+    document = _ruleset()
+    document["meta"]["version"] = "2.0.0"
+    document["parameters"]["evidence_cutoff"]["values"][0]["value"] = "2021-03-31"  # certificates two months older
+    location = client.post("/admin/rulesets/new", data={
+        "file": (io.BytesIO(json.dumps(document).encode()), "r.json"), "csrf_token": admin.csrf()},
+        content_type="multipart/form-data").headers["Location"]
+    review = client.get(location).get_data(as_text=True)
+    assert 'data-testid="ruleset-simulate"' in review
+    page = client.get(location + "/simulation").get_data(as_text=True)
+    total = re.search(r'data-testid="simulation-total">[^<]*?(\d+)[^<]*?(\d+)', page)
+    assert total.group(1) == "12"
+    changed = re.findall(r'data-testid="simulation-change" data-id="(\d+)"', page)
+    assert changed and int(total.group(2)) == len(changed)
+    assert re.search(r'data-testid="cell-1-coordinated">\d', page)  # tier 1 lost on the earlier cut-off
+
+
+def test_simulating_the_active_version_changes_nobody(client, admin, engine, season):
+    _submitted_from_the_embedded_cases(engine, season)
+    page = client.get(f"/admin/rulesets/{season.active_ruleset_sha256}/simulation").get_data(as_text=True)
+    assert "没有申请会改变" in page and 'data-testid="cell-1-1">' in page

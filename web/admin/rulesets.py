@@ -92,14 +92,18 @@ def save_ruleset():
     return redirect(url_for("admin.ruleset", sha256=version.sha256))
 
 
+def _version(session, sha256: str):
+    """The season, a stored version and its document."""
+    version = editor.version_of(session, sha256)
+    return active_season(session), version, ruleset_document(session, version.sha256)
+
+
 @bp.get("/rulesets/<sha256>")
 @role_required(*ADMINS)
 def ruleset(sha256: str):
     """One version: its problems, the semantic diff against the active one, its embedded tests."""
     with read_session(engine()) as session:
-        season = active_season(session)
-        version = editor.version_of(session, sha256)
-        document = ruleset_document(session, version.sha256)
+        season, version, document = _version(session, sha256)
         active = season.active_ruleset_sha256
         active_document = ruleset_document(session, active) if active and active != version.sha256 else None
     problems = editor.check(document)
@@ -118,6 +122,18 @@ def ruleset_json(sha256: str):
         version = editor.version_of(session, sha256)
     return Response(version.canonical_json, mimetype="application/json",
                     headers={"Content-Disposition": f"attachment; filename=ruleset-{sha256[:12]}.json"})
+
+
+@bp.get("/rulesets/<sha256>/simulation")
+@role_required(*ADMINS)
+def simulation(sha256: str):
+    """The version over this season's submitted applications: tier matrix and who changes, and why."""
+    with read_session(engine()) as session:
+        season, version, document = _version(session, sha256)
+        problems = editor.check(document)
+        report = None if problems else editor.simulation(session, season, document)
+    return render_template("admin/simulation.html", version=version, season=season, problems=problems,
+                           report=report, tiers=report.tiers() if report else [])
 
 
 @bp.post("/rulesets/<sha256>/activate")
