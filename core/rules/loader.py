@@ -142,6 +142,10 @@ class Builder:
         return node
 
     def pred_ref(self, name: str, pointer: str) -> Node:
+        """A reference to a named predicate from a row or the eligibility list (pointer at the name)."""
+        if name not in self.c.named["pred"]:
+            known = ", ".join(sorted(self.c.named["pred"]))
+            return self.c.error(pointer, f"unknown predicate {name!r} (known: {known})")
         return self.c.compile({"pred": name}, pointer, self.c.root)
 
     def _unique(self, items: list[tuple[str, str]], what: str) -> None:

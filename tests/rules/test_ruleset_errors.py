@@ -113,7 +113,7 @@ def test_comparing_with_a_value_an_enum_never_takes_is_refused(lean_document):
 def test_bad_tier_reference_in_a_row_is_refused(lean_document):
     lean_document["tiers"]["rows"][0]["all"][1] = "head_is_father"
     problem = problems_of(lean_document)[0]
-    assert problem.pointer == "/tiers/rows/0/all/1/pred"
+    assert problem.pointer == "/tiers/rows/0/all/1"
     assert "unknown predicate" in problem.message
 
 
