@@ -281,6 +281,36 @@ def reader(path: tuple[str, ...], root: bool, test: Callable[[Any], Any] | None 
     return readn
 
 
+def fused(node: Node, test: Callable[[Any], Any]) -> Callable[[Any, Any], Any] | None:
+    """One closure that reads `node`'s value and applies a C-level `test`, when node allows it.
+
+    Covers fact paths, cached derived values and predicates, and a field of a cached derived
+    value (`{"get": [{"derived": "basis_property"}, "usage"]}`); None for anything else.
+    """
+    parts = var_parts(node)
+    if parts is not None:
+        return reader(*parts, test)
+    source, key = node, None
+    if node.op == "get" and "." not in node.path and node.args[0].slot >= 0:
+        source, key = node.args[0], node.path
+    if source.slot < 0:
+        return None
+    slot, body = source.slot, source.ref.fn
+
+    def cached_test(e, it):
+        v = e.cache[slot]
+        if v is MISS:
+            v = e.cache[slot] = body(e, e.facts)
+        if v is U:
+            return U
+        if key is not None and v is not None:
+            v = v.get(key, U)
+            if v is U:
+                return U
+        return test(v)
+    return cached_test
+
+
 def var_parts(node: Node) -> tuple[tuple[str, ...], bool] | None:
     """The path and root flag of a `var` node with a non-empty path, else None."""
     if node.op != "var" or not node.path or node.path == "$":

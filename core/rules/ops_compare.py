@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from core.rules.compiler import NOT_CONST, OPS, Compiler, Node, children, const_node, fold, operator, reader, var_parts
+from core.rules.compiler import NOT_CONST, OPS, Compiler, Node, children, const_node, fold, fused, operator
 from core.rules.types import ANY, BOOL, INT, NUMBER, Type, comparable
 from core.rules.values import UNDETERMINED as U, as_datetime
 
@@ -43,9 +43,10 @@ def _equality(negate: bool):
         check_enum(c, a, b)
         fa, fb = a.fn, b.fn
         untyped = "any" in (a.type.kind, b.type.kind)
-        parts = var_parts(a)
-        if b.const is not NOT_CONST and not untyped and parts is not None:
-            fn = reader(*parts, partial(operator_module.ne if negate else operator_module.eq, b.const))
+        one = fused(a, partial(operator_module.ne if negate else operator_module.eq, b.const)) \
+            if b.const is not NOT_CONST and not untyped else None
+        if one is not None:
+            fn = one
         elif b.const is not NOT_CONST and not untyped:
             k = b.const
 
@@ -157,9 +158,9 @@ def _in(c: Compiler, args: Any, at: str, scope: Type) -> Node:
         return c.error(at, f"type mismatch: looks for {x.type} in a {coll.type}")
     check_enum(c, x, coll)
     fx, fl = x.fn, coll.fn
-    parts = var_parts(x)
-    if coll.const is not NOT_CONST and parts is not None:
-        fn = reader(*parts, frozenset(coll.const).__contains__)
+    one = fused(x, frozenset(coll.const).__contains__) if coll.const is not NOT_CONST else None
+    if one is not None:
+        fn = one
     elif coll.const is not NOT_CONST:
         members = frozenset(coll.const)
 
