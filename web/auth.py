@@ -17,7 +17,7 @@ from web.i18n import t
 from web.security import (check_login_allowed, client_ip, current_account, login_required, login_user,
                           logout_user, record_login_attempt, role_required)
 
-__all__ = ["bp", "HOME_ENDPOINTS", "home_url"]
+__all__ = ["bp", "HOME_ENDPOINTS", "NAV", "home_url"]
 
 bp = Blueprint("auth", __name__)
 
@@ -30,6 +30,14 @@ HOME_ENDPOINTS = {
     "operator": "operator.dashboard",
 }
 MAX_FACE_IMAGE_BYTES = 2 * 1024 * 1024
+# The navigation bar: (endpoint, zh, en, roles); endpoints not registered are left out.
+NAV = (
+    ("guardian.home", "我的报名", "My applications", {"guardian"}),
+    ("review.queue", "审核队列", "Review queue", {"reviewer", "district_admin", "city_admin"}),
+    ("admin.index", "规则与数据", "Rulesets and data", {"city_admin"}),
+    ("auth.staff", "工作人员", "Staff", {"city_admin"}),
+    ("operator.dashboard", "运行监控", "Operations", {"operator", "city_admin"}),
+)
 
 
 def home_url(role: str) -> str:
@@ -46,6 +54,19 @@ def _safe_next(target: str | None) -> str | None:
         return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
+
+
+@bp.app_context_processor
+def _navigation():
+    def nav_links() -> list[dict[str, str]]:
+        account = current_account()
+        if account is None:
+            return []
+        return [{"endpoint": endpoint, "href": url_for(endpoint), "text": t(zh, en)}
+                for endpoint, zh, en, roles in NAV
+                if account.role in roles and endpoint in current_app.view_functions]
+
+    return {"nav_links": nav_links}
 
 
 @bp.get("/")

@@ -54,3 +54,35 @@ def test_app_refuses_to_start_without_a_secret_key(engine, monkeypatch):
     monkeypatch.delenv("XUEWEI_SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError):
         create_app({"ENGINE": engine})
+
+
+OWN_TEMPLATES = ("base.html", "error.html", "_macros.html", "_assessment.html", "auth", "guardian", "review")
+
+
+def _own_templates():
+    from pathlib import Path
+
+    import web
+
+    root = Path(web.__file__).parent / "templates"
+    for name in OWN_TEMPLATES:
+        path = root / name
+        yield from (sorted(path.rglob("*.html")) if path.is_dir() else [path])
+
+
+def test_templates_need_no_inline_script_or_style_under_the_csp():
+    import re
+
+    for path in _own_templates():
+        text = path.read_text()
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), path
+        assert not re.search(r"\s(on[a-z]+|style)=", text), path
+
+
+def test_every_post_form_in_the_templates_carries_the_csrf_token():
+    import re
+
+    for path in _own_templates():
+        text = path.read_text()
+        for form in re.findall(r"<form[^>]*method=\"post\".*?</form>", text, flags=re.S):
+            assert "csrf()" in form or 'name="csrf_token"' in form, path
