@@ -259,6 +259,8 @@ def replay_season(engine: Engine, population: int, seed: int, *, year: int = 202
             if what == "early":
                 with write_session(engine) as session:
                     _register(session, season, family, guardians, urban, when, applications, index, tallies)
+            elif index not in applications:  # the registration was refused: nothing to submit or review
+                pass
             elif what == "submit":
                 submit_application(engine, applications[index], account=guardians[family.pupil_id], now=when)
                 tallies["submitted"][district] += 1
