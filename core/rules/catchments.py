@@ -128,9 +128,6 @@ class CatchmentIndex:
                 return True
         return False
 
-    def __len__(self) -> int:
-        return len(self.catchments)
-
 
 def read_catchments_csv(path: str | Path) -> list[dict[str, Any]]:
     """The JSON form of a catchment CSV (one rule per line, see schemas/catchments.md)."""

@@ -68,8 +68,6 @@ class Ruleset:
         self.workflow = document["workflow"]
         self.calendar = document["calendar"]
         self.allocation = document["allocation"]
-        self.rows = compiled.rows
-        self.checks = compiled.checks
         self._row_reasons = {row.id: _reason(row.id, row.clause, row.label) for row in compiled.rows}
         self._no_row = _reason("no_row", "§6", NO_ROW)
         self._variants = {kind: specialise(document, {"basis.kind": kind}) for kind in _basis_kinds()}

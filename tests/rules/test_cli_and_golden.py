@@ -96,3 +96,14 @@ def test_classify_validate_reports_a_bad_facts_document_and_goes_on(tmp_path):
     first, second = [json.loads(line) for line in result.output.splitlines()]
     assert first["id"] == "bad" and any(e.startswith("/basis") for e in first["errors"])
     assert second["tier"] == 1
+
+
+def test_embedded_tests_may_take_their_catchments_from_a_file_beside_the_ruleset(tmp_path, document_2021):
+    doc = copy.deepcopy(document_2021)
+    (tmp_path / "fixture-catchments.json").write_text(json.dumps(doc["tests"].pop("catchments"), ensure_ascii=False),
+                                                      encoding="utf-8")
+    doc["tests"]["catchments_file"] = "fixture-catchments.json"
+    path = tmp_path / "ruleset.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    result = CliRunner().invoke(main, ["ruleset", "test", str(path)])
+    assert result.output.strip().splitlines()[-1] == f"{len(doc['tests']['cases'])} passed, 0 failed"
