@@ -202,6 +202,18 @@ def kleene(nodes: list[Node], stop: bool) -> Callable[[Any, Any], Any]:
     return with_cache
 
 
+def lifted2(fa: Callable[[Any, Any], Any], fb: Callable[[Any, Any], Any], combine: Callable[[Any, Any], Any]):
+    """A closure combining two operands: undetermined if either is, null if either is null."""
+    def fn(e, it):
+        x, y = fa(e, it), fb(e, it)
+        if x is U or y is U:
+            return U
+        if x is None or y is None:
+            return None
+        return combine(x, y)
+    return fn
+
+
 def need_bool(c: Compiler, nodes: list[Node], what: str) -> bool:
     """Report arguments that are not true/false."""
     ok = True

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from core.rules.compiler import NOT_CONST, OPS, Compiler, Node, children, const_node, fold, fused, operator
+from core.rules.compiler import NOT_CONST, OPS, Compiler, Node, children, const_node, fold, fused, lifted2, operator
 from core.rules.types import ANY, BOOL, INT, NUMBER, Type, comparable
 from core.rules.values import UNDETERMINED as U, as_datetime
 
@@ -187,15 +187,7 @@ def _arith(name: str, sign: int):
         for n in nodes:
             if not n.type.numeric and n.type.kind != "any":
                 return c.error(n.pointer, f"{name} needs numbers, not {n.type} (use add_days/days_between for dates)")
-        fa, fb = nodes[0].fn, nodes[1].fn
-
-        def fn(e, it):
-            x, y = fa(e, it), fb(e, it)
-            if x is U or y is U:
-                return U
-            if x is None or y is None:
-                return None
-            return x + sign * y
+        fn = lifted2(nodes[0].fn, nodes[1].fn, lambda x, y: x + sign * y)
         t = INT if all(n.type.kind == "int" for n in nodes) else NUMBER
         return fold(Node(fn, name, tuple(nodes), t, at))
     return compile_arith

@@ -5,7 +5,7 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from core.rules.compiler import Compiler, Node, arg_list, children, const_node, fold, operator
+from core.rules.compiler import Compiler, Node, arg_list, children, const_node, fold, lifted2, operator
 from core.rules.types import ANY, BOOL, DATE, DATETIME, INT, Type
 from core.rules.values import UNDETERMINED as U, as_date, as_datetime
 
@@ -54,10 +54,11 @@ def _datetime(c: Compiler, args: Any, at: str, scope: Type) -> Node:
 
 
 def _typed(c: Compiler, nodes: list[Node], kinds: tuple[str, ...], op: str) -> bool:
+    """Report the first operand whose type is not the one `op` needs ('address' names a schema object)."""
     for n, kind in zip(nodes, kinds):
-        ok = n.type.kind in (kind, "any")
+        ok = n.type.kind == "any" or (n.type.name == kind if kind == "address" else n.type.kind == kind)
         if not ok:
-            c.error(n.pointer, f"{op} needs a {kind} here, not {n.type}")
+            c.error(n.pointer, f"{op} needs {'an' if kind[0] in 'aeiou' else 'a'} {kind} here, not {n.type}")
             return False
     return True
 
@@ -68,15 +69,7 @@ def _days_between(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     nodes = children(c, args, at, scope, 2)
     if nodes is None or not _typed(c, nodes, ("date", "date"), "days_between"):
         return const_node(U, ANY, at)
-    fa, fb = nodes[0].fn, nodes[1].fn
-
-    def fn(e, it):
-        a, b = fa(e, it), fb(e, it)
-        if a is U or b is U:
-            return U
-        if a is None or b is None:
-            return None
-        return (as_date(b) - as_date(a)).days
+    fn = lifted2(nodes[0].fn, nodes[1].fn, lambda a, b: (as_date(b) - as_date(a)).days)
     return fold(Node(fn, "days_between", tuple(nodes), INT, at))
 
 
@@ -85,15 +78,7 @@ def _shift(name: str, step):
         nodes = children(c, args, at, scope, 2)
         if nodes is None or not _typed(c, nodes, ("date", "int"), name):
             return const_node(U, ANY, at)
-        fd, fn_ = nodes[0].fn, nodes[1].fn
-
-        def fn(e, it):
-            d, n = fd(e, it), fn_(e, it)
-            if d is U or n is U:
-                return U
-            if d is None or n is None:
-                return None
-            return step(as_date(d), n).isoformat()
+        fn = lifted2(nodes[0].fn, nodes[1].fn, lambda d, n: step(as_date(d), n).isoformat())
         return fold(Node(fn, name, tuple(nodes), DATE, at))
     return compile_shift
 
@@ -115,19 +100,11 @@ def _year(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     return fold(Node(fn, "year", tuple(nodes), INT, at))
 
 
-def _need_address(c: Compiler, nodes: list[Node], op: str) -> bool:
-    for n in nodes:
-        if n.type.kind != "any" and n.type.name != "address":
-            c.error(n.pointer, f"{op} needs an address, not {n.type}")
-            return False
-    return True
-
-
 @operator("in_catchment")
 def _in_catchment(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     """Whether an address lies inside the pupil's catchment (the one of the basis address)."""
     nodes = children(c, args, at, scope, 1)
-    if nodes is None or not _need_address(c, nodes, "in_catchment"):
+    if nodes is None or not _typed(c, nodes, ("address",), "in_catchment"):
         return const_node(U, ANY, at)
     if nodes[0].const is None:
         return const_node(False, BOOL, at)
@@ -149,7 +126,7 @@ def _in_catchment(c: Compiler, args: Any, at: str, scope: Type) -> Node:
 def _same_address(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     """Two addresses name the same home (district, street, number, compound and unit agree)."""
     nodes = children(c, args, at, scope, 2)
-    if nodes is None or not _need_address(c, nodes, "same_address"):
+    if nodes is None or not _typed(c, nodes, ("address", "address"), "same_address"):
         return const_node(U, ANY, at)
     if any(n.const is None for n in nodes):
         return const_node(False, BOOL, at)

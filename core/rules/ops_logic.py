@@ -20,28 +20,21 @@ def _connective(nodes: list[Node], unit: bool, at: str) -> Node | list[Node]:
     return rest[0] if len(rest) == 1 else rest
 
 
-@operator("and")
-def _and(c: Compiler, args: Any, at: str, scope: Type) -> Node:
-    nodes = children(c, args, at, scope, (1, 99))
-    if nodes is None or not need_bool(c, nodes, "and"):
-        return const_node(U, ANY, at)
-    nodes = _connective(nodes, True, at)
-    if isinstance(nodes, Node):
-        return nodes
-    fn = kleene(nodes, False)
-    return Node(fn, "and", tuple(nodes), BOOL, at)
+def _connective_op(name: str, unit: bool):
+    """and (unit true: stops at false) and or (unit false: stops at true)."""
+    def compile_connective(c: Compiler, args: Any, at: str, scope: Type) -> Node:
+        nodes = children(c, args, at, scope, (1, 99))
+        if nodes is None or not need_bool(c, nodes, name):
+            return const_node(U, ANY, at)
+        nodes = _connective(nodes, unit, at)
+        if isinstance(nodes, Node):
+            return nodes
+        return Node(kleene(nodes, not unit), name, tuple(nodes), BOOL, at)
+    return compile_connective
 
 
-@operator("or")
-def _or(c: Compiler, args: Any, at: str, scope: Type) -> Node:
-    nodes = children(c, args, at, scope, (1, 99))
-    if nodes is None or not need_bool(c, nodes, "or"):
-        return const_node(U, ANY, at)
-    nodes = _connective(nodes, False, at)
-    if isinstance(nodes, Node):
-        return nodes
-    fn = kleene(nodes, True)
-    return Node(fn, "or", tuple(nodes), BOOL, at)
+operator("and")(_connective_op("and", True))
+operator("or")(_connective_op("or", False))
 
 
 @operator("!")
