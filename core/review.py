@@ -25,6 +25,7 @@ PROBLEMS = {
 _REVIEWERS = {Role.reviewer.value, Role.district_admin.value}
 _CITY = {Role.city_admin.value, Role.operator.value}
 PAGE_SIZE = 50
+MAX_PAGE = 100_000  # past any real queue; keeps OFFSET within every database's range
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def review_queue(engine: Engine, *, account: Account, state: str | None = "submi
         raise Forbidden("无权查看审核队列", "you may not see the review queue")
     if problem and problem not in PROBLEMS:
         raise InvalidInput("未知的筛选条件", f"unknown problem filter {problem!r}", field="problem")
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE)
     query = select(Application)
     if district:
         query = query.where(Application.district == district)

@@ -19,6 +19,7 @@ from core.types import utcnow
 from core.workflow import Actor
 from web.context import engine
 from web.errors import http_error, is_api_request
+from web.inputs import refuse_nul_characters
 from web.models import LoginAttempt
 
 __all__ = [
@@ -193,6 +194,7 @@ def init_app(app: Flask) -> None:
         g.account = _load_account()
         if request.method in _UNSAFE:
             _check_csrf()
+        refuse_nul_characters()
 
     app.after_request(_security_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token

@@ -153,3 +153,29 @@ def test_city_admin_creates_staff_through_the_api(api, season, make_account):
     created = api.call("POST", "/staff", json={"username": "op", "password": PASSWORD, "role": "operator"})
     assert created.status_code == 201 and created.get_json()["role"] == "operator"
     assert "op" in [a["username"] for a in api.call("GET", "/staff").get_json()["items"]]
+
+
+def test_a_deeply_nested_body_is_malformed_json(api):
+    response = api.call("POST", "/session", data="[" * 100_000 + "]" * 100_000, content_type="application/json")
+    assert response.status_code == 400 and response.get_json()["code"] == "malformed_json"
+
+
+def test_a_nul_character_anywhere_in_the_input_is_refused(api, make_account):
+    make_account("guardian-a")
+    in_body = api.call("POST", "/session", json={"username": "guardian-a\x00", "password": PASSWORD})
+    in_query = api.call("GET", "/season?x=%00")
+    assert in_body.status_code == in_query.status_code == 422
+    assert set(in_body.get_json()) == set(in_query.get_json()) == ERROR_KEYS
+
+
+def test_a_version_out_of_range_is_refused_at_the_field(api, submitted):
+    api.login("li-father")
+    response = api.call("POST", f"/applications/{submitted.id}/submit", json={"confirm": True, "version": 2**40})
+    assert response.status_code == 422 and response.get_json()["field"] == "version"
+
+
+def test_a_page_past_any_page_is_an_empty_page(api, submitted, make_account):
+    make_account("rev", role="reviewer", district="东湖区")
+    api.login("rev")
+    response = api.call("GET", f"/applications?page={10**20}")
+    assert response.status_code == 200 and response.get_json()["items"] == []

@@ -12,9 +12,9 @@ from core.portal import (application_view, applications_of, open_application,
                          supply_materials)
 from core.review import decide, review_queue
 from web.api import bp
-from web.api.body import MalformedJSON, json_body, text
 from web.context import connector_runtime, documents_root, engine, now
 from web.downloads import document_response
+from web.inputs import MalformedJSON, json_body, row_version, text
 from web.security import current_account, current_actor, login_required, role_required
 
 GUARDIAN, DECIDERS = ("guardian",), ("reviewer", "district_admin")
@@ -117,9 +117,8 @@ def submit(application_id: int):
     data = json_body()
     if data.get("confirm") is not True:
         raise InvalidInput("请确认：提交后不可修改", "confirm: a submission cannot be changed", field="confirm")
-    version = data.get("version")
     outcome = submit_application(engine(), application_id, account=current_account(), now=now(),
-                                 seen_version=version if isinstance(version, int) else None)
+                                 seen_version=row_version(data.get("version")))
     return jsonify(id=outcome.application_id, serial=outcome.serial, state=outcome.state)
 
 
@@ -136,7 +135,6 @@ def supply(application_id: int):
 def decision(application_id: int):
     """{"decision": "approve"|"return_for_materials"|"reject", "reason": "...", "version": n}."""
     data = json_body()
-    version = data.get("version")
     decide(engine(), application_id, text(data, "decision"), account=current_account(), now=now(),
-           reason=text(data, "reason"), seen_version=version if isinstance(version, int) else None)
+           reason=text(data, "reason"), seen_version=row_version(data.get("version")))
     return _detail(application_id)

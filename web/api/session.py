@@ -14,9 +14,9 @@ from core.models import Account
 from core.portal import active_districts, season_overview
 from core.staff import create_staff_account, list_staff
 from web.api import bp
-from web.api.body import json_body, text
 from web.context import engine, now, plugin_hooks
 from web.errors import http_error
+from web.inputs import json_body, text
 from web.security import (check_login_allowed, client_ip, csrf_token, current_account, login_user, logout_user,
                           record_login_attempt, role_required)
 

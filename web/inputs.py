@@ -1,0 +1,74 @@
+"""Reading request input: a JSON object or one stable 400 error; no NUL characters; row versions in range."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import request
+
+from core.errors import InvalidInput, UserFacingError
+
+__all__ = ["MalformedJSON", "json_body", "text", "row_version", "refuse_nul_characters"]
+
+MAX_ROW_VERSION = 2**31 - 1  # Application.version is a 32-bit INTEGER
+
+
+class MalformedJSON(UserFacingError):
+    code = "malformed_json"
+    http_status = 400
+
+
+def _strings(value: Any) -> Iterable[str]:
+    stack = [value]
+    while stack:  # iterative: a deep body must not exhaust the interpreter's stack here either
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _refuse_nul(values: Iterable[str]) -> None:
+    if any("\x00" in value for value in values):
+        raise InvalidInput("输入含有不允许的字符（NUL）", "the input holds a NUL character, which is not allowed")
+
+
+def refuse_nul_characters() -> None:
+    """Refuse NUL in the query string and form fields (databases refuse it in text)."""
+    _refuse_nul(request.args.values())
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and not request.is_json:
+        _refuse_nul(request.form.values())
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; a missing, malformed, too deep or non-object body is refused."""
+    if not request.is_json:
+        raise MalformedJSON("请求体须为JSON（Content-Type: application/json）",
+                            "the body must be JSON (Content-Type: application/json)")
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None
+    if not isinstance(data, dict):
+        raise MalformedJSON("请求体不是有效的JSON对象", "the body is not a valid JSON object")
+    _refuse_nul(_strings(data))
+    return data
+
+
+def text(data: dict[str, Any], key: str) -> str:
+    """A string member of the body; anything else counts as empty."""
+    value = data.get(key, "")
+    return value if isinstance(value, str) else ""
+
+
+def row_version(value: Any) -> int | None:
+    """The version a client saw (optimistic check), None when not sent; out of range is refused."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ROW_VERSION:
+        raise InvalidInput("版本号无效，请刷新后重试", "the version is not a valid version; reload and retry",
+                           field="version")
+    return value
