@@ -105,3 +105,17 @@ def test_audit_page_verifies_the_chain(client, auth, make_account, season):
     auth.login("op")
     assert 'data-testid="chain-ok"' in client.get("/operator/audit?verify=1").get_data(as_text=True)
     assert 'data-testid="chain-ok"' not in client.get("/operator/audit").get_data(as_text=True)
+
+
+def test_connector_health_shows_an_open_breaker_of_this_worker(app, client, auth, make_account, season,
+                                                               plugin_manager):
+    from core.connectors.runtime import ConnectorRuntime, Policy
+
+    runtime = ConnectorRuntime(plugin_manager, default=Policy(failure_threshold=2, reset_after=600))
+    for _ in range(2):
+        runtime.breaker("hukou").record_failure()
+    app.config["CONNECTOR_RUNTIME"] = runtime
+    make_account("op", role="operator")
+    auth.login("op")
+    health = {c["source"]: c for c in client.get("/operator/dashboard.json").get_json()["connectors"]}
+    assert health["hukou"]["breaker"] == "open" and health["properties"]["breaker"] == "closed"

@@ -7,12 +7,11 @@ from flask import Blueprint, current_app, flash, jsonify, redirect, render_templ
 
 from core import dashboard as queries
 from core.clock import SHANGHAI
-from core.connectors.runtime import get_runtime
 from core.db import read_session
 from core.errors import UserFacingError
 from core.facts import collect_facts
 from core.portal import active_season
-from web.context import engine, now
+from web.context import connector_runtime, engine, now
 from web.i18n import t
 from web.security import current_actor, role_required
 
@@ -35,7 +34,7 @@ def season_time(value: str | None) -> str:
 def _snapshot() -> dict:
     """Everything the dashboard shows, as the page renders it and the script polls it."""
     with read_session(engine()) as session:
-        return queries.snapshot(session, active_season(session), now(), get_runtime().health())
+        return queries.snapshot(session, active_season(session), now(), connector_runtime().health())
 
 
 @bp.get("/")
