@@ -4,12 +4,22 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from core.clock import clock_from_env
 from core.config import database_url, secret_key
 from core.db import get_engine
 
 __all__ = ["create_app"]
+
+
+class _RowId(IntegerConverter):
+    """`<int:…>` in our URLs is a row id: past a 32-bit INTEGER no row exists, so such a URL is a
+    404 instead of a database error (PostgreSQL refuses the out-of-range parameter)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -19,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     facade) and `ENGINE` (an engine to use instead of one made from DATABASE_URL).
     """
     app = Flask(__name__)
+    app.url_map.converters["int"] = _RowId
     app.config.from_mapping(
         DATABASE_URL=database_url(),
         SECRET_KEY=secret_key(),
