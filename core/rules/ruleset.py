@@ -57,6 +57,11 @@ NO_ROW = {"zh": "不符合任何学区生源类别，由教育部门统筹安排
 UNKNOWN = {"zh": "缺少必要信息，需人工审核", "en": "a needed fact is missing; manual review"}
 
 
+def _unknown(code: str, clause: str, label: Mapping[str, str]) -> dict[str, Any]:
+    """A reason for an undetermined rule: which rule could not be decided, and that it goes to review."""
+    return _reason(code, clause, {"zh": f"{UNKNOWN['zh']}：{label['zh']}", "en": f"{UNKNOWN['en']}: {label['en']}"})
+
+
 class Ruleset:
     """A validated, compiled ruleset: one year's policy, known by the sha256 of its canonical JSON."""
 
@@ -157,11 +162,13 @@ class Ruleset:
         if hard:
             return self._finish(Classification(False, None, None, None, [ch.reason() for ch in hard]), trace)
         if any(ch.outcome == "ineligible" for ch in unknown):
-            return self._finish(Classification(None, UNDETERMINED_TIER, None, None, [ch.reason() for ch in unknown]), trace)
+            return self._finish(Classification(None, UNDETERMINED_TIER, None, None,
+                                               [_unknown(ch.id, ch.clause, ch.label) for ch in unknown]), trace)
         placed = [ch for ch in failed if ch.outcome == COORDINATED]
         if placed:
             return self._finish(Classification(True, COORDINATED, None, None, [ch.reason() for ch in placed]), trace)
-        return self._finish(Classification(True, UNDETERMINED_TIER, None, None, [ch.reason() for ch in failed + unknown]), trace)
+        reasons = [ch.reason() for ch in failed] + [_unknown(ch.id, ch.clause, ch.label) for ch in unknown]
+        return self._finish(Classification(True, UNDETERMINED_TIER, None, None, reasons), trace)
 
     def _check_trace(self, check: Check, e: Env, status: str) -> dict[str, Any]:
         out = {"id": check.id, "clause": check.clause, "label": dict(check.label), "status": status}
@@ -187,7 +194,7 @@ class Ruleset:
                     break
         best = (matched[0] if policy == "FIRST" else min(matched, key=lambda r: r.tier)) if matched else None
         if pending is not None and (best is None or pending.tier < best.tier):
-            result = Classification(True, UNDETERMINED_TIER, None, school, [_reason(pending.id, pending.clause, UNKNOWN)])
+            result = Classification(True, UNDETERMINED_TIER, None, school, [_unknown(pending.id, pending.clause, pending.label)])
             stop = pending
         elif best is None:
             result = Classification(True, COORDINATED, None, school, [self._no_row])
