@@ -195,3 +195,9 @@ def test_simulating_the_active_version_changes_nobody(client, admin, engine, sea
     _submitted_from_the_embedded_cases(engine, season)
     page = client.get(f"/admin/rulesets/{season.active_ruleset_sha256}/simulation").get_data(as_text=True)
     assert "没有申请会改变" in page and 'data-testid="cell-1-1">' in page
+
+
+def test_admin_pages_speak_english_on_request(client, admin):
+    assert "City administration" in client.get("/admin/?lang=en").get_data(as_text=True)
+    body = client.get("/admin/rulesets/new").get_data(as_text=True)
+    assert "Everything else (JSON)" in body and "其余部分" not in body

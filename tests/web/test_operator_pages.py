@@ -119,3 +119,10 @@ def test_connector_health_shows_an_open_breaker_of_this_worker(app, client, auth
     auth.login("op")
     health = {c["source"]: c for c in client.get("/operator/dashboard.json").get_json()["connectors"]}
     assert health["hukou"]["breaker"] == "open" and health["properties"]["breaker"] == "closed"
+
+
+def test_dashboard_speaks_english_on_request(client, auth, make_account, calendar):
+    make_account("op", role="operator")
+    auth.login("op")
+    body = client.get("/operator/?lang=en").get_data(as_text=True)
+    assert "Season dashboard" in body and "Scheduler jobs" in body and "赛季运行看板" not in body
