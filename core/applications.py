@@ -26,7 +26,7 @@ from core.workflow import Actor, FireContext, IllegalTransition, StaleWrite, fir
 
 __all__ = [
     "start_application", "record_facts", "current_facts", "choose_basis", "submit_application",
-    "fire_transition", "SubmitOutcome",
+    "fire_transition", "fire_in_session", "SubmitOutcome",
 ]
 
 
@@ -135,20 +135,28 @@ def fire_transition(engine: Engine, application_id: int, transition_id: str, *, 
                     now: datetime, reason: str | None = None, seen_version: int | None = None,
                     actor: Actor | None = None) -> Application:
     """Fire a workflow transition as an account (or the system) in one write transaction."""
-    actor = actor or _actor_for(account)
     with write_session(engine) as session:
-        application = _load(session, application_id)
-        ensure_can_act(actor, application)
-        season = session.get(Season, application.season_id)
-        if str(actor.role) == Role.guardian.value:  # §4.3: after 16 June 17:00 guardians change nothing
-            check_can_submit(session, season, now=now)
-        sha = application.ruleset_sha256 or _active_sha(season)
-        document = ruleset_document(session, sha)
-        context = FireContext(actor=actor, now=now, season_year=season.year, ruleset_sha256=sha,
-                              district_code=district_code(document, application.district),
-                              facts=current_facts(session, application))
-        return fire(session, application, transition_id, workflow=workflow_for(session, sha),
-                    context=context, reason=reason, seen_version=seen_version)
+        return fire_in_session(session, application_id, transition_id, account=account, now=now, reason=reason,
+                               seen_version=seen_version, actor=actor)
+
+
+def fire_in_session(session: Session, application_id: int, transition_id: str, *, account: Account | None,
+                    now: datetime, reason: str | None = None, seen_version: int | None = None,
+                    actor: Actor | None = None) -> Application:
+    """`fire_transition` inside the caller's write transaction, for callers that batch many (the season replay)."""
+    actor = actor or _actor_for(account)
+    application = _load(session, application_id)
+    ensure_can_act(actor, application)
+    season = session.get(Season, application.season_id)
+    if str(actor.role) == Role.guardian.value:  # §4.3: after 16 June 17:00 guardians change nothing
+        check_can_submit(session, season, now=now)
+    sha = application.ruleset_sha256 or _active_sha(season)
+    document = ruleset_document(session, sha)
+    context = FireContext(actor=actor, now=now, season_year=season.year, ruleset_sha256=sha,
+                          district_code=district_code(document, application.district),
+                          facts=current_facts(session, application))
+    return fire(session, application, transition_id, workflow=workflow_for(session, sha),
+                context=context, reason=reason, seen_version=seen_version)
 
 
 def submit_application(engine: Engine, application_id: int, *, account: Account, now: datetime,

@@ -3,9 +3,11 @@
 Season time is a `FixedClock` moved from one moment to the next — every boundary, every
 guardian's registration, submission and review — so days pass in milliseconds and the same
 seed gives the same season. Nothing is shortcut: guardians go through `start_application`
-and `submit_application` (which check their district's window and the closing time
-themselves), reviewers through `fire_transition`, and the phases through `run_due()`, whose
-actions close the drafts, build the graduates database, classify and allocate.
+and the `submit` transition of `fire_in_session` (which check their district's window and the
+closing time themselves), reviewers through `fire_in_session` too, and the phases through
+`run_due()`, whose actions close the drafts, build the graduates database, classify and
+allocate. Moves that happen before the next deadline share a transaction, each in its own
+savepoint, so a refused move leaves the others in place.
 Sandbox guardians and reviewers never log in, so their accounts get an unusable password hash
 instead of a slow real one.
 """
@@ -25,7 +27,7 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from core.applications import fire_transition, record_facts, start_application, submit_application
+from core.applications import fire_in_session, record_facts, start_application
 from core.clock import FixedClock
 from core.db import read_session, write_session
 from core.errors import InvalidInput
@@ -42,7 +44,7 @@ __all__ = ["replay_season", "ReplayReport", "ReplayError", "season_summary", "wi
 
 NEVER_SUBMIT = 0.04  # share of guardians who open a draft and never submit (closed at 17:00 on 16 June)
 TOO_EARLY = 0.03  # share who try before their district's window and are turned away
-BATCH = 200  # registrations per transaction
+BATCH = 200  # guardians' and reviewers' moves per transaction
 UNUSABLE_PASSWORD = "!sandbox"  # not a werkzeug hash: nobody can log in as a replayed guardian
 CITY_ADMIN = Actor("replay-city-admin", Role.city_admin.value)
 
@@ -240,38 +242,17 @@ def replay_season(engine: Engine, population: int, seed: int, *, year: int = 202
         return next((due for due in dues if due > clock.now()), datetime.max.replace(tzinfo=clock.now().tzinfo))
 
     plan, i = _plan(city, calendar, urban, seed), 0
-    while i < len(plan):
+    while i < len(plan):  # consecutive moves before the next deadline share a transaction, each its own savepoint
         if plan[i][0] >= next_due():
             advance(plan[i][0])
-        if plan[i][2] == "register":  # consecutive registrations share a transaction, each in its own savepoint
-            limit, j = next_due(), i
-            with write_session(engine) as session:
-                while j < len(plan) and plan[j][2] == "register" and plan[j][0] < limit and j - i < BATCH:
-                    _register(session, season, city.families[plan[j][3]], guardians, urban, plan[j][0],
-                              applications, plan[j][3], tallies)
-                    j += 1
-            i = j
-            continue
-        when, _, what, index = plan[i]
-        family = city.families[index]
-        district, group = window_key(family.facts, urban)
-        try:
-            if what == "early":
-                with write_session(engine) as session:
-                    _register(session, season, family, guardians, urban, when, applications, index, tallies)
-            elif index not in applications:  # the registration was refused: nothing to submit or review
-                pass
-            elif what == "submit":
-                submit_application(engine, applications[index], account=guardians[family.pupil_id], now=when)
-                tallies["submitted"][district] += 1
-            else:
-                decision = "reject" if family.expected == "ineligible" else "approve"
-                fire_transition(engine, applications[index], decision, account=reviewers[district], now=when,
-                                reason="不符合报名条件（§1）" if decision == "reject" else None)
-                tallies["approved" if decision == "approve" else "rejected"][district] += 1
-        except CollectionClosed:
-            tallies["refused_late"][district] += 1
-        i += 1
+        limit, j = next_due(), i
+        with write_session(engine) as session:
+            while j < len(plan) and plan[j][0] < limit and j - i < BATCH:
+                when, _, what, index = plan[j]
+                _act(session, season, what, city.families[index], index, when, guardians, reviewers, urban,
+                     applications, tallies)
+                j += 1
+        i = j
     say(f"guardians: {sum(tallies['registered'].values())} registered, {sum(tallies['submitted'].values())} "
         f"submitted, {sum(tallies['refused_early'].values())} turned away before their window")
 
@@ -289,24 +270,36 @@ def replay_season(engine: Engine, population: int, seed: int, *, year: int = 202
     return report
 
 
-def _register(session: Session, season: Season, family, guardians: dict[str, Account], urban: set[str],
-              when: datetime, applications: dict[int, int], index: int, tallies: dict[str, Counter]) -> None:
-    """One guardian's first login: a draft through `start_application` (which checks the window) and the facts."""
+def _act(session: Session, season: Season, what: str, family, index: int, when: datetime,
+         guardians: dict[str, Account], reviewers: dict[str, Account], urban: set[str],
+         applications: dict[int, int], tallies: dict[str, Counter]) -> None:
+    """One move of a guardian or reviewer, through the same services the web layer calls."""
     district, group = window_key(family.facts, urban)
+    guardian = guardians[family.pupil_id]
     try:
         with session.begin_nested():
-            application = start_application(session, season=season, guardian=guardians[family.pupil_id],
-                                            pupil_id_number=family.pupil_id, pupil_name=family.facts["pupil"]["name"],
-                                            district=district, school_group=group, now=when)
-            record_facts(session, application, source="sandbox", payload=family.facts, fetched_at=when)
+            if what in ("early", "register"):  # first login: the service checks the district's window
+                application = start_application(session, season=season, guardian=guardian,
+                                                pupil_id_number=family.pupil_id,
+                                                pupil_name=family.facts["pupil"]["name"], district=district,
+                                                school_group=group, now=when)
+                record_facts(session, application, source="sandbox", payload=family.facts, fetched_at=when)
+                applications[index] = application.id
+                tallies["registered"][district] += 1
+            elif index not in applications:  # the registration was refused: nothing to submit or review
+                return
+            elif what == "submit":
+                fire_in_session(session, applications[index], "submit", account=guardian, now=when)
+                tallies["submitted"][district] += 1
+            else:
+                decision = "reject" if family.expected == "ineligible" else "approve"
+                fire_in_session(session, applications[index], decision, account=reviewers[district], now=when,
+                                reason="不符合报名条件（§1）" if decision == "reject" else None)
+                tallies["approved" if decision == "approve" else "rejected"][district] += 1
     except CollectionClosed:
-        tallies["refused_early"][district] += 1
-        return
+        tallies["refused_early" if what == "early" else "refused_late"][district] += 1
     except InvalidInput:
         tallies["invalid"][district] += 1
-        return
-    applications[index] = application.id
-    tallies["registered"][district] += 1
 
 
 def _log_step(say: Callable[[str], None], boundaries, step: Step) -> None:
