@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, current_app, g, redirect, request, session, url_for
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import select
 
 from core.db import read_session, write_session
@@ -20,7 +20,7 @@ from core.workflow import Actor
 from web.context import engine
 from web.errors import http_error, is_api_request
 from web.inputs import refuse_nul_characters
-from web.models import LoginAttempt
+from web.models import LoginAttempt, LoginSession
 
 __all__ = [
     "init_app", "csrf_token", "login_user", "logout_user", "current_account", "current_actor",
@@ -77,8 +77,10 @@ def login_user(account: Account) -> None:
     session.clear()
     session["account_id"] = account.id
     session["stamp"] = _session_stamp(account)
-    session["sid"] = secrets.token_urlsafe(16)
+    session["sid"] = secrets.token_urlsafe(32)
     session["csrf"] = secrets.token_urlsafe(32)
+    with write_session(engine()) as db:
+        db.add(LoginSession(sid=session["sid"], account_id=account.id))
     if language:
         session["lang"] = language
     session.permanent = True
@@ -86,7 +88,12 @@ def login_user(account: Account) -> None:
 
 
 def logout_user() -> None:
-    """Forget the account and every token of this session."""
+    """End the login on the server too, so a copy of the cookie is worth nothing, then forget it."""
+    sid = session.get("sid")
+    if sid:
+        with write_session(engine()) as db:
+            db.execute(update(LoginSession).where(LoginSession.sid == sid, LoginSession.ended_at.is_(None))
+                       .values(ended_at=utcnow()))
     language = session.get("lang")
     session.clear()
     if language:
@@ -99,8 +106,11 @@ def _load_account() -> Account | None:
     if account_id is None:
         return None
     with read_session(engine()) as db:
-        account = db.get(Account, account_id)
-    if account is None or not account.is_active or session.get("stamp") != _session_stamp(account):
+        found = db.exec(select(Account, LoginSession).join(LoginSession, LoginSession.account_id == Account.id)
+                        .where(Account.id == account_id, LoginSession.sid == str(session.get("sid", "")))).first()
+    account, login = found if found else (None, None)
+    if (account is None or not account.is_active or login.ended_at is not None
+            or session.get("stamp") != _session_stamp(account)):
         session.clear()
         return None
     return account

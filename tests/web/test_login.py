@@ -104,3 +104,12 @@ def test_only_a_city_admin_reaches_the_staff_page(client, auth, make_account):
     make_account("rev", role="reviewer", district="东湖区")
     auth.login("rev")
     assert client.get("/staff").status_code == 403
+
+
+def test_a_copied_session_cookie_is_worthless_after_logout(client, auth, make_account):
+    make_account("guardian-a")
+    auth.login("guardian-a")
+    copied = client.get_cookie("xuewei_session").value
+    client.post("/logout", data={"csrf_token": auth.csrf()})
+    client.set_cookie("xuewei_session", copied)
+    assert client.get("/me").status_code == 302
