@@ -28,10 +28,11 @@ demo: install
 test: install-test browsers
 	$(BIN)/python -m pytest
 
-## Debian's chromium for the browser tests (Playwright's own browser download does not work here)
+## Debian's chromium (and a CJK font for readable screenshots) for the browser tests;
+## Playwright's own browser download does not work here
 browsers:
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] \
-	  && { apt-get update -qq && apt-get install -y -qq chromium; } \
+	@{ command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi wqy; } || { [ "$$(id -u)" = 0 ] \
+	  && { apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei; } \
 	  || echo "chromium is missing and this is not root: browser tests will skip (apt-get install chromium)"; }
 
 clean:
