@@ -72,3 +72,25 @@ def test_a_stale_runner_finds_the_transition_done(engine, season, calendar_rows,
     assert fire_boundary(engine, stale, season_clock, "late").outcome == "already_done"
     with read_session(engine) as session:
         assert len(session.exec(select(Event).where(Event.action == "phase_opened")).all()) == 1
+
+
+def test_a_new_ruleset_version_moves_pending_deadlines_but_not_fired_ones(engine, season, calendar_rows, season_clock):
+    import copy
+    import json
+
+    from core.paths import ruleset_path
+    from core.rulesets import activate_ruleset, store_ruleset
+    from core.workflow import Actor
+
+    season_clock.set(at("2021-06-01T10:00:00"))
+    run_due(engine, season_clock)
+    document = copy.deepcopy(json.loads(ruleset_path(2021).read_text()))
+    collection = next(p for p in document["calendar"]["phases"] if p["id"] == "collection")
+    collection["start"], collection["end"] = "2021-06-01T09:00:00+08:00", "2021-06-16T18:00:00+08:00"
+    admin = Actor("city-admin", "city_admin")
+    with write_session(engine) as session:
+        current = session.get(Season, season.id)
+        activate_ruleset(session, current, store_ruleset(session, current, document, admin).sha256, admin)
+        moved = {b.job_id: b for b in materialise(session, current)}
+    assert moved["season-2021-collection-end"].due_at == at("2021-06-16T18:00:00")
+    assert moved["season-2021-collection-start"].due_at == at("2021-06-01T10:00:00")  # already fired: history stays
