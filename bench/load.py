@@ -33,7 +33,7 @@ from urllib.parse import quote
 from bench.common import AsyncClient, HttpError, ServerProcess, Timings, free_port, xuewei_server
 from bench.profiling import Sampler, hot_spots
 
-__all__ = ["main", "Prepared", "prepare_guardians", "fill_in", "submit", "journey", "StepFailed", "GOALS"]
+__all__ = ["main", "Prepared", "prepare_guardians", "fill_in", "submit", "journey", "signed_in", "StepFailed", "GOALS"]
 
 SEASON_NOW = "2021-06-02T14:00:00+08:00"  # every district's window is open (§2.2, window W4)
 PASSWORD = "bench-password-2021"
@@ -89,7 +89,6 @@ def _district(family, districts: set[str]) -> str:
 
 def prepare_guardians(database_url: str, secret_key: str, *, count: int, seed: int) -> list[Prepared]:
     """Season, ruleset, `count` guardian accounts with one draft each, and their signed-in cookies."""
-    from flask import session as flask_session
     from werkzeug.security import generate_password_hash
 
     import core.accounts
@@ -103,7 +102,6 @@ def prepare_guardians(database_url: str, secret_key: str, *, count: int, seed: i
     from core.workflow import Actor
     from plugins.sandbox.city import generate_city
     from web import create_app
-    from web.security import login_user
 
     engine = make_engine(database_url)
     upgrade(engine)
@@ -131,14 +129,21 @@ def prepare_guardians(database_url: str, secret_key: str, *, count: int, seed: i
                                                     district=_district(family, districts), now=now)
                     drafts.append((guardian, application.id))
     app = create_app({"ENGINE": engine, "SECRET_KEY": secret_key})
-    serializer = app.session_interface.get_signing_serializer(app)
-    prepared = []
-    for guardian, application_id in drafts:
-        with app.test_request_context("/"):
-            login_user(guardian)
-            prepared.append(Prepared(application_id, serializer.dumps(dict(flask_session)), flask_session["csrf"]))
+    prepared = [Prepared(application_id, *signed_in(app, guardian)) for guardian, application_id in drafts]
     engine.dispose()
     return prepared
+
+
+def signed_in(app, account) -> tuple[str, str]:
+    """The session cookie and CSRF token `account` has after logging in to `app` (no password check)."""
+    from flask import session as flask_session
+
+    from web.security import login_user
+
+    with app.test_request_context("/"):
+        login_user(account)
+        cookie = app.session_interface.get_signing_serializer(app).dumps(dict(flask_session))
+        return cookie, flask_session["csrf"]
 
 
 # --- the simulated guardians --------------------------------------------------------------

@@ -27,3 +27,39 @@ def serve(db_url, tmp_path):
     yield start
     for server in servers:
         server.stop()
+
+
+# The in-process app and its plugin manager, as the web tests build them.
+from tests.web.conftest import app, catchments, client, plugin_manager  # noqa: E402,F401
+
+
+@pytest.fixture
+def signed_in_as(app):
+    """Factory: (cookies, headers) of `account` logged in to the in-process app, CSRF header included."""
+    from bench.load import signed_in
+
+    def credentials(account) -> tuple[dict[str, str], dict[str, str]]:
+        cookie, csrf = signed_in(app, account)
+        return {app.config["SESSION_COOKIE_NAME"]: cookie}, {"X-CSRF-Token": csrf}
+
+    return credentials
+
+
+class ApiAs:
+    """An in-process client logged in as one account, sending its CSRF token on every call."""
+
+    def __init__(self, app, cookies: dict[str, str], headers: dict[str, str]):
+        self.client = app.test_client()
+        for name, value in cookies.items():
+            self.client.set_cookie(name, value)
+        self.headers = headers
+
+    def call(self, method: str, path: str, **kwargs):
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return self.client.open(path, method=method, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def api_as(app, signed_in_as):
+    """Factory: ApiAs for an account."""
+    return lambda account: ApiAs(app, *signed_in_as(account))
