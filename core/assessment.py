@@ -49,7 +49,17 @@ def assess(session: Session, application: Application) -> Classification:
 
 
 def stored_or_assessed(session: Session, application: Application) -> dict[str, Any]:
-    """The classification the season stored (after §6 classification), else a provisional one."""
+    """The classification the season stored (after §6 classification), else a provisional one.
+
+    `evidence_problems` lists the reasons that are failed evidence checks (the ruleset's
+    `evidence` section): things the family can answer with a document.
+    """
     if application.classification is not None:
-        return {"provisional": False, **application.classification}
-    return {"provisional": True, **assess(session, application).to_dict()}
+        result = {"provisional": False, **application.classification}
+    else:
+        result = {"provisional": True, **assess(session, application).to_dict()}
+    season = session.get(Season, application.season_id)
+    ruleset = ruleset_of(session, application.ruleset_sha256 or season.active_ruleset_sha256)
+    evidence = {check["id"] for check in ruleset.document.get("evidence", [])}
+    result["evidence_problems"] = [r["code"] for r in result.get("reasons", []) if r.get("code") in evidence]
+    return result

@@ -103,6 +103,7 @@ class ApplicationView:
     transitions: list[dict[str, Any]]
     basis_options: list[dict[str, Any]] = field(default_factory=list)
     seat: dict[str, Any] | None = None
+    window: dict[str, Any] | None = None
 
     @property
     def feedback(self) -> list[Event]:
@@ -120,7 +121,7 @@ class ApplicationView:
             "facts": self.facts, "sources": self.sources,
             "documents": [_document_dict(d) for d in self.documents],
             "assessment": self.assessment, "basis_options": self.basis_options,
-            "transitions": self.transitions, "seat": self.seat,
+            "transitions": self.transitions, "seat": self.seat, "window": self.window,
             "feedback": [{"at": e.at.isoformat(), "action": e.action, "to_state": e.to_state, "reason": e.reason}
                          for e in self.feedback],
         }
@@ -169,8 +170,10 @@ def _basis_options(facts: dict[str, Any]) -> list[dict[str, Any]]:
     return options
 
 
-def application_view(engine: Engine, actor: Actor, application_id: int) -> ApplicationView:
-    """The application page's content, for anyone allowed to see it."""
+def application_view(engine: Engine, actor: Actor, application_id: int, *,
+                     now: datetime | None = None) -> ApplicationView:
+    """The application page's content, for anyone allowed to see it; with `now`, the district's
+    collection window as well (what the guardian has left before collection closes)."""
     with read_session(engine) as session:
         application = load_application(session, actor, application_id)
         season = session.get(Season, application.season_id)
@@ -186,13 +189,14 @@ def application_view(engine: Engine, actor: Actor, application_id: int) -> Appli
         facts = current_facts(session, application)
         assessment = stored_or_assessed(session, application) if records else None
         seat = seat_of_application(session, application.id)
+        window = None if now is None else window_status(session, season, district=application.district, now=now)
     transitions = [{"id": t.id, "label": dict(t.label), "reason_required": t.reason_required}
                    for t in workflow.available(application.state, str(actor.role))]
     return ApplicationView(
         application=application, state_label=dict(workflow.state_label(application.state)), facts=facts,
         sources=_source_progress(calls, records), records=records, documents=documents, assessment=assessment,
         events=events, transitions=transitions, basis_options=_basis_options(facts),
-        seat=seat)
+        seat=seat, window=window)
 
 
 def supply_materials(engine: Engine, application_id: int, *, account: Account, now: datetime) -> Application:

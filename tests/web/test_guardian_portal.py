@@ -84,6 +84,7 @@ def test_tier_and_reasons_shown_after_choosing_the_property(client, guardian):
     page = client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
     assert 'data-testid="tier" data-value="1"' in page
     assert 'data-testid="eligible" data-value="True"' in page
+    assert 'data-testid="window" data-state="open"' in page and "6月16日 17:00截止" in page
 
 
 def test_upload_accepts_a_png_by_its_content_and_strips_the_path(client, guardian, app):
@@ -154,3 +155,15 @@ def test_status_page_shows_the_pre_allocated_school_and_why(app, engine, season,
     assert 'data-value="allocated"' in page
     assert 'data-testid="seat-school" data-value="dh-yuzhang"' in page
     assert 'data-testid="seat-why"' in page
+
+
+def test_an_unregistered_lease_is_shown_as_an_evidence_problem(client, guardian, family):
+    lease = {"id": "L1", "address": family.fragments["properties"]["properties"][0]["address"], "registered": False,
+             "registered_on": None, "start": "2019-08-01", "end": "2022-07-31", "tenant_relation": "father"}
+    family.fragments["leases"] = {"leases": [lease]}
+    application_id = _started_id(_start(client, guardian))
+    _fetch_all(client, guardian, application_id)
+    client.post(f"/guardian/applications/{application_id}/basis", data={"basis": "lease:L1", "csrf_token": guardian.csrf()})
+    page = client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+    assert 'data-testid="evidence-problems"' in page and 'data-testid="reason-E-lease-registered"' in page
+    assert 'data-testid="tier" data-value="coordinated"' in page

@@ -28,7 +28,7 @@ def summary(application: Application) -> dict:
 
 
 def _detail(application_id: int, status: int = 200):
-    return jsonify(application_view(engine(), current_actor(), application_id).to_dict()), status
+    return jsonify(application_view(engine(), current_actor(), application_id, now=now()).to_dict()), status
 
 
 @bp.get("/applications")

@@ -92,7 +92,8 @@ SCHEMAS: dict[str, Any] = {
         "assessment": {"type": ["object", "null"], "description": "eligible, tier, reasons, trace, provisional"},
         "basis_options": {"type": "array", "items": {"type": "object"}},
         "transitions": {"type": "array", "items": {"type": "object"}},
-        "feedback": {"type": "array", "items": {"type": "object"}}, "seat": {"type": ["object", "null"]}}},
+        "feedback": {"type": "array", "items": {"type": "object"}}, "seat": {"type": ["object", "null"]},
+        "window": {"type": ["object", "null"], "description": "the district's collection window: state, message"}}},
     "ApplicationCreate": {"type": "object", "required": ["pupil_id_number", "pupil_name", "district"], "properties": {
         "pupil_id_number": _STR, "pupil_name": _STR, "district": _STR}},
     "FactsRequest": {"type": "object", "properties": {"sources": {"type": "array", "items": _STR}}},

@@ -63,7 +63,7 @@ def new_application():
 @guardian_only
 def application(application_id: int):
     """One page for the whole journey; after submission it is the status page."""
-    view = application_view(engine(), current_actor(), application_id)
+    view = application_view(engine(), current_actor(), application_id, now=now())
     template = "guardian/status.html" if view.application.serial else "guardian/application.html"
     return render_template(template, view=view, a=view.application, kinds=DOCUMENT_KINDS)
 
