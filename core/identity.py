@@ -13,11 +13,26 @@ from core.models import Account, Role
 from core.plugins import Hooks
 from core.workflow import Actor
 
-__all__ = ["sign_up_guardian", "IdentityRejected"]
+__all__ = ["sign_up_guardian", "check_guardian_login", "IdentityRejected"]
 
 
 class IdentityRejected(InvalidInput):
     code = "identity_rejected"
+
+
+def _verified(hooks: Hooks, *, id_number: str, name: str, face_image: bytes | None) -> bool:
+    """Ask the identity plugins; True when one verified the person, False when none answered."""
+    verdict = hooks.verify_identity(id_number=id_number, name=name, face_image=face_image)
+    if verdict is not None and not verdict.get("verified"):
+        reason = verdict.get("reason") or "身份核验未通过"
+        raise IdentityRejected(f"身份核验未通过：{reason}", f"identity check failed: {reason}", field="face_image")
+    return verdict is not None
+
+
+def check_guardian_login(hooks: Hooks, account: Account, face_image: bytes | None) -> None:
+    """A guardian logging in is checked again (§3.1 人脸识别); staff and unverifiable accounts pass."""
+    if account.role == Role.guardian.value and account.id_number:
+        _verified(hooks, id_number=account.id_number, name=account.display_name, face_image=face_image)
 
 
 def sign_up_guardian(engine: Engine, *, hooks: Hooks, username: str, password: str, name: str,
@@ -33,15 +48,12 @@ def sign_up_guardian(engine: Engine, *, hooks: Hooks, username: str, password: s
     check = check_resident_id(id_number)
     if not check.ok:
         raise InvalidInput(check.problems[0]["zh"], check.problems[0]["en"], field="id_number")
-    verdict = hooks.verify_identity(id_number=check.number, name=name, face_image=face_image)
-    if verdict is not None and not verdict.get("verified"):
-        reason = verdict.get("reason") or "身份核验未通过"
-        raise IdentityRejected(f"身份核验未通过：{reason}", f"identity check failed: {reason}", field="face_image")
+    verified = _verified(hooks, id_number=check.number, name=name, face_image=face_image)
     with write_session(engine) as session:
         account = create_account(session, username=username, password=password, role=Role.guardian,
                                  display_name=name, by=Actor(username.strip(), Role.guardian))
         account.id_number = check.number
-        if verdict is not None:
+        if verified:
             account.identity_verified_at = now
         session.add(account)
         return account

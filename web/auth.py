@@ -5,8 +5,6 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from core.accounts import authenticate
-from core.db import read_session
 from core.errors import UserFacingError
 from core.identity import sign_up_guardian
 from core.portal import active_districts
@@ -14,8 +12,7 @@ from core.staff import STAFF_ROLES, create_staff_account, list_staff
 from web.context import engine, now, plugin_hooks
 from web.errors import message_of, message_unless_refused
 from web.i18n import t
-from web.security import (check_login_allowed, client_ip, current_account, login_required, login_user,
-                          logout_user, record_login_attempt, role_required)
+from web.security import attempt_login, current_account, login_required, login_user, logout_user, role_required
 
 __all__ = ["bp", "HOME_ENDPOINTS", "NAV", "home_url"]
 
@@ -78,25 +75,28 @@ def index():
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Username and password; failures are counted per username and address."""
+    """Username and password (and a guardian's face); failures are counted per username and address."""
     errors: dict[str, str] = {}
     username = request.form.get("username", "")
     if request.method == "POST":
-        ip = client_ip()
         try:
-            check_login_allowed(username, ip)
+            account = attempt_login(username, request.form.get("password", ""), _face_image())
         except UserFacingError as error:
             errors["_form"] = message_of(error)
             return render_template("auth/login.html", errors=errors, username=username), error.http_status
-        with read_session(engine()) as session:
-            account = authenticate(session, username, request.form.get("password", ""))
-        record_login_attempt(username, ip, account is not None)
-        if account is None:
-            errors["_form"] = t("用户名或密码错误", "wrong username or password")
-            return render_template("auth/login.html", errors=errors, username=username), 401
-        login_user(account)
         return redirect(_safe_next(request.args.get("next")) or home_url(account.role))
     return render_template("auth/login.html", errors=errors, username=username)
+
+
+def _face_image() -> bytes | None:
+    """The live capture sent with the form, if any (too large counts as a wrong photo)."""
+    face = request.files.get("face_image")
+    if not face or not face.filename:
+        return None
+    data = face.read(MAX_FACE_IMAGE_BYTES + 1)
+    if len(data) > MAX_FACE_IMAGE_BYTES:
+        raise UserFacingError("人脸照片过大", "the face photo is too large", field="face_image")
+    return data
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -108,15 +108,11 @@ def signup():
         if form.get("password", "") != form.get("password2", ""):
             errors["password2"] = t("两次输入的密码不一致", "the passwords differ")
         else:
-            face = request.files.get("face_image")
-            face_bytes = face.read(MAX_FACE_IMAGE_BYTES + 1) if face and face.filename else None
             try:
-                if face_bytes is not None and len(face_bytes) > MAX_FACE_IMAGE_BYTES:
-                    raise UserFacingError("人脸照片过大", "the face photo is too large", field="face_image")
                 account = sign_up_guardian(
                     engine(), hooks=plugin_hooks(), username=form.get("username", ""),
                     password=form.get("password", ""), name=form.get("name", ""),
-                    id_number=form.get("id_number", ""), face_image=face_bytes, now=now())
+                    id_number=form.get("id_number", ""), face_image=_face_image(), now=now())
             except UserFacingError as error:
                 errors[error.field or "_form"] = message_unless_refused(error)
             else:

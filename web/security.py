@@ -12,19 +12,21 @@ from flask import Flask, current_app, g, redirect, request, session, url_for
 from sqlalchemy import func, update
 from sqlmodel import select
 
+from core.accounts import authenticate
 from core.db import read_session, write_session
 from core.errors import UserFacingError
+from core.identity import check_guardian_login
 from core.models import Account
 from core.types import utcnow
 from core.workflow import Actor
-from web.context import engine
+from web.context import engine, plugin_hooks
 from web.errors import http_error, is_api_request
 from web.inputs import refuse_nul_characters
 from web.models import LoginAttempt, LoginSession
 
 __all__ = [
     "init_app", "csrf_token", "login_user", "logout_user", "current_account", "current_actor",
-    "login_required", "role_required", "client_ip", "check_login_allowed", "record_login_attempt",
+    "login_required", "role_required", "client_ip", "attempt_login", "check_login_allowed", "record_login_attempt",
     "TooManyAttempts", "CSRF_HEADER", "CSRF_FIELD", "MAX_FAILURES", "FAILURE_WINDOW",
 ]
 
@@ -182,6 +184,34 @@ def record_login_attempt(username: str, ip: str, succeeded: bool) -> None:
     """Keep one row per try, in the database so every worker counts the same failures."""
     with write_session(engine()) as db:
         db.add(LoginAttempt(username=username.strip().lower()[:80], ip=ip, succeeded=succeeded))
+
+
+class WrongCredentials(UserFacingError):
+    code = "unauthenticated"
+    http_status = 401
+
+
+def attempt_login(username: str, password: str, face_image: bytes | None = None) -> Account:
+    """Throttle, check the password, check a guardian's identity, then start the session.
+
+    Every refusal is a UserFacingError (429 throttled, 401 wrong credentials, 422 identity);
+    the same message for an unknown user and a wrong password.
+    """
+    ip = client_ip()
+    check_login_allowed(username, ip)
+    with read_session(engine()) as db:
+        account = authenticate(db, username, password)
+    if account is not None:
+        try:
+            check_guardian_login(plugin_hooks(), account, face_image)
+        except UserFacingError:
+            record_login_attempt(username, ip, False)
+            raise
+    record_login_attempt(username, ip, account is not None)
+    if account is None:
+        raise WrongCredentials("用户名或密码错误", "wrong username or password")
+    login_user(account)
+    return account
 
 
 def _security_headers(response):

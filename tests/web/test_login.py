@@ -113,3 +113,15 @@ def test_a_copied_session_cookie_is_worthless_after_logout(client, auth, make_ac
     client.post("/logout", data={"csrf_token": auth.csrf()})
     client.set_cookie("xuewei_session", copied)
     assert client.get("/me").status_code == 302
+
+
+def test_guardian_login_is_refused_when_the_face_check_fails(client, season, id_number):
+    from io import BytesIO
+
+    _signup(client, id_number(birth="19800101", sequence=1))
+    client.post("/logout", data={"csrf_token": csrf_from(client, "/me")})
+    response = client.post("/login", data={"username": "zhangwei", "password": PASSWORD,
+                                           "face_image": (BytesIO(b"someone else"), "face.jpg"),
+                                           "csrf_token": csrf_from(client)}, content_type="multipart/form-data")
+    assert response.status_code == 422 and "人脸与身份证照片不一致" in response.get_data(as_text=True)
+    assert client.get("/me").status_code == 302

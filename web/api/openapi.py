@@ -63,7 +63,8 @@ SCHEMAS: dict[str, Any] = {
         "district": _NULLABLE_STR, "display_name": _STR, "identity_verified": {"type": "boolean"}}},
     "Session": {"type": "object", "required": ["csrf_token"], "properties": {
         "account": {"oneOf": [_ref("Account"), {"type": "null"}]}, "csrf_token": _STR}},
-    "Login": {"type": "object", "required": ["username", "password"], "properties": {"username": _STR, "password": _STR}},
+    "Login": {"type": "object", "required": ["username", "password"], "properties": {
+        "username": _STR, "password": _STR, "face_image": {"type": "string", "contentEncoding": "base64"}}},
     "SignUp": {"type": "object", "required": ["username", "password", "name", "id_number"], "properties": {
         "username": _STR, "password": {"type": "string", "minLength": 8}, "name": _STR,
         "id_number": {"type": "string", "description": "the guardian's GB 11643 resident ID"},
@@ -121,7 +122,7 @@ PATHS: dict[str, Any] = {
     "/session": {
         "get": _op("Who is logged in, and the CSRF token", _answer("the session", "Session"), errors=(), auth=False),
         "post": _op("Log in (renews the session and token)", _answer("logged in", "Session"), body="Login",
-                    errors=("400", "401", "429"), auth=False),
+                    errors=("400", "401", "422", "429"), auth=False),
         "delete": _op("Log out", _answer("logged out", "Session"), errors=("400",), auth=False),
     },
     "/accounts": {"post": _op("Guardian sign-up with the identity check", _answer("signed up and logged in", "Session"),

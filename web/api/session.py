@@ -6,8 +6,6 @@ import binascii
 
 from flask import jsonify
 
-from core.accounts import authenticate
-from core.db import read_session
 from core.errors import InvalidInput
 from core.identity import sign_up_guardian
 from core.models import Account
@@ -15,10 +13,8 @@ from core.portal import active_districts, season_overview
 from core.staff import create_staff_account, list_staff
 from web.api import bp
 from web.context import engine, now, plugin_hooks
-from web.errors import http_error
 from web.inputs import json_body, text
-from web.security import (check_login_allowed, client_ip, csrf_token, current_account, login_user, logout_user,
-                          record_login_attempt, role_required)
+from web.security import attempt_login, csrf_token, current_account, login_user, logout_user, role_required
 
 
 def account_dict(account: Account | None) -> dict | None:
@@ -42,19 +38,20 @@ def get_session():
 
 @bp.post("/session")
 def login():
-    """Log in with username and password; the session and its token are renewed."""
+    """Log in with username and password (a guardian may send `face_image`); the session and token are renewed."""
     data = json_body()
-    username, ip = text(data, "username"), client_ip()
-    check_login_allowed(username, ip)
-    with read_session(engine()) as session:
-        account = authenticate(session, username, text(data, "password"))
-    record_login_attempt(username, ip, account is not None)
-    if account is None:
-        error = http_error(401)
-        error.zh, error.en = "用户名或密码错误", "wrong username or password"
-        raise error
-    login_user(account)
+    attempt_login(text(data, "username"), text(data, "password"), _face_image(data))
     return _session_answer()
+
+
+def _face_image(data: dict) -> bytes | None:
+    face = data.get("face_image")
+    if not isinstance(face, str) or not face:
+        return None
+    try:
+        return base64.b64decode(face, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("人脸照片编码错误", "face_image is not valid base64", field="face_image") from None
 
 
 @bp.delete("/session")
@@ -68,14 +65,9 @@ def logout():
 def sign_up():
     """A guardian signs up; `face_image` is the live capture, base64-encoded (optional)."""
     data = json_body()
-    face = data.get("face_image")
-    try:
-        face_bytes = base64.b64decode(face, validate=True) if isinstance(face, str) and face else None
-    except (binascii.Error, ValueError):
-        raise InvalidInput("人脸照片编码错误", "face_image is not valid base64", field="face_image") from None
     account = sign_up_guardian(engine(), hooks=plugin_hooks(), username=text(data, "username"),
                                password=text(data, "password"), name=text(data, "name"),
-                               id_number=text(data, "id_number"), face_image=face_bytes, now=now())
+                               id_number=text(data, "id_number"), face_image=_face_image(data), now=now())
     login_user(account)
     return _session_answer(201)
 
