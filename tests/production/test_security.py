@@ -208,6 +208,32 @@ def test_login_brute_force_is_throttled_across_workers_even_for_the_right_passwo
     assert blocked.status_code == 429 and blocked.json()["code"] == "too_many_attempts"
 
 
+def test_a_forged_forwarded_for_header_does_not_escape_the_throttle(live):
+    # No trusted proxy configured: X-Forwarded-For is the client's word, and is ignored.
+    for n in range(5):
+        browser = _new_session(live)
+        browser.headers["X-Forwarded-For"] = f"203.0.113.{n}"
+        assert _login(browser, live, "li-father", f"guess-{n}").status_code == 401
+    browser = _new_session(live)
+    browser.headers["X-Forwarded-For"] = "203.0.113.99"
+    assert _login(browser, live, "li-father", PASSWORD).status_code == 429
+
+
+def test_behind_a_trusted_proxy_the_throttle_counts_each_client_address(engine, season, make_account, serve):
+    make_account("li-father")
+    base = serve(workers=1, threads=2, extra_args=("--proxy-hops", "1")).base_url
+
+    def through_proxy(client_address: str) -> requests.Session:
+        browser = _new_session(base)
+        browser.headers["X-Forwarded-For"] = client_address
+        return browser
+
+    for n in range(5):
+        assert _login(through_proxy("198.51.100.7"), base, "li-father", f"guess-{n}").status_code == 401
+    assert _login(through_proxy("198.51.100.7"), base, "li-father", PASSWORD).status_code == 429
+    assert _login(through_proxy("198.51.100.8"), base, "li-father", PASSWORD).status_code == 200
+
+
 def test_a_session_cookie_planted_before_login_is_worthless_after_it(live):
     victim = _new_session(live)
     planted = dict(victim.cookies)  # what an attacker fixed in the victim's browser
