@@ -21,7 +21,7 @@ from core.errors import InvalidInput, NotFound
 from core.idnumbers import check_pupil_id
 from core.models import Account, Application, FactRecord, Role, Season
 from core.rulesets import district_code, ruleset_document, workflow_for
-from core.season.calendar import check_can_register, check_can_submit
+from core.season.calendar import check_can_register, check_can_submit, check_during
 from core.workflow import Actor, FireContext, IllegalTransition, StaleWrite, fire
 
 __all__ = [
@@ -122,6 +122,7 @@ def choose_basis(engine: Engine, application_id: int, *, account: Account, basis
         ensure_can_act(_actor_for(account), application)
         if application.frozen_facts is not None:
             raise InvalidInput("申请已提交，不能修改", "the application is submitted and cannot change")
+        check_can_submit(session, session.get(Season, application.season_id), now=now)
         application.residence_basis = {"kind": basis["kind"], "id": basis.get("id")}
         application.version += 1
         application.updated_at = now
@@ -148,14 +149,16 @@ def fire_in_session(session: Session, application_id: int, transition_id: str, *
     application = _load(session, application_id)
     ensure_can_act(actor, application)
     season = session.get(Season, application.season_id)
-    if str(actor.role) == Role.guardian.value:  # §4.3: after 16 June 17:00 guardians change nothing
-        check_can_submit(session, season, now=now)
     sha = application.ruleset_sha256 or _active_sha(season)
+    workflow = workflow_for(session, sha)
+    transition = workflow.transitions.get(transition_id)
+    if transition is not None and transition.during and str(actor.role) != Role.system.value:
+        check_during(session, season, transition.during, now=now)  # the clock, never the scheduler
     document = ruleset_document(session, sha)
     context = FireContext(actor=actor, now=now, season_year=season.year, ruleset_sha256=sha,
                           district_code=district_code(document, application.district),
                           facts=current_facts(session, application))
-    return fire(session, application, transition_id, workflow=workflow_for(session, sha),
+    return fire(session, application, transition_id, workflow=workflow,
                 context=context, reason=reason, seen_version=seen_version)
 
 

@@ -19,7 +19,8 @@ from core.connectors.records import fact_row, record_outcome
 from core.connectors.runtime import ConnectorRuntime, FetchResult, get_runtime
 from core.db import read_session, write_session
 from core.errors import InvalidInput, NotFound
-from core.models import Application
+from core.models import Application, Role, Season
+from core.season.calendar import check_can_submit
 from core.workflow import Actor
 
 __all__ = ["collect_facts", "retry_pending_facts", "Collected"]
@@ -48,6 +49,8 @@ def collect_facts(engine: Engine, application_id: int, *, actor: Actor, now: dat
         ensure_can_act(actor, application)
         if application.state not in (DRAFT, PENDING):
             raise InvalidInput("申请已提交，数据已冻结", "the application is submitted; its facts are frozen")
+        if str(actor.role) != Role.system.value:  # a guardian's own fetch counts as a change (§4.3)
+            check_can_submit(session, session.get(Season, application.season_id), now=now)
         pupil_id_number = application.pupil_id_number
     result = runtime.fetch_facts(pupil_id_number, sources=sources)
     with write_session(engine) as session:

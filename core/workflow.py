@@ -86,6 +86,7 @@ class Transition:
     guard: Guard | None = None
     effects: tuple[str, ...] = ()
     reason_required: bool = False
+    during: tuple[str, ...] = ()  # calendar phases in which people may fire it; empty: any time
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class Workflow:
                 id=t["id"], sources=frozenset(t["from"]), target=t["to"], by=frozenset(t["by"]),
                 label=t.get("label", {}), clause=t.get("clause"), guard=guard,
                 effects=tuple(t.get("effects", ())), reason_required=bool(t.get("reason_required")),
+                during=tuple(t.get("during", ())),
             )
         return cls(initial=spec["initial"], states=states, transitions=transitions)
 

@@ -312,6 +312,10 @@ class Builder:
                 self.error(f"/workflow/transitions/{i}/to", f"unknown state {t['to']!r}")
             if "guard" in t:
                 self.problems += guard_problems(t["guard"], f"/workflow/transitions/{i}/guard")
+            phases = {p["id"] for p in self.doc.get("calendar", {}).get("phases", ())}
+            for j, phase in enumerate(t.get("during", ())):
+                if phase not in phases:
+                    self.error(f"/workflow/transitions/{i}/during/{j}", f"unknown calendar phase {phase!r}")
 
     def _tests(self, rows: list[Row]) -> None:
         tests = self.doc["tests"]

@@ -161,6 +161,25 @@ def check_can_submit(session: Session, season: Season, *, now: datetime) -> Phas
     return collection
 
 
+def check_during(session: Session, season: Season, phase_ids: tuple[str, ...], *, now: datetime) -> Phase:
+    """Refuse a person's step outside the calendar phases the workflow allows it in."""
+    if phase_ids == (calendar_for(session, season).collection.id,):
+        return check_can_submit(session, season, now=now)
+    calendar = calendar_for(session, season)
+    phases = [calendar.phase(phase_id) for phase_id in phase_ids]
+    running = next((phase for phase in phases if phase.contains(now)), None)
+    if running is not None:
+        return running
+    names = {"zh": "、".join(p.label["zh"] for p in phases), "en": ", ".join(p.label["en"] for p in phases)}
+    first, last = min(p.start for p in phases), max(p.end for p in phases)
+    if now < first:
+        at = local_text(first)
+        raise CollectionClosed(f"该操作于{at['zh']}开放（{names['zh']}）", f"this step opens {at['en']} ({names['en']})")
+    at = local_text(last)
+    raise CollectionClosed(f"该操作只能在{names['zh']}期间办理，已于{at['zh']}截止",
+                           f"this step is only possible during {names['en']}; it closed at {at['en']}")
+
+
 def check_can_register(session: Session, season: Season, *, district: str | None, school_group: str | None = None,
                        now: datetime) -> Window | None:
     """Refuse a first registration before the district's (or school group's) window opens (§2.2)."""
