@@ -1,35 +1,43 @@
-"""`xuewei demo`: an embedded database with the 2021 season and a login for each role.
+"""`xuewei demo`: the embedded database with a 2021 season in progress and a login per role.
 
-Running it again keeps what is there: the ruleset is stored by content hash and accounts
-that exist are left alone.
+The season is the replay of a sandbox city (`core.season.replay`) stopped in the middle of
+collection, so every page has something to show: districts whose windows opened, drafts,
+submissions with serial numbers, reviews. The served clock stands at that moment and the
+sandbox plugin answers from the same city, so a new guardian can register one of its pupils.
+Running it again keeps the database as it is.
 """
 from __future__ import annotations
 
-import json
 import os
 import secrets
 
 import click
 from sqlmodel import select
+from werkzeug.security import generate_password_hash
 
 from core.accounts import create_account
-from core.db import make_engine, write_session
-from core.models import Account
-from core.paths import instance_dir, ruleset_path
-from core.rulesets import activate_ruleset, ensure_season, store_ruleset
+from core.audit import append_event
+from core.clock import parse_instant
+from core.db import make_engine, read_session, write_session
+from core.models import Account, Application
+from core.paths import instance_dir
 from core.schema import upgrade
+from core.season.replay import replay_season
 from core.workflow import Actor
 
-__all__ = ["demo", "DEMO_ACCOUNTS", "prepare_demo"]
+__all__ = ["demo", "DEMO_ACCOUNTS", "prepare_demo", "DEMO_NOW"]
+
+DEMO_SEED, DEMO_POPULATION = 2021, 1500
+DEMO_NOW = "2021-06-08T15:00:00+08:00"  # a week into collection: every district's window is open
 
 DEMO_ACCOUNTS = (
-    # username, password, role, district, what they see
-    ("guardian", "guardian-2021", "guardian", None, "家长 guardian"),
+    # username, password, role, district, who
     ("reviewer", "reviewer-2021", "reviewer", "东湖区", "东湖区审核员 district reviewer"),
     ("district-admin", "district-2021", "district_admin", "东湖区", "东湖区管理员 district admin"),
     ("city-admin", "cityadmin-2021", "city_admin", None, "市级管理员 city administrator"),
     ("operator", "operator-2021", "operator", None, "运维值班 operator"),
 )
+DEMO_GUARDIAN = ("guardian", "guardian-2021", "家长（已提交一份申请） guardian")
 
 
 def _secret_key() -> str:
@@ -41,23 +49,35 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
-def prepare_demo(year: int = 2021) -> None:
-    """Migrate the database, activate the year's ruleset and create the demo accounts."""
+def _claim_demo_guardian(session) -> None:
+    """Give one replayed family that submitted in 东湖区 the demo guardian's login."""
+    if session.exec(select(Account).where(Account.username == DEMO_GUARDIAN[0])).first() is not None:
+        return
+    application = session.exec(select(Application).where(
+        Application.district == "东湖区", Application.serial.is_not(None)).order_by(Application.id)).first()
+    account = session.get(Account, application.guardian_id)
+    account.username, account.password_hash = DEMO_GUARDIAN[0], generate_password_hash(DEMO_GUARDIAN[1])
+    session.add(account)
+    append_event(session, actor="demo", actor_role="system", subject_type="account", subject_id=account.id,
+                 action="demo_login_assigned", data={"application": application.id})
+
+
+def prepare_demo(echo=click.echo) -> None:
+    """Migrate, replay the season up to the demo moment (once), and create the demo logins."""
     engine = make_engine()
     upgrade(engine)
+    with read_session(engine) as session:
+        replayed = session.exec(select(Application.id)).first() is not None
+    if not replayed:
+        echo(f"replaying the 2021 season on a sandbox city of {DEMO_POPULATION} pupils up to {DEMO_NOW} …")
+        replay_season(engine, DEMO_POPULATION, DEMO_SEED, until=parse_instant(DEMO_NOW))
     system = Actor.system("demo")
     with write_session(engine) as session:
-        season = ensure_season(session, year, f"南昌市{year}年城区小升初")
-        version = store_ruleset(session, season, json.loads(ruleset_path(year).read_text()), system)
-        activate_ruleset(session, season, version.sha256, system)
+        _claim_demo_guardian(session)
         for username, password, role, district, _ in DEMO_ACCOUNTS:
-            if not _exists(session, username):
+            if session.exec(select(Account).where(Account.username == username)).first() is None:
                 create_account(session, username=username, password=password, role=role, district=district, by=system)
     engine.dispose()
-
-
-def _exists(session, username: str) -> bool:
-    return session.exec(select(Account).where(Account.username == username)).first() is not None
 
 
 @click.command()
@@ -66,11 +86,14 @@ def _exists(session, username: str) -> bool:
 def demo(host: str, port: int) -> None:
     """Set up the demo season on the embedded database and serve it."""
     os.environ.setdefault("XUEWEI_SECRET_KEY", _secret_key())
+    os.environ.setdefault("XUEWEI_NOW", DEMO_NOW)
+    os.environ.setdefault("XUEWEI_SANDBOX_SEED", str(DEMO_SEED))
+    os.environ.setdefault("XUEWEI_SANDBOX_POPULATION", str(DEMO_POPULATION))
     prepare_demo()
-    click.echo(f"\nxuewei demo: http://{host}:{port}/\n\n演示账号 Demo logins:")
-    for username, password, _role, _district, who in DEMO_ACCOUNTS:
-        click.echo(f"  {who:<34} {username:<16} {password}")
-    click.echo("")
+    click.echo(f"\nxuewei demo: http://{host}:{port}/   (season time stands at {DEMO_NOW})\n\n演示账号 Demo logins:")
+    for username, password, *_rest, who in (DEMO_GUARDIAN[:2] + (None, None, DEMO_GUARDIAN[2]), *DEMO_ACCOUNTS):
+        click.echo(f"  {who:<36} {username:<16} {password}")
+    click.echo("  新家长可自行注册 / new guardians can sign up\n")
     from web.server import run_gunicorn
 
     run_gunicorn(host=host, port=port, workers=2, threads=4)

@@ -192,8 +192,12 @@ def season_summary(session: Session, season: Season) -> dict[str, Any]:
 
 
 def replay_season(engine: Engine, population: int, seed: int, *, year: int = 2021,
-                  echo: Callable[[str], None] | None = None) -> ReplayReport:
-    """Run a whole season on a sandbox city of `population` pupils; returns the log, tallies and summary."""
+                  echo: Callable[[str], None] | None = None, until: datetime | None = None) -> ReplayReport:
+    """Run a whole season on a sandbox city of `population` pupils; returns the log, tallies and summary.
+
+    With `until`, season time stops there: what guardians, reviewers and the scheduler would
+    have done by then is done, and nothing after (the demo opens on a season in progress).
+    """
     from core.allocation import commitment_of
     from core.allocation.store import reveal_seed
     from plugins.sandbox.city import generate_city
@@ -242,6 +246,8 @@ def replay_season(engine: Engine, population: int, seed: int, *, year: int = 202
         return next((due for due in dues if due > clock.now()), datetime.max.replace(tzinfo=clock.now().tzinfo))
 
     plan, i = _plan(city, calendar, urban, seed), 0
+    if until is not None:
+        plan = [event for event in plan if event[0] < until]
     while i < len(plan):  # consecutive moves before the next deadline share a transaction, each its own savepoint
         if plan[i][0] >= next_due():
             advance(plan[i][0])
@@ -258,6 +264,8 @@ def replay_season(engine: Engine, population: int, seed: int, *, year: int = 202
 
     draw = next(b.due_at for b in boundaries if "allocate_seats" in b.actions)
     for boundary in boundaries:
+        if until is not None and boundary.due_at > until:
+            break
         if boundary.due_at > clock.now():
             if boundary.due_at >= draw > clock.now():  # the seed is revealed at the draw, not before
                 reveal_seed(engine, year, lottery_seed)

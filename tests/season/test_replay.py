@@ -87,3 +87,20 @@ def test_replay_keys_windows_as_the_ruleset_does():
     for family in generate_city(SEED, 600).families:  # province-run, private, group and out-of-area schools
         district, group = window_key(family.facts, urban)
         assert calendar.window_for(district, group).id == ruleset.window_for(family.facts)["id"]
+
+
+def test_replay_until_a_moment_stops_the_season_there(engine):
+    from core.clock import parse_instant
+    from core.models import Season
+
+    stop = parse_instant("2021-06-08T15:00:00+08:00")
+    replay_season(engine, POPULATION, SEED, until=stop)
+    with read_session(engine) as session:
+        states = Counter(a.state for a in session.exec(select(Application)))
+        fired = session.exec(select(SeasonBoundary).where(SeasonBoundary.state != "pending")).all()
+        phase = session.exec(select(Season)).one().phase
+        latest = max(e.at for e in session.exec(select(Event).where(Event.subject_type == "application")))
+    assert phase == "collection"
+    assert all(b.due_at <= stop for b in fired) and fired
+    assert latest < stop
+    assert states["submitted"] + states["approved"] > 0 and "allocated" not in states and "not_submitted" not in states
