@@ -6,11 +6,15 @@ import sys
 
 import click
 
+from core.allocation.cli import allocate_command, lottery
 from core.audit import verify_chain
 from core.db import make_engine, read_session
 from core.demo import demo
 from core.logs import configure_logging
+from core.plugins_cli import plugins_command
+from core.rules.cli import classify, ruleset
 from core.schema import upgrade
+from core.season.cli import scheduler, season
 
 __all__ = ["main"]
 
@@ -76,19 +80,6 @@ def serve(**settings) -> None:
     run_gunicorn(**settings)
 
 
-main.add_command(demo)
-
-from core.rules.cli import classify, ruleset  # noqa: E402  (the rules area's commands)
-main.add_command(ruleset)
-main.add_command(classify)
-
-from core.allocation.cli import allocate_command, lottery  # noqa: E402  (the allocation area's commands)
-main.add_command(allocate_command)
-main.add_command(lottery)
-
-from core.season.cli import scheduler, season  # noqa: E402  (the season clock's commands)
-main.add_command(scheduler)
-main.add_command(season)
-
-from core.plugins_cli import plugins_command  # noqa: E402  (the connectors area's command)
-main.add_command(plugins_command)
+# Each area's commands, registered in one place.
+for command in (demo, ruleset, classify, allocate_command, lottery, scheduler, season, plugins_command):
+    main.add_command(command)
