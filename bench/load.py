@@ -428,7 +428,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="a PostgreSQL server to run on (a schema is made and dropped); "
                                                "default: SQLite in a temporary folder")
-    parser.add_argument("--guardians", type=int, default=3000, help="guardians in the timed rush")
+    parser.add_argument("--guardians", type=int, default=1000, help="guardians in the timed rush")
     parser.add_argument("--clients", type=int, default=48, help="concurrent keep-alive connections")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the status and baseline polls")
     parser.add_argument("--workers", type=int, default=2)
