@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.logs import logging_config
 
-__all__ = ["ServeOptions", "run_gunicorn", "post_fork", "gunicorn_options", "xuewei_app"]
+__all__ = ["ServeOptions", "run_gunicorn", "post_fork", "gunicorn_options", "xuewei_app", "warm_up"]
 
 
 @dataclass(frozen=True)
@@ -53,12 +53,30 @@ def xuewei_app(proxy_hops: int = 0):
     # Fail at start-up, not at the first request, when DATABASE_URL is wrong or unreachable.
     with app.extensions["xuewei.engine"].connect() as connection:
         connection.execute(text("SELECT 1"))
+    warm_up(app)
     if proxy_hops:
         # Behind nginx or a load balancer: take the client address and scheme from the
         # X-Forwarded-* headers the trusted proxies set (login throttling counts per address).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops, x_host=proxy_hops,
                                 x_port=proxy_hops)
     return app
+
+
+def warm_up(app) -> None:
+    """Compile the active season's ruleset before the first request rather than during it: a
+    worker restarted in the opening rush would otherwise make its first guardians wait while
+    each of its threads compiles it (with --preload: once, in the master, shared by all)."""
+    from core.assessment import ruleset_of
+    from core.db import read_session
+    from core.errors import NotFound
+    from core.portal import active_season
+
+    with read_session(app.extensions["xuewei.engine"]) as session:
+        try:
+            season = active_season(session)
+        except NotFound:
+            return
+        ruleset_of(session, season.active_ruleset_sha256)
 
 
 class _Server(BaseApplication):

@@ -7,8 +7,9 @@ from types import SimpleNamespace
 import requests
 from sqlalchemy import text
 
+import core.assessment
 from web import create_app
-from web.server import ServeOptions, gunicorn_options, post_fork
+from web.server import ServeOptions, gunicorn_options, post_fork, warm_up, xuewei_app
 
 CONCURRENT_READS = 120
 
@@ -56,3 +57,20 @@ def test_serve_options_reach_gunicorn():
     assert settings["worker_class"] == "sync" and settings["timeout"] == 45
     assert settings["post_fork"] is post_fork
     assert "accesslog" not in settings
+
+
+def test_the_server_compiles_the_active_ruleset_before_its_first_request(db_url, season, monkeypatch):
+    compiled = []
+    monkeypatch.setattr(core.assessment, "_RULESETS", {})  # as in a freshly started worker
+    real = core.assessment.load_ruleset
+    monkeypatch.setattr(core.assessment, "load_ruleset", lambda document: compiled.append(1) or real(document))
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("XUEWEI_SECRET_KEY", "x")
+    app = xuewei_app()
+    assert compiled == [1]
+    warm_up(app)  # what the first request does now costs nothing more
+    assert compiled == [1]
+
+
+def test_warm_up_on_a_database_without_a_season_does_nothing(engine):
+    warm_up(create_app({"SECRET_KEY": "x", "ENGINE": engine}))
