@@ -115,8 +115,10 @@ def gunicorn_options(options: ServeOptions) -> dict:
         # on the host would take it over. We do not use gunicornc.
         settings["control_socket_disable"] = True
     if options.access_log:
+        # Behind proxies the peer is the proxy: log the client's address the proxy passed on too.
+        client = '%({x-forwarded-for}i)s via %(h)s' if options.proxy_hops else "%(h)s"
         settings["accesslog"] = "-"
-        settings["access_log_format"] = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+        settings["access_log_format"] = client + ' "%(r)s" %(s)s %(b)s %(M)sms'
     return settings
 
 

@@ -59,6 +59,12 @@ def test_serve_options_reach_gunicorn():
     assert "accesslog" not in settings
 
 
+def test_behind_a_proxy_the_access_log_names_the_client_not_the_proxy():
+    direct = gunicorn_options(ServeOptions())["access_log_format"]
+    proxied = gunicorn_options(ServeOptions(proxy_hops=1))["access_log_format"]
+    assert direct.startswith("%(h)s ") and proxied.startswith("%({x-forwarded-for}i)s via %(h)s ")
+
+
 def test_the_server_compiles_the_active_ruleset_before_its_first_request(db_url, season, monkeypatch):
     compiled = []
     monkeypatch.setattr(core.assessment, "_RULESETS", {})  # as in a freshly started worker
