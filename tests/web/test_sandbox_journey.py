@@ -16,24 +16,12 @@ OPEN_AT_TEN = ("东湖区", "经开区")  # the districts whose window is open a
 
 @pytest.fixture
 def city(engine, season):
-    from core.db import write_session
-    from core.models import Catchment, School
+    from core.season.replay import load_city
     from plugins.sandbox import activate
     from plugins.sandbox.city import generate_city
 
     generated = generate_city(7, 200)
-    with write_session(engine) as session:
-        ids = {}
-        for record in generated.schools:
-            school = School(season_id=season.id, **{k: record[k] for k in (
-                "code", "name", "stage", "kind", "district", "coordinating_district", "school_group",
-                "in_urban_area", "capacity", "x", "y")})
-            session.add(school)
-            session.flush()
-            ids[record["code"]] = school.id
-        for catchment in generated.catchments:
-            session.add(Catchment(season_id=season.id, code=catchment["school_id"],
-                                  school_id=ids[catchment["school_id"]], rules=catchment["rules"]))
+    load_city(engine, season, generated)
     activate(generated)
     yield generated
     activate(None)
