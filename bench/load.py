@@ -299,6 +299,8 @@ def report(args, rush_timings: Timings, status: Timings, baseline: Timings, stor
     """Print the figures and how they compare with the goals; return them for --json."""
     print(f"\nxuewei opening rush on {args.label}: {args.workers} workers x {args.threads} threads, "
           f"{args.clients} connections, {args.guardians} guardians")
+    if args.database_url:
+        print("(server CPU counts gunicorn's processes; PostgreSQL's own are not included)")
     print(f"\nrush ({rush_timings.wall:.1f} s):")
     for step in JOURNEY_STEPS + ("journey",):
         print(_row(step, rush_timings, step))
