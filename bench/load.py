@@ -88,7 +88,8 @@ def _district(family, districts: set[str]) -> str:
 
 
 def prepare_guardians(database_url: str, secret_key: str, *, count: int, seed: int) -> list[Prepared]:
-    """Season, ruleset, `count` guardian accounts with one draft each, and their signed-in cookies."""
+    """Season, ruleset, the sandbox city's schools and catchments, `count` guardian accounts with
+    one draft each, and their signed-in cookies."""
     from werkzeug.security import generate_password_hash
 
     import core.accounts
@@ -99,6 +100,7 @@ def prepare_guardians(database_url: str, secret_key: str, *, count: int, seed: i
     from core.paths import ruleset_path
     from core.rulesets import activate_ruleset, ensure_season, store_ruleset
     from core.schema import upgrade
+    from core.season.replay import load_city
     from core.workflow import Actor
     from plugins.sandbox.city import generate_city
     from web import create_app
@@ -114,6 +116,7 @@ def prepare_guardians(database_url: str, secret_key: str, *, count: int, seed: i
         version = store_ruleset(session, season, document, system)
         activate_ruleset(session, season, version.sha256, system)
     city = generate_city(seed, count)
+    load_city(engine, season, city)  # its schools and catchments, so assessments are real work
     shared_hash = generate_password_hash(PASSWORD)
     drafts = []
     # One real hash for everyone: the accounts are made by the real service, minus the slow part.
