@@ -36,7 +36,7 @@ def catchments_of(session: Session, season_id: int) -> CatchmentIndex:
                              "rules": catchment.rules} for catchment, school in rows])
 
 
-def assess(session: Session, application: Application) -> Classification:
+def assess(session: Session, application: Application, catchments: CatchmentIndex | None = None) -> Classification:
     """Eligibility, evidence checks and tier as things stand, with the trace for explanations.
 
     Before submission this runs the season's active ruleset over the facts collected so far;
@@ -45,10 +45,12 @@ def assess(session: Session, application: Application) -> Classification:
     season = session.get(Season, application.season_id)
     sha = application.ruleset_sha256 or season.active_ruleset_sha256
     ruleset = ruleset_of(session, sha)
-    return ruleset.classify(current_facts(session, application), catchments_of(session, season.id), explain=True)
+    catchments = catchments if catchments is not None else catchments_of(session, season.id)
+    return ruleset.classify(current_facts(session, application), catchments, explain=True)
 
 
-def stored_or_assessed(session: Session, application: Application) -> dict[str, Any]:
+def stored_or_assessed(session: Session, application: Application,
+                       catchments: CatchmentIndex | None = None) -> dict[str, Any]:
     """The classification the season stored (after §6 classification), else a provisional one.
 
     `evidence_problems` lists the reasons that are failed evidence checks (the ruleset's
@@ -57,7 +59,7 @@ def stored_or_assessed(session: Session, application: Application) -> dict[str, 
     if application.classification is not None:
         result = {"provisional": False, **application.classification}
     else:
-        result = {"provisional": True, **assess(session, application).to_dict()}
+        result = {"provisional": True, **assess(session, application, catchments).to_dict()}
     season = session.get(Season, application.season_id)
     ruleset = ruleset_of(session, application.ruleset_sha256 or season.active_ruleset_sha256)
     evidence = {check["id"] for check in ruleset.document.get("evidence", [])}

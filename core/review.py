@@ -1,17 +1,19 @@
 """The reviewers' queue and decisions: district staff see and decide their own district only."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import String, cast, exists
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from core.applications import fire_transition
+from core.assessment import catchments_of, stored_or_assessed
 from core.db import read_session
 from core.errors import Forbidden, InvalidInput
 from core.models import Account, Application, Document, Event, Role
+from core.rules import CatchmentIndex
 
 __all__ = ["DECISIONS", "PROBLEMS", "QueuePage", "review_queue", "decide"]
 
@@ -38,6 +40,7 @@ class QueuePage:
     problem: str | None
     page: int
     has_more: bool
+    assessments: dict[int, dict] = field(default_factory=dict)  # id -> tier, eligible, evidence problems
 
 
 def review_queue(engine: Engine, *, account: Account, state: str | None = "submitted", district: str | None = None,
@@ -67,7 +70,23 @@ def review_queue(engine: Engine, *, account: Account, state: str | None = "submi
     query = query.order_by(Application.submitted_at, Application.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     with read_session(engine) as session:
         rows = list(session.exec(query))
-    return QueuePage(rows[:PAGE_SIZE], district, state, problem, page, len(rows) > PAGE_SIZE)
+        items = rows[:PAGE_SIZE]
+        assessments = _assessments(session, [a for a in items if a.frozen_facts is not None])
+    return QueuePage(items, district, state, problem, page, len(rows) > PAGE_SIZE, assessments)
+
+
+def _assessments(session: Session, applications: list[Application]) -> dict[int, dict]:
+    """The tier line of each submitted application on the page (catchments read once per season)."""
+    indexes: dict[int, CatchmentIndex] = {}
+    found = {}
+    for application in applications:
+        if application.season_id not in indexes:
+            indexes[application.season_id] = catchments_of(session, application.season_id)
+        result = stored_or_assessed(session, application, indexes[application.season_id])
+        found[application.id] = {"tier": result["tier"], "eligible": result["eligible"],
+                                 "provisional": result["provisional"],
+                                 "evidence_problems": result["evidence_problems"]}
+    return found
 
 
 def decide(engine: Engine, application_id: int, decision: str, *, account: Account, now: datetime,

@@ -15,9 +15,10 @@ def reviewer(client, auth, make_account, submitted):
     return auth
 
 
-def test_queue_lists_own_district_submissions(client, reviewer, submitted):
+def test_queue_lists_own_district_submissions_with_their_tier(client, reviewer, submitted):
     body = client.get("/review/").get_data(as_text=True)
     assert f'data-application-id="{submitted.id}"' in body
+    assert 'data-testid="queue-tier" data-value="1"' in body
 
 
 def test_queue_never_shows_another_district_even_when_asked(client, auth, make_account, submitted):
