@@ -14,8 +14,9 @@ from sqlalchemy import Text, cast, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from core.assessment import catchments_of
 from core.db import write_session
-from core.models import Application, Catchment, School, Season
+from core.models import Application, Season
 from core.rulesets import ruleset_document, workflow_for
 from core.season.graduates import build_graduates_database
 from core.season.models import SeasonBoundary
@@ -50,15 +51,6 @@ def close_unsubmitted(engine: Engine, season_id: int, now: datetime, keep_alive:
         keep_alive()
 
 
-def _catchment_index(session, season_id: int):
-    from core.rules import load_catchments
-
-    schools = {s.id: s for s in session.exec(select(School).where(School.season_id == season_id))}
-    rows = session.exec(select(Catchment).where(Catchment.season_id == season_id).order_by(Catchment.id)).all()
-    return load_catchments([{"school_id": schools[row.school_id].code, "school_name": schools[row.school_id].name,
-                             "district": schools[row.school_id].district, "rules": row.rules} for row in rows])
-
-
 def _unclassified():
     """No classification yet: SQL NULL, or the JSON null a None is stored as."""
     return or_(Application.classification.is_(None), cast(Application.classification, Text) == "null")
@@ -70,7 +62,7 @@ def classify_approved(engine: Engine, season_id: int, now: datetime, keep_alive:
 
     rulesets: dict[str, Any] = {}
     with write_session(engine) as session:
-        catchments = _catchment_index(session, season_id)
+        catchments = catchments_of(session, season_id)
     classified, last_id = 0, 0
     while True:
         with write_session(engine) as session:
