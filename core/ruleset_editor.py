@@ -205,6 +205,8 @@ def parse_json(text: str, what: str = "the JSON") -> tuple[Any, list[Problem]]:
         return json.loads(text), []
     except json.JSONDecodeError as error:
         return None, [Problem("", f"{what} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}")]
+    except RecursionError:
+        return None, [Problem("", f"{what} is nested too deeply to be a ruleset")]
 
 
 def check(document: Any) -> list[Problem]:

@@ -85,15 +85,38 @@ class Compiled:
     slots: int
 
 
+MAX_NESTING = 64  # far deeper than any policy needs; deeper input is refused before anything recurses
+
+
+def nesting_problem(document: Any) -> Problem | None:
+    """The first place nested deeper than MAX_NESTING, found without recursion."""
+    stack = [(document, "", 1)]
+    while stack:
+        value, pointer, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return Problem(pointer, f"nested more than {MAX_NESTING} levels deep; split the expression into "
+                                    "named predicates or derived values")
+        if isinstance(value, Mapping):
+            stack.extend((v, pointer_join(pointer, k), depth + 1) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, pointer_join(pointer, i), depth + 1) for i, v in enumerate(value))
+    return None
+
+
 def read_document(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
-    """The ruleset as a fresh dict, from a path or a mapping."""
-    if isinstance(source, Mapping):
-        return copy.deepcopy(dict(source))
-    with open(source, encoding="utf-8") as fh:
-        try:
-            return json.load(fh)
-        except json.JSONDecodeError as exc:
-            raise RulesetError([Problem("", f"not JSON: {exc}")]) from None
+    """The ruleset as a fresh dict, from a path or a mapping; too deep a nesting is refused first."""
+    if not isinstance(source, Mapping):
+        with open(source, encoding="utf-8") as fh:
+            try:
+                source = json.load(fh)
+            except json.JSONDecodeError as exc:
+                raise RulesetError([Problem("", f"not JSON: {exc}")]) from None
+            except RecursionError:
+                raise RulesetError([Problem("", f"not JSON this program reads: nested too deeply")]) from None
+    problem = nesting_problem(source)
+    if problem is not None:
+        raise RulesetError([problem])
+    return copy.deepcopy(dict(source)) if isinstance(source, Mapping) else source
 
 
 class Builder:
