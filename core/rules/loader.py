@@ -112,7 +112,7 @@ def read_document(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
             except json.JSONDecodeError as exc:
                 raise RulesetError([Problem("", f"not JSON: {exc}")]) from None
             except RecursionError:
-                raise RulesetError([Problem("", f"not JSON this program reads: nested too deeply")]) from None
+                raise RulesetError([Problem("", "not JSON this program reads: nested too deeply")]) from None
     problem = nesting_problem(source)
     if problem is not None:
         raise RulesetError([problem])
