@@ -22,7 +22,7 @@ from core.season.calendar import calendar_for, window_status
 from core.workflow import Actor
 
 __all__ = [
-    "active_season", "season_districts", "active_districts", "season_overview", "applications_of", "open_application",
+    "active_season", "season_districts", "active_districts", "season_overview", "applications_of", "state_labels", "open_application",
     "load_application", "application_view", "ApplicationView", "supply_materials",
 ]
 
@@ -68,6 +68,16 @@ def applications_of(engine: Engine, account: Account) -> list[Application]:
     with read_session(engine) as session:
         return list(session.exec(select(Application).where(Application.guardian_id == account.id)
                                  .order_by(Application.created_at.desc(), Application.id.desc())))
+
+
+def state_labels(engine: Engine, applications: list[Application]) -> dict[int, dict[str, str]]:
+    """Each application's state as its ruleset names it (zh/en), for lists of applications."""
+    with read_session(engine) as session:
+        labels = {}
+        for a in applications:
+            sha = a.ruleset_sha256 or session.get(Season, a.season_id).active_ruleset_sha256
+            labels[a.id] = dict(workflow_for(session, sha).state_label(a.state))
+        return labels
 
 
 def open_application(engine: Engine, *, account: Account, pupil_id_number: str, pupil_name: str,

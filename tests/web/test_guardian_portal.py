@@ -137,6 +137,13 @@ def test_double_click_on_submit_gives_the_same_serial(client, guardian):
     assert f"报名序号 {serials[0]}" in second.get_data(as_text=True)
 
 
+def test_home_lists_each_application_with_its_state_in_chinese(client, guardian):
+    application_id = _started_id(_start(client, guardian))
+    home = client.get("/guardian/").get_data(as_text=True)
+    assert f'id="application-link-{application_id}"' in home
+    assert 'data-testid="application-state" data-value="draft">填报中<' in home
+
+
 def test_status_page_shows_the_pre_allocated_school_and_why(app, engine, season, submitted, now, make_account):
     from core.allocation.store import allocate_season, commit_seed, reveal_seed
     from core.review import decide

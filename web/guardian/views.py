@@ -7,7 +7,7 @@ from core.applications import choose_basis, submit_application
 from core.documents import DOCUMENT_KINDS, store_document
 from core.errors import UserFacingError
 from core.facts import collect_facts
-from core.portal import (active_districts, application_view, applications_of, open_application,
+from core.portal import (active_districts, application_view, applications_of, open_application, state_labels,
                          season_overview, supply_materials)
 from web.context import connector_runtime, documents_root, engine, now
 from web.downloads import document_response
@@ -34,8 +34,9 @@ def home():
         overview, closed_reason = None, message_of(error)
     else:
         closed_reason = None
+    applications = applications_of(engine(), current_account())
     return render_template("guardian/home.html", overview=overview, closed_reason=closed_reason,
-                           applications=applications_of(engine(), current_account()))
+                           applications=applications, state_labels=state_labels(engine(), applications))
 
 
 
