@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from datetime import timezone
 
+from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -77,6 +78,25 @@ def build_scheduler(engine: Engine, clock: Clock, database_url: str, *, sweep_se
     return scheduler
 
 
+def _stop_on_sigterm(scheduler: BlockingScheduler) -> None:
+    """Stop on SIGTERM whenever it comes: a signal that arrives while the scheduler is still
+    starting is kept and honoured once it runs, instead of raising inside APScheduler's start-up
+    (where a logging handler can swallow the exception and the process would never stop)."""
+    requested = threading.Event()
+
+    def stop(*_args) -> None:
+        requested.set()
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+
+    def stop_if_requested(_event) -> None:
+        if requested.is_set() and scheduler.running:
+            scheduler.shutdown(wait=False)
+
+    scheduler.add_listener(stop_if_requested, EVENT_SCHEDULER_STARTED)
+    signal.signal(signal.SIGTERM, stop)
+
+
 def serve_scheduler(database_url: str, *, clock: Clock | None = None, sweep_seconds: float = 60, once: bool = False,
                     echo: Callable[[str], None] = print,
                     on_ready: Callable[[BlockingScheduler], None] | None = None) -> list[Step]:
@@ -91,7 +111,7 @@ def serve_scheduler(database_url: str, *, clock: Clock | None = None, sweep_seco
         return steps
     scheduler = build_scheduler(engine, _clock(), database_url, sweep_seconds=sweep_seconds)
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+        _stop_on_sigterm(scheduler)
     echo(f"scheduler ready: {len(scheduler.get_jobs()) - 1} deadline job(s), sweep every {sweep_seconds:g}s")
     if on_ready is not None:
         on_ready(scheduler)

@@ -126,3 +126,19 @@ def test_deadline_job_fires_on_time_in_accelerated_season_time(engine, season, c
     assert seen["pending_at_start"] and seen["job"] == (None, True, True)
     closed = _boundary(engine, "season-2021-collection-end")
     assert closed.state == "done" and closed.fired_at >= at("2021-06-16T17:00:00")
+
+
+def test_sigterm_that_arrives_while_the_scheduler_starts_still_stops_it():
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from core.season.scheduler import _stop_on_sigterm
+
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        scheduler = BlockingScheduler()
+        _stop_on_sigterm(scheduler)
+        signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)  # before start(): must not raise
+        scheduler.start()  # returns at once: the kept request is honoured when it starts
+        assert not scheduler.running
+    finally:
+        signal.signal(signal.SIGTERM, previous)
