@@ -16,9 +16,9 @@ import threading
 from collections.abc import Callable
 from datetime import timezone
 
-from apscheduler.events import EVENT_SCHEDULER_STARTED
+from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
@@ -35,6 +35,7 @@ __all__ = ["run_due_job", "prepare_seasons", "build_scheduler", "serve_scheduler
 log = logging.getLogger("xuewei.scheduler")
 SWEEP_ID = "season-sweep"
 _PROCESS: dict[str, Clock] = {}  # the clock this scheduler process runs on, set by serve_scheduler
+STOP_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT})
 
 
 def _clock() -> Clock:
@@ -60,9 +61,9 @@ def prepare_seasons(engine: Engine) -> int:
     return len(seasons)
 
 
-def build_scheduler(engine: Engine, clock: Clock, database_url: str, *, sweep_seconds: float = 60) -> BlockingScheduler:
-    """A BlockingScheduler with one date job per pending boundary and a sweep, all firing `run_due_job`."""
-    scheduler = BlockingScheduler(timezone=timezone.utc, executors={"default": ThreadPoolExecutor(1)},
+def build_scheduler(engine: Engine, clock: Clock, database_url: str, *, sweep_seconds: float = 60) -> BackgroundScheduler:
+    """A BackgroundScheduler with one date job per pending boundary and a sweep, all firing `run_due_job`."""
+    scheduler = BackgroundScheduler(timezone=timezone.utc, executors={"default": ThreadPoolExecutor(1)},
                                   job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1})
     with read_session(engine) as session:
         pending = session.exec(select(SeasonBoundary).where(SeasonBoundary.state != BoundaryState.done.value)
@@ -78,28 +79,9 @@ def build_scheduler(engine: Engine, clock: Clock, database_url: str, *, sweep_se
     return scheduler
 
 
-def _stop_on_sigterm(scheduler: BlockingScheduler) -> None:
-    """Stop on SIGTERM whenever it comes: a signal that arrives while the scheduler is still
-    starting is kept and honoured once it runs, instead of raising inside APScheduler's start-up
-    (where a logging handler can swallow the exception and the process would never stop)."""
-    requested = threading.Event()
-
-    def stop(*_args) -> None:
-        requested.set()
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
-
-    def stop_if_requested(_event) -> None:
-        if requested.is_set() and scheduler.running:
-            scheduler.shutdown(wait=False)
-
-    scheduler.add_listener(stop_if_requested, EVENT_SCHEDULER_STARTED)
-    signal.signal(signal.SIGTERM, stop)
-
-
 def serve_scheduler(database_url: str, *, clock: Clock | None = None, sweep_seconds: float = 60, once: bool = False,
                     echo: Callable[[str], None] = print,
-                    on_ready: Callable[[BlockingScheduler], None] | None = None) -> list[Step]:
+                    on_ready: Callable[[BackgroundScheduler], None] | None = None) -> list[Step]:
     """Catch up on every overdue boundary, then (unless `once`) wait for the next ones until stopped."""
     _PROCESS["clock"] = clock or clock_from_env()
     engine = get_engine(database_url)
@@ -109,11 +91,26 @@ def serve_scheduler(database_url: str, *, clock: Clock | None = None, sweep_seco
         echo(f"{step.job_id}: {step.outcome}")
     if once:
         return steps
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:
+        # Stop signals are blocked before any scheduler thread exists (threads inherit the mask)
+        # and taken with sigwait below, never by a handler: a handler runs between any two
+        # bytecodes of the main thread, and one that calls into APScheduler can wait forever on a
+        # lock the interrupted code holds (an Event's condition, the pool's shutdown lock).
+        previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     scheduler = build_scheduler(engine, _clock(), database_url, sweep_seconds=sweep_seconds)
-    if threading.current_thread() is threading.main_thread():
-        _stop_on_sigterm(scheduler)
+    stopped = threading.Event()
+    scheduler.add_listener(lambda _event: stopped.set(), EVENT_SCHEDULER_SHUTDOWN)
+    scheduler.start()
     echo(f"scheduler ready: {len(scheduler.get_jobs()) - 1} deadline job(s), sweep every {sweep_seconds:g}s")
     if on_ready is not None:
         on_ready(scheduler)
-    scheduler.start()
+    if in_main_thread:
+        try:
+            received = signal.sigwait(STOP_SIGNALS)
+            log.info("scheduler stopping on %s; a running job is finished first", signal.Signals(received).name)
+            scheduler.shutdown(wait=True)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
+    stopped.wait()
     return steps

@@ -92,7 +92,7 @@ def test_scheduler_killed_before_the_deadline_closes_collection_once_after_resta
     after = _scheduler(engine, "2021-06-17T09:00:00+08:00", "--sweep-seconds", "1")
     _wait_for_line(after, "scheduler ready")  # overdue boundaries run before it is ready
     after.send_signal(signal.SIGTERM)
-    after.wait(WAIT)
+    assert after.wait(WAIT) == 0
     again = _scheduler(engine, "2021-06-17T09:00:00+08:00", "--once")
     assert again.wait(WAIT) == 0
 
@@ -128,17 +128,19 @@ def test_deadline_job_fires_on_time_in_accelerated_season_time(engine, season, c
     assert closed.state == "done" and closed.fired_at >= at("2021-06-16T17:00:00")
 
 
-def test_sigterm_that_arrives_while_the_scheduler_starts_still_stops_it():
-    from apscheduler.schedulers.blocking import BlockingScheduler
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_stop_signal_waits_for_the_scheduler_instead_of_interrupting_it(engine, season, stop):
+    """A handler would run between any two bytecodes of the main thread and could wait forever on
+    a lock the interrupted APScheduler code holds; so the signal stays blocked until sigwait."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    seen: dict = {}
 
-    from core.season.scheduler import _stop_on_sigterm
+    def ready(scheduler):
+        seen["blocked"] = {signal.SIGTERM, signal.SIGINT} <= signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        seen["scheduler"] = scheduler
+        os.kill(os.getpid(), stop)  # held pending; without the mask this would kill or interrupt pytest
 
-    previous = signal.getsignal(signal.SIGTERM)
-    try:
-        scheduler = BlockingScheduler()
-        _stop_on_sigterm(scheduler)
-        signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None)  # before start(): must not raise
-        scheduler.start()  # returns at once: the kept request is honoured when it starts
-        assert not scheduler.running
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    serve_scheduler(_url(engine), clock=AcceleratedClock(at("2021-06-16T16:58:00"), speed=1),
+                    sweep_seconds=0.01, echo=lambda _: None, on_ready=ready)
+    assert seen["blocked"] and not seen["scheduler"].running
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
