@@ -7,13 +7,14 @@ from typing import Any
 from sqlmodel import Session, select
 
 from core.applications import current_facts
-from core.models import Application, Catchment, School, Season
+from core.models import Application, Catchment, CatchmentsVersion, School, Season
 from core.rules import CatchmentIndex, Classification, Ruleset, load_catchments, load_ruleset
 from core.rulesets import ruleset_document
 
 __all__ = ["assess", "catchments_of", "ruleset_of", "stored_or_assessed"]
 
 _RULESETS: dict[str, Ruleset] = {}
+_CATCHMENTS: dict[tuple, CatchmentIndex] = {}  # see catchments_of for the key
 _LOCK = Lock()
 
 
@@ -29,11 +30,30 @@ def ruleset_of(session: Session, sha256: str) -> Ruleset:
 
 
 def catchments_of(session: Session, season_id: int) -> CatchmentIndex:
-    """The season's catchments as imported (school codes are the catchment ids)."""
-    rows = session.exec(select(Catchment, School).join(School, Catchment.school_id == School.id)
-                        .where(Catchment.season_id == season_id).order_by(Catchment.id)).all()
-    return load_catchments([{"school_id": school.code, "school_name": school.name, "district": school.district,
-                             "rules": catchment.rules} for catchment, school in rows])
+    """The season's catchments as imported (school codes are the catchment ids).
+
+    Building the index validates every catchment's rules, far more work than a page, so it is
+    built once per process and season, and again only when `CatchmentsVersion` says that the
+    schools or catchments have changed since (on any host: the count is in the database). The
+    key also names the database and the season's creation time, so two databases in one process
+    (tests, benchmarks) never share an index.
+    """
+    season = session.get(Season, season_id)
+    version = session.exec(select(CatchmentsVersion.version).where(CatchmentsVersion.season_id == season_id)).first()
+    key = (session.get_bind().url.render_as_string(hide_password=True), season.id, season.created_at, version or 0)
+    with _LOCK:
+        cached = _CATCHMENTS.get(key)
+    if cached is None:
+        rows = session.exec(select(Catchment, School).join(School, Catchment.school_id == School.id)
+                            .where(Catchment.season_id == season_id).order_by(Catchment.id)).all()
+        cached = load_catchments([{"school_id": school.code, "school_name": school.name,
+                                   "district": school.district, "rules": catchment.rules}
+                                  for catchment, school in rows])
+        with _LOCK:
+            for stale in [k for k in _CATCHMENTS if k[:3] == key[:3]]:
+                del _CATCHMENTS[stale]
+            _CATCHMENTS[key] = cached
+    return cached
 
 
 def assess(session: Session, application: Application, catchments: CatchmentIndex | None = None) -> Classification:

@@ -9,7 +9,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 
 from core.types import UTCDateTime, utcnow
@@ -17,7 +20,7 @@ from core.types import UTCDateTime, utcnow
 __all__ = [
     "Role", "RulesetStatus", "Season", "RulesetVersion", "School", "Catchment", "Account",
     "Application", "FactRecord", "ConnectorCall", "Document", "Event", "AuditHead",
-    "SerialCounter",
+    "SerialCounter", "CatchmentsVersion",
 ]
 
 
@@ -227,3 +230,30 @@ class SerialCounter(SQLModel, table=True):
     season_id: int = Field(foreign_key="season.id", primary_key=True)
     district_code: str = Field(max_length=8, primary_key=True)
     last: int = 0
+
+
+
+class CatchmentsVersion(SQLModel, table=True):
+    """How many times a season's schools or catchments have changed: caches of the catchment
+    index (core.assessment) are keyed on it. A row of its own, not a column of `Season`, so a
+    stale `Season` object written back can never set the count back."""
+
+    season_id: int = Field(foreign_key="season.id", primary_key=True)
+    version: int = 0
+
+
+@event.listens_for(Session, "before_flush")
+def _count_catchment_changes(session: Session, _context, _instances) -> None:
+    """Count one change for every season whose schools or catchments this flush adds, changes
+    or deletes, in the same transaction. One atomic upsert, so two concurrent imports can never
+    both leave the same number behind."""
+    changed = {row.season_id for row in (*session.new, *session.dirty, *session.deleted)
+               if isinstance(row, (School, Catchment)) and row.season_id is not None}
+    if not changed:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[dialect]
+    for season_id in sorted(changed):
+        statement = insert(CatchmentsVersion).values(season_id=season_id, version=1)
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["season_id"], set_={"version": CatchmentsVersion.version + 1}))
