@@ -28,7 +28,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
-from urllib.parse import quote
 
 from bench.common import AsyncClient, HttpError, ServerProcess, Timings, free_port, xuewei_server
 from bench.profiling import Sampler, hot_spots
@@ -58,23 +57,10 @@ def database(url: str | None, folder: Path, keep: bool) -> Iterator[str]:
     if url is None:
         yield f"sqlite:///{folder / 'bench.sqlite3'}"
         return
-    from sqlalchemy import create_engine, text
+    from core.db import scratch_schema
 
-    from core.config import normalise_url
-
-    base = normalise_url(url)
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
-    finally:
-        if not keep:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(url, prefix="bench", keep=keep) as schema_url:
+        yield schema_url
 
 
 def _district(family, districts: set[str]) -> str:

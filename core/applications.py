@@ -25,7 +25,7 @@ from core.season.calendar import check_can_register, check_can_submit, check_dur
 from core.workflow import Actor, FireContext, IllegalTransition, StaleWrite, fire
 
 __all__ = [
-    "start_application", "record_facts", "current_facts", "choose_basis", "submit_application",
+    "start_application", "record_facts", "fact_records", "current_facts", "choose_basis", "submit_application",
     "fire_transition", "fire_in_session", "SubmitOutcome",
 ]
 
@@ -96,12 +96,22 @@ def record_facts(session: Session, application: Application, *, source: str, pay
     return record
 
 
-def current_facts(session: Session, application: Application) -> dict[str, Any]:
-    """The facts document as of now: the newest record per source, merged, with provenance."""
+def fact_records(session: Session, application: Application) -> list[FactRecord]:
+    """Everything the sources returned for an application, oldest first."""
+    return list(session.exec(select(FactRecord).where(FactRecord.application_id == application.id)
+                             .order_by(FactRecord.fetched_at, FactRecord.id)))
+
+
+def current_facts(session: Session, application: Application,
+                  records: list[FactRecord] | None = None) -> dict[str, Any]:
+    """The facts document as of now: the newest record per source, merged, with provenance.
+
+    Pass `records` (from `fact_records`) when you have them already, to save the query.
+    """
     if application.frozen_facts is not None:
         return application.frozen_facts
-    records = session.exec(select(FactRecord).where(FactRecord.application_id == application.id)
-                           .order_by(FactRecord.fetched_at, FactRecord.id)).all()
+    if records is None:
+        records = fact_records(session, application)
     newest = {record.source: record for record in records}  # a later record of a source wins
     facts = merge_fragments(
         Fetched(r.source, r.connector, r.fetched_at, r.payload, r.payload_digest)

@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from urllib.parse import quote
+from uuid import uuid4
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
-from core.config import database_url
+from core.config import database_url, normalise_url
 
-__all__ = ["make_engine", "get_engine", "read_session", "write_session", "is_sqlite"]
+__all__ = ["make_engine", "get_engine", "read_session", "write_session", "is_sqlite", "scratch_schema"]
 
 _WRITE = "xuewei_write"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -82,3 +84,24 @@ def read_session(engine: Engine) -> Iterator[Session]:
     """A read-only unit of work; rolled back at the end so it never holds a write lock."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+@contextmanager
+def scratch_schema(server_url: str, *, prefix: str = "scratch", keep: bool = False) -> Iterator[str]:
+    """A URL to a new, empty schema on a PostgreSQL server, dropped afterwards (unless `keep`).
+
+    Tests and benchmarks use it so runs on one server never see each other's tables.
+    """
+    base = normalise_url(server_url)
+    schema = f"{prefix}_{uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        separator = "&" if "?" in base else "?"
+        yield f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
+        if not keep:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        admin.dispose()

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from core.access import ensure_can_view
 from core.allocation.store import seat_of_application
-from core.applications import current_facts, fire_transition, start_application
+from core.applications import current_facts, fact_records, fire_transition, start_application
 from core.assessment import stored_or_assessed
 from core.connectors.sources import SOURCES
 from core.db import read_session, write_session
@@ -188,15 +188,14 @@ def application_view(engine: Engine, actor: Actor, application_id: int, *,
         application = load_application(session, actor, application_id)
         season = session.get(Season, application.season_id)
         workflow = workflow_for(session, application.ruleset_sha256 or season.active_ruleset_sha256)
-        records = list(session.exec(select(FactRecord).where(FactRecord.application_id == application.id)
-                                    .order_by(FactRecord.fetched_at, FactRecord.id)))
+        records = fact_records(session, application)
         calls = list(session.exec(select(ConnectorCall).where(ConnectorCall.application_id == application.id)
                                   .order_by(ConnectorCall.started_at, ConnectorCall.id)))
         documents = list(session.exec(select(Document).where(Document.application_id == application.id)
                                       .order_by(Document.uploaded_at, Document.id)))
         events = list(session.exec(select(Event).where(Event.subject_type == "application",
                                                        Event.subject_id == str(application.id)).order_by(Event.seq)))
-        facts = current_facts(session, application)
+        facts = current_facts(session, application, records)
         assessment = stored_or_assessed(session, application) if records else None
         seat = seat_of_application(session, application.id)
         window = None if now is None else window_status(session, season, district=application.district, now=now)

@@ -7,35 +7,16 @@ missing server fails the test instead of skipping it.
 from __future__ import annotations
 
 import os
-import uuid
 from datetime import datetime
-from urllib.parse import quote
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from core.clock import FixedClock, parse_instant
-from core.config import normalise_url
-from core.db import make_engine
+from core.db import make_engine, scratch_schema
 from core.schema import upgrade
 
 POSTGRES_URL = os.environ.get("XUEWEI_TEST_POSTGRES_URL")
 REQUIRE_POSTGRES = os.environ.get("XUEWEI_REQUIRE_POSTGRES") == "1"
-
-
-def _postgres_schema_url():
-    if not POSTGRES_URL:
-        reason = "PostgreSQL not configured: set XUEWEI_TEST_POSTGRES_URL (CI's .ci/run does)"
-        if REQUIRE_POSTGRES:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    base = normalise_url(POSTGRES_URL)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    return admin, schema, f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -44,11 +25,13 @@ def db_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'xuewei.sqlite3'}"
         return
-    admin, schema, url = _postgres_schema_url()
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    if not POSTGRES_URL:
+        reason = "PostgreSQL not configured: set XUEWEI_TEST_POSTGRES_URL (CI's .ci/run does)"
+        if REQUIRE_POSTGRES:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    with scratch_schema(POSTGRES_URL, prefix="t") as url:
+        yield url
 
 
 @pytest.fixture
