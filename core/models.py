@@ -232,7 +232,6 @@ class SerialCounter(SQLModel, table=True):
     last: int = 0
 
 
-
 class CatchmentsVersion(SQLModel, table=True):
     """How many times a season's schools or catchments have changed: caches of the catchment
     index (core.assessment) are keyed on it. A row of its own, not a column of `Season`, so a
