@@ -52,6 +52,7 @@ class Check:
     outcome: str
     fails: Callable[[Any], Any]
     explain_node: Node | None
+    parts: tuple = ()  # for code generation: (applies, require), (when,) or (property, since year or None)
 
     def reason(self) -> dict[str, Any]:
         return reason(self.id, self.clause, self.label)
@@ -233,7 +234,8 @@ class Builder:
                     return False if r is True else U
                 return not r
             test = always if applies_node.const is True else fails
-            out.append(Check(rule["id"], "evidence", rule["clause"], rule["label"], rule["on_fail"], test, require_node))
+            out.append(Check(rule["id"], "evidence", rule["clause"], rule["label"], rule["on_fail"], test, require_node,
+                             (applies_node, require_node)))
         return out
 
     def _three_year(self) -> list[Check]:
@@ -266,7 +268,8 @@ class Builder:
                 if use["year"] > since and use["pupil_id_number"] != pupil:
                     return True
             return False
-        return [Check(rule["id"], "three_year", rule["clause"], rule["label"], rule["on_fail"], fails, None)]
+        return [Check(rule["id"], "three_year", rule["clause"], rule["label"], rule["on_fail"], fails, None,
+                      (prop, fixed_since))]
 
     def _coordinated(self) -> list[Check]:
         out = []
@@ -275,7 +278,7 @@ class Builder:
             if when.const is False:
                 continue
             out.append(Check(rule["id"], "coordinated", rule["clause"], rule["label"], "coordinated",
-                             lambda e, f=when.fn: f(e, e.facts), when))
+                             lambda e, f=when.fn: f(e, e.facts), when, (when,)))
         return out
 
     def _rows(self) -> list[Row]:

@@ -10,7 +10,7 @@ from core.rules.compiler import NOT_CONST, OPS, Compiler, Node, children, const_
 from core.rules.types import ANY, BOOL, INT, NUMBER, Type, comparable
 from core.rules.values import UNDETERMINED as U, as_datetime
 
-__all__ = ["check_enum", "orderable"]
+__all__ = ["check_enum", "orderable", "needs_instants"]
 
 
 def check_enum(c: Compiler, a: Node, b: Node) -> None:
@@ -88,6 +88,12 @@ def orderable(c: Compiler, nodes: list[Node], at: str) -> str | None:
     return kind
 
 
+def needs_instants(nodes: tuple[Node, ...] | list[Node]) -> bool:
+    """Whether an ordering of these (type-checked) operands converts datetimes or untyped values at run time."""
+    kinds = {("number" if n.type.numeric else n.type.kind) for n in nodes} - {"any"}
+    return not kinds or kinds == {"datetime"}
+
+
 def _ordering(name: str, test: Callable[[Any, Any], bool]):
     def compile_cmp(c: Compiler, args: Any, at: str, scope: Type) -> Node:
         nodes = children(c, args, at, scope, (2, 3))
@@ -97,7 +103,7 @@ def _ordering(name: str, test: Callable[[Any, Any], bool]):
         if kind is None:
             return const_node(U, ANY, at)
         fns = tuple(n.fn for n in nodes)
-        convert = as_datetime if kind in ("datetime", "any") else None
+        convert = as_datetime if needs_instants(nodes) else None
 
         if len(fns) == 2 and convert is None and nodes[1].const is not NOT_CONST and nodes[1].const is not U:
             fa, k = fns[0], nodes[1].const

@@ -9,7 +9,7 @@ from core.rules.compiler import Compiler, Node, arg_list, children, const_node, 
 from core.rules.types import ANY, BOOL, DATE, DATETIME, INT, Type
 from core.rules.values import UNDETERMINED as U, as_date, as_datetime
 
-__all__ = ["parse_date", "add_years", "ADDRESS_KEYS"]
+__all__ = ["parse_date", "add_years", "addresses_agree", "ADDRESS_KEYS"]
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ADDRESS_KEYS = ("district", "street", "number", "compound", "unit")
@@ -122,6 +122,11 @@ def _in_catchment(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     return Node(fn, "in_catchment", tuple(nodes), BOOL, at)
 
 
+def addresses_agree(a, b) -> bool:
+    """Whether two addresses name the same home: district, street, number, compound and unit agree."""
+    return all(a.get(k) == b.get(k) for k in ADDRESS_KEYS)
+
+
 @operator("same_address")
 def _same_address(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     """Two addresses name the same home (district, street, number, compound and unit agree)."""
@@ -138,7 +143,7 @@ def _same_address(c: Compiler, args: Any, at: str, scope: Type) -> Node:
             return U
         if a is None or b is None:
             return False
-        return all(a.get(k) == b.get(k) for k in ADDRESS_KEYS)
+        return addresses_agree(a, b)
     return Node(fn, "same_address", tuple(nodes), BOOL, at)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from core.canonical import canonical_json, sha256_hex
 from core.rules.catchments import CatchmentIndex
+from core.rules.codegen import generate
 from core.rules.errors import RulesetError
 from core.rules.explain import shown, why_not
 from core.rules.loader import Check, Compiled, Row, build, read_document, reason as _reason, specialise
@@ -76,6 +77,13 @@ class Ruleset:
         self._row_reasons = {row.id: _reason(row.id, row.clause, row.label) for row in compiled.rows}
         self._no_row = _reason("no_row", "§6", NO_ROW)
         self._variants = {kind: specialise(document, {"basis.kind": kind}) for kind in _basis_kinds()}
+        self._fast = {kind: self._generated(variant, kind) for kind, variant in self._variants.items()}
+        self._fast_general = self._generated(compiled, "general")
+
+    def _generated(self, compiled: Compiled, name: str):
+        """The generated classifier of one compilation (None when it has none): see codegen.py."""
+        fast = generate(compiled, Classification, self._row_reasons, self._no_row, f"classify_{name}")
+        return None if fast is None else fast.fn
 
     def __repr__(self) -> str:
         return f"<Ruleset {self.meta['id']} {self.meta['version']} {self.sha256[:12]}>"
@@ -86,7 +94,13 @@ class Ruleset:
         c = self._c
         if not explain:
             basis = facts.get("basis")
-            c = self._variants.get(basis.get("kind") if basis else None, c)
+            kind = basis.get("kind") if basis else None
+            fast = self._fast.get(kind, self._fast_general)
+            if fast is not None:
+                result = fast(facts, catchments, catchments.school_of, catchments.contains)
+                if result is not None:
+                    return result
+            c = self._variants.get(kind, c)
         e = Env(facts, catchments, c.slots)
         trace: dict[str, Any] | None = {} if explain else None
         verdict = c.eligible(e, facts)

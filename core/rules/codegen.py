@@ -1,0 +1,431 @@
+"""Code generation for classification without explanations: one Python function per variant.
+
+The closures of `compiler.py` cost a call per node; a classification makes about 130 of them,
+which caps throughput near 90,000/s. This module turns an already compiled and type-checked
+ruleset (its `Node` trees) into one straight-line function: named values become local
+variables computed at most once, fact paths become subscripts, and short-circuiting Kleene
+logic becomes nested `if`s. It is the lead's decision recorded in docs/rules.md, under rules
+that keep the language's promise (no eval/exec, no attribute access, no unknown operators):
+
+- the `ast` tree is built here only from the node types in `ALLOWED` (checked before compiling);
+- every ruleset value enters as an `ast.Constant` or as a name bound in the namespace dict we
+  build (never as source text, never as a string that is parsed);
+- every identifier is generated here; the namespace has no builtins;
+- the code object from `compile(tree, ...)` becomes a function via `types.FunctionType`.
+
+The generated function covers the common case of `Ruleset.classify` without explanations:
+eligible, a catchment found, no check failing or undetermined, and a FIRST row (or none)
+deciding. Anything else returns None and the caller runs the closures, so every unusual
+answer still comes from one place. A node whose operator has no generated form here raises
+`Unsupported` and that variant keeps the closures throughout.
+"""
+from __future__ import annotations
+
+import ast
+import types
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from core.rules.compiler import NOT_CONST, Node, var_parts
+from core.rules.ops_compare import needs_instants
+from core.rules.ops_domain import addresses_agree
+from core.rules.values import MISS, UNDETERMINED as U
+
+__all__ = ["ALLOWED", "Unsupported", "FastPath", "generate"]
+
+ALLOWED = frozenset({
+    ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Return, ast.Assign, ast.Expr, ast.If, ast.For,
+    ast.Break, ast.Name, ast.Load, ast.Store, ast.Constant, ast.Compare, ast.Is, ast.IsNot, ast.Eq,
+    ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp,
+    ast.Not, ast.IfExp, ast.Call, ast.Subscript, ast.List, ast.Tuple, ast.Dict, ast.BinOp, ast.Add,
+    ast.Sub, ast.Try, ast.ExceptHandler,
+})
+
+COMPARE = {"===": ast.Eq, "!==": ast.NotEq, "<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE}
+ARGS = ("facts", "index", "school_of", "contains")
+# Kleene connectives and quantifiers: (value that stops the scan, result when it does)
+STOPS = {"and": (False, False), "or": (True, True), "some": (True, True), "all": (False, False),
+         "none": (True, False)}
+
+
+class Unsupported(Exception):
+    """The ruleset uses an operator (or shape) this generator has no code for."""
+
+
+def _load(name: str) -> ast.Name:
+    return ast.Name(name, ast.Load())
+
+
+def _store(name: str, value: ast.expr) -> ast.Assign:
+    return ast.Assign([ast.Name(name, ast.Store())], value)
+
+
+def _is(a: ast.expr, b: ast.expr, negate: bool = False) -> ast.expr:
+    """`a is b` (or `is not`), decided now when both sides are literals."""
+    if isinstance(a, ast.Constant) and isinstance(b, ast.Constant):
+        return ast.Constant((a.value is b.value) != negate)
+    return ast.Compare(a, [ast.IsNot() if negate else ast.Is()], [b])
+
+
+def _if_exp(test: ast.expr, then: ast.expr, otherwise: ast.expr) -> ast.IfExp:
+    return ast.IfExp(test, then, otherwise)
+
+
+def _either_null(a: ast.expr, b: ast.expr) -> ast.expr:
+    return ast.BoolOp(ast.Or(), [_is(a, ast.Constant(None)), _is(b, ast.Constant(None))])
+
+
+BAIL = ast.Return(ast.Constant(None))  # undetermined somewhere: the closures decide
+
+
+class _Generator:
+    """Builds the statements of one function; `value` appends code and returns a Name or Constant.
+
+    Generated values are never UNDETERMINED: wherever the closures would meet it (a missing
+    fact, a condition that is neither true nor false), the function returns None instead and
+    the closures decide. `uses` counts the places each cached named value is read (a place
+    inside a loop counts twice): a value read once needs no cache variable.
+    """
+
+    def __init__(self, uses: Mapping[int, int] | None = None) -> None:
+        self.namespace: dict[str, Any] = {"__builtins__": {}, "_MISS": MISS, "_Missing": (KeyError, TypeError)}
+        self.count = 0
+        self.uses = uses
+        self.seen: dict[int, int] = {}
+        self.loops = 0
+        self.catchment_memo = False
+        self.school_known = False
+
+    def fresh(self, stem: str) -> str:
+        self.count += 1
+        return f"{stem}{self.count}"
+
+    def bind(self, value: Any, stem: str = "k") -> ast.Name:
+        """A value the code needs, as a name in the namespace (the value never becomes text)."""
+        name = self.fresh(stem)
+        self.namespace[name] = value
+        return _load(name)
+
+    def constant(self, value: Any) -> ast.expr:
+        if value is U:
+            raise Unsupported("an expression that is undetermined whatever the facts")
+        if value is None or type(value) in (bool, int, float, str):
+            return ast.Constant(value)
+        return self.bind(value)
+
+    def assign(self, out: list, value: ast.expr) -> ast.Name:
+        name = self.fresh("t")
+        out.append(_store(name, value))
+        return _load(name)
+
+    # -- expressions ------------------------------------------------------------------
+    def value(self, node: Node, it: str, out: list) -> ast.expr:
+        """Append the statements computing `node` for the current item `it`; return its value."""
+        if node.const is not NOT_CONST:
+            return self.constant(node.const)
+        handler = getattr(self, "op_" + OP_NAMES.get(node.op, "unsupported"))
+        return handler(node, it, out)
+
+    def op_unsupported(self, node: Node, it: str, out: list) -> ast.expr:
+        raise Unsupported(f"no generated form for {node.op!r} (at {node.pointer})")
+
+    def read(self, node: Node, it: str, out: list, test: Callable[[ast.expr], ast.expr] | None = None) -> ast.Name | None:
+        """A fact read (`var` with a path, `get`), with `test` applied to its value; None for other nodes.
+
+        The read is tried as one subscript chain: when every key is there and nothing on the
+        way is null, that is the value. Otherwise (KeyError, TypeError) the keys are followed
+        one by one: an absent key gives up (undetermined), a null on the way gives null, and
+        `test` judges that value again.
+        """
+        if node.const is not NOT_CONST or node.op not in ("var", "get"):
+            return None
+        if node.op == "var":
+            keys, root = var_parts(node) or ((), False)
+            if not keys:
+                return None
+            source: ast.expr = _load("facts" if root else it)
+        else:
+            keys, source = tuple(node.path.split(".")), self.value(node.args[0], it, out)
+        chain = source
+        for key in keys:
+            chain = ast.Subscript(chain, ast.Constant(key), ast.Load())
+        result = self.fresh("t")
+        careful = [_store(result, source)]
+        for i, key in enumerate(keys):
+            step = [ast.If(ast.Compare(ast.Constant(key), [ast.NotIn()], [_load(result)]), [BAIL], []),
+                    _store(result, ast.Subscript(_load(result), ast.Constant(key), ast.Load()))]
+            careful += [ast.If(_is(_load(result), ast.Constant(None), True), step, [])] if i or node.op == "get" else step
+        if test is not None:
+            careful.append(_store(result, test(_load(result))))
+        body = [_store(result, chain if test is None else test(chain))]
+        out.append(ast.Try(body, [ast.ExceptHandler(_load("_Missing"), None, careful)], [], []))
+        return _load(result)
+
+    def tested(self, node: Node, it: str, out: list, test: Callable[[ast.expr], ast.expr]) -> ast.expr:
+        """`test` applied to a node's value, read and tested in one step where the node is a fact."""
+        found = self.read(node, it, out, test)
+        return found if found is not None else self.assign(out, test(self.value(node, it, out)))
+
+    def op_var(self, node: Node, it: str, out: list) -> ast.expr:
+        return self.read(node, it, out) or _load("facts" if node.path.startswith("$") else it)
+
+    def op_get(self, node: Node, it: str, out: list) -> ast.expr:
+        return self.read(node, it, out)
+
+    def named(self, node: Node, out: list) -> ast.expr:
+        """A derived value or predicate: computed at most once per classification."""
+        body = node.ref
+        if node.slot < 0:
+            return self.value(body, "facts", out)
+        self.seen[node.slot] = self.seen.get(node.slot, 0) + (2 if self.loops else 1)
+        if self.uses is not None and self.uses.get(node.slot, 0) < 2:
+            return self.value(body, "facts", out)
+        memo = f"m{node.slot}"
+        inner: list = []
+        inner.append(_store(memo, self.value(body, "facts", inner)))
+        out.append(ast.If(_is(_load(memo), _load("_MISS")), inner, []))
+        return _load(memo)
+
+    def op_pred(self, node: Node, it: str, out: list) -> ast.expr:
+        return self.named(node, out)
+
+    op_derived = op_pred
+
+    def op_compare(self, node: Node, it: str, out: list) -> ast.expr:
+        a, b = node.args
+        op = COMPARE[node.op]
+        if node.op in ("===", "!=="):
+            if "any" in (a.type.kind, b.type.kind):
+                raise Unsupported("untyped equality")
+            if b.const is not NOT_CONST:
+                k = self.constant(b.const)
+                return self.tested(a, it, out, lambda v: ast.Compare(v, [op()], [k]))
+            x, y = self.value(a, it, out), self.value(b, it, out)
+            same = ast.Compare(x, [ast.Eq()], [y])
+            return self.assign(out, ast.UnaryOp(ast.Not(), same) if node.op == "!==" else same)
+        if len(node.args) != 2 or needs_instants(node.args):
+            raise Unsupported("an ordering of three operands or of datetimes")
+        if b.const is not NOT_CONST and b.const is not None:
+            k = self.constant(b.const)
+            return self.tested(a, it, out, lambda v: _if_exp(
+                _is(v, ast.Constant(None)), ast.Constant(False), ast.Compare(v, [op()], [k])))
+        x, y = self.value(a, it, out), self.value(b, it, out)
+        return self.assign(out, _if_exp(_either_null(x, y), ast.Constant(False), ast.Compare(x, [op()], [y])))
+
+    def op_in(self, node: Node, it: str, out: list) -> ast.expr:
+        x, coll = node.args
+        if coll.const is NOT_CONST:
+            raise Unsupported("in over a list read from the facts")
+        members = self.bind(frozenset(coll.const))
+        return self.tested(x, it, out, lambda v: ast.Compare(v, [ast.In()], [members]))
+
+    def op_arith(self, node: Node, it: str, out: list) -> ast.expr:
+        x, y = self.value(node.args[0], it, out), self.value(node.args[1], it, out)
+        total = ast.BinOp(x, ast.Add() if node.op == "+" else ast.Sub(), y)
+        return self.assign(out, _if_exp(_either_null(x, y), ast.Constant(None), total))
+
+    def op_not(self, node: Node, it: str, out: list) -> ast.expr:
+        return self.assign(out, ast.UnaryOp(ast.Not(), self.value(node.args[0], it, out)))
+
+    def op_connective(self, node: Node, it: str, out: list) -> ast.expr:
+        """and/or: the operand that decides ends the scan; one neither true nor false gives up."""
+        stop, _ = STOPS[node.op]
+        result = self.fresh("t")
+        block = out
+        for child in node.args:
+            v = self.value(child, it, block)
+            go_on: list = []
+            block.append(ast.If(_is(v, ast.Constant(not stop)), go_on,
+                                [ast.If(_is(v, ast.Constant(stop)), [_store(result, ast.Constant(stop))], [BAIL])]))
+            block = go_on
+        block.append(_store(result, ast.Constant(not stop)))
+        return _load(result)
+
+    def op_if(self, node: Node, it: str, out: list) -> ast.expr:
+        conds, values = node.args[0:-1:2], [*node.args[1:-1:2], node.args[-1]]
+        live = [(a, b) for a, b in zip(conds, values) if a.const is not False]
+        result = self.fresh("t")
+        block = out
+        for cond, val in live:
+            c = self.value(cond, it, block)
+            then: list = []
+            then.append(_store(result, self.value(val, it, then)))
+            undecided = ast.If(_is(c, ast.Constant(False), True), [BAIL], [])
+            block.append(ast.If(_is(c, ast.Constant(True)), then, [undecided]))
+            block = undecided.orelse
+        block.append(_store(result, self.value(values[-1], it, block)))
+        return _load(result)
+
+    def scan(self, node: Node, it: str, out: list, start: ast.expr, on_item: Callable[[ast.expr, str, str], list],
+             null_is_empty: bool) -> ast.expr:
+        """A loop over a list-valued operand; a null list is empty, or (`null_is_empty` false) gives null."""
+        lst, body = node.args
+        items = self.value(lst, it, out)
+        result = self.fresh("t")
+        item = self.fresh("x")
+        loop_body: list = []
+        self.loops += 1
+        v = self.value(body, item, loop_body)
+        self.loops -= 1
+        loop_body += on_item(v, item, result)
+        source = ast.BoolOp(ast.Or(), [items, ast.Tuple([], ast.Load())]) if null_is_empty else items
+        loop = [_store(result, start), ast.For(ast.Name(item, ast.Store()), source, loop_body, [])]
+        if null_is_empty:
+            out += loop
+        else:
+            out.append(ast.If(_is(items, ast.Constant(None)), [_store(result, ast.Constant(None))], loop))
+        return _load(result)
+
+    def op_quantifier(self, node: Node, it: str, out: list) -> ast.expr:
+        stop_on, result_on_stop = STOPS[node.op]
+
+        def on_item(v: ast.expr, item: str, result: str) -> list:
+            return [ast.If(_is(v, ast.Constant(stop_on)), [_store(result, ast.Constant(result_on_stop)), ast.Break()], [])]
+        return self.scan(node, it, out, ast.Constant(not result_on_stop), on_item, True)
+
+    def op_filter(self, node: Node, it: str, out: list) -> ast.expr:
+        append = self.bind(list.append, "f")
+
+        def on_item(v: ast.expr, item: str, result: str) -> list:
+            return [ast.If(v, [ast.Expr(ast.Call(append, [_load(result), _load(item)], []))], [])]
+        return self.scan(node, it, out, ast.List([], ast.Load()), on_item, False)
+
+    def op_find(self, node: Node, it: str, out: list) -> ast.expr:
+        def on_item(v: ast.expr, item: str, result: str) -> list:
+            return [ast.If(_is(v, ast.Constant(True)), [_store(result, _load(item)), ast.Break()], [])]
+        return self.scan(node, it, out, ast.Constant(None), on_item, False)
+
+    def op_count(self, node: Node, it: str, out: list) -> ast.expr:
+        v = self.value(node.args[0], it, out)
+        return self.assign(out, ast.Call(self.bind(len, "f"), [ast.BoolOp(ast.Or(), [v, ast.Tuple([], ast.Load())])], []))
+
+    def op_in_catchment(self, node: Node, it: str, out: list) -> ast.expr:
+        """Membership of the pupil's catchment, remembering the last address asked about."""
+        self.catchment_memo = True
+        a = self.value(node.args[0], it, out)
+        t = self.fresh("t")
+        ask = ast.If(_is(a, _load("last_address"), True),
+                     [_store("last_address", a), _store("last_inside", ast.Call(_load("contains"), [_load("school"), a], []))], [])
+        unknown = _is(a, ast.Constant(None)) if self.school_known else _either_null(a, _load("school"))
+        out.append(ast.If(unknown, [_store(t, ast.Constant(False))], [ask, _store(t, _load("last_inside"))]))
+        return _load(t)
+
+    def op_same_address(self, node: Node, it: str, out: list) -> ast.expr:
+        a, b = self.value(node.args[0], it, out), self.value(node.args[1], it, out)
+        agree = ast.Call(self.bind(addresses_agree, "f"), [a, b], [])
+        return self.assign(out, _if_exp(_either_null(a, b), ast.Constant(False), agree))
+
+
+OP_NAMES = {"var": "var", "get": "get", "pred": "pred", "derived": "derived", "===": "compare", "!==": "compare",
+            "<": "compare", "<=": "compare", ">": "compare", ">=": "compare", "in": "in", "+": "arith",
+            "-": "arith", "!": "not", "and": "connective", "or": "connective", "if": "if", "some": "quantifier",
+            "all": "quantifier", "none": "quantifier", "filter": "filter", "find": "find", "count": "count",
+            "in_catchment": "in_catchment", "same_address": "same_address"}
+
+
+class FastPath:
+    """A generated classifier: `fn(facts, index, index.school_of, index.contains)` and its `tree`."""
+
+    __slots__ = ("fn", "tree", "namespace")
+
+    def __init__(self, fn: Callable[..., Any], tree: ast.Module, namespace: Mapping[str, Any]):
+        self.fn, self.tree, self.namespace = fn, tree, namespace
+
+
+def _check(g: _Generator, check: Any, out: list) -> None:
+    """Give up unless the check's `fails` (see loader.py) is False: a failing check is for the closures."""
+    if check.kind == "evidence":
+        applies, require = check.parts
+        if applies.const is True:
+            r = g.value(require, "facts", out)
+            out.append(ast.If(ast.UnaryOp(ast.Not(), r), [BAIL], []))
+            return
+        a = g.value(applies, "facts", out)
+        rest: list = []
+        r = g.value(require, "facts", rest)
+        rest.append(ast.If(ast.UnaryOp(ast.Not(), r), [BAIL], []))
+        out.append(ast.If(_is(a, ast.Constant(False), True), rest, []))
+    elif check.kind == "coordinated":
+        (when,) = check.parts
+        out.append(ast.If(_is(g.value(when, "facts", out), ast.Constant(False), True), [BAIL], []))
+    elif check.kind == "three_year":
+        prop, since = check.parts
+        if since is None:
+            raise Unsupported("a three-year rule whose years or date are read from the facts")
+        p = g.value(prop, "facts", out)
+        pupil = g.fresh("t")
+        pupil_id = ast.Subscript(ast.Subscript(_load("facts"), ast.Constant("pupil"), ast.Load()), ast.Constant("id_number"), ast.Load())
+        use = g.fresh("x")
+        uses = _if_exp(ast.Compare(ast.Constant("enrolment_uses"), [ast.In()], [p]),
+                       ast.Subscript(p, ast.Constant("enrolment_uses"), ast.Load()), ast.Tuple([], ast.Load()))
+        other_use = ast.BoolOp(ast.And(), [
+            ast.Compare(ast.Subscript(_load(use), ast.Constant("year"), ast.Load()), [ast.Gt()], [ast.Constant(since)]),
+            ast.Compare(ast.Subscript(_load(use), ast.Constant("pupil_id_number"), ast.Load()), [ast.NotEq()], [_load(pupil)])])
+        scan = [ast.Try([_store(pupil, pupil_id)], [ast.ExceptHandler(_load("_Missing"), None, [BAIL])], [], []),
+                ast.For(ast.Name(use, ast.Store()), uses, [ast.If(other_use, [BAIL], [])], [])]
+        out.append(ast.If(_is(p, ast.Constant(None), True), scan, []))
+    else:
+        raise Unsupported(f"a check of kind {check.kind!r}")
+
+
+def _check_tree(tree: ast.AST) -> None:
+    for n in ast.walk(tree):
+        if type(n) not in ALLOWED:
+            raise Unsupported(f"generated a {type(n).__name__} node, which is not allowed")
+
+
+def _body(g: _Generator, compiled: Any, make: ast.Name, row_reasons: Mapping[str, ast.Name], no_row: ast.Name) -> list:
+    """The statements of the generated classifier (see `generate`)."""
+    body: list = []
+    verdict = g.op_connective(Node(None, "or", tuple(n for _, n in compiled.eligibility), None, ""), "facts", body)
+    body.append(ast.If(_is(verdict, ast.Constant(True), True), [BAIL], []))
+    address = g.value(compiled.catchment_address, "facts", body)
+    body.append(ast.If(_is(address, ast.Constant(None)), [BAIL], []))
+    body.append(_store("school", ast.Call(_load("school_of"), [address], [])))
+    body.append(ast.If(_is(_load("school"), ast.Constant(None)), [BAIL], []))
+    g.school_known = True
+    for check in compiled.checks:
+        _check(g, check, body)
+    for row in compiled.rows:
+        v = g.op_connective(Node(None, "and", tuple(n for _, n in row.conditions if n.const is not True), None, ""),
+                            "facts", body)
+        made = ast.Call(make, [ast.Constant(True), ast.Constant(row.tier), ast.Constant(row.id), _load("school"),
+                               ast.List([row_reasons[row.id]], ast.Load())], [])
+        body.append(ast.If(_is(v, ast.Constant(True)), [ast.Return(made)], []))
+    body.append(ast.Return(ast.Call(make, [ast.Constant(True), ast.Constant("coordinated"), ast.Constant(None),
+                                           _load("school"), ast.List([no_row], ast.Load())], [])))
+    return body
+
+
+def generate(compiled: Any, make: Callable[..., Any], row_reasons: Mapping[str, Any], no_row: Any,
+             name: str = "classify") -> FastPath | None:
+    """The generated classifier of one compiled variant, or None when it cannot have one.
+
+    `make(eligible, tier, row, catchment, reasons)` builds the result (`Classification`);
+    `row_reasons` maps row ids to their reason object and `no_row` is the reason when no
+    row matches. The function returns None whenever the general path must decide.
+    """
+    if compiled.hit_policy != "FIRST":
+        return None
+    uses = None
+    for _ in range(2):  # the first pass counts where each named value is read
+        g = _Generator(uses)
+        args = (g.bind(make, "f"), {row_id: g.bind(r) for row_id, r in row_reasons.items()}, g.bind(no_row))
+        try:
+            body = _body(g, compiled, *args)
+        except Unsupported:
+            return None
+        uses = g.seen
+    start = [_store("school", ast.Constant(None))]
+    if g.catchment_memo:
+        start += [_store("last_address", ast.Constant(None)), _store("last_inside", ast.Constant(None))]
+    memos = sorted(slot for slot, n in uses.items() if n > 1)
+    if memos:
+        start.append(ast.Assign([ast.Name(f"m{slot}", ast.Store()) for slot in memos], _load("_MISS")))
+    args = ast.arguments(posonlyargs=[], args=[ast.arg(a) for a in ARGS], kwonlyargs=[], kw_defaults=[], defaults=[])
+    tree = ast.Module([ast.FunctionDef(name=name, args=args, body=start + body, decorator_list=[])], type_ignores=[])
+    ast.fix_missing_locations(tree)
+    _check_tree(tree)
+    module_code = compile(tree, f"<generated {name}>", "exec")
+    code = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
+    return FastPath(types.FunctionType(code, g.namespace, name), tree, g.namespace)

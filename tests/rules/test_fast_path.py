@@ -1,0 +1,148 @@
+"""The generated classifier (core/rules/codegen.py): only whitelisted code, and the same answers.
+
+Classification without explanations runs generated code; with explanations it runs the
+closures. Both must give the same result for every applicant, including those whose facts
+are missing or null somewhere (where the generated code gives up and the closures decide).
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
+
+from core.rules import facts_problems, load_catchments
+from core.rules.codegen import ALLOWED, generate
+from core.rules.loader import test_facts as case_facts
+from core.rules.ruleset import Classification
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from families import make_catchments, make_families  # noqa: E402
+
+sandbox = pytest.importorskip("plugins.sandbox.city")
+
+# The node types a generated tree may hold; kept here on its own so that widening
+# codegen.ALLOWED is a visible, reviewed change to this test too.
+WHITELIST = {
+    "Module", "FunctionDef", "arguments", "arg", "Return", "Assign", "Expr", "If", "For", "Break", "Try",
+    "ExceptHandler", "Name", "Load", "Store", "Constant", "Compare", "Is", "IsNot", "Eq", "NotEq", "Lt", "LtE",
+    "Gt", "GtE", "In", "NotIn", "BoolOp", "And", "Or", "UnaryOp", "Not", "IfExp", "Call", "Subscript", "List",
+    "Tuple", "Dict", "BinOp", "Add", "Sub",
+}
+
+
+def answer(result: Classification) -> tuple:
+    return (result.eligible, result.tier, result.row, result.catchment, result.reasons, result.matches)
+
+
+def generated(ruleset):
+    """Every generated classifier of a ruleset: one per basis kind and the general one."""
+    out = {kind: generate(variant, Classification, ruleset._row_reasons, ruleset._no_row, f"classify_{kind}")
+           for kind, variant in ruleset._variants.items()}
+    out["general"] = generate(ruleset._c, Classification, ruleset._row_reasons, ruleset._no_row, "classify_general")
+    return out
+
+
+def test_every_generated_tree_of_2021_holds_only_whitelisted_nodes(ruleset_2021):
+    trees = generated(ruleset_2021)
+    assert set(trees) == {"property", "lease", "demolition", "general"} and None not in trees.values()
+    for kind, fast in trees.items():
+        names = {type(n).__name__ for n in ast.walk(fast.tree)}
+        assert names <= WHITELIST, (kind, names - WHITELIST)
+        assert not any(isinstance(n, ast.Attribute) for n in ast.walk(fast.tree)), kind
+        assert {type(n) for n in ast.walk(fast.tree)} <= ALLOWED
+        # every name the code reads is an argument, a variable it assigns, or one we bound
+        stored = {n.id for n in ast.walk(fast.tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        loaded = {n.id for n in ast.walk(fast.tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        assert loaded <= stored | set(fast.namespace) | {"facts", "index", "school_of", "contains"}, kind
+        assert fast.namespace["__builtins__"] == {}
+
+
+def test_the_generated_code_decides_the_common_cases(ruleset_2021):
+    """Most bench families are answered by generated code, not handed back to the closures."""
+    catchments = make_catchments()
+    index = load_catchments(catchments)
+    fast = generated(ruleset_2021)
+    families = make_families(2000, catchments, seed=7)
+    answered = sum(fast[f["basis"]["kind"]].fn(f, index, index.school_of, index.contains) is not None for f in families)
+    assert answered > 0.9 * len(families)
+
+
+def test_fast_and_explained_classification_agree_on_bench_families(ruleset_2021):
+    catchments = make_catchments()
+    index = load_catchments(catchments)
+    for facts in make_families(3000, catchments, seed=11):
+        assert answer(ruleset_2021.classify(facts, index)) == answer(ruleset_2021.classify(facts, index, explain=True))
+
+
+def test_fast_and_explained_classification_agree_on_sandbox_families(ruleset_2021):
+    city = sandbox.generate_city(2021, 400)
+    index = load_catchments(city.catchments)
+    for family in city.families:
+        fast, explained = ruleset_2021.classify(family.facts, index), ruleset_2021.classify(family.facts, index, explain=True)
+        assert answer(fast) == answer(explained), family.scenario
+
+
+def _paths(value, prefix=()):
+    """Every path to a value inside a facts document (dict keys and list indices)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield prefix + (k,)
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _paths(v, prefix + (i,))
+
+
+def _mutate(facts: dict, path: tuple, how: str, pool: list) -> dict:
+    out = copy.deepcopy(facts)
+    parent = out
+    for key in path[:-1]:
+        parent = parent[key]
+    key = path[-1]
+    if how == "remove":
+        del parent[key]
+    elif how == "null":
+        parent[key] = None
+    elif how == "flip" and isinstance(parent[key], bool):
+        parent[key] = not parent[key]
+    elif how == "swap":
+        same = [v for v in pool if type(v) is type(parent[key]) and v != parent[key]]
+        if same:
+            parent[key] = same[len(path) % len(same)]
+    return out
+
+
+@pytest.fixture(scope="module")
+def embedded(document_2021):
+    tests = document_2021["tests"]
+    return [case_facts(case, tests.get("families", {})) for case in tests["cases"]]
+
+
+@pytest.fixture(scope="module")
+def pool(embedded):
+    """Scalar values and addresses found in the embedded cases, to swap in."""
+    values = []
+    for facts in embedded[:20]:
+        for path in _paths(facts):
+            v = facts
+            for key in path:
+                v = v[key]
+            if isinstance(v, (str, int, bool)) or (isinstance(v, dict) and "text" in v):
+                values.append(v)
+    return values
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fast_and_explained_classification_agree_on_mutated_cases(ruleset_2021, catchments, embedded, pool, data):
+    facts = data.draw(st.sampled_from(embedded))
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(sorted(_paths(facts), key=repr)))
+        facts = _mutate(facts, path, data.draw(st.sampled_from(["remove", "null", "flip", "swap"])), pool)
+    assume(facts_problems(facts) == [])
+    fast, explained = ruleset_2021.classify(facts, catchments), ruleset_2021.classify(facts, catchments, explain=True)
+    assert answer(fast) == answer(explained)
