@@ -81,7 +81,11 @@ class CatchmentIndex:
         return list(dict.fromkeys(found))
 
     def school_of(self, address: Mapping[str, Any]) -> str | None:
-        """The catchment an address belongs to (the most specific match), or None."""
+        """The catchment an address belongs to (the most specific match), or None.
+
+        `contains(school_of(a), a)` holds for every address with a school: the generated
+        classifier relies on it (core/rules/codegen.py).
+        """
         key = (address.get("district"), address.get("street"), address.get("number"), address.get("compound"))
         try:
             return self._first[key]

@@ -13,10 +13,9 @@ that keep the language's promise (no eval/exec, no attribute access, no unknown 
 - every identifier is generated here; the namespace has no builtins;
 - the code object from `compile(tree, ...)` becomes a function via `types.FunctionType`.
 
-The generated function covers the common case of `Ruleset.classify` without explanations:
-eligible, a catchment found, no check failing or undetermined, and a FIRST row (or none)
-deciding. Anything else returns None and the caller runs the closures, so every unusual
-answer still comes from one place. A node whose operator has no generated form here raises
+The generated function covers `Ruleset.classify` without explanations whenever nothing is
+undetermined and the basis address has a catchment: not eligible, a check failing, or a
+FIRST row (or none) deciding. Anything else returns None and the caller runs the closures. A node whose operator has no generated form here raises
 `Unsupported` and that variant keeps the closures throughout.
 """
 from __future__ import annotations
@@ -24,14 +23,14 @@ from __future__ import annotations
 import ast
 import types
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.rules.compiler import NOT_CONST, Node, var_parts
 from core.rules.ops_compare import needs_instants
 from core.rules.ops_domain import addresses_agree
 from core.rules.values import MISS, UNDETERMINED as U
 
-__all__ = ["ALLOWED", "Unsupported", "FastPath", "generate"]
+__all__ = ["ALLOWED", "Unsupported", "FastPath", "Outcomes", "generate"]
 
 ALLOWED = frozenset({
     ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Return, ast.Assign, ast.Expr, ast.If, ast.For,
@@ -95,6 +94,8 @@ class _Generator:
         self.loops = 0
         self.catchment_memo = False
         self.school_known = False
+        self.catchment_address: Node | None = None  # the expression whose address gave the school
+        self.ready: set[int] = set()  # cached values surely computed where the code is being appended
 
     def fresh(self, stem: str) -> str:
         self.count += 1
@@ -129,13 +130,14 @@ class _Generator:
     def op_unsupported(self, node: Node, it: str, out: list) -> ast.expr:
         raise Unsupported(f"no generated form for {node.op!r} (at {node.pointer})")
 
-    def read(self, node: Node, it: str, out: list, test: Callable[[ast.expr], ast.expr] | None = None) -> ast.Name | None:
+    def read(self, node: Node, it: str, out: list, test: Callable[[ast.expr], ast.expr] | None = None,
+             careful_test: Callable[[ast.expr], ast.expr] | None = None) -> ast.Name | None:
         """A fact read (`var` with a path, `get`), with `test` applied to its value; None for other nodes.
 
         The read is tried as one subscript chain: when every key is there and nothing on the
         way is null, that is the value. Otherwise (KeyError, TypeError) the keys are followed
         one by one: an absent key gives up (undetermined), a null on the way gives null, and
-        `test` judges that value again.
+        `careful_test` (default `test`) judges that value, which may be null.
         """
         if node.const is not NOT_CONST or node.op not in ("var", "get"):
             return None
@@ -156,15 +158,20 @@ class _Generator:
                     _store(result, ast.Subscript(_load(result), ast.Constant(key), ast.Load()))]
             careful += [ast.If(_is(_load(result), ast.Constant(None), True), step, [])] if i or node.op == "get" else step
         if test is not None:
-            careful.append(_store(result, test(_load(result))))
+            careful.append(_store(result, (careful_test or test)(_load(result))))
         body = [_store(result, chain if test is None else test(chain))]
         out.append(ast.Try(body, [ast.ExceptHandler(_load("_Missing"), None, careful)], [], []))
         return _load(result)
 
-    def tested(self, node: Node, it: str, out: list, test: Callable[[ast.expr], ast.expr]) -> ast.expr:
-        """`test` applied to a node's value, read and tested in one step where the node is a fact."""
-        found = self.read(node, it, out, test)
-        return found if found is not None else self.assign(out, test(self.value(node, it, out)))
+    def tested(self, node: Node, it: str, out: list, test: Callable[[ast.expr], ast.expr],
+               careful_test: Callable[[ast.expr], ast.expr] | None = None) -> ast.expr:
+        """`test` applied to a node's value, read and tested in one step where the node is a fact.
+
+        `careful_test` is the test for any value, null included; `test` may assume what a
+        subscript chain that did not fail proves (it may raise TypeError for a null).
+        """
+        found = self.read(node, it, out, test, careful_test)
+        return found if found is not None else self.assign(out, (careful_test or test)(self.value(node, it, out)))
 
     def op_var(self, node: Node, it: str, out: list) -> ast.expr:
         return self.read(node, it, out) or _load("facts" if node.path.startswith("$") else it)
@@ -181,9 +188,13 @@ class _Generator:
         if self.uses is not None and self.uses.get(node.slot, 0) < 2:
             return self.value(body, "facts", out)
         memo = f"m{node.slot}"
+        if node.slot in self.ready:
+            return _load(memo)
+        ready = set(self.ready)
         inner: list = []
         inner.append(_store(memo, self.value(body, "facts", inner)))
         out.append(ast.If(_is(_load(memo), _load("_MISS")), inner, []))
+        self.ready = ready | {node.slot}
         return _load(memo)
 
     def op_pred(self, node: Node, it: str, out: list) -> ast.expr:
@@ -207,7 +218,7 @@ class _Generator:
             raise Unsupported("an ordering of three operands or of datetimes")
         if b.const is not NOT_CONST and b.const is not None:
             k = self.constant(b.const)
-            return self.tested(a, it, out, lambda v: _if_exp(
+            return self.tested(a, it, out, lambda v: ast.Compare(v, [op()], [k]), lambda v: _if_exp(
                 _is(v, ast.Constant(None)), ast.Constant(False), ast.Compare(v, [op()], [k])))
         x, y = self.value(a, it, out), self.value(b, it, out)
         return self.assign(out, _if_exp(_either_null(x, y), ast.Constant(False), ast.Compare(x, [op()], [y])))
@@ -232,13 +243,17 @@ class _Generator:
         stop, _ = STOPS[node.op]
         result = self.fresh("t")
         block = out
-        for child in node.args:
+        ready = self.ready
+        for i, child in enumerate(node.args):
             v = self.value(child, it, block)
+            if i == 0:
+                ready = set(self.ready)  # what later operands compute may not have run
             go_on: list = []
             block.append(ast.If(_is(v, ast.Constant(not stop)), go_on,
                                 [ast.If(_is(v, ast.Constant(stop)), [_store(result, ast.Constant(stop))], [BAIL])]))
             block = go_on
         block.append(_store(result, ast.Constant(not stop)))
+        self.ready = ready
         return _load(result)
 
     def op_if(self, node: Node, it: str, out: list) -> ast.expr:
@@ -246,14 +261,18 @@ class _Generator:
         live = [(a, b) for a, b in zip(conds, values) if a.const is not False]
         result = self.fresh("t")
         block = out
-        for cond, val in live:
+        ready = self.ready
+        for i, (cond, val) in enumerate(live):
             c = self.value(cond, it, block)
+            if i == 0:
+                ready = set(self.ready)
             then: list = []
             then.append(_store(result, self.value(val, it, then)))
             undecided = ast.If(_is(c, ast.Constant(False), True), [BAIL], [])
             block.append(ast.If(_is(c, ast.Constant(True)), then, [undecided]))
             block = undecided.orelse
         block.append(_store(result, self.value(values[-1], it, block)))
+        self.ready = ready
         return _load(result)
 
     def scan(self, node: Node, it: str, out: list, start: ast.expr, on_item: Callable[[ast.expr, str, str], list],
@@ -265,7 +284,9 @@ class _Generator:
         item = self.fresh("x")
         loop_body: list = []
         self.loops += 1
+        ready = set(self.ready)
         v = self.value(body, item, loop_body)
+        self.ready = ready
         self.loops -= 1
         loop_body += on_item(v, item, result)
         source = ast.BoolOp(ast.Or(), [items, ast.Tuple([], ast.Load())]) if null_is_empty else items
@@ -300,9 +321,16 @@ class _Generator:
         return self.assign(out, ast.Call(self.bind(len, "f"), [ast.BoolOp(ast.Or(), [v, ast.Tuple([], ast.Load())])], []))
 
     def op_in_catchment(self, node: Node, it: str, out: list) -> ast.expr:
-        """Membership of the pupil's catchment, remembering the last address asked about."""
+        """Membership of the pupil's catchment, remembering the last address asked about.
+
+        The address the catchment was found from lies in it (`CatchmentIndex.school_of`):
+        the same named derived value needs no lookup.
+        """
+        arg, basis = node.args[0], self.catchment_address
+        if self.school_known and basis is not None and arg.op == basis.op == "derived" and arg.path == basis.path:
+            return ast.Constant(True)
         self.catchment_memo = True
-        a = self.value(node.args[0], it, out)
+        a = self.value(arg, it, out)
         t = self.fresh("t")
         ask = ast.If(_is(a, _load("last_address"), True),
                      [_store("last_address", a), _store("last_inside", ast.Call(_load("contains"), [_load("school"), a], []))], [])
@@ -323,6 +351,16 @@ OP_NAMES = {"var": "var", "get": "get", "pred": "pred", "derived": "derived", "=
             "in_catchment": "in_catchment", "same_address": "same_address"}
 
 
+class Outcomes(NamedTuple):
+    """How the generated code builds its results (the caller's own objects, bound by name)."""
+
+    make: Callable[..., Any]  # (eligible, tier, row, catchment, reasons) -> Classification
+    row_reasons: Mapping[str, Any]  # row id -> its reason
+    no_row: Any  # the reason when no row matches
+    ineligible: Any  # the reason when no eligibility route holds
+    checks_failed: Callable[..., Any]  # (school, *one bool per check) -> the result when some check failed
+
+
 class FastPath:
     """A generated classifier: `fn(facts, index, index.school_of, index.contains)` and its `tree`."""
 
@@ -332,40 +370,43 @@ class FastPath:
         self.fn, self.tree, self.namespace = fn, tree, namespace
 
 
-def _check(g: _Generator, check: Any, out: list) -> None:
-    """Give up unless the check's `fails` (see loader.py) is False: a failing check is for the closures."""
+def _check(g: _Generator, check: Any, out: list) -> ast.expr:
+    """Whether the check fails (see loader.py), True or False; undetermined gives up."""
     if check.kind == "evidence":
         applies, require = check.parts
         if applies.const is True:
-            r = g.value(require, "facts", out)
-            out.append(ast.If(ast.UnaryOp(ast.Not(), r), [BAIL], []))
-            return
+            return g.assign(out, ast.UnaryOp(ast.Not(), g.value(require, "facts", out)))
         a = g.value(applies, "facts", out)
+        result = g.fresh("f")
         rest: list = []
-        r = g.value(require, "facts", rest)
-        rest.append(ast.If(ast.UnaryOp(ast.Not(), r), [BAIL], []))
-        out.append(ast.If(_is(a, ast.Constant(False), True), rest, []))
-    elif check.kind == "coordinated":
+        ready = set(g.ready)
+        rest.append(_store(result, ast.UnaryOp(ast.Not(), g.value(require, "facts", rest))))
+        g.ready = ready
+        out.append(ast.If(_is(a, ast.Constant(False)), [_store(result, ast.Constant(False))], rest))
+        return _load(result)
+    if check.kind == "coordinated":
         (when,) = check.parts
-        out.append(ast.If(_is(g.value(when, "facts", out), ast.Constant(False), True), [BAIL], []))
-    elif check.kind == "three_year":
+        v = g.value(when, "facts", out)
+        out.append(ast.If(ast.BoolOp(ast.And(), [_is(v, ast.Constant(True), True), _is(v, ast.Constant(False), True)]),
+                          [BAIL], []))
+        return v
+    if check.kind == "three_year":
         prop, since = check.parts
         if since is None:
             raise Unsupported("a three-year rule whose years or date are read from the facts")
         p = g.value(prop, "facts", out)
-        pupil = g.fresh("t")
+        result, pupil, use = g.fresh("f"), g.fresh("t"), g.fresh("x")
         pupil_id = ast.Subscript(ast.Subscript(_load("facts"), ast.Constant("pupil"), ast.Load()), ast.Constant("id_number"), ast.Load())
-        use = g.fresh("x")
         uses = _if_exp(ast.Compare(ast.Constant("enrolment_uses"), [ast.In()], [p]),
                        ast.Subscript(p, ast.Constant("enrolment_uses"), ast.Load()), ast.Tuple([], ast.Load()))
         other_use = ast.BoolOp(ast.And(), [
             ast.Compare(ast.Subscript(_load(use), ast.Constant("year"), ast.Load()), [ast.Gt()], [ast.Constant(since)]),
             ast.Compare(ast.Subscript(_load(use), ast.Constant("pupil_id_number"), ast.Load()), [ast.NotEq()], [_load(pupil)])])
         scan = [ast.Try([_store(pupil, pupil_id)], [ast.ExceptHandler(_load("_Missing"), None, [BAIL])], [], []),
-                ast.For(ast.Name(use, ast.Store()), uses, [ast.If(other_use, [BAIL], [])], [])]
-        out.append(ast.If(_is(p, ast.Constant(None), True), scan, []))
-    else:
-        raise Unsupported(f"a check of kind {check.kind!r}")
+                ast.For(ast.Name(use, ast.Store()), uses, [ast.If(other_use, [_store(result, ast.Constant(True)), ast.Break()], [])], [])]
+        out += [_store(result, ast.Constant(False)), ast.If(_is(p, ast.Constant(None), True), scan, [])]
+        return _load(result)
+    raise Unsupported(f"a check of kind {check.kind!r}")
 
 
 def _check_tree(tree: ast.AST) -> None:
@@ -374,45 +415,47 @@ def _check_tree(tree: ast.AST) -> None:
             raise Unsupported(f"generated a {type(n).__name__} node, which is not allowed")
 
 
-def _body(g: _Generator, compiled: Any, make: ast.Name, row_reasons: Mapping[str, ast.Name], no_row: ast.Name) -> list:
+def _body(g: _Generator, compiled: Any, outcomes: Outcomes) -> list:
     """The statements of the generated classifier (see `generate`)."""
+    make = g.bind(outcomes.make, "f")
     body: list = []
     verdict = g.op_connective(Node(None, "or", tuple(n for _, n in compiled.eligibility), None, ""), "facts", body)
-    body.append(ast.If(_is(verdict, ast.Constant(True), True), [BAIL], []))
+    not_eligible = ast.Call(make, [ast.Constant(False), ast.Constant(None), ast.Constant(None), ast.Constant(None),
+                                   ast.List([g.bind(outcomes.ineligible)], ast.Load())], [])
+    body.append(ast.If(_is(verdict, ast.Constant(True), True), [ast.Return(not_eligible)], []))
     address = g.value(compiled.catchment_address, "facts", body)
     body.append(ast.If(_is(address, ast.Constant(None)), [BAIL], []))
     body.append(_store("school", ast.Call(_load("school_of"), [address], [])))
     body.append(ast.If(_is(_load("school"), ast.Constant(None)), [BAIL], []))
-    g.school_known = True
-    for check in compiled.checks:
-        _check(g, check, body)
+    g.school_known, g.catchment_address = True, compiled.catchment_address
+    fails = [_check(g, check, body) for check in compiled.checks]
+    if fails:
+        decide = ast.Call(g.bind(outcomes.checks_failed, "f"), [_load("school"), *fails], [])
+        body.append(ast.If(ast.BoolOp(ast.Or(), fails) if len(fails) > 1 else fails[0], [ast.Return(decide)], []))
     for row in compiled.rows:
         v = g.op_connective(Node(None, "and", tuple(n for _, n in row.conditions if n.const is not True), None, ""),
                             "facts", body)
         made = ast.Call(make, [ast.Constant(True), ast.Constant(row.tier), ast.Constant(row.id), _load("school"),
-                               ast.List([row_reasons[row.id]], ast.Load())], [])
+                               ast.List([g.bind(outcomes.row_reasons[row.id])], ast.Load())], [])
         body.append(ast.If(_is(v, ast.Constant(True)), [ast.Return(made)], []))
     body.append(ast.Return(ast.Call(make, [ast.Constant(True), ast.Constant("coordinated"), ast.Constant(None),
-                                           _load("school"), ast.List([no_row], ast.Load())], [])))
+                                           _load("school"), ast.List([g.bind(outcomes.no_row)], ast.Load())], [])))
     return body
 
 
-def generate(compiled: Any, make: Callable[..., Any], row_reasons: Mapping[str, Any], no_row: Any,
-             name: str = "classify") -> FastPath | None:
+def generate(compiled: Any, outcomes: Outcomes, name: str = "classify") -> FastPath | None:
     """The generated classifier of one compiled variant, or None when it cannot have one.
 
-    `make(eligible, tier, row, catchment, reasons)` builds the result (`Classification`);
-    `row_reasons` maps row ids to their reason object and `no_row` is the reason when no
-    row matches. The function returns None whenever the general path must decide.
+    The function returns the result built with `outcomes`, or None whenever the closures
+    must decide (something undetermined, or an address without a catchment).
     """
     if compiled.hit_policy != "FIRST":
         return None
     uses = None
     for _ in range(2):  # the first pass counts where each named value is read
         g = _Generator(uses)
-        args = (g.bind(make, "f"), {row_id: g.bind(r) for row_id, r in row_reasons.items()}, g.bind(no_row))
         try:
-            body = _body(g, compiled, *args)
+            body = _body(g, compiled, outcomes)
         except Unsupported:
             return None
         uses = g.seen

@@ -8,7 +8,7 @@ from typing import Any
 
 from core.canonical import canonical_json, sha256_hex
 from core.rules.catchments import CatchmentIndex
-from core.rules.codegen import generate
+from core.rules.codegen import Outcomes, generate
 from core.rules.errors import RulesetError
 from core.rules.explain import shown, why_not
 from core.rules.loader import Check, Compiled, Row, build, read_document, reason as _reason, specialise
@@ -76,14 +76,25 @@ class Ruleset:
         self.allocation = document["allocation"]
         self._row_reasons = {row.id: _reason(row.id, row.clause, row.label) for row in compiled.rows}
         self._no_row = _reason("no_row", "§6", NO_ROW)
+        spec = document["eligibility"]
+        self._ineligible = _reason("eligibility", spec["clause"], spec["label"])
         self._variants = {kind: specialise(document, {"basis.kind": kind}) for kind in _basis_kinds()}
         self._fast = {kind: self._generated(variant, kind) for kind, variant in self._variants.items()}
         self._fast_general = self._generated(compiled, "general")
+        self._bound: tuple = (None, None, None)  # the last catchment index and its methods the generated code calls
 
     def _generated(self, compiled: Compiled, name: str):
         """The generated classifier of one compilation (None when it has none): see codegen.py."""
-        fast = generate(compiled, Classification, self._row_reasons, self._no_row, f"classify_{name}")
+        fast = generate(compiled, self._outcomes(compiled), f"classify_{name}")
         return None if fast is None else fast.fn
+
+    def _outcomes(self, compiled: Compiled) -> Outcomes:
+        """How generated code builds its results, the same ones the closure path gives."""
+        def checks_failed(school: str, *fails: bool) -> Classification:
+            result = self._checked([check for check, failed in zip(compiled.checks, fails) if failed], [], None)
+            result.catchment = school
+            return result
+        return Outcomes(Classification, self._row_reasons, self._no_row, self._ineligible, checks_failed)
 
     def __repr__(self) -> str:
         return f"<Ruleset {self.meta['id']} {self.meta['version']} {self.sha256[:12]}>"
@@ -97,7 +108,10 @@ class Ruleset:
             kind = basis.get("kind") if basis else None
             fast = self._fast.get(kind, self._fast_general)
             if fast is not None:
-                result = fast(facts, catchments, catchments.school_of, catchments.contains)
+                bound = self._bound
+                if bound[0] is not catchments:
+                    bound = self._bound = (catchments, catchments.school_of, catchments.contains)
+                result = fast(facts, catchments, bound[1], bound[2])
                 if result is not None:
                     return result
             c = self._variants.get(kind, c)
@@ -152,7 +166,7 @@ class Ruleset:
         if verdict is U:
             result = Classification(None, UNDETERMINED_TIER, None, None, [_reason("eligibility", spec["clause"], UNKNOWN)])
         else:
-            result = Classification(False, None, None, None, [_reason("eligibility", spec["clause"], spec["label"])])
+            result = Classification(False, None, None, None, [self._ineligible])
         if trace is not None:
             trace["eligibility"] = {"verdict": jsonable(verdict if verdict is U else False),
                                     "routes": [self._failure(name, node, e) for name, node in self._c.eligibility]}
@@ -172,6 +186,10 @@ class Ruleset:
         if trace is not None:
             trace["checks"] = [self._check_trace(ch, e, "failed" if ch in failed else "undetermined")
                                for ch in c.checks if ch in failed or ch in unknown]
+        return self._checked(failed, unknown, trace)
+
+    def _checked(self, failed: list[Check], unknown: list[Check], trace: dict[str, Any] | None) -> Classification:
+        """The result when checks failed or were undetermined: ineligible, undetermined or coordinated."""
         hard = [ch for ch in failed if ch.outcome == "ineligible"]
         if hard:
             return self._finish(Classification(False, None, None, None, [ch.reason() for ch in hard]), trace)

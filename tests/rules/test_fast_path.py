@@ -40,9 +40,8 @@ def answer(result: Classification) -> tuple:
 
 def generated(ruleset):
     """Every generated classifier of a ruleset: one per basis kind and the general one."""
-    out = {kind: generate(variant, Classification, ruleset._row_reasons, ruleset._no_row, f"classify_{kind}")
-           for kind, variant in ruleset._variants.items()}
-    out["general"] = generate(ruleset._c, Classification, ruleset._row_reasons, ruleset._no_row, "classify_general")
+    out = {kind: generate(variant, ruleset._outcomes(variant), f"classify_{kind}") for kind, variant in ruleset._variants.items()}
+    out["general"] = generate(ruleset._c, ruleset._outcomes(ruleset._c), "classify_general")
     return out
 
 
@@ -146,3 +145,16 @@ def test_fast_and_explained_classification_agree_on_mutated_cases(ruleset_2021, 
     assume(facts_problems(facts) == [])
     fast, explained = ruleset_2021.classify(facts, catchments), ruleset_2021.classify(facts, catchments, explain=True)
     assert answer(fast) == answer(explained)
+
+
+def test_an_address_lies_in_the_catchment_it_was_found_in():
+    """The generated code answers in_catchment of the basis address without a lookup: this is why."""
+    catchments = make_catchments()
+    index = load_catchments(catchments)
+    city = sandbox.generate_city(2021, 200)
+    city_index = load_catchments(city.catchments)
+    pairs = [(index, p["address"]) for f in make_families(2000, catchments, seed=3) for p in f["properties"] + f["leases"]]
+    pairs += [(city_index, p["address"]) for f in city.families for p in f.facts["properties"] + f.facts["leases"]]
+    found = [(ix, a, ix.school_of(a)) for ix, a in pairs]
+    assert sum(school is not None for _, _, school in found) > 1000
+    assert all(ix.contains(school, a) for ix, a, school in found if school is not None)
