@@ -41,7 +41,7 @@ ALLOWED = frozenset({
 })
 
 COMPARE = {"===": ast.Eq, "!==": ast.NotEq, "<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE}
-ARGS = ("facts", "index", "school_of", "contains")
+ARGS = ("facts", "school_of", "contains")
 # Kleene connectives and quantifiers: (value that stops the scan, result when it does)
 STOPS = {"and": (False, False), "or": (True, True), "some": (True, True), "all": (False, False),
          "none": (True, False)}
@@ -96,6 +96,8 @@ class _Generator:
         self.school_known = False
         self.catchment_address: Node | None = None  # the expression whose address gave the school
         self.ready: set[int] = set()  # cached values surely computed where the code is being appended
+        self.sited: set[int] = set()  # cached values with code computing them already appended somewhere
+        self.guarded: set[int] = set()  # cached values computed behind a "not yet" test (start as _MISS)
 
     def fresh(self, stem: str) -> str:
         self.count += 1
@@ -190,6 +192,14 @@ class _Generator:
         memo = f"m{node.slot}"
         if node.slot in self.ready:
             return _load(memo)
+        if node.slot not in self.sited and not self.loops:
+            # nothing before this place computes it, and no loop comes back here: no test needed
+            self.sited.add(node.slot)
+            out.append(_store(memo, self.value(body, "facts", out)))
+            self.ready.add(node.slot)
+            return _load(memo)
+        self.sited.add(node.slot)
+        self.guarded.add(node.slot)
         ready = set(self.ready)
         inner: list = []
         inner.append(_store(memo, self.value(body, "facts", inner)))
@@ -362,7 +372,7 @@ class Outcomes(NamedTuple):
 
 
 class FastPath:
-    """A generated classifier: `fn(facts, index, index.school_of, index.contains)` and its `tree`."""
+    """A generated classifier: `fn(facts, index.school_of, index.contains)` and its `tree`."""
 
     __slots__ = ("fn", "tree", "namespace")
 
@@ -462,7 +472,7 @@ def generate(compiled: Any, outcomes: Outcomes, name: str = "classify") -> FastP
     start = [_store("school", ast.Constant(None))]
     if g.catchment_memo:
         start += [_store("last_address", ast.Constant(None)), _store("last_inside", ast.Constant(None))]
-    memos = sorted(slot for slot, n in uses.items() if n > 1)
+    memos = sorted(g.guarded)
     if memos:
         start.append(ast.Assign([ast.Name(f"m{slot}", ast.Store()) for slot in memos], _load("_MISS")))
     args = ast.arguments(posonlyargs=[], args=[ast.arg(a) for a in ARGS], kwonlyargs=[], kw_defaults=[], defaults=[])

@@ -111,7 +111,7 @@ class Ruleset:
                 bound = self._bound
                 if bound[0] is not catchments:
                     bound = self._bound = (catchments, catchments.school_of, catchments.contains)
-                result = fast(facts, catchments, bound[1], bound[2])
+                result = fast(facts, bound[1], bound[2])
                 if result is not None:
                     return result
             c = self._variants.get(kind, c)

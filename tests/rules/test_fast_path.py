@@ -56,7 +56,7 @@ def test_every_generated_tree_of_2021_holds_only_whitelisted_nodes(ruleset_2021)
         # every name the code reads is an argument, a variable it assigns, or one we bound
         stored = {n.id for n in ast.walk(fast.tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         loaded = {n.id for n in ast.walk(fast.tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-        assert loaded <= stored | set(fast.namespace) | {"facts", "index", "school_of", "contains"}, kind
+        assert loaded <= stored | set(fast.namespace) | {"facts", "school_of", "contains"}, kind
         assert fast.namespace["__builtins__"] == {}
 
 
@@ -66,7 +66,7 @@ def test_the_generated_code_decides_the_common_cases(ruleset_2021):
     index = load_catchments(catchments)
     fast = generated(ruleset_2021)
     families = make_families(2000, catchments, seed=7)
-    answered = sum(fast[f["basis"]["kind"]].fn(f, index, index.school_of, index.contains) is not None for f in families)
+    answered = sum(fast[f["basis"]["kind"]].fn(f, index.school_of, index.contains) is not None for f in families)
     assert answered > 0.9 * len(families)
 
 
