@@ -75,6 +75,23 @@ def _either_null(a: ast.expr, b: ast.expr) -> ast.expr:
 
 
 BAIL = ast.Return(ast.Constant(None))  # undetermined somewhere: the closures decide
+# operators whose generated value is always True or False (never null, never undetermined)
+BOOLEAN = frozenset({"===", "!==", "<", "<=", ">", ">=", "in", "!", "and", "or", "some", "all", "none",
+                     "in_catchment", "same_address"})
+
+
+def _boolean(node: Node) -> bool:
+    """Whether the generated value of `node` is surely a bool (a named value: its body's)."""
+    while node.const is NOT_CONST and node.op in ("pred", "derived") and node.ref is not None:
+        node = node.ref
+    return node.const is True or node.const is False or (node.const is NOT_CONST and node.op in BOOLEAN)
+
+
+def _holds(v: ast.expr, want: bool, boolean: bool) -> ast.expr:
+    """The test `v is want`; a plain truth test where `v` is surely a bool."""
+    if boolean and not isinstance(v, ast.Constant):
+        return v if want else ast.UnaryOp(ast.Not(), v)
+    return _is(v, ast.Constant(want))
 
 
 class _Generator:
@@ -259,8 +276,10 @@ class _Generator:
             if i == 0:
                 ready = set(self.ready)  # what later operands compute may not have run
             go_on: list = []
-            block.append(ast.If(_is(v, ast.Constant(not stop)), go_on,
-                                [ast.If(_is(v, ast.Constant(stop)), [_store(result, ast.Constant(stop))], [BAIL])]))
+            decided = [_store(result, ast.Constant(stop))]
+            if not _boolean(child):
+                decided = [ast.If(_is(v, ast.Constant(stop)), decided, [BAIL])]
+            block.append(ast.If(_holds(v, not stop, _boolean(child)), go_on, decided))
             block = go_on
         block.append(_store(result, ast.Constant(not stop)))
         self.ready = ready
@@ -278,14 +297,19 @@ class _Generator:
                 ready = set(self.ready)
             then: list = []
             then.append(_store(result, self.value(val, it, then)))
-            undecided = ast.If(_is(c, ast.Constant(False), True), [BAIL], [])
-            block.append(ast.If(_is(c, ast.Constant(True)), then, [undecided]))
-            block = undecided.orelse
+            if _boolean(cond):
+                otherwise: list = []
+                block.append(ast.If(_holds(c, True, True), then, otherwise))
+                block = otherwise
+            else:
+                undecided = ast.If(_is(c, ast.Constant(False), True), [BAIL], [])
+                block.append(ast.If(_is(c, ast.Constant(True)), then, [undecided]))
+                block = undecided.orelse
         block.append(_store(result, self.value(values[-1], it, block)))
         self.ready = ready
         return _load(result)
 
-    def scan(self, node: Node, it: str, out: list, start: ast.expr, on_item: Callable[[ast.expr, str, str], list],
+    def scan(self, node: Node, it: str, out: list, start: ast.expr, on_item: Callable[[ast.expr, str, str, bool], list],
              null_is_empty: bool) -> ast.expr:
         """A loop over a list-valued operand; a null list is empty, or (`null_is_empty` false) gives null."""
         lst, body = node.args
@@ -298,7 +322,7 @@ class _Generator:
         v = self.value(body, item, loop_body)
         self.ready = ready
         self.loops -= 1
-        loop_body += on_item(v, item, result)
+        loop_body += on_item(v, item, result, _boolean(body))
         source = ast.BoolOp(ast.Or(), [items, ast.Tuple([], ast.Load())]) if null_is_empty else items
         loop = [_store(result, start), ast.For(ast.Name(item, ast.Store()), source, loop_body, [])]
         if null_is_empty:
@@ -310,20 +334,20 @@ class _Generator:
     def op_quantifier(self, node: Node, it: str, out: list) -> ast.expr:
         stop_on, result_on_stop = STOPS[node.op]
 
-        def on_item(v: ast.expr, item: str, result: str) -> list:
-            return [ast.If(_is(v, ast.Constant(stop_on)), [_store(result, ast.Constant(result_on_stop)), ast.Break()], [])]
+        def on_item(v: ast.expr, item: str, result: str, boolean: bool) -> list:
+            return [ast.If(_holds(v, stop_on, boolean), [_store(result, ast.Constant(result_on_stop)), ast.Break()], [])]
         return self.scan(node, it, out, ast.Constant(not result_on_stop), on_item, True)
 
     def op_filter(self, node: Node, it: str, out: list) -> ast.expr:
         append = self.bind(list.append, "f")
 
-        def on_item(v: ast.expr, item: str, result: str) -> list:
+        def on_item(v: ast.expr, item: str, result: str, boolean: bool) -> list:
             return [ast.If(v, [ast.Expr(ast.Call(append, [_load(result), _load(item)], []))], [])]
         return self.scan(node, it, out, ast.List([], ast.Load()), on_item, False)
 
     def op_find(self, node: Node, it: str, out: list) -> ast.expr:
-        def on_item(v: ast.expr, item: str, result: str) -> list:
-            return [ast.If(_is(v, ast.Constant(True)), [_store(result, _load(item)), ast.Break()], [])]
+        def on_item(v: ast.expr, item: str, result: str, boolean: bool) -> list:
+            return [ast.If(_holds(v, True, boolean), [_store(result, _load(item)), ast.Break()], [])]
         return self.scan(node, it, out, ast.Constant(None), on_item, False)
 
     def op_count(self, node: Node, it: str, out: list) -> ast.expr:
@@ -397,8 +421,9 @@ def _check(g: _Generator, check: Any, out: list) -> ast.expr:
     if check.kind == "coordinated":
         (when,) = check.parts
         v = g.value(when, "facts", out)
-        out.append(ast.If(ast.BoolOp(ast.And(), [_is(v, ast.Constant(True), True), _is(v, ast.Constant(False), True)]),
-                          [BAIL], []))
+        if not _boolean(when):
+            out.append(ast.If(ast.BoolOp(ast.And(), [_is(v, ast.Constant(True), True), _is(v, ast.Constant(False), True)]),
+                              [BAIL], []))
         return v
     if check.kind == "three_year":
         prop, since = check.parts
@@ -432,7 +457,7 @@ def _body(g: _Generator, compiled: Any, outcomes: Outcomes) -> list:
     verdict = g.op_connective(Node(None, "or", tuple(n for _, n in compiled.eligibility), None, ""), "facts", body)
     not_eligible = ast.Call(make, [ast.Constant(False), ast.Constant(None), ast.Constant(None), ast.Constant(None),
                                    ast.List([g.bind(outcomes.ineligible)], ast.Load())], [])
-    body.append(ast.If(_is(verdict, ast.Constant(True), True), [ast.Return(not_eligible)], []))
+    body.append(ast.If(_holds(verdict, False, True), [ast.Return(not_eligible)], []))
     address = g.value(compiled.catchment_address, "facts", body)
     body.append(ast.If(_is(address, ast.Constant(None)), [BAIL], []))
     body.append(_store("school", ast.Call(_load("school_of"), [address], [])))
@@ -447,7 +472,7 @@ def _body(g: _Generator, compiled: Any, outcomes: Outcomes) -> list:
                             "facts", body)
         made = ast.Call(make, [ast.Constant(True), ast.Constant(row.tier), ast.Constant(row.id), _load("school"),
                                ast.List([g.bind(outcomes.row_reasons[row.id])], ast.Load())], [])
-        body.append(ast.If(_is(v, ast.Constant(True)), [ast.Return(made)], []))
+        body.append(ast.If(_holds(v, True, True), [ast.Return(made)], []))
     body.append(ast.Return(ast.Call(make, [ast.Constant(True), ast.Constant("coordinated"), ast.Constant(None),
                                            _load("school"), ast.List([g.bind(outcomes.no_row)], ast.Load())], [])))
     return body
