@@ -47,6 +47,9 @@ STOPS = {"and": (False, False), "or": (True, True), "some": (True, True), "all":
          "none": (True, False)}
 
 
+MAX_NAMES = 2_000  # a named value read in many exclusive branches is written out in each: keep it bounded
+
+
 class Unsupported(Exception):
     """The ruleset uses an operator (or shape) this generator has no code for."""
 
@@ -118,6 +121,8 @@ class _Generator:
 
     def fresh(self, stem: str) -> str:
         self.count += 1
+        if self.count > MAX_NAMES:
+            raise Unsupported(f"more than {MAX_NAMES} generated names: the closures are the better fit")
         return f"{stem}{self.count}"
 
     def bind(self, value: Any, stem: str = "k") -> ast.Name:
@@ -296,7 +301,9 @@ class _Generator:
             if i == 0:
                 ready = set(self.ready)
             then: list = []
+            before = set(self.ready)
             then.append(_store(result, self.value(val, it, then)))
+            self.ready = before  # the next branch runs only when this one did not
             if _boolean(cond):
                 otherwise: list = []
                 block.append(ast.If(_holds(c, True, True), then, otherwise))
@@ -504,6 +511,9 @@ def generate(compiled: Any, outcomes: Outcomes, name: str = "classify") -> FastP
     tree = ast.Module([ast.FunctionDef(name=name, args=args, body=start + body, decorator_list=[])], type_ignores=[])
     ast.fix_missing_locations(tree)
     _check_tree(tree)
-    module_code = compile(tree, f"<generated {name}>", "exec")
+    try:
+        module_code = compile(tree, f"<generated {name}>", "exec")
+    except (SyntaxError, RecursionError):  # e.g. more than 20 nested loops and handlers
+        return None
     code = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
     return FastPath(types.FunctionType(code, g.namespace, name), tree, g.namespace)

@@ -79,14 +79,21 @@ class Ruleset:
         spec = document["eligibility"]
         self._ineligible = _reason("eligibility", spec["clause"], spec["label"])
         self._variants = {kind: specialise(document, {"basis.kind": kind}) for kind in _basis_kinds()}
-        self._fast = {kind: self._generated(variant, kind) for kind, variant in self._variants.items()}
-        self._fast_general = self._generated(compiled, "general")
+        self._fast: dict[Any, Any] = {}  # basis kind -> generated classifier, or False; made on first use
         self._bound: tuple = (None, None, None)  # the last catchment index and its methods the generated code calls
 
-    def _generated(self, compiled: Compiled, name: str):
-        """The generated classifier of one compilation (None when it has none): see codegen.py."""
-        fast = generate(compiled, self._outcomes(compiled), f"classify_{name}")
-        return None if fast is None else fast.fn
+    def _generated(self, kind: Any):
+        """The generated classifier for facts with this basis kind (False when there is none): see codegen.py.
+
+        Made on first use, so loading a ruleset (and explaining with it) costs no code generation.
+        """
+        key = kind if kind in self._variants else None
+        fast = self._fast.get(key)
+        if fast is None:
+            compiled = self._c if key is None else self._variants[key]
+            made = generate(compiled, self._outcomes(compiled), f"classify_{key or 'general'}")
+            fast = self._fast[key] = False if made is None else made.fn
+        return fast
 
     def _outcomes(self, compiled: Compiled) -> Outcomes:
         """How generated code builds its results, the same ones the closure path gives."""
@@ -106,8 +113,10 @@ class Ruleset:
         if not explain:
             basis = facts.get("basis")
             kind = basis.get("kind") if basis else None
-            fast = self._fast.get(kind, self._fast_general)
-            if fast is not None:
+            fast = self._fast.get(kind)
+            if fast is None:
+                fast = self._generated(kind)
+            if fast is not False:
                 bound = self._bound
                 if bound[0] is not catchments:
                     bound = self._bound = (catchments, catchments.school_of, catchments.contains)

@@ -158,3 +158,20 @@ def test_an_address_lies_in_the_catchment_it_was_found_in():
     found = [(ix, a, ix.school_of(a)) for ix, a in pairs]
     assert sum(school is not None for _, _, school in found) > 1000
     assert all(ix.contains(school, a) for ix, a, school in found if school is not None)
+
+
+def test_a_ruleset_too_branchy_to_write_out_keeps_the_closures(lean_document, catchments, family):
+    """A predicate read in both branches of an `if`, nested 40 deep, would be written out 2**40 times."""
+    from core.rules import load_ruleset
+    doc = lean_document
+    label = {"zh": "测试", "en": "test"}
+    doc["predicates"]["p0"] = {"label": label, "clause": "§1", "when": {"===": [{"var": "pupil.hukou.collective"}, False]}}
+    for i in range(1, 41):
+        prev = {"pred": f"p{i - 1}"}
+        doc["predicates"][f"p{i}"] = {"label": label, "clause": "§1",
+                                      "when": {"if": [{"var": "pupil.hukou.collective"}, prev, prev]}}
+    doc["eligibility"]["any"].append("p40")
+    ruleset = load_ruleset(doc)
+    assert generate(ruleset._c, ruleset._outcomes(ruleset._c)) is None
+    facts = family("li_tier1")
+    assert answer(ruleset.classify(facts, catchments)) == answer(ruleset.classify(facts, catchments, explain=True))
