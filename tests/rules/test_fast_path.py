@@ -175,3 +175,18 @@ def test_a_ruleset_too_branchy_to_write_out_keeps_the_closures(lean_document, ca
     assert generate(ruleset._c, ruleset._outcomes(ruleset._c)) is None
     facts = family("li_tier1")
     assert answer(ruleset.classify(facts, catchments)) == answer(ruleset.classify(facts, catchments, explain=True))
+
+
+def test_a_value_read_in_two_branches_of_an_if_is_computed_in_the_one_taken(lean_document, catchments, family):
+    from core.rules import load_ruleset
+    doc = lean_document
+    label = {"zh": "测试", "en": "test"}
+    doc["predicates"]["x"] = {"label": label, "clause": "§6", "when": {"and": [
+        {"===": [{"var": "pupil.hukou.head_relation"}, "father"]}, {"===": [{"var": "pupil.hukou.collective"}, False]}]}}
+    collective = {"===": [{"var": "pupil.hukou.collective"}, True]}
+    doc["predicates"]["q"] = {"label": label, "clause": "§6", "when": {"if": [collective, {"pred": "x"}, {"pred": "x"}]}}
+    doc["tiers"]["rows"][0]["all"].append("q")
+    ruleset = load_ruleset(doc)
+    for facts in (family("li_tier1"), family("li_tier1", {"op": "replace", "path": "/pupil/hukou/collective", "value": True})):
+        fast, explained = ruleset.classify(facts, catchments), ruleset.classify(facts, catchments, explain=True)
+        assert answer(fast) == answer(explained)
