@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from core.access import ensure_can_act
 from core.applications import fire_transition
-from core.connectors.records import fact_row, record_outcome
+from core.connectors.records import store_answers
 from core.connectors.runtime import ConnectorRuntime, FetchResult, get_runtime
 from core.db import read_session, write_session
 from core.errors import InvalidInput, NotFound
@@ -59,10 +59,7 @@ def collect_facts(engine: Engine, application_id: int, *, actor: Actor, now: dat
             fragments = {}
         else:
             fragments = result.fragments
-        for fetched in fragments.values():
-            session.add(fact_row(fetched, application_id))
-        for outcome in result.outcomes:
-            record_outcome(session, outcome, application_id)
+        store_answers(session, application_id, fragments.values(), result.outcomes)
         state = application.state
     system = Actor.system("connectors")
     if state == DRAFT and not result.complete:

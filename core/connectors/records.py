@@ -1,30 +1,27 @@
 """Rows for what the runtime returns: FactRecord per valid fragment, ConnectorCall per outcome."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from sqlalchemy import insert
 from sqlmodel import Session
 
 from core.connectors.runtime import Fetched, Outcome
 from core.models import ConnectorCall, FactRecord
 
-__all__ = ["fact_row", "outcome_row", "record_outcome"]
+__all__ = ["store_answers"]
 
 
-def fact_row(fetched: Fetched, application_id: int) -> FactRecord:
-    """A FactRecord keeping the fragment with its source, fetch time and digest."""
-    return FactRecord(application_id=application_id, source=fetched.source,
-                      connector=fetched.connector, fetched_at=fetched.fetched_at, payload_digest=fetched.digest,
-                      payload=fetched.payload)
-
-
-def outcome_row(outcome: Outcome, application_id: int | None = None) -> ConnectorCall:
-    """A ConnectorCall row for one source call (operators' history of connector health)."""
-    return ConnectorCall(application_id=application_id, source=outcome.source,
-                         started_at=outcome.started_at, latency_ms=outcome.latency_ms,
-                         outcome=outcome.status.value, error=outcome.error)
-
-
-def record_outcome(session: Session, outcome: Outcome, application_id: int | None = None) -> ConnectorCall:
-    """Add one outcome row to the caller's write transaction (committed with it)."""
-    row = outcome_row(outcome, application_id)
-    session.add(row)
-    return row
+def store_answers(session: Session, application_id: int | None, fragments: Iterable[Fetched],
+                  outcomes: Iterable[Outcome]) -> None:
+    """Add a fetch to the caller's write transaction: one FactRecord per valid fragment (with its
+    source, fetch time and digest) and one ConnectorCall per source call (the operators' history
+    of connector health). Inserted in bulk: a fetch writes a row per source and per call."""
+    facts = [{"application_id": application_id, "source": f.source, "connector": f.connector,
+              "fetched_at": f.fetched_at, "payload_digest": f.digest, "payload": f.payload} for f in fragments]
+    calls = [{"application_id": application_id, "source": o.source, "started_at": o.started_at,
+              "latency_ms": o.latency_ms, "outcome": o.status.value, "error": o.error} for o in outcomes]
+    if facts:
+        session.execute(insert(FactRecord), facts)
+    if calls:
+        session.execute(insert(ConnectorCall), calls)

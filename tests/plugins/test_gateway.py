@@ -6,7 +6,7 @@ from sqlmodel import select
 
 import plugins.gateway
 from core.connectors import Status, source_named
-from core.connectors.records import fact_row, record_outcome
+from core.connectors.records import store_answers
 from core.db import read_session, write_session
 from core.models import ConnectorCall, FactRecord
 from plugins.gateway.config import ConfigError, load_config
@@ -142,10 +142,7 @@ def test_failed_sources_leave_recorded_outcomes_and_no_partial_facts(
     result = runtime.fetch_facts(PUPIL, family, sources=["hukou", "leases", "properties", "business"])
     assert set(result.failed) == {"leases", "properties", "business"}
     with write_session(engine) as session:
-        for outcome in result.outcomes:
-            record_outcome(session, outcome, application.id)
-        for fetched in result.fragments.values():
-            session.add(fact_row(fetched, application.id))
+        store_answers(session, application.id, result.fragments.values(), result.outcomes)
     with read_session(engine) as session:
         calls = session.exec(select(ConnectorCall).where(ConnectorCall.application_id == application.id)).all()
         facts = session.exec(select(FactRecord).where(FactRecord.application_id == application.id)).all()
