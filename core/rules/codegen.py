@@ -15,8 +15,9 @@ that keep the language's promise (no eval/exec, no attribute access, no unknown 
 
 The generated function covers `Ruleset.classify` without explanations whenever nothing is
 undetermined and the basis address has a catchment: not eligible, a check failing, or a
-FIRST row (or none) deciding. Anything else returns None and the caller runs the closures. A node whose operator has no generated form here raises
-`Unsupported` and that variant keeps the closures throughout.
+FIRST row (or none) deciding. Anything else returns None and the caller runs the closures.
+A node whose operator has no generated form here raises `Unsupported`, and that variant
+keeps the closures throughout.
 """
 from __future__ import annotations
 
@@ -79,8 +80,7 @@ def _either_null(a: ast.expr, b: ast.expr) -> ast.expr:
 
 BAIL = ast.Return(ast.Constant(None))  # undetermined somewhere: the closures decide
 # operators whose generated value is always True or False (never null, never undetermined)
-BOOLEAN = frozenset({"===", "!==", "<", "<=", ">", ">=", "in", "!", "and", "or", "some", "all", "none",
-                     "in_catchment", "same_address"})
+BOOLEAN = frozenset({"===", "!==", "<", "<=", ">", ">=", "in", "!", "and", "or", "some", "all", "none", "same_address"})
 
 
 def _boolean(node: Node) -> bool:
