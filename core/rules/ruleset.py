@@ -109,7 +109,6 @@ class Ruleset:
     # -- classification ---------------------------------------------------------------
     def classify(self, facts: Mapping[str, Any], catchments: CatchmentIndex, *, explain: bool = False) -> Classification:
         """Decide eligibility (§1), the checks (§3, §6.1, §6.2) and the tier (§6) of one application."""
-        c = self._c
         if not explain:
             basis = facts.get("basis")
             kind = basis.get("kind") if basis else None
@@ -117,13 +116,15 @@ class Ruleset:
             if fast is None:
                 fast = self._generated(kind)
             if fast is not False:
-                bound = self._bound
-                if bound[0] is not catchments:
-                    bound = self._bound = (catchments, catchments.school_of, catchments.contains)
-                result = fast(facts, bound[1], bound[2])
+                index, school_of, contains = self._bound
+                if index is not catchments:
+                    index, school_of, contains = self._bound = (catchments, catchments.school_of, catchments.contains)
+                result = fast(facts, school_of, contains)
                 if result is not None:
                     return result
-            c = self._variants.get(kind, c)
+            c = self._variants.get(kind, self._c)
+        else:
+            c = self._c
         e = Env(facts, catchments, c.slots)
         trace: dict[str, Any] | None = {} if explain else None
         verdict = c.eligible(e, facts)
