@@ -23,7 +23,7 @@ from core.workflow import Actor
 
 __all__ = [
     "active_season", "season_districts", "active_districts", "season_overview", "applications_of", "state_labels", "open_application",
-    "load_application", "application_view", "ApplicationView", "supply_materials",
+    "load_application", "application_view", "guardian_page_view", "StatusView", "ApplicationView", "supply_materials",
 ]
 
 
@@ -99,26 +99,33 @@ def load_application(session: Session, actor: Actor, application_id: int) -> App
 
 
 @dataclass
-class ApplicationView:
-    """Everything an application's page shows, gathered in one read."""
+class StatusView:
+    """What the status page of a submitted application shows, and no more: it is the page
+    families poll, so it reads neither fact records nor connector calls."""
 
     application: Application
     state_label: dict[str, str]
-    facts: dict[str, Any]
-    sources: list[dict[str, Any]]
-    records: list[FactRecord]
     documents: list[Document]
     assessment: dict[str, Any] | None
     events: list[Event]
-    transitions: list[dict[str, Any]]
-    basis_options: list[dict[str, Any]] = field(default_factory=list)
-    seat: dict[str, Any] | None = None
-    window: dict[str, Any] | None = None
+    seat: dict[str, Any] | None
 
     @property
     def feedback(self) -> list[Event]:
         """Reviewers' decisions with the reason the guardian is meant to read."""
         return [e for e in self.events if e.reason and e.actor_role != "guardian"]
+
+
+@dataclass
+class ApplicationView(StatusView):
+    """Everything an application's page shows, gathered in one read."""
+
+    facts: dict[str, Any]
+    sources: list[dict[str, Any]]
+    records: list[FactRecord]
+    transitions: list[dict[str, Any]]
+    basis_options: list[dict[str, Any]] = field(default_factory=list)
+    window: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The API's representation."""
@@ -180,32 +187,56 @@ def _basis_options(facts: dict[str, Any]) -> list[dict[str, Any]]:
     return options
 
 
+def _status_fields(session: Session, application: Application, *, has_facts: bool) -> dict[str, Any]:
+    season = session.get(Season, application.season_id)
+    workflow = workflow_for(session, application.ruleset_sha256 or season.active_ruleset_sha256)
+    return {
+        "application": application,
+        "state_label": dict(workflow.state_label(application.state)),
+        "documents": list(session.exec(select(Document).where(Document.application_id == application.id)
+                                       .order_by(Document.uploaded_at, Document.id))),
+        "events": list(session.exec(select(Event).where(Event.subject_type == "application",
+                                                        Event.subject_id == str(application.id))
+                                    .order_by(Event.seq))),
+        "assessment": stored_or_assessed(session, application) if has_facts else None,
+        "seat": seat_of_application(session, application.id),
+    }
+
+
+def _application_view(session: Session, application: Application, actor: Actor,
+                      now: datetime | None) -> ApplicationView:
+    season = session.get(Season, application.season_id)
+    workflow = workflow_for(session, application.ruleset_sha256 or season.active_ruleset_sha256)
+    records = fact_records(session, application)
+    calls = list(session.exec(select(ConnectorCall).where(ConnectorCall.application_id == application.id)
+                              .order_by(ConnectorCall.started_at, ConnectorCall.id)))
+    facts = current_facts(session, application, records)
+    transitions = [{"id": t.id, "label": dict(t.label), "reason_required": t.reason_required}
+                   for t in workflow.available(application.state, str(actor.role))]
+    window = None if now is None else window_status(session, season, district=application.district, now=now)
+    return ApplicationView(**_status_fields(session, application, has_facts=bool(records)), facts=facts,
+                           sources=_source_progress(calls, records), records=records, transitions=transitions,
+                           basis_options=_basis_options(facts), window=window)
+
+
 def application_view(engine: Engine, actor: Actor, application_id: int, *,
                      now: datetime | None = None) -> ApplicationView:
     """The application page's content, for anyone allowed to see it; with `now`, the district's
     collection window as well (what the guardian has left before collection closes)."""
     with read_session(engine) as session:
+        return _application_view(session, load_application(session, actor, application_id), actor, now)
+
+
+def guardian_page_view(engine: Engine, actor: Actor, application_id: int, *, now: datetime) -> StatusView:
+    """The guardian's page of an application: the whole application while it is filled in;
+    once it has a serial number, the status page (a `StatusView`)."""
+    with read_session(engine) as session:
         application = load_application(session, actor, application_id)
-        season = session.get(Season, application.season_id)
-        workflow = workflow_for(session, application.ruleset_sha256 or season.active_ruleset_sha256)
-        records = fact_records(session, application)
-        calls = list(session.exec(select(ConnectorCall).where(ConnectorCall.application_id == application.id)
-                                  .order_by(ConnectorCall.started_at, ConnectorCall.id)))
-        documents = list(session.exec(select(Document).where(Document.application_id == application.id)
-                                      .order_by(Document.uploaded_at, Document.id)))
-        events = list(session.exec(select(Event).where(Event.subject_type == "application",
-                                                       Event.subject_id == str(application.id)).order_by(Event.seq)))
-        facts = current_facts(session, application, records)
-        assessment = stored_or_assessed(session, application) if records else None
-        seat = seat_of_application(session, application.id)
-        window = None if now is None else window_status(session, season, district=application.district, now=now)
-    transitions = [{"id": t.id, "label": dict(t.label), "reason_required": t.reason_required}
-                   for t in workflow.available(application.state, str(actor.role))]
-    return ApplicationView(
-        application=application, state_label=dict(workflow.state_label(application.state)), facts=facts,
-        sources=_source_progress(calls, records), records=records, documents=documents, assessment=assessment,
-        events=events, transitions=transitions, basis_options=_basis_options(facts),
-        seat=seat, window=window)
+        if application.serial is None:
+            return _application_view(session, application, actor, now)
+        has_facts = session.exec(select(FactRecord.id).where(FactRecord.application_id == application.id)
+                                 .limit(1)).first() is not None
+        return StatusView(**_status_fields(session, application, has_facts=has_facts))
 
 
 def supply_materials(engine: Engine, application_id: int, *, account: Account, now: datetime) -> Application:

@@ -174,3 +174,25 @@ def test_an_unregistered_lease_is_shown_as_an_evidence_problem(client, guardian,
     page = client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
     assert 'data-testid="evidence-problems"' in page and 'data-testid="reason-E-lease-registered"' in page
     assert 'data-testid="tier" data-value="coordinated"' in page
+
+
+def test_status_page_reads_neither_fact_records_nor_connector_calls(app, engine, submitted):
+    """Families poll the status page: it reads what it shows, not the sources' raw answers."""
+    from sqlalchemy import event
+
+    from tests.web.conftest import AuthActions
+
+    client = app.test_client()
+    AuthActions(client).login("li-father")
+    statements: list[str] = []
+
+    def seen(_connection, _cursor, statement, *_args):
+        statements.append(statement.lower())
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        page = client.get(f"/guardian/applications/{submitted.id}").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert 'data-testid="serial"' in page and 'data-testid="assessment"' in page and "第1类" in page
+    assert statements and not [s for s in statements if "connectorcall" in s or "factrecord.payload" in s]

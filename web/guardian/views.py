@@ -7,8 +7,8 @@ from core.applications import choose_basis, submit_application
 from core.documents import DOCUMENT_KINDS, store_document
 from core.errors import UserFacingError
 from core.facts import collect_facts
-from core.portal import (active_districts, application_view, applications_of, open_application, state_labels,
-                         season_overview, supply_materials)
+from core.portal import (active_districts, application_view, applications_of, guardian_page_view, open_application,
+                         season_overview, state_labels, supply_materials)
 from web.context import connector_runtime, documents_root, engine, now
 from web.downloads import document_response
 from web.errors import message_of, message_unless_refused
@@ -64,7 +64,7 @@ def new_application():
 @guardian_only
 def application(application_id: int):
     """One page for the whole journey; after submission it is the status page."""
-    view = application_view(engine(), current_actor(), application_id, now=now())
+    view = guardian_page_view(engine(), current_actor(), application_id, now=now())
     template = "guardian/status.html" if view.application.serial else "guardian/application.html"
     return render_template(template, view=view, a=view.application, kinds=DOCUMENT_KINDS)
 
