@@ -39,10 +39,6 @@ class SubmitOutcome:
     state: str
 
 
-def _actor_for(account: Account) -> Actor:
-    return Actor(name=account.username, role=account.role, account_id=account.id, district=account.district)
-
-
 def _load(session: Session, application_id: int) -> Application:
     application = session.get(Application, application_id)
     if application is None:
@@ -129,7 +125,7 @@ def choose_basis(engine: Engine, application_id: int, *, account: Account, basis
                            field="basis")
     with write_session(engine) as session:
         application = _load(session, application_id)
-        ensure_can_act(_actor_for(account), application)
+        ensure_can_act(Actor.of(account), application)
         if application.frozen_facts is not None:
             raise InvalidInput("申请已提交，不能修改", "the application is submitted and cannot change")
         check_can_submit(session, session.get(Season, application.season_id), now=now)
@@ -155,7 +151,7 @@ def fire_in_session(session: Session, application_id: int, transition_id: str, *
                     now: datetime, reason: str | None = None, seen_version: int | None = None,
                     actor: Actor | None = None) -> Application:
     """`fire_transition` inside the caller's write transaction, for callers that batch many (the season replay)."""
-    actor = actor or _actor_for(account)
+    actor = actor or Actor.of(account)
     application = _load(session, application_id)
     ensure_can_act(actor, application)
     season = session.get(Season, application.season_id)

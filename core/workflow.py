@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from core.audit import append_event
 from core.errors import UserFacingError
-from core.models import Application, Role
+from core.models import Account, Application, Role
 from core.serials import issue_serial
 
 __all__ = [
@@ -71,6 +71,11 @@ class Actor:
     @classmethod
     def system(cls, name: str = "scheduler") -> "Actor":
         return cls(name=name, role=Role.system)
+
+    @classmethod
+    def of(cls, account: Account) -> "Actor":
+        """The actor a logged-in account acts as."""
+        return cls(name=account.username, role=account.role, account_id=account.id, district=account.district)
 
 
 @dataclass(frozen=True)

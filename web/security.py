@@ -126,7 +126,7 @@ def current_account() -> Account | None:
 def current_actor() -> Actor:
     """The logged-in account as the workflow's Actor."""
     account = current_account()
-    return Actor(name=account.username, role=account.role, account_id=account.id, district=account.district)
+    return Actor.of(account)
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
