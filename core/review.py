@@ -8,16 +8,23 @@ from sqlalchemy import String, cast, exists
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from core.access import ensure_can_act
 from core.applications import fire_transition
 from core.assessment import catchments_of, stored_or_assessed
-from core.db import read_session
-from core.errors import Forbidden, InvalidInput
+from core.audit import append_event
+from core.db import read_session, write_session
+from core.errors import Forbidden, InvalidInput, NotFound
 from core.models import Account, Application, Document, Event, Role
 from core.rules import CatchmentIndex
+from core.workflow import Actor
 
-__all__ = ["DECISIONS", "PROBLEMS", "QueuePage", "review_queue", "decide"]
+__all__ = ["DECISIONS", "DOCUMENT_VERDICTS", "DOCUMENT_REVIEW_STATES", "PROBLEMS", "QueuePage", "review_queue", "decide", "review_document"]
 
 DECISIONS = ("approve", "return_for_materials", "reject")
+# What a reviewer can say of one uploaded document; every document starts "pending".
+DOCUMENT_VERDICTS = ("accepted", "rejected")
+DOCUMENT_REVIEW_STATES = ("submitted", "returned")  # the application is with the reviewers
+REASON_MAX = 1000  # as the decision form's reason
 # Filters a reviewer can pick, as code -> (zh, en).
 PROBLEMS = {
     "documents": ("有上传材料待查看", "has uploaded documents to check"),
@@ -96,3 +103,35 @@ def decide(engine: Engine, application_id: int, decision: str, *, account: Accou
         raise InvalidInput("未知的审核决定", f"unknown decision {decision!r}", field="decision")
     return fire_transition(engine, application_id, decision, account=account, now=now,
                            reason=(reason or "").strip() or None, seen_version=seen_version)
+
+
+def review_document(engine: Engine, application_id: int, document_id: int, verdict: str, *, account: Account,
+                    now: datetime, reason: str | None = None) -> Document:
+    """Accept an uploaded document, or reject it with the reason the guardian reads (for
+    example "照片不清晰"); audited on the application. Only district staff deciding in their
+    district, and only while the application is with the reviewers."""
+    if account.role not in _REVIEWERS:
+        raise Forbidden("无权审核材料", "you may not review documents")
+    with write_session(engine) as session:
+        document = session.get(Document, document_id)
+        if document is None or document.application_id != application_id:
+            raise NotFound("材料不存在", f"document {document_id} of application {application_id} does not exist")
+        application = session.get(Application, application_id)
+        ensure_can_act(Actor.of(account), application)
+        if verdict not in DOCUMENT_VERDICTS:
+            raise InvalidInput("未知的材料审核结论", f"unknown document verdict {verdict!r}", field="verdict")
+        reason = (reason or "").strip() or None
+        if verdict == "rejected" and reason is None:
+            raise InvalidInput("请填写不认可的原因（申请人可见）", "say why the document is rejected; the guardian reads it",
+                               field="reason")
+        if reason is not None and len(reason) > REASON_MAX:
+            raise InvalidInput(f"原因不能超过{REASON_MAX}字", f"the reason is longer than {REASON_MAX} characters",
+                               field="reason")
+        if application.state not in DOCUMENT_REVIEW_STATES:
+            raise InvalidInput("该申请当前不在审核中，不能审核材料", "the application is not under review", field="verdict")
+        document.review_state = verdict
+        session.add(document)
+        append_event(session, actor=account.username, actor_role=account.role, subject_type="application",
+                     subject_id=application.id, action=f"document_{verdict}", reason=reason, at=now,
+                     data={"document_id": document.id, "kind": document.kind})
+        return document

@@ -37,7 +37,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("guardian.confirm_submit", "GET"): OWNER, ("guardian.submit", "POST"): OWNER, ("guardian.supply", "POST"): OWNER,
     ("guardian.document", "GET"): SEES_APPLICATION,
     ("review.queue", "GET"): REVIEW_PAGES, ("review.application", "GET"): REVIEW_PAGES & SEES_APPLICATION,
-    ("review.decision", "POST"): DECIDES,
+    ("review.decision", "POST"): DECIDES, ("review.document_verdict", "POST"): DECIDES,
     ("api.get_session", "GET"): EVERYONE, ("api.login", "POST"): EVERYONE, ("api.logout", "DELETE"): EVERYONE,
     ("api.sign_up", "POST"): EVERYONE, ("api.season", "GET"): EVERYONE, ("api.openapi_json", "GET"): EVERYONE,
     ("api.staff_list", "GET"): CITY_ADMIN, ("api.staff_create", "POST"): CITY_ADMIN,
@@ -45,6 +45,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("api.get_application", "GET"): SEES_APPLICATION, ("api.fetch_facts", "POST"): OWNER,
     ("api.put_basis", "PUT"): OWNER, ("api.upload_document", "POST"): OWNER, ("api.get_document", "GET"): SEES_APPLICATION,
     ("api.submit", "POST"): OWNER, ("api.supply", "POST"): OWNER, ("api.decision", "POST"): DECIDES,
+    ("api.document_review", "POST"): DECIDES,
 }
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
@@ -57,12 +58,14 @@ def _body(endpoint: str, token: str):
                 "content_type": "multipart/form-data"}
     if endpoint.startswith("api."):
         payloads = {"api.put_basis": {"kind": "property", "id": "P1"}, "api.submit": {"confirm": True},
-                    "api.decision": {"decision": "reject", "reason": ""}, "api.login": {"username": "x", "password": "y"}}
+                    "api.decision": {"decision": "reject", "reason": ""},
+                    "api.document_review": {"verdict": "rejected", "reason": ""}, "api.login": {"username": "x", "password": "y"}}
         if endpoint == "api.fetch_facts":
             return {}
         return {"json": payloads.get(endpoint, {})}
     forms = {"guardian.basis": {"basis": "property:P1"}, "guardian.submit": {"confirm": "yes"},
-             "review.decision": {"decision": "reject", "reason": ""}}
+             "review.decision": {"decision": "reject", "reason": ""},
+             "review.document_verdict": {"verdict": "rejected", "reason": ""}}
     return {"data": {**forms.get(endpoint, {}), "csrf_token": token}}
 
 

@@ -147,6 +147,25 @@ def test_reviewer_returns_for_materials_through_the_api(api, submitted, make_acc
     assert returned["feedback"][-1]["reason"] == "请补充租赁备案证明"
 
 
+def test_reviewer_judges_an_uploaded_document_through_the_api(api, submitted, make_account, engine, now, tmp_path):
+    from core.documents import store_document
+    from core.review import decide
+    from core.workflow import Actor
+
+    reviewer = make_account("rev", role="reviewer", district="东湖区")
+    decide(engine, submitted.id, "return_for_materials", account=reviewer, now=now, reason="请补充租赁备案证明")
+    document = store_document(engine, submitted.id, actor=Actor("li-father", "guardian", submitted.guardian_id),
+                              kind="lease_registration", filename="lease.png", data=b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
+                              now=now, max_bytes=1 << 20, root=tmp_path / "documents")
+    api.login("rev")
+    path = f"/applications/{submitted.id}/documents/{document.id}/review"
+    no_reason = api.call("POST", path, json={"verdict": "rejected"})
+    assert no_reason.status_code == 422 and no_reason.get_json()["field"] == "reason"
+    judged = api.call("POST", path, json={"verdict": "rejected", "reason": "备案证明已过期"}).get_json()
+    assert [d["review_state"] for d in judged["documents"]] == ["rejected"]
+    assert judged["feedback"][-1]["reason"] == "备案证明已过期"
+
+
 def test_city_admin_creates_staff_through_the_api(api, season, make_account):
     make_account("city", role="city_admin")
     api.login("city")

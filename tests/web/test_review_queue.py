@@ -96,3 +96,80 @@ def test_city_admin_sees_every_district_and_may_filter(client, auth, make_accoun
     auth.login("city")
     assert client.get("/review/").get_data(as_text=True).count('data-testid="queue-row"') == 2
     assert client.get("/review/?district=经开区").get_data(as_text=True).count('data-testid="queue-row"') == 1
+
+
+@pytest.fixture
+def returned_with_document(engine, submitted, now, make_account, tmp_path):
+    """Returned for materials (§8.1) and answered with one uploaded photo, not yet reviewed."""
+    from core.documents import store_document
+    from core.review import decide
+    from core.workflow import Actor
+
+    deciding = make_account("rev-decides", role="reviewer", district="东湖区")
+    decide(engine, submitted.id, "return_for_materials", account=deciding, now=now, reason="请上传户口簿首页")
+    return store_document(engine, submitted.id, actor=Actor("li-father", "guardian", submitted.guardian_id),
+                          kind="hukou_booklet", filename="hukou.png", data=b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
+                          now=now, max_bytes=1 << 20, root=tmp_path / "documents")
+
+
+def _verdict(client, reviewer, submitted, document, verdict, reason=""):
+    return client.post(f"/review/applications/{submitted.id}/documents/{document.id}",
+                       data={"verdict": verdict, "reason": reason, "csrf_token": reviewer.csrf()})
+
+
+def test_rejected_document_shows_the_guardian_why(app, client, reviewer, submitted, returned_with_document, engine):
+    from core.audit import verify_chain
+    from core.db import read_session
+    from tests.web.conftest import AuthActions
+
+    assert _verdict(client, reviewer, submitted, returned_with_document, "rejected", "照片不清晰").status_code == 302
+    review_page = client.get(f"/review/applications/{submitted.id}").get_data(as_text=True)
+    assert 'data-testid="document-state" data-value="rejected"' in review_page
+    assert 'data-action="document_rejected"' in review_page
+    family = app.test_client()
+    AuthActions(family).login("li-father")
+    status = family.get(f"/guardian/applications/{submitted.id}").get_data(as_text=True)
+    assert 'data-testid="document-state" data-value="rejected"' in status and "照片不清晰" in status
+    with read_session(engine) as session:
+        assert verify_chain(session) is None
+
+
+def test_rejecting_a_document_needs_a_reason(client, reviewer, submitted, returned_with_document):
+    answer = _verdict(client, reviewer, submitted, returned_with_document, "rejected")
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "请填写不认可的原因" in page and 'data-testid="document-state" data-value="pending"' in page
+
+
+def test_accepted_document_leaves_the_documents_to_check_filter(client, reviewer, submitted, returned_with_document):
+    before = client.get("/review/?state=returned&problem=documents").get_data(as_text=True)
+    assert f'data-application-id="{submitted.id}"' in before
+    _verdict(client, reviewer, submitted, returned_with_document, "accepted")
+    after = client.get("/review/?state=returned&problem=documents").get_data(as_text=True)
+    assert f'data-application-id="{submitted.id}"' not in after
+
+
+def test_reviewer_of_another_district_cannot_judge_a_document(client, auth, make_account, submitted,
+                                                              returned_with_document):
+    make_account("rev-xihu", role="reviewer", district="西湖区")
+    auth.login("rev-xihu")
+    assert _verdict(client, auth, submitted, returned_with_document, "accepted").status_code == 403
+
+
+def test_documents_are_judged_only_while_the_application_is_with_the_reviewers(
+        client, reviewer, engine, submitted, returned_with_document, now, make_account):
+    from core.db import read_session
+    from core.errors import InvalidInput
+    from core.models import Account
+    from core.portal import supply_materials
+    from core.review import decide, review_document
+
+    with read_session(engine) as session:
+        guardian = session.get(Account, submitted.guardian_id)
+    supply_materials(engine, submitted.id, account=guardian, now=now)
+    account = make_account("rev-2", role="reviewer", district="东湖区")
+    decide(engine, submitted.id, "approve", account=account, now=now)
+    with pytest.raises(InvalidInput):
+        review_document(engine, submitted.id, returned_with_document.id, "accepted", account=account, now=now)
+    with pytest.raises(Exception) as caught:
+        review_document(engine, submitted.id + 1000, returned_with_document.id, "accepted", account=account, now=now)
+    assert caught.value.http_status == 404

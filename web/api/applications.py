@@ -10,7 +10,7 @@ from core.facts import collect_facts
 from core.models import Application
 from core.portal import (application_view, applications_of, open_application,
                          supply_materials)
-from core.review import decide, review_queue
+from core.review import decide, review_document, review_queue
 from web.api import bp
 from web.context import connector_runtime, documents_root, engine, now
 from web.downloads import document_response
@@ -137,4 +137,14 @@ def decision(application_id: int):
     data = json_body()
     decide(engine(), application_id, text(data, "decision"), account=current_account(), now=now(),
            reason=text(data, "reason"), seen_version=row_version(data.get("version")))
+    return _detail(application_id)
+
+
+@bp.post("/applications/<int:application_id>/documents/<int:document_id>/review")
+@role_required(*DECIDERS)
+def document_review(application_id: int, document_id: int):
+    """{"verdict": "accepted"|"rejected", "reason": "..."}: the reason is needed to reject."""
+    data = json_body()
+    review_document(engine(), application_id, document_id, text(data, "verdict"), account=current_account(),
+                    now=now(), reason=text(data, "reason"))
     return _detail(application_id)

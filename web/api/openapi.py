@@ -107,7 +107,10 @@ SCHEMAS: dict[str, Any] = {
     "Document": {"type": "object", "properties": {
         "id": {"type": "integer"}, "kind": _STR, "filename": _STR,
         "media_type": {"enum": ["application/pdf", "image/jpeg", "image/png"]}, "size": {"type": "integer"},
-        "sha256": _STR}},
+        "sha256": _STR, "review_state": {"enum": ["pending", "accepted", "rejected"]}}},
+    "DocumentReview": {"type": "object", "required": ["verdict"], "properties": {
+        "verdict": {"enum": ["accepted", "rejected"]},
+        "reason": {**_STR, "description": "required to reject; the guardian reads it"}}},
     "Submit": {"type": "object", "required": ["confirm"], "properties": {
         "confirm": {"const": True, "description": "提交后不可修改 / cannot be changed afterwards"},
         "version": {"type": "integer"}}},
@@ -153,6 +156,9 @@ PATHS: dict[str, Any] = {
     "/applications/{application_id}/documents": {"post": _op(
         "Upload a PDF, JPEG or PNG (type read from the content)", _answer("stored", "Document"), params=_APP,
         status="201", multipart="Upload", errors=("400", "401", "403", "404", "422"))},
+    "/applications/{application_id}/documents/{document_id}/review": {"post": _op(
+        "Accept a document, or reject it with the reason the guardian reads", _answer("the application", "Application"),
+        body="DocumentReview", params=[*_APP, _path_id("document_id")])},
     "/documents/{document_id}": {"get": _op("A document's bytes", {"description": "the file", "content": {
         m: {"schema": {"type": "string", "contentMediaType": m}} for m in ("application/pdf", "image/jpeg", "image/png")}},
         params=[_path_id("document_id")], errors=("401", "403", "404"))},

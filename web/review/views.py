@@ -5,7 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from core.errors import UserFacingError
 from core.portal import active_districts, application_view
-from core.review import DECISIONS, PROBLEMS, decide, review_queue
+from core.review import DECISIONS, DOCUMENT_REVIEW_STATES, PROBLEMS, decide, review_document, review_queue
 from web.context import engine, now
 from web.errors import message_unless_refused
 from web.i18n import t
@@ -15,7 +15,6 @@ from web.security import current_account, current_actor, role_required
 
 STAFF = ("reviewer", "district_admin", "city_admin")
 DECIDERS = ("reviewer", "district_admin")
-
 
 
 @bp.get("/")
@@ -34,7 +33,8 @@ def application(application_id: int):
     """Every fact with its source and fetch time, the documents, the tier explanation, the history."""
     view = application_view(engine(), current_actor(), application_id)
     decisions = [tr for tr in view.transitions if tr["id"] in DECISIONS]
-    return render_template("review/application.html", view=view, a=view.application, decisions=decisions)
+    return render_template("review/application.html", view=view, a=view.application, decisions=decisions,
+                           document_review_states=DOCUMENT_REVIEW_STATES)
 
 
 @bp.post("/applications/<int:application_id>/decision")
@@ -49,3 +49,17 @@ def decision(application_id: int):
         return redirect(url_for("review.application", application_id=application_id))
     flash(t("已记录审核决定", "Decision recorded"), "ok")
     return redirect(url_for("review.queue"))
+
+
+@bp.post("/applications/<int:application_id>/documents/<int:document_id>")
+@role_required(*DECIDERS)
+def document_verdict(application_id: int, document_id: int):
+    """Accept a document, or reject it with the reason the guardian will read."""
+    try:
+        review_document(engine(), application_id, document_id, request.form.get("verdict", ""),
+                        account=current_account(), now=now(), reason=request.form.get("reason"))
+    except UserFacingError as error:
+        flash(message_unless_refused(error), "error")
+    else:
+        flash(t("已记录材料审核结论", "Document verdict recorded"), "ok")
+    return redirect(url_for("review.application", application_id=application_id, _anchor="documents"))
