@@ -1,5 +1,5 @@
 """A reviewer returns an application for materials (§8.1); the guardian reads why online, uploads
-the document and sends it back; the reviewer sees it again with the document and approves."""
+the document and sends it back; the reviewer sees it again, accepts the document and approves."""
 from __future__ import annotations
 
 import pytest
@@ -47,6 +47,10 @@ def test_reviewer_returns_for_materials_and_the_guardian_answers(start_server, s
     page.click(f"[data-testid=queue-row] >> text={submitted.serial}")
     expect(page.locator("[data-testid=document]")).to_contain_text("房产证.pdf")
     expect(page.locator("[data-testid=event][data-action=return_for_materials]")).to_contain_text(REASON)
+    expect(page.locator("[data-testid=document-state]")).to_have_attribute("data-value", "pending")
+    page.click("[data-testid=document-accept]")
+    expect(page.locator("[data-testid=flash-ok]")).to_be_visible()
+    expect(page.locator("[data-testid=document-state]")).to_have_attribute("data-value", "accepted")
     page.click("[data-testid=decision-approve]")
     page.goto(f"{server.url}/review/applications/{submitted.application_id}")
     expect(page.locator("[data-testid=state]")).to_have_attribute("data-value", "approved")
