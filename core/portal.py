@@ -19,7 +19,7 @@ from core.errors import NotFound
 from core.models import Account, Application, ConnectorCall, Document, Event, FactRecord, Season
 from core.rulesets import ruleset_document, workflow_for
 from core.season.calendar import calendar_for, window_status
-from core.workflow import Actor
+from core.workflow import Actor, Workflow
 
 __all__ = [
     "active_season", "season_districts", "active_districts", "season_overview", "applications_of", "state_labels", "open_application",
@@ -187,9 +187,14 @@ def _basis_options(facts: dict[str, Any]) -> list[dict[str, Any]]:
     return options
 
 
-def _status_fields(session: Session, application: Application, *, has_facts: bool) -> dict[str, Any]:
+def _season_and_workflow(session: Session, application: Application) -> tuple[Season, Workflow]:
+    """The application's season, and the workflow of the ruleset it is (or will be) judged by."""
     season = session.get(Season, application.season_id)
-    workflow = workflow_for(session, application.ruleset_sha256 or season.active_ruleset_sha256)
+    return season, workflow_for(session, application.ruleset_sha256 or season.active_ruleset_sha256)
+
+
+def _status_fields(session: Session, application: Application, workflow: Workflow, *,
+                   has_facts: bool) -> dict[str, Any]:
     return {
         "application": application,
         "state_label": dict(workflow.state_label(application.state)),
@@ -205,8 +210,7 @@ def _status_fields(session: Session, application: Application, *, has_facts: boo
 
 def _application_view(session: Session, application: Application, actor: Actor,
                       now: datetime | None) -> ApplicationView:
-    season = session.get(Season, application.season_id)
-    workflow = workflow_for(session, application.ruleset_sha256 or season.active_ruleset_sha256)
+    season, workflow = _season_and_workflow(session, application)
     records = fact_records(session, application)
     calls = list(session.exec(select(ConnectorCall).where(ConnectorCall.application_id == application.id)
                               .order_by(ConnectorCall.started_at, ConnectorCall.id)))
@@ -214,7 +218,7 @@ def _application_view(session: Session, application: Application, actor: Actor,
     transitions = [{"id": t.id, "label": dict(t.label), "reason_required": t.reason_required}
                    for t in workflow.available(application.state, str(actor.role))]
     window = None if now is None else window_status(session, season, district=application.district, now=now)
-    return ApplicationView(**_status_fields(session, application, has_facts=bool(records)), facts=facts,
+    return ApplicationView(**_status_fields(session, application, workflow, has_facts=bool(records)), facts=facts,
                            sources=_source_progress(calls, records), records=records, transitions=transitions,
                            basis_options=_basis_options(facts), window=window)
 
@@ -236,7 +240,8 @@ def guardian_page_view(engine: Engine, actor: Actor, application_id: int, *, now
             return _application_view(session, application, actor, now)
         has_facts = session.exec(select(FactRecord.id).where(FactRecord.application_id == application.id)
                                  .limit(1)).first() is not None
-        return StatusView(**_status_fields(session, application, has_facts=has_facts))
+        _, workflow = _season_and_workflow(session, application)
+        return StatusView(**_status_fields(session, application, workflow, has_facts=has_facts))
 
 
 def supply_materials(engine: Engine, application_id: int, *, account: Account, now: datetime) -> Application:
