@@ -95,13 +95,15 @@ def scratch_schema(server_url: str, *, prefix: str = "scratch", keep: bool = Fal
     base = normalise_url(server_url)
     schema = f"{prefix}_{uuid4().hex[:12]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in base else "?"
     try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        separator = "&" if "?" in base else "?"
         yield f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
-        if not keep:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     finally:
-        admin.dispose()
+        try:
+            if not keep:
+                with admin.connect() as connection:
+                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        finally:
+            admin.dispose()
