@@ -271,6 +271,7 @@ class Timings:
     wall: float = 0.0
     server_cpu: float = 0.0  # CPU seconds the server used meanwhile, when measured
     client_cpu: float = 0.0  # CPU seconds the load generator used meanwhile
+    not_modified: int = 0  # answers that were 304 Not Modified (conditional GETs)
 
     def requests(self, steps: tuple[str, ...]) -> int:
         """How many requests of these steps completed."""

@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, event
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, cast, event, or_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from core.types import UTCDateTime, utcnow
 
 __all__ = [
     "Role", "RulesetStatus", "Season", "RulesetVersion", "School", "Catchment", "Account",
-    "Application", "FactRecord", "ConnectorCall", "Document", "Event", "AuditHead",
+    "Application", "unclassified", "FactRecord", "ConnectorCall", "Document", "Event", "AuditHead",
     "SerialCounter", "CatchmentsVersion",
 ]
 
@@ -154,6 +154,12 @@ class Application(SQLModel, table=True):
     updated_at: datetime = _created()
     submitted_at: datetime | None = _time()
 
+
+
+def unclassified():
+    """SQL: the application has no stored classification yet (SQL NULL, or the JSON null a
+    None is stored as)."""
+    return or_(Application.classification.is_(None), cast(Application.classification, Text) == "null")
 
 class FactRecord(SQLModel, table=True):
     """What one source said about one application, with when and a digest of the payload."""

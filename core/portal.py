@@ -6,24 +6,29 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from core.access import ensure_can_view
+from core.allocation.models import AllocationRun, AllocationSeat
 from core.allocation.store import seat_of_application
 from core.applications import current_facts, fact_records, fire_transition, start_application
 from core.assessment import stored_or_assessed
 from core.connectors.sources import SOURCES
 from core.db import read_session, write_session
 from core.errors import NotFound
-from core.models import Account, Application, ConnectorCall, Document, Event, FactRecord, Season
+from core.models import (Account, Application, CatchmentsVersion, ConnectorCall, Document, Event, FactRecord, Season,
+                         unclassified)
 from core.rulesets import ruleset_document, workflow_for
 from core.season.calendar import calendar_for, window_status
+from core.season.models import GraduateRow
 from core.workflow import Actor, Workflow
 
 __all__ = [
     "active_season", "season_districts", "active_districts", "season_overview", "applications_of", "state_labels", "open_application",
     "load_application", "application_view", "guardian_page_view", "StatusView", "ApplicationView", "supply_materials",
+    "status_page_version", "STATUS_PAGE_ROWS", "NOT_ON_STATUS_PAGE",
 ]
 
 
@@ -93,9 +98,58 @@ def load_application(session: Session, actor: Actor, application_id: int) -> App
     """The application if this actor may see it; 404 when it does not exist, 403 otherwise."""
     application = session.get(Application, application_id)
     if application is None:
-        raise NotFound("申请不存在", f"application {application_id} does not exist")
+        raise _no_such_application(application_id)
     ensure_can_view(actor, application)
     return application
+
+
+def _no_such_application(application_id: int) -> NotFound:
+    return NotFound("申请不存在", f"application {application_id} does not exist")
+
+
+def _newest(column, *where):
+    return select(func.max(column)).where(*where).scalar_subquery()
+
+
+# The tables whose rows about an application the status page shows (directly or through the
+# provisional assessment), and those it does not; a test checks that every table with an
+# `application_id` is in one of the two, so the validator below cannot miss a new one.
+STATUS_PAGE_ROWS = (Document, FactRecord, AllocationSeat)
+NOT_ON_STATUS_PAGE = (ConnectorCall, GraduateRow)  # calls to sources; the graduates database (§5)
+# Built once: the page is polled, and building and keying a statement costs SQLAlchemy far more
+# than SQLite takes to run it.
+_STATUS_PAGE_INPUTS = select(
+    Application.guardian_id, Application.district,  # for the access check
+    Application.season_id, Application.pupil_name, Application.state, Application.version, Application.serial,
+    Application.ruleset_sha256, Application.tier, Application.updated_at, unclassified(),
+    _newest(Event.seq, Event.subject_type == "application", Event.subject_id == bindparam("subject_id")),
+    select(func.count()).select_from(Document).where(Document.application_id == Application.id).scalar_subquery(),
+    *(_newest(table.id, table.application_id == Application.id) for table in STATUS_PAGE_ROWS),
+    _newest(AllocationRun.id, AllocationRun.season_id == Application.season_id),
+    select(CatchmentsVersion.version).where(CatchmentsVersion.season_id == Application.season_id).scalar_subquery(),
+    select(Season.active_ruleset_sha256).where(Season.id == Application.season_id).scalar_subquery(),
+).where(Application.id == bindparam("application_id"))
+
+
+def status_page_version(engine: Engine, actor: Actor, application_id: int) -> tuple | None:
+    """Everything the status page of a submitted application is drawn from, in one small query:
+    equal tuples mean the page would be drawn the same, so it can answer a conditional GET
+    (families poll this page). None for a draft, whose page shows the district's window and so
+    changes with the clock. 404 and 403 as for the page itself.
+
+    The inputs: the application's own columns (every transition raises `version`; a stored
+    classification sets `tier` and ends `unclassified`), the newest audit event about it
+    (decisions with their reasons, document verdicts), its newest rows in `STATUS_PAGE_ROWS`
+    and how many documents it has, and of its season the newest allocation run, the catchments
+    version (school names, the provisional assessment) and the active ruleset.
+    """
+    with engine.connect() as connection:
+        row = connection.execute(_STATUS_PAGE_INPUTS, {"application_id": application_id,
+                                                       "subject_id": str(application_id)}).one_or_none()
+    if row is None:
+        raise _no_such_application(application_id)
+    ensure_can_view(actor, row)  # the row has the application's guardian_id and district
+    return None if row.serial is None else tuple(row)
 
 
 @dataclass

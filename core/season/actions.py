@@ -10,13 +10,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, or_, update
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from core.assessment import catchments_of
 from core.db import write_session
-from core.models import Application, Season
+from core.models import Application, Season, unclassified
 from core.rulesets import ruleset_document, workflow_for
 from core.season.graduates import build_graduates_database
 from core.season.models import SeasonBoundary
@@ -51,11 +51,6 @@ def close_unsubmitted(engine: Engine, season_id: int, now: datetime, keep_alive:
         keep_alive()
 
 
-def _unclassified():
-    """No classification yet: SQL NULL, or the JSON null a None is stored as."""
-    return or_(Application.classification.is_(None), cast(Application.classification, Text) == "null")
-
-
 def classify_approved(engine: Engine, season_id: int, now: datetime, keep_alive: KeepAlive) -> dict[str, Any]:
     """§6: run the pinned ruleset over every approved application and store its tier and reasons."""
     from core.rules import load_ruleset
@@ -68,14 +63,14 @@ def classify_approved(engine: Engine, season_id: int, now: datetime, keep_alive:
         with write_session(engine) as session:
             batch = session.exec(select(Application).where(
                 Application.season_id == season_id, Application.state == "approved",
-                _unclassified(), Application.id > last_id)
+                unclassified(), Application.id > last_id)
                 .order_by(Application.id).limit(BATCH)).all()
             for application in batch:
                 sha = application.ruleset_sha256
                 if sha not in rulesets:
                     rulesets[sha] = load_ruleset(ruleset_document(session, sha))
                 result = rulesets[sha].classify(application.frozen_facts or {}, catchments, explain=True)
-                session.execute(update(Application).where(Application.id == application.id, _unclassified())
+                session.execute(update(Application).where(Application.id == application.id, unclassified())
                                 .values(classification=result.to_dict(),
                                         tier=None if result.tier is None else str(result.tier))
                                 .execution_options(synchronize_session=False))

@@ -1,14 +1,15 @@
 """Guardian pages; every step calls one core service and shows its refusal at the field."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 
 from core.applications import choose_basis, submit_application
 from core.documents import DOCUMENT_KINDS, store_document
 from core.errors import UserFacingError
 from core.facts import collect_facts
 from core.portal import (active_districts, application_view, applications_of, guardian_page_view, open_application,
-                         season_overview, state_labels, supply_materials)
+                         season_overview, state_labels, status_page_version, supply_materials)
+from web.conditional import not_modified, page_etag, revalidate_each_time, unchanged_since
 from web.context import connector_runtime, documents_root, engine, now
 from web.downloads import document_response
 from web.errors import message_of, message_unless_refused
@@ -63,10 +64,16 @@ def new_application():
 @bp.get("/applications/<int:application_id>")
 @guardian_only
 def application(application_id: int):
-    """One page for the whole journey; after submission it is the status page."""
+    """One page for the whole journey; after submission it is the status page, which families
+    poll: asked again with its ETag, it answers 304 while nothing on it has changed."""
+    version = status_page_version(engine(), current_actor(), application_id)
+    etag = None if version is None else page_etag("guardian/status.html", version)
+    if etag is not None and unchanged_since(etag):
+        return not_modified(etag)
     view = guardian_page_view(engine(), current_actor(), application_id, now=now())
     template = "guardian/status.html" if view.application.serial else "guardian/application.html"
-    return render_template(template, view=view, a=view.application, kinds=DOCUMENT_KINDS)
+    response = make_response(render_template(template, view=view, a=view.application, kinds=DOCUMENT_KINDS))
+    return response if etag is None or view.application.serial is None else revalidate_each_time(response, etag)
 
 
 @bp.post("/applications/<int:application_id>/facts")

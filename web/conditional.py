@@ -1,0 +1,69 @@
+"""Conditional GET for the page families poll: the status page of a submitted application.
+
+The page carries an ETag computed from everything it is drawn from (`core.portal.
+status_page_version`), from who is looking and in which language, and from the code that
+draws it. A browser that asks again with `If-None-Match` gets `304 Not Modified` after two
+small queries instead of the page's eight and its rendering. The ETag is computed before the
+page is read, so a change landing in between can only make the next request draw the page
+again, never keep a stale one.
+"""
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from flask import Response, make_response, request, session
+
+from web.i18n import current_language
+from web.security import current_account
+
+__all__ = ["page_etag", "not_modified", "unchanged_since", "revalidate_each_time", "code_digest"]
+
+_ROOT = Path(__file__).resolve().parent.parent
+_CODE = ("core", "web")
+_SUFFIXES = {".py", ".html", ".js", ".css", ".json"}
+
+
+@cache
+def code_digest() -> str:
+    """A digest of the code and templates that draw pages: a new release never answers 304 for
+    a page the old one drew. Equal on every host of one release, so any worker can answer."""
+    digest = hashlib.sha256()
+    for folder in _CODE:
+        for path in sorted((_ROOT / folder).rglob("*")):
+            if path.suffix in _SUFFIXES and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def page_etag(*inputs: object) -> str:
+    """The ETag of a page drawn from `inputs` for the logged-in account, in the page language.
+
+    The account's name and role appear in the navigation, and the CSRF token in its logout
+    form, so they are inputs too.
+    """
+    account = current_account()
+    parts = (code_digest(), current_language(), account.id, account.username, account.display_name,
+             account.role, session.get("csrf"), inputs)
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def unchanged_since(etag: str) -> bool:
+    """The browser holds the page with this ETag, and nothing only a fresh page shows (a
+    flashed message) is waiting."""
+    return etag in request.if_none_match and not session.get("_flashes")
+
+
+def revalidate_each_time(response: Response, etag: str) -> Response:
+    """Let the browser keep the page, but only to ask with its ETag every time before showing it
+    (no-cache is not no-store: it never shows a stale page)."""
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Cookie")
+    return response
+
+
+def not_modified(etag: str) -> Response:
+    """304 with the same validator and caching rules as the page itself."""
+    return revalidate_each_time(make_response("", 304), etag)
