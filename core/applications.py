@@ -47,6 +47,7 @@ def _load(session: Session, application_id: int) -> Application:
 
 
 def _active_sha(season: Season) -> str:
+    """The season's active ruleset, or a refusal when there is none yet."""
     if not season.active_ruleset_sha256:
         raise InvalidInput("本年度规则尚未启用", f"season {season.year} has no active ruleset")
     return season.active_ruleset_sha256
@@ -155,7 +156,7 @@ def fire_in_session(session: Session, application_id: int, transition_id: str, *
     application = _load(session, application_id)
     ensure_can_act(actor, application)
     season = session.get(Season, application.season_id)
-    sha = application.ruleset_sha256 or _active_sha(season)
+    sha = application.judging_ruleset(season) or _active_sha(season)
     workflow = workflow_for(session, sha)
     transition = workflow.transitions.get(transition_id)
     if transition is not None and transition.during and str(actor.role) != Role.system.value:

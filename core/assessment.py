@@ -56,21 +56,23 @@ def catchments_of(session: Session, season_id: int) -> CatchmentIndex:
     return cached
 
 
-def assess(session: Session, application: Application, catchments: CatchmentIndex | None = None) -> Classification:
+def assess(session: Session, application: Application, catchments: CatchmentIndex | None = None, *,
+           facts: dict[str, Any] | None = None) -> Classification:
     """Eligibility, evidence checks and tier as things stand, with the trace for explanations.
 
     Before submission this runs the season's active ruleset over the facts collected so far;
-    after submission the pinned ruleset over the frozen facts.
+    after submission the pinned ruleset over the frozen facts. Pass `facts` (from
+    `current_facts`) when you have them already, to save reading and merging them again.
     """
     season = session.get(Season, application.season_id)
-    sha = application.ruleset_sha256 or season.active_ruleset_sha256
-    ruleset = ruleset_of(session, sha)
+    ruleset = ruleset_of(session, application.judging_ruleset(season))
     catchments = catchments if catchments is not None else catchments_of(session, season.id)
-    return ruleset.classify(current_facts(session, application), catchments, explain=True)
+    facts = facts if facts is not None else current_facts(session, application)
+    return ruleset.classify(facts, catchments, explain=True)
 
 
-def stored_or_assessed(session: Session, application: Application,
-                       catchments: CatchmentIndex | None = None) -> dict[str, Any]:
+def stored_or_assessed(session: Session, application: Application, catchments: CatchmentIndex | None = None, *,
+                       facts: dict[str, Any] | None = None) -> dict[str, Any]:
     """The classification the season stored (after §6 classification), else a provisional one.
 
     `evidence_problems` lists the reasons that are failed evidence checks (the ruleset's
@@ -79,9 +81,9 @@ def stored_or_assessed(session: Session, application: Application,
     if application.classification is not None:
         result = {"provisional": False, **application.classification}
     else:
-        result = {"provisional": True, **assess(session, application, catchments).to_dict()}
+        result = {"provisional": True, **assess(session, application, catchments, facts=facts).to_dict()}
     season = session.get(Season, application.season_id)
-    ruleset = ruleset_of(session, application.ruleset_sha256 or season.active_ruleset_sha256)
+    ruleset = ruleset_of(session, application.judging_ruleset(season))
     evidence = {check["id"] for check in ruleset.document.get("evidence", [])}
     result["evidence_problems"] = [r["code"] for r in result.get("reasons", []) if r.get("code") in evidence]
     return result

@@ -154,6 +154,11 @@ class Application(SQLModel, table=True):
     updated_at: datetime = _created()
     submitted_at: datetime | None = _time()
 
+    def judging_ruleset(self, season: Season) -> str | None:
+        """The sha256 of the ruleset this application is judged by: the version it was submitted
+        under (it keeps it for good), else, before submission, the season's active one."""
+        return self.ruleset_sha256 or season.active_ruleset_sha256
+
 
 
 def unclassified():

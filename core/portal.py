@@ -80,7 +80,7 @@ def state_labels(engine: Engine, applications: list[Application]) -> dict[int, d
     with read_session(engine) as session:
         labels = {}
         for a in applications:
-            sha = a.ruleset_sha256 or session.get(Season, a.season_id).active_ruleset_sha256
+            sha = a.judging_ruleset(session.get(Season, a.season_id))
             labels[a.id] = dict(workflow_for(session, sha).state_label(a.state))
         return labels
 
@@ -244,11 +244,11 @@ def _basis_options(facts: dict[str, Any]) -> list[dict[str, Any]]:
 def _season_and_workflow(session: Session, application: Application) -> tuple[Season, Workflow]:
     """The application's season, and the workflow of the ruleset it is (or will be) judged by."""
     season = session.get(Season, application.season_id)
-    return season, workflow_for(session, application.ruleset_sha256 or season.active_ruleset_sha256)
+    return season, workflow_for(session, application.judging_ruleset(season))
 
 
 def _status_fields(session: Session, application: Application, workflow: Workflow, *,
-                   has_facts: bool) -> dict[str, Any]:
+                   has_facts: bool, facts: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "application": application,
         "state_label": dict(workflow.state_label(application.state)),
@@ -257,7 +257,7 @@ def _status_fields(session: Session, application: Application, workflow: Workflo
         "events": list(session.exec(select(Event).where(Event.subject_type == "application",
                                                         Event.subject_id == str(application.id))
                                     .order_by(Event.seq))),
-        "assessment": stored_or_assessed(session, application) if has_facts else None,
+        "assessment": stored_or_assessed(session, application, facts=facts) if has_facts else None,
         "seat": seat_of_application(session, application.id),
     }
 
@@ -272,7 +272,8 @@ def _application_view(session: Session, application: Application, actor: Actor,
     transitions = [{"id": t.id, "label": dict(t.label), "reason_required": t.reason_required}
                    for t in workflow.available(application.state, str(actor.role))]
     window = None if now is None else window_status(session, season, district=application.district, now=now)
-    return ApplicationView(**_status_fields(session, application, workflow, has_facts=bool(records)), facts=facts,
+    return ApplicationView(**_status_fields(session, application, workflow, has_facts=bool(records), facts=facts),
+                           facts=facts,
                            sources=_source_progress(calls, records), records=records, transitions=transitions,
                            basis_options=_basis_options(facts), window=window)
 

@@ -33,6 +33,7 @@ from core.rules.testing import CaseResult, run_tests
 __all__ = [
     "Field", "group_of", "split", "merge", "check", "parse_json", "value_at", "field_problems", "compiled",
     "test_results", "changes", "sections", "Group", "activate", "versions", "version_of", "simulation",
+    "submitted_subjects",
     "OWNED_PREFIXES",
 ]
 
@@ -325,10 +326,13 @@ def version_of(session: Session, sha256: str) -> RulesetVersion:
 def simulation(session: Session, season: Season, document: dict[str, Any]) -> SimulationReport:
     """A valid draft over every submitted application of the season, each against the version it
     was pinned to: the old-tier x new-tier matrix and who would change, with both explanations."""
+    draft = compiled(json.dumps(document, sort_keys=True, ensure_ascii=False))
+    return simulate(draft, submitted_subjects(session, season), catchments_of(session, season.id))
+
+
+def submitted_subjects(session: Session, season: Season) -> list[Subject]:
+    """Every submitted application of the season with its frozen facts and the ruleset it is judged by."""
     submitted = session.exec(select(Application).where(Application.season_id == season.id,
                                                        Application.frozen_facts.is_not(None))
                              .order_by(Application.id)).all()
-    pinned = [Subject(a.id, a.serial, a.frozen_facts, ruleset_of(session, a.ruleset_sha256 or season.active_ruleset_sha256))
-              for a in submitted]
-    draft = compiled(json.dumps(document, sort_keys=True, ensure_ascii=False))
-    return simulate(draft, pinned, catchments_of(session, season.id))
+    return [Subject(a.id, a.serial, a.frozen_facts, ruleset_of(session, a.judging_ruleset(season))) for a in submitted]

@@ -140,7 +140,7 @@ def _mark_allocated(engine: Engine, season_id: int, now: datetime, actor: Actor)
                 .limit(BATCH)
             ).all()
             for application in batch:
-                sha = application.ruleset_sha256 or season.active_ruleset_sha256
+                sha = application.judging_ruleset(season)
                 context = FireContext(actor=actor, now=now, season_year=season.year, ruleset_sha256=sha)
                 fire(session, application, ALLOCATE, workflow=workflow_for(session, sha), context=context)
         moved += len(batch)

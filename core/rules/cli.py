@@ -120,10 +120,11 @@ def simulate_command(draft: str, year: int, as_json: bool) -> None:
     """Classify every submitted application of a season under DRAFT: tier matrix and who changes, why."""
     from sqlmodel import select
 
-    from core.assessment import catchments_of, ruleset_of
+    from core.assessment import catchments_of
     from core.db import make_engine, read_session
-    from core.models import Application, Season
-    from core.rules.simulate import Subject, simulate
+    from core.models import Season
+    from core.rules.simulate import simulate
+    from core.ruleset_editor import submitted_subjects
 
     candidate = _load_or_exit(draft)
     with read_session(make_engine()) as session:
@@ -131,11 +132,7 @@ def simulate_command(draft: str, year: int, as_json: bool) -> None:
         if season is None:
             click.echo(f"no season {year}", err=True)
             sys.exit(1)
-        applications = session.exec(select(Application).where(
-            Application.season_id == season.id, Application.frozen_facts.is_not(None)).order_by(Application.id)).all()
-        subjects = [Subject(a.id, a.serial, a.frozen_facts, ruleset_of(session, a.ruleset_sha256 or season.active_ruleset_sha256))
-                    for a in applications]
-        report = simulate(candidate, subjects, catchments_of(session, season.id))
+        report = simulate(candidate, submitted_subjects(session, season), catchments_of(session, season.id))
     if as_json:
         click.echo(json.dumps({"total": report.total, "matrix": [{"old": o, "new": n, "count": c} for (o, n), c in sorted(report.matrix.items())],
                                "changes": report.changes}, ensure_ascii=False, indent=1))

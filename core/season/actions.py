@@ -42,7 +42,7 @@ def close_unsubmitted(engine: Engine, season_id: int, now: datetime, keep_alive:
                 Application.state.in_(sorted(workflow.transitions[CLOSE].sources)))
                 .order_by(Application.id).limit(BATCH)).all()
             for application in batch:
-                sha = application.ruleset_sha256 or season.active_ruleset_sha256
+                sha = application.judging_ruleset(season)
                 fire(session, application, CLOSE, workflow=workflow_for(session, sha),
                      context=FireContext(actor=actor, now=now, season_year=season.year, ruleset_sha256=sha))
         closed += len(batch)
