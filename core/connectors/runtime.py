@@ -13,6 +13,7 @@ import json
 import logging
 import threading
 import time
+from concurrent.futures import TimeoutError as FutureTimeout
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
@@ -27,6 +28,7 @@ from core.connectors.breaker import BreakerState, CircuitBreaker
 from core.connectors.merge import merge_fragments
 from core.connectors.metrics import ConnectorMetrics, SourceHealth
 from core.connectors.sources import SOURCES, Source, source_named
+from core.connectors.threads import DaemonThreads
 from core.connectors.validation import FragmentError, validate_fragment
 from core.hookspecs import InvalidResponse
 from core.plugins import call_in_order, get_plugin_manager
@@ -157,6 +159,7 @@ class ConnectorRuntime:
         self._clock, self._sleep, self._now = clock, sleep, now
         self._breakers: dict[str, CircuitBreaker] = {}
         self._lock = threading.Lock()
+        self.threads = DaemonThreads("xuewei-connector")
 
     def policy(self, source: str) -> Policy:
         """The policy of a source: given to the runtime, else asked of the plugins, else default."""
@@ -220,25 +223,14 @@ class ConnectorRuntime:
                            tuple(outcome for outcome, _ in ordered))
 
     def _call_together(self, sources: list[Source], ids: dict[str, str]) -> dict[str, tuple[Outcome, Fetched | None]]:
-        """Call several sources in parallel threads; each call is bounded by its own policy."""
-        answers: dict[str, Any] = {}
+        """Call several sources in parallel threads; each call is bounded by its own policy, so
+        waiting for all of them needs no timeout of its own. An exception is a bug, not a
+        source failure (call_source reports those): it is raised here."""
+        calls = {source.name: self.threads.submit(self._call_with_ids, source, dict(ids)) for source in sources}
+        return {name: call.result() for name, call in calls.items()}
 
-        def run(source: Source) -> None:
-            try:
-                answers[source.name] = self.call_source(source, id_numbers=dict(ids))
-            except BaseException as exc:  # a bug, not a source failure: re-raised below
-                answers[source.name] = exc
-
-        threads = [threading.Thread(target=run, args=(source,), name=f"xuewei-fetch-{source.name}", daemon=True)
-                   for source in sources]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        for answer in answers.values():
-            if isinstance(answer, BaseException):
-                raise answer
-        return answers
+    def _call_with_ids(self, source: Source, id_numbers: dict[str, str]) -> tuple[Outcome, Fetched | None]:
+        return self.call_source(source, id_numbers=id_numbers)
 
     def call_source_named(self, name: str, **kwargs: Any) -> tuple[Outcome, Fetched | None]:
         """`call_source` by the source's name (e.g. "leases")."""
@@ -297,27 +289,16 @@ class ConnectorRuntime:
 
     def _invoke(self, source: Source, kwargs: dict[str, Any], timeout: float,
                 calling: list[str]) -> tuple[str | None, Any]:
-        """Run the hook in a daemon thread and wait at most `timeout` for it.
+        """Run the hook on a daemon thread (reused: threads.py) and wait at most `timeout` for it.
 
         A plugin that hangs is left behind (Python cannot kill a thread) but, being a daemon,
         never keeps the process from exiting; the breaker soon stops new calls to it.
         """
-        box: dict[str, Any] = {}
-
-        def run() -> None:
-            try:
-                box["answer"] = self._first_answer(source.hook, kwargs, calling)
-            except BaseException as exc:  # handed to the caller's thread
-                box["error"] = exc
-
-        worker = threading.Thread(target=run, name=f"xuewei-connector-{source.name}", daemon=True)
-        worker.start()
-        worker.join(timeout)
-        if worker.is_alive():
-            raise _TimedOut
-        if "error" in box:
-            raise box["error"]
-        return box["answer"]
+        call = self.threads.submit(self._first_answer, source.hook, kwargs, calling)
+        try:
+            return call.result(timeout)
+        except FutureTimeout:  # the hook's own exceptions arrive wrapped in _ImplementationError
+            raise _TimedOut from None
 
     def _first_answer(self, hook: str, kwargs: dict[str, Any],
                       calling: list[str]) -> tuple[str | None, Any]:
