@@ -90,6 +90,14 @@ def _boolean(node: Node) -> bool:
     return node.const is True or node.const is False or (node.const is NOT_CONST and node.op in BOOLEAN)
 
 
+def _rename(statements: list, old: str, new: str) -> None:
+    """Every use of the variable `old` in `statements` becomes `new`."""
+    for statement in statements:
+        for n in ast.walk(statement):
+            if isinstance(n, ast.Name) and n.id == old:
+                n.id = new
+
+
 def _holds(v: ast.expr, want: bool, boolean: bool) -> ast.expr:
     """The test `v is want`; a plain truth test where `v` is surely a bool."""
     if boolean and not isinstance(v, ast.Constant):
@@ -106,16 +114,22 @@ class _Generator:
     inside a loop counts twice): a value read once needs no cache variable.
     """
 
-    def __init__(self, uses: Mapping[int, int] | None = None) -> None:
+    def __init__(self, uses: Mapping[int, int] | None = None, holds: set[tuple[int, int]] | None = None) -> None:
         self.namespace: dict[str, Any] = {"__builtins__": {}, "_MISS": MISS, "_Missing": (KeyError, TypeError)}
         self.count = 0
         self.uses = uses
         self.seen: dict[int, int] = {}
+        self.holds = holds  # (read, prefix length) pairs whose value a later read uses; None: as if all of them
+        self.wanted: set[tuple[int, int]] = set()  # the pairs later reads used (for the next pass's `holds`)
+        self.reads = 0
+        self.held: dict[tuple, str] = {}  # (source variable, keys) -> the local holding that path's value
         self.loops = 0
         self.catchment_memo = False
         self.school_known = False
         self.catchment_address: Node | None = None  # the expression whose address gave the school
-        self.ready: set[int] = set()  # cached values surely computed where the code is being appended
+        # what is surely computed where the code is being appended: cached values (slot -> None) and
+        # held paths (("path", source variable, keys) -> the (read, prefix length) that holds it)
+        self.ready: dict[Any, Any] = {}
         self.sited: set[int] = set()  # cached values with code computing them already appended somewhere
         self.guarded: set[int] = set()  # cached values computed behind a "not yet" test (start as _MISS)
 
@@ -156,36 +170,73 @@ class _Generator:
 
     def read(self, node: Node, it: str, out: list, test: Callable[[ast.expr], ast.expr] | None = None,
              careful_test: Callable[[ast.expr], ast.expr] | None = None) -> ast.Name | None:
-        """A fact read (`var` with a path, `get`), with `test` applied to its value; None for other nodes.
-
-        The read is tried as one subscript chain: when every key is there and nothing on the
-        way is null, that is the value. Otherwise (KeyError, TypeError) the keys are followed
-        one by one: an absent key gives up (undetermined), a null on the way gives null, and
-        `careful_test` (default `test`) judges that value, which may be null.
-        """
+        """A fact read (`var` with a path, `get`), with `test` applied to its value; None for other nodes."""
         if node.const is not NOT_CONST or node.op not in ("var", "get"):
             return None
         if node.op == "var":
             keys, root = var_parts(node) or ((), False)
             if not keys:
                 return None
-            source: ast.expr = _load("facts" if root else it)
-        else:
-            keys, source = tuple(node.path.split(".")), self.value(node.args[0], it, out)
-        chain = source
-        for key in keys:
-            chain = ast.Subscript(chain, ast.Constant(key), ast.Load())
-        result = self.fresh("t")
-        careful = [_store(result, source)]
-        for i, key in enumerate(keys):
-            step = [ast.If(ast.Compare(ast.Constant(key), [ast.NotIn()], [_load(result)]), [BAIL], []),
-                    _store(result, ast.Subscript(_load(result), ast.Constant(key), ast.Load()))]
-            careful += [ast.If(_is(_load(result), ast.Constant(None), True), step, [])] if i or node.op == "get" else step
+            return self.follow(_load("facts" if root else it), keys, out, test, careful_test, False)
+        source = self.value(node.args[0], it, out)
+        return self.follow(source, tuple(node.path.split(".")), out, test, careful_test, True)
+
+    def follow(self, source: ast.expr, keys: tuple[str, ...], out: list,
+               test: Callable[[ast.expr], ast.expr] | None, careful_test: Callable[[ast.expr], ast.expr] | None,
+               nullable: bool) -> ast.Name:
+        """The value at `keys` below `source` (`nullable`: the source itself may be null), `test` applied.
+
+        The read is tried as one subscript chain: when every key is there and nothing on the
+        way is null, that is the value. Otherwise (KeyError, TypeError) the keys are followed
+        one by one: an absent key gives up (undetermined), a null on the way gives null, and
+        `careful_test` (default `test`) judges that value, which may be null.
+
+        Path prefixes that other reads share are held in locals (`p7 = facts["pupil"]`) by
+        both ways of reading, null included (a null on the way holds null below it); a later
+        read starts from the longest prefix surely held where it runs (`ready`), and treats
+        that local as possibly null. A read that gives up returns, so it holds nothing.
+        """
+        careful_test = careful_test or test
+        self.reads += 1
+        start, base, hold = 0, source, {}
+        if isinstance(source, ast.Name):
+            start = next((n for n in range(len(keys), 0, -1) if ("path", source.id, keys[:n]) in self.ready), 0)
+            if start:
+                base = self.held_path(source.id, keys[:start])  # maybe null: every step below is guarded
+            for n in range(start + 1, len(keys) + 1):
+                if self.holds is None or (self.reads, n) in self.holds:
+                    hold[n] = self.held.setdefault((source.id, keys[:n]), f"p{len(self.held)}")
+        if start == len(keys):
+            return base if test is None else self.assign(out, careful_test(base))
+        result = hold[len(keys)] if test is None and len(keys) in hold else self.fresh("t")
+        chain, body, careful = base, [], [_store(result, base)]
+        for n in range(start + 1, len(keys) + 1):
+            key = ast.Constant(keys[n - 1])
+            chain = ast.Subscript(chain, key, ast.Load())
+            step = [ast.If(ast.Compare(key, [ast.NotIn()], [_load(result)]), [BAIL], []),
+                    _store(result, ast.Subscript(_load(result), key, ast.Load()))]
+            careful += [ast.If(_is(_load(result), ast.Constant(None), True), step, [])] if n > 1 or nullable else step
+            if n in hold:
+                if hold[n] != result:
+                    careful.append(_store(hold[n], _load(result)))
+                body.append(_store(hold[n], chain))
+                chain = _load(hold[n])
         if test is not None:
-            careful.append(_store(result, (careful_test or test)(_load(result))))
-        body = [_store(result, chain if test is None else test(chain))]
+            careful.append(_store(result, careful_test(_load(result))))
+            body.append(_store(result, test(chain)))
+        elif result not in hold.values():
+            body.append(_store(result, chain))
         out.append(ast.Try(body, [ast.ExceptHandler(_load("_Missing"), None, careful)], [], []))
+        self.ready.update({("path", source.id, keys[:n]): (self.reads, n) for n in hold})
         return _load(result)
+
+    def held_path(self, source: str, keys: tuple[str, ...]) -> ast.Name | None:
+        """The local surely holding the value at `keys` below the variable `source` here (maybe null), or None."""
+        provider = self.ready.get(("path", source, keys))
+        if provider is None:
+            return None
+        self.wanted.add(provider)
+        return _load(self.held[(source, keys)])
 
     def tested(self, node: Node, it: str, out: list, test: Callable[[ast.expr], ast.expr],
                careful_test: Callable[[ast.expr], ast.expr] | None = None) -> ast.expr:
@@ -214,19 +265,23 @@ class _Generator:
         memo = f"m{node.slot}"
         if node.slot in self.ready:
             return _load(memo)
+        ready = dict(self.ready)
+        first = self.count
+        inner: list = []
+        v = self.value(body, "facts", inner)
+        if isinstance(v, ast.Constant) and not inner:
+            return v  # known where it is read (e.g. the basis address in its own catchment): nothing to remember
+        self.compute_into(inner, 0, first, v, memo)
         if node.slot not in self.sited and not self.loops:
             # nothing before this place computes it, and no loop comes back here: no test needed
             self.sited.add(node.slot)
-            out.append(_store(memo, self.value(body, "facts", out)))
-            self.ready.add(node.slot)
+            out += inner
+            self.ready[node.slot] = None
             return _load(memo)
         self.sited.add(node.slot)
         self.guarded.add(node.slot)
-        ready = set(self.ready)
-        inner: list = []
-        inner.append(_store(memo, self.value(body, "facts", inner)))
         out.append(ast.If(_is(_load(memo), _load("_MISS")), inner, []))
-        self.ready = ready | {node.slot}
+        self.ready = {**ready, node.slot: None}
         return _load(memo)
 
     def op_pred(self, node: Node, it: str, out: list) -> ast.expr:
@@ -270,25 +325,52 @@ class _Generator:
     def op_not(self, node: Node, it: str, out: list) -> ast.expr:
         return self.assign(out, ast.UnaryOp(ast.Not(), self.value(node.args[0], it, out)))
 
-    def op_connective(self, node: Node, it: str, out: list) -> ast.expr:
-        """and/or: the operand that decides ends the scan; one neither true nor false gives up."""
+    def op_connective(self, node: Node, it: str, out: list, then: list | None = None) -> ast.expr | None:
+        """and/or: the operand that decides ends the scan; one neither true nor false gives up.
+
+        With `then`, no value is made: `then` runs where every operand is `not stop` (all true
+        for `and`, all false for `or`), and the code goes on after it where one is `stop`.
+        """
         stop, _ = STOPS[node.op]
-        result = self.fresh("t")
+        result = None if then is not None else self.fresh("t")
         block = out
         ready = self.ready
         for i, child in enumerate(node.args):
+            since, first = len(block), self.count
             v = self.value(child, it, block)
             if i == 0:
-                ready = set(self.ready)  # what later operands compute may not have run
-            go_on: list = []
-            decided = [_store(result, ast.Constant(stop))]
-            if not _boolean(child):
-                decided = [ast.If(_is(v, ast.Constant(stop)), decided, [BAIL])]
-            block.append(ast.If(_holds(v, not stop, _boolean(child)), go_on, decided))
+                ready = dict(self.ready)  # what later operands compute may not have run
+            boolean, last = _boolean(child), i == len(node.args) - 1
+            if result is not None and last and boolean:
+                self.compute_into(block, since, first, v, result)  # the last operand, true or false, is the result
+                self.ready = ready
+                return _load(result)
+            go_on: list = then if then is not None and last else []
+            if result is None:
+                decided = [] if boolean else [ast.If(_is(v, ast.Constant(stop), True), [BAIL], [])]
+            else:
+                decided = [_store(result, ast.Constant(stop))]
+                if not boolean:
+                    decided = [ast.If(_is(v, ast.Constant(stop)), decided, [BAIL])]
+            block.append(ast.If(_holds(v, not stop, boolean), go_on, decided))
             block = go_on
-        block.append(_store(result, ast.Constant(not stop)))
+        if result is not None:
+            block.append(_store(result, ast.Constant(not stop)))
+        elif not node.args:
+            out += then
         self.ready = ready
-        return _load(result)
+        return None if result is None else _load(result)
+
+    def compute_into(self, statements: list, since: int, first: int, v: ast.expr, target: str) -> None:
+        """Leave the value `v` of `statements[since:]` in the variable `target`.
+
+        Where `v` is a variable made for it there (numbered after `first`), that variable is
+        renamed `target`, which saves a copy; else `target = v` is appended.
+        """
+        if isinstance(v, ast.Name) and v.id[0] == "t" and int(v.id[1:]) > first:
+            _rename(statements[since:], v.id, target)
+        else:
+            statements.append(_store(target, v))
 
     def op_if(self, node: Node, it: str, out: list) -> ast.expr:
         conds, values = node.args[0:-1:2], [*node.args[1:-1:2], node.args[-1]]
@@ -299,9 +381,9 @@ class _Generator:
         for i, (cond, val) in enumerate(live):
             c = self.value(cond, it, block)
             if i == 0:
-                ready = set(self.ready)
+                ready = dict(self.ready)
             then: list = []
-            before = set(self.ready)
+            before = dict(self.ready)
             then.append(_store(result, self.value(val, it, then)))
             self.ready = before  # the next branch runs only when this one did not
             if _boolean(cond):
@@ -325,7 +407,7 @@ class _Generator:
         item = self.fresh("x")
         loop_body: list = []
         self.loops += 1
-        ready = set(self.ready)
+        ready = dict(self.ready)
         v = self.value(body, item, loop_body)
         self.ready = ready
         self.loops -= 1
@@ -373,8 +455,9 @@ class _Generator:
         self.catchment_memo = True
         a = self.value(arg, it, out)
         t = self.fresh("t")
+        inside = _store("last_inside", ast.Call(_load("contains"), [_load("school"), a], []))
         ask = ast.If(_is(a, _load("last_address"), True),
-                     [_store("last_address", a), _store("last_inside", ast.Call(_load("contains"), [_load("school"), a], []))], [])
+                     [ast.If(ast.Compare(a, [ast.NotEq()], [_load("last_address")]), [inside], []), _store("last_address", a)], [])
         unknown = _is(a, ast.Constant(None)) if self.school_known else _either_null(a, _load("school"))
         out.append(ast.If(unknown, [_store(t, ast.Constant(False))], [ask, _store(t, _load("last_inside"))]))
         return _load(t)
@@ -416,14 +499,14 @@ def _check(g: _Generator, check: Any, out: list) -> ast.expr:
     if check.kind == "evidence":
         applies, require = check.parts
         if applies.const is True:
-            return g.assign(out, ast.UnaryOp(ast.Not(), g.value(require, "facts", out)))
+            return ast.UnaryOp(ast.Not(), g.value(require, "facts", out))
         a = g.value(applies, "facts", out)
         result = g.fresh("f")
         rest: list = []
-        ready = set(g.ready)
+        ready = dict(g.ready)
         rest.append(_store(result, ast.UnaryOp(ast.Not(), g.value(require, "facts", rest))))
         g.ready = ready
-        out.append(ast.If(_is(a, ast.Constant(False)), [_store(result, ast.Constant(False))], rest))
+        out.append(ast.If(_holds(a, False, _boolean(applies)), [_store(result, ast.Constant(False))], rest))
         return _load(result)
     if check.kind == "coordinated":
         (when,) = check.parts
@@ -437,14 +520,15 @@ def _check(g: _Generator, check: Any, out: list) -> ast.expr:
         if since is None:
             raise Unsupported("a three-year rule whose years or date are read from the facts")
         p = g.value(prop, "facts", out)
-        result, pupil, use = g.fresh("f"), g.fresh("t"), g.fresh("x")
-        pupil_id = ast.Subscript(ast.Subscript(_load("facts"), ast.Constant("pupil"), ast.Load()), ast.Constant("id_number"), ast.Load())
+        result, pupil_number, use = g.fresh("f"), g.fresh("t"), g.fresh("x")
+        pupil = g.held_path("facts", ("pupil",)) or ast.Subscript(_load("facts"), ast.Constant("pupil"), ast.Load())
+        pupil_id = ast.Subscript(pupil, ast.Constant("id_number"), ast.Load())  # a null pupil is a TypeError too
         uses = _if_exp(ast.Compare(ast.Constant("enrolment_uses"), [ast.In()], [p]),
                        ast.Subscript(p, ast.Constant("enrolment_uses"), ast.Load()), ast.Tuple([], ast.Load()))
         other_use = ast.BoolOp(ast.And(), [
             ast.Compare(ast.Subscript(_load(use), ast.Constant("year"), ast.Load()), [ast.Gt()], [ast.Constant(since)]),
-            ast.Compare(ast.Subscript(_load(use), ast.Constant("pupil_id_number"), ast.Load()), [ast.NotEq()], [_load(pupil)])])
-        scan = [ast.Try([_store(pupil, pupil_id)], [ast.ExceptHandler(_load("_Missing"), None, [BAIL])], [], []),
+            ast.Compare(ast.Subscript(_load(use), ast.Constant("pupil_id_number"), ast.Load()), [ast.NotEq()], [_load(pupil_number)])])
+        scan = [ast.Try([_store(pupil_number, pupil_id)], [ast.ExceptHandler(_load("_Missing"), None, [BAIL])], [], []),
                 ast.For(ast.Name(use, ast.Store()), uses, [ast.If(other_use, [_store(result, ast.Constant(True)), ast.Break()], [])], [])]
         out += [_store(result, ast.Constant(False)), ast.If(_is(p, ast.Constant(None), True), scan, [])]
         return _load(result)
@@ -461,27 +545,29 @@ def _body(g: _Generator, compiled: Any, outcomes: Outcomes) -> list:
     """The statements of the generated classifier (see `generate`)."""
     make = g.bind(outcomes.make, "f")
     body: list = []
-    verdict = g.op_connective(Node(None, "or", tuple(n for _, n in compiled.eligibility), None, ""), "facts", body)
     not_eligible = ast.Call(make, [ast.Constant(False), ast.Constant(None), ast.Constant(None), ast.Constant(None),
                                    ast.List([g.bind(outcomes.ineligible)], ast.Load())], [])
-    body.append(ast.If(_holds(verdict, False, True), [ast.Return(not_eligible)], []))
+    g.op_connective(Node(None, "or", tuple(n for _, n in compiled.eligibility), None, ""), "facts", body,
+                    [ast.Return(not_eligible)])
     address = g.value(compiled.catchment_address, "facts", body)
     body.append(ast.If(_is(address, ast.Constant(None)), [BAIL], []))
     body.append(_store("school", ast.Call(_load("school_of"), [address], [])))
     body.append(ast.If(_is(_load("school"), ast.Constant(None)), [BAIL], []))
     g.school_known, g.catchment_address = True, compiled.catchment_address
+    known = len(body)
     fails = [_check(g, check, body) for check in compiled.checks]
     if fails:
         decide = ast.Call(g.bind(outcomes.checks_failed, "f"), [_load("school"), *fails], [])
         body.append(ast.If(ast.BoolOp(ast.Or(), fails) if len(fails) > 1 else fails[0], [ast.Return(decide)], []))
     for row in compiled.rows:
-        v = g.op_connective(Node(None, "and", tuple(n for _, n in row.conditions if n.const is not True), None, ""),
-                            "facts", body)
         made = ast.Call(make, [ast.Constant(True), ast.Constant(row.tier), ast.Constant(row.id), _load("school"),
                                ast.List([g.bind(outcomes.row_reasons[row.id])], ast.Load())], [])
-        body.append(ast.If(_holds(v, True, True), [ast.Return(made)], []))
+        g.op_connective(Node(None, "and", tuple(n for _, n in row.conditions if n.const is not True), None, ""),
+                        "facts", body, [ast.Return(made)])
     body.append(ast.Return(ast.Call(make, [ast.Constant(True), ast.Constant("coordinated"), ast.Constant(None),
                                            _load("school"), ast.List([g.bind(outcomes.no_row)], ast.Load())], [])))
+    if g.catchment_memo:  # the basis address lies in its own catchment: the first address `in_catchment` knows
+        body[known:known] = [_store("last_address", address), _store("last_inside", ast.Constant(True))]
     return body
 
 
@@ -493,14 +579,15 @@ def generate(compiled: Any, outcomes: Outcomes, name: str = "classify") -> FastP
     """
     if compiled.hit_policy != "FIRST":
         return None
-    uses = None
-    for _ in range(2):  # the first pass counts where each named value is read
-        g = _Generator(uses)
+    uses = holds = None
+    for final in (False, False, True):  # the first pass counts where each named value is read, the second which
+        # path prefixes a later read could start from
+        g = _Generator(uses, holds if final else None)
         try:
             body = _body(g, compiled, outcomes)
         except Unsupported:
             return None
-        uses = g.seen
+        uses, holds = uses if uses is not None else g.seen, g.wanted
     start = [_store("school", ast.Constant(None))]
     if g.catchment_memo:
         start += [_store("last_address", ast.Constant(None)), _store("last_inside", ast.Constant(None))]

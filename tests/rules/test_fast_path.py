@@ -233,3 +233,71 @@ def test_every_operator_with_a_generated_form_gives_the_closures_answer(operator
                     continue
                 fast, explained = ruleset.classify(mutated, catchments), ruleset.classify(mutated, catchments, explain=True)
                 assert answer(fast) == answer(explained), (path, how)
+
+
+def _outcome(ruleset, facts, index, **kw):
+    try:
+        return answer(ruleset.classify(facts, index, **kw))
+    except Exception as exc:  # noqa: BLE001 - both ways must fail alike on facts the schema forbids
+        return type(exc)
+
+
+HELD = [("pupil",), ("pupil", "hukou"), ("pupil", "hukou", "address"), ("properties", 0, "address"),
+        ("leases", 0, "address"), ("residence_permits", 0, "address"), ("guardians", 0, "hukou"),
+        ("guardians", 1, "hukou", "address")]
+LEAVES = ("city", "district", "collective", "head_relation", "primary_school", "id_number")
+
+
+def test_a_path_prefix_held_in_a_local_is_read_as_before_when_it_is_null_or_missing(ruleset_2021):
+    """Reads share prefixes (`p1 = p0["hukou"]`): a null or absent step gives what the closures give.
+
+    The first read of `pupil.hukou.address.city` holds `pupil`, `pupil.hukou` and the address;
+    later reads (`district`, `collective`, `head_relation`, ...) start from those locals, which
+    may hold null (a null on the way is null below it) or be cut short by an absent key (the
+    first read then gives up, and the closures decide). Facts the schema forbids are included.
+    """
+    trees = generated(ruleset_2021)
+    held = [n for n in ast.walk(trees["property"].tree) if isinstance(n, ast.Assign) and n.targets[0].id.startswith("p")
+            and isinstance(n.value, ast.Subscript) and n.value.slice.value == "hukou"]
+    assert held, "the property classifier holds pupil.hukou in a local"
+    catchments = make_catchments()
+    index = load_catchments(catchments)
+    decided = 0
+    for facts in make_families(300, catchments, seed=5):
+        for path in HELD:
+            try:
+                parent = facts
+                for key in path[:-1]:
+                    parent = parent[key]
+                parent[path[-1]]
+            except (IndexError, KeyError):
+                continue
+            for how in ["null", "remove"] + [f"remove {leaf}" for leaf in LEAVES]:
+                if how.startswith("remove "):
+                    target = copy.deepcopy(facts)
+                    inner = target
+                    for key in path:
+                        inner = inner[key]
+                    if not isinstance(inner, dict) or how[7:] not in inner:
+                        continue
+                    del inner[how[7:]]
+                else:
+                    target = _mutate(facts, path, how, [])
+                fast = trees[target["basis"]["kind"]].fn(target, index.school_of, index.contains)
+                decided += fast is not None
+                assert _outcome(ruleset_2021, target, index) == _outcome(ruleset_2021, target, index, explain=True), (path, how)
+    assert decided > 1000  # the generated code itself answered most of them, reading from null locals
+
+
+def test_the_generated_code_makes_the_same_result_objects_as_the_dataclass():
+    """`ruleset._made` skips the dataclass's `__init__`: equal results, every field set, a new object each time."""
+    import dataclasses
+    from core.rules.ruleset import _made
+    assert [f.name for f in dataclasses.fields(Classification)] == [
+        "eligible", "tier", "row", "catchment", "reasons", "trace", "matches"], "a new field: set it in _made too"
+    reasons = [{"code": "T1"}]
+    args = (True, 1, "T1", "s001", reasons)
+    made = _made(*args)
+    assert made == Classification(*args) and type(made) is Classification and made.school_id == "s001"
+    assert made.to_dict() == Classification(*args).to_dict()
+    assert _made(*args) is not made
