@@ -247,16 +247,21 @@ def _season_and_workflow(session: Session, application: Application) -> tuple[Se
     return season, workflow_for(session, application.judging_ruleset(season))
 
 
+# Built once, like the validator's query: these run on every status page.
+_DOCUMENTS = (select(Document).where(Document.application_id == bindparam("application_id"))
+              .order_by(Document.uploaded_at, Document.id))
+_EVENTS = (select(Event).where(Event.subject_type == "application", Event.subject_id == bindparam("subject_id"))
+           .order_by(Event.seq))
+_HAS_FACTS = select(FactRecord.id).where(FactRecord.application_id == bindparam("application_id")).limit(1)
+
+
 def _status_fields(session: Session, application: Application, workflow: Workflow, *,
                    has_facts: bool, facts: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "application": application,
         "state_label": dict(workflow.state_label(application.state)),
-        "documents": list(session.exec(select(Document).where(Document.application_id == application.id)
-                                       .order_by(Document.uploaded_at, Document.id))),
-        "events": list(session.exec(select(Event).where(Event.subject_type == "application",
-                                                        Event.subject_id == str(application.id))
-                                    .order_by(Event.seq))),
+        "documents": list(session.scalars(_DOCUMENTS, {"application_id": application.id})),
+        "events": list(session.scalars(_EVENTS, {"subject_id": str(application.id)})),
         "assessment": stored_or_assessed(session, application, facts=facts) if has_facts else None,
         "seat": seat_of_application(session, application.id),
     }
@@ -293,8 +298,7 @@ def guardian_page_view(engine: Engine, actor: Actor, application_id: int, *, now
         application = load_application(session, actor, application_id)
         if application.serial is None:
             return _application_view(session, application, actor, now)
-        has_facts = session.exec(select(FactRecord.id).where(FactRecord.application_id == application.id)
-                                 .limit(1)).first() is not None
+        has_facts = session.scalar(_HAS_FACTS, {"application_id": application.id}) is not None
         _, workflow = _season_and_workflow(session, application)
         return StatusView(**_status_fields(session, application, workflow, has_facts=has_facts))
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -68,11 +68,16 @@ def reveal_seed(engine: Engine, year: int, seed: str) -> None:
         session.add(season)
 
 
+# Built once: guardians' status pages run these on every draw.
+_LATEST_RUN = (select(AllocationRun).where(AllocationRun.season_id == bindparam("season_id"))
+               .order_by(AllocationRun.id.desc()).limit(1))
+_SEAT = select(AllocationSeat).where(AllocationSeat.run_id == bindparam("run_id"),
+                                     AllocationSeat.application_id == bindparam("application_id"))
+
+
 def latest_run(session: Session, season_id: int) -> AllocationRun | None:
     """The run guardians see: the newest of the season."""
-    return session.exec(
-        select(AllocationRun).where(AllocationRun.season_id == season_id).order_by(AllocationRun.id.desc())
-    ).first()
+    return session.scalar(_LATEST_RUN, {"season_id": season_id})
 
 
 def _store(
@@ -226,9 +231,7 @@ def seat_of_application(session: Session, application_id: int) -> dict[str, Any]
     run = latest_run(session, application.season_id) if application else None
     if run is None:
         return None
-    seat = session.exec(
-        select(AllocationSeat).where(AllocationSeat.run_id == run.id, AllocationSeat.application_id == application_id)
-    ).first()
+    seat = session.scalar(_SEAT, {"run_id": run.id, "application_id": application_id})
     if seat is None:
         return None
     school = None
