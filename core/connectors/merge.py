@@ -1,7 +1,6 @@
 """Merging valid fragments from several sources into one (partial) facts document."""
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +18,7 @@ def merge_payload(doc: dict[str, Any], payload: dict[str, Any]) -> list[str]:
     Every other key belongs to one source only and is replaced whole.
     """
     for key, value in payload.items():
-        value = copy.deepcopy(value)
+        value = _copied(value)
         if key == "pupil":
             doc.setdefault("pupil", {}).update(value)
         elif key == "guardians":
@@ -43,6 +42,16 @@ def merge_fragments(fragments: Iterable[Fetched]) -> dict[str, Any]:
     if provenance:
         doc["sources"] = provenance
     return doc
+
+
+def _copied(value: Any) -> Any:
+    """A copy of a JSON value that shares nothing mutable with it (what `copy.deepcopy` does,
+    at a fraction of its cost: JSON has no cycles and no shared objects to remember)."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value
 
 
 def _merge_people(people: list[dict[str, Any]], more: list[dict[str, Any]]) -> None:
