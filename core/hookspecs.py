@@ -119,6 +119,9 @@ def fetch_properties(id_numbers: dict[str, str]) -> Fragment | None:
     with non-direct relatives, issue date and earlier enrolment uses (§3.3, §6.1).
     Stops at the first non-None result.
 
+    An address may carry its `location` ({"x", "y"} in metres, the plane schools are imported
+    in) when the housing register geocodes it: placement by residence (§6) measures from it.
+
     Example return: ``{"properties": [{"id": "P1", "cert_type": "real_estate_certificate",
     "address": {…}, "usage": "residential", "owners": [{"relation": "father", "id_number": "…"}],
     "co_owned_with_non_direct_relatives": false, "issued_on": "2015-06-01",

@@ -82,6 +82,15 @@ def _property_key(facts: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _residence(classification: Mapping[str, Any]) -> tuple[float, float] | None:
+    """Where the family lives (§6: placement by actual residence): the location of the address
+    the ruleset took as basis, as the stored explanation shows it (`trace.basis_address`), when
+    the housing source gave one."""
+    address = (classification.get("trace") or {}).get("basis_address")
+    location = address.get("location") if isinstance(address, Mapping) else None
+    return (float(location["x"]), float(location["y"])) if location else None
+
+
 def _tier(classification: Mapping[str, Any] | None, policy: AllocationPolicy) -> str:
     """The allocation tier of a classification: the row's sub-tier (T4a -> 4a) when the order names it."""
     if not classification or classification.get("tier") is None:
@@ -134,8 +143,9 @@ def _centroids(schools: Iterable[SchoolRow]) -> dict[str | None, tuple[float, fl
 def load_inputs(session: Session, year: int) -> SeasonInputs:
     """Read a season's middle schools, approved and classified applications, locked lists and the ledger.
 
-    Residences are not geocoded in the facts, so a pupil's residence is taken as the location of
-    the school whose catchment holds it, or else the centre of the district's middle schools.
+    A pupil's residence is the location the housing source gave for the basis address; where it
+    gave none, the location of the school whose catchment holds the address, or else the centre
+    of the district's middle schools.
     """
     season = season_by_year(session, year)
     if not season.active_ruleset_sha256:
@@ -162,7 +172,8 @@ def load_inputs(session: Session, year: int) -> SeasonInputs:
         classification = application.classification or {}
         catchment = classification.get("catchment")
         direct = (facts.get("pupil") or {}).get("direct_promotion") or {}
-        x, y = location.get(catchment) or centroids.get(application.district) or centroids[None]
+        x, y = (_residence(classification) or location.get(catchment) or centroids.get(application.district)
+                or centroids[None])
         pupils.append(
             Pupil(
                 serial=application.serial,

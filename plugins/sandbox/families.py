@@ -16,7 +16,7 @@ from plugins.sandbox.names import OUTSIDE_PLACES
 from plugins.sandbox.people import People, iso
 from plugins.sandbox.schools import School, SchoolMap
 
-__all__ = ["Place", "Places", "Household", "Family", "CUTOFF"]
+__all__ = ["Place", "Places", "Household", "Family", "CUTOFF", "located"]
 
 CUTOFF = date(2021, 5, 31)  # §3.3: certificates by this day; leases and permits a year older
 PUPILS_BORN = (date(2008, 9, 1), date(2009, 8, 31))
@@ -34,6 +34,12 @@ class Place:
     y: float
     school: str | None
     urban: bool = True
+
+
+def located(place: Place) -> dict[str, Any]:
+    """The place's address as a housing record gives it: with where the building stands (the
+    public-security records, hukou and residence permits, carry no location)."""
+    return {**place.address, "location": {"x": round(place.x, 1), "y": round(place.y, 1)}}
 
 
 @dataclass
@@ -187,7 +193,7 @@ class Household:
                 self.region, self.people.day_between(*PARENTS_BORN), self.rng.random() < 0.5)})
         self.properties.append({
             "id": pid, "cert_type": kind, "cert_number": _cert_number(kind, issued, self.rng),
-            "address": place.address, "usage": usage, "owners": owner_list,
+            "address": located(place), "usage": usage, "owners": owner_list,
             "co_owned_with_non_direct_relatives": co_owned, "issued_on": iso(issued),
             "enrolment_uses": [{"year": year, "pupil_id_number": pupil} for year, pupil in uses]})
         return pid
@@ -197,7 +203,7 @@ class Household:
         """Add a lease (registered with housing, 备案, by default more than a year ago)."""
         start = registered_on or self.people.day_between(date(2015, 1, 1), date(2020, 4, 30))
         lid = f"L{len(self.leases) + 1}"
-        self.leases.append({"id": lid, "address": place.address, "registered": registered,
+        self.leases.append({"id": lid, "address": located(place), "registered": registered,
                             "registered_on": iso(start) if registered else None, "start": iso(start),
                             "end": iso(date(start.year + 3, start.month, min(start.day, 28))),
                             "tenant_relation": tenant})

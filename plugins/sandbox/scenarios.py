@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from plugins.sandbox.families import GRANDPARENTS_BORN, Family, Household, Place, Places
+from plugins.sandbox.families import GRANDPARENTS_BORN, Family, Household, Place, Places, located
 from plugins.sandbox.people import People
 from plugins.sandbox.schools import School, SchoolMap
 
@@ -331,9 +331,9 @@ def _demolished(ctx: Context, school: School, agreement_on: date, choice: str) -
     original = ctx.places.in_catchment(school)
     h.hukou(original, "father")
     h.demolition = {"kind": ctx.rng.choice(("metro", "shanty_town", "state_construction")),
-                    "agreement_on": agreement_on.isoformat(), "original_address": original.address,
+                    "agreement_on": agreement_on.isoformat(), "original_address": located(original),
                     "original_usage": "residential", "original_owner": "father",
-                    "resettlement_address": ctx.places.elsewhere(school).address, "choice": choice}
+                    "resettlement_address": located(ctx.places.elsewhere(school)), "choice": choice}
     h.basis = {"kind": "demolition", "id": None}
     h.working_parents()
     return h, original

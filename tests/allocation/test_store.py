@@ -96,6 +96,21 @@ def test_allocation_reads_sub_tiers_from_the_classification_row(engine, city):
     assert inputs.policy.tier_order == ("1", "2", "3", "4a", "4b", "5", "6", "7")
 
 
+def test_residence_is_where_the_housing_source_located_the_basis_address(engine, city):
+    """§6 places left-out pupils near the actual residence: the basis address's location when
+    the source gave one, else the catchment school's."""
+    season, _ = city
+    with write_session(engine) as session:
+        application = session.exec(select(Application).where(Application.serial == "S-a2")).one()
+        trace = {"basis_address": {"district": "东湖区", "text": "东湖区八一大道2号",
+                                   "location": {"x": 2600.0, "y": -150.5}}}
+        application.classification = {**application.classification, "trace": trace}
+    with read_session(engine) as session:
+        pupils = {pupil.serial: pupil for pupil in load_inputs(session, season.year).pupils}
+    assert (pupils["S-a2"].x, pupils["S-a2"].y) == (2600.0, -150.5)
+    assert (pupils["S-a1"].x, pupils["S-a1"].y) == (0.0, 0.0)  # no location given: school M-A's
+
+
 def _lock(engine, season, kind: str, owner: str, entries: list[dict]) -> None:
     from core.season.models import LockedList, LockedListVersion
 
