@@ -4,6 +4,7 @@ Each function is one unit of work in one write transaction; lifecycle hooks run 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,11 +23,11 @@ from core.idnumbers import check_pupil_id
 from core.models import Account, Application, FactRecord, Role, Season
 from core.rulesets import district_code, ruleset_document, workflow_for
 from core.season.calendar import check_can_register, check_can_submit, check_during
-from core.workflow import Actor, FireContext, IllegalTransition, StaleWrite, fire
+from core.workflow import Actor, FireContext, Workflow, IllegalTransition, StaleWrite, fire, fire_many
 
 __all__ = [
     "start_application", "record_facts", "fact_records", "current_facts", "choose_basis", "submit_application",
-    "fire_transition", "fire_in_session", "SubmitOutcome",
+    "fire_transition", "fire_in_session", "fire_on_season", "SubmitOutcome",
 ]
 
 
@@ -146,6 +147,33 @@ def fire_transition(engine: Engine, application_id: int, transition_id: str, *, 
     with write_session(engine) as session:
         return fire_in_session(session, application_id, transition_id, account=account, now=now, reason=reason,
                                seen_version=seen_version, actor=actor)
+
+
+def fire_on_season(engine: Engine, season_id: int, transition_id: str, *, actor: Actor, now: datetime,
+                   batch_size: int, keep_alive: Callable[[], Any] | None = None) -> int:
+    """Fire a system transition on every application of the season in one of its source states
+    (closing collection, allocating), `batch_size` per transaction with `fire_many`, so a killed
+    run keeps what it committed and resumes with the rest; returns how many moved."""
+    moved = 0
+    while True:
+        with write_session(engine) as session:
+            season = session.get(Season, season_id)
+            sources = workflow_for(session, season.active_ruleset_sha256).transitions[transition_id].sources
+            batch = session.exec(select(Application).where(
+                Application.season_id == season_id, Application.state.in_(sorted(sources)))
+                .order_by(Application.id).limit(batch_size)).all()
+
+            def prepare(application: Application) -> tuple[Workflow, FireContext]:
+                sha = application.judging_ruleset(season)
+                return workflow_for(session, sha), FireContext(actor=actor, now=now, season_year=season.year,
+                                                               ruleset_sha256=sha)
+
+            fire_many(session, batch, transition_id, prepare=prepare)
+        moved += len(batch)
+        if len(batch) < batch_size:
+            return moved
+        if keep_alive is not None:
+            keep_alive()
 
 
 def fire_in_session(session: Session, application_id: int, transition_id: str, *, account: Account | None,

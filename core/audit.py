@@ -17,7 +17,7 @@ from core.canonical import sha256_hex
 from core.models import AuditHead, Event
 from core.types import utcnow
 
-__all__ = ["GENESIS_HASH", "append_event", "verify_chain", "ChainBreak", "event_hash"]
+__all__ = ["GENESIS_HASH", "append_event", "append_events", "verify_chain", "ChainBreak", "event_hash"]
 
 GENESIS_HASH = "0" * 64
 
@@ -74,28 +74,39 @@ def append_event(
     at: datetime | None = None,
 ) -> Event:
     """Append one event to the chain in the caller's (write) transaction."""
+    return append_events(session, [dict(actor=actor, actor_role=actor_role, subject_type=subject_type,
+                                         subject_id=subject_id, action=action, from_state=from_state,
+                                         to_state=to_state, reason=reason, data=data, at=at)])[0]
+
+
+def append_events(session: Session, events: list[dict[str, Any]]) -> list[Event]:
+    """Append events in order (each given as `append_event`'s keyword arguments), taking the
+    chain's head once: batch steps of the season move thousands of applications at a time."""
     head = _head(session)
-    event = Event(
-        seq=head.seq + 1,
-        at=at or utcnow(),
-        actor=actor,
-        actor_role=str(actor_role),
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        reason=reason,
-        data=data,
-        prev_hash=head.hash,
-        hash="",
-    )
-    event.hash = event_hash(event)
-    head.seq, head.hash = event.seq, event.hash
-    session.add(event)
+    appended = []
+    for spec in events:
+        event = Event(
+            seq=head.seq + 1,
+            at=spec.get("at") or utcnow(),
+            actor=spec["actor"],
+            actor_role=str(spec["actor_role"]),
+            subject_type=spec["subject_type"],
+            subject_id=str(spec["subject_id"]),
+            action=spec["action"],
+            from_state=spec.get("from_state"),
+            to_state=spec.get("to_state"),
+            reason=spec.get("reason"),
+            data=spec.get("data"),
+            prev_hash=head.hash,
+            hash="",
+        )
+        event.hash = event_hash(event)
+        head.seq, head.hash = event.seq, event.hash
+        appended.append(event)
+    session.add_all(appended)
     session.add(head)
     session.flush()
-    return event
+    return appended
 
 
 def verify_chain(session: Session, batch: int = 5000) -> ChainBreak | None:

@@ -15,12 +15,12 @@ from sqlalchemy import bindparam, insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from core.applications import fire_on_season
 from core.db import read_session, write_session
 from core.models import Application, Season
 from core.models import School as SchoolRow
 from core.plugins import hooks
-from core.rulesets import workflow_for
-from core.workflow import Actor, FireContext, fire
+from core.workflow import Actor
 
 from .allocate import Allocation, allocate
 from .export import export_document, to_json
@@ -132,27 +132,6 @@ def _store(
     return run
 
 
-def _mark_allocated(engine: Engine, season_id: int, now: datetime, actor: Actor) -> int:
-    """Fire `allocate` on every application still approved, in batches (a killed run resumes)."""
-    moved = 0
-    while True:
-        with write_session(engine) as session:
-            season = session.get(Season, season_id)
-            batch = session.exec(
-                select(Application)
-                .where(Application.season_id == season_id, Application.state == "approved")
-                .order_by(Application.id)
-                .limit(BATCH)
-            ).all()
-            for application in batch:
-                sha = application.judging_ruleset(season)
-                context = FireContext(actor=actor, now=now, season_year=season.year, ruleset_sha256=sha)
-                fire(session, application, ALLOCATE, workflow=workflow_for(session, sha), context=context)
-        moved += len(batch)
-        if len(batch) < BATCH:
-            return moved
-
-
 @dataclass(frozen=True)
 class SeasonRun:
     """What one allocation of a season did: the stored run, the result and its export."""
@@ -201,7 +180,7 @@ def allocate_season(engine: Engine, season_id: int, now: datetime, *, actor: str
         if run is None:
             run = _store(session, season, inputs, result, digest, actor, now)
         run_id = run.id
-    moved = _mark_allocated(engine, season_id, now, Actor.system(actor))
+    moved = fire_on_season(engine, season_id, ALLOCATE, actor=Actor.system(actor), now=now, batch_size=BATCH)
     if not unchanged:
         _announce(result, inputs)
     return SeasonRun(run_id, unchanged, moved, digest, result, document)

@@ -14,13 +14,14 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from core.applications import fire_on_season
 from core.assessment import catchments_of
 from core.db import write_session
-from core.models import Application, Season, unclassified
-from core.rulesets import ruleset_document, workflow_for
+from core.models import Application, unclassified
+from core.rulesets import ruleset_document
 from core.season.graduates import build_graduates_database
 from core.season.models import SeasonBoundary
-from core.workflow import Actor, FireContext, fire
+from core.workflow import Actor
 
 __all__ = ["ACTIONS", "run_actions", "close_unsubmitted", "classify_approved", "allocate_seats", "BATCH"]
 
@@ -32,23 +33,8 @@ CLOSE = "close_unsubmitted"
 
 def close_unsubmitted(engine: Engine, season_id: int, now: datetime, keep_alive: KeepAlive) -> dict[str, Any]:
     """§4.3: every application still open when collection closes becomes `not_submitted` (kept, not deleted)."""
-    actor, closed = Actor.system("scheduler"), 0
-    while True:
-        with write_session(engine) as session:
-            season = session.get(Season, season_id)
-            workflow = workflow_for(session, season.active_ruleset_sha256)
-            batch = session.exec(select(Application).where(
-                Application.season_id == season_id,
-                Application.state.in_(sorted(workflow.transitions[CLOSE].sources)))
-                .order_by(Application.id).limit(BATCH)).all()
-            for application in batch:
-                sha = application.judging_ruleset(season)
-                fire(session, application, CLOSE, workflow=workflow_for(session, sha),
-                     context=FireContext(actor=actor, now=now, season_year=season.year, ruleset_sha256=sha))
-        closed += len(batch)
-        if len(batch) < BATCH:
-            return {"closed": closed}
-        keep_alive()
+    return {"closed": fire_on_season(engine, season_id, CLOSE, actor=Actor.system("scheduler"), now=now,
+                                     batch_size=BATCH, keep_alive=keep_alive)}
 
 
 def classify_approved(engine: Engine, season_id: int, now: datetime, keep_alive: KeepAlive) -> dict[str, Any]:

@@ -129,3 +129,69 @@ def test_workflow_spec_with_unknown_state_or_effect_is_refused():
         Workflow.from_spec({"initial": "a", "states": [{"id": "a"}],
                             "transitions": [{"id": "t", "from": ["a"], "to": "a", "by": ["system"],
                                              "effects": ["send_money"]}]})
+
+
+def _drafts(engine, season, make_account, id_number, now, count):
+    from core.applications import start_application
+
+    guardian = make_account("guardian-many")
+    with write_session(engine) as session:
+        return [start_application(session, season=season, guardian=guardian, pupil_id_number=id_number(sequence=2 * n + 1),
+                                  pupil_name="张小明", district="东湖区", now=now).id for n in range(count)]
+
+
+def _close_all(engine, season, ids, now, workflow=None):
+    from core.rulesets import workflow_for
+    from core.workflow import fire_many
+
+    system = Actor.system("scheduler")
+    with write_session(engine) as session:
+        rows = [session.get(Application, i) for i in ids]
+        chosen = workflow or workflow_for(session, season.active_ruleset_sha256)
+        fire_many(session, rows, "close_unsubmitted", prepare=lambda application: (chosen, FireContext(
+            actor=system, now=now, season_year=2021, ruleset_sha256=season.active_ruleset_sha256)))
+
+
+def test_closing_many_drafts_moves_each_once_and_audits_each_in_the_chain(engine, season, make_account, id_number, now):
+    from core.audit import verify_chain
+
+    ids = _drafts(engine, season, make_account, id_number, now, 4)
+    _close_all(engine, season, ids, now)
+    rows = [_row(engine, i) for i in ids]
+    assert [(r.state, r.version) for r in rows] == [("not_submitted", 2)] * 4
+    for i in ids:
+        assert [(e.action, e.from_state, e.to_state, e.actor) for e in _events(engine, i)][1:] == [
+            ("close_unsubmitted", "draft", "not_submitted", "scheduler")]
+    with read_session(engine) as session:
+        assert verify_chain(session) is None
+
+
+def test_one_application_changed_meanwhile_leaves_the_whole_batch_unmoved(engine, season, make_account, id_number, now):
+    from sqlalchemy import update
+
+    ids = _drafts(engine, season, make_account, id_number, now, 3)
+    from core.rulesets import workflow_for
+    from core.workflow import fire_many
+
+    system = Actor.system("scheduler")
+    with pytest.raises(StaleWrite):
+        with write_session(engine) as session:
+            rows = [session.get(Application, i) for i in ids]
+            session.execute(update(Application).where(Application.id == ids[1])  # a guardian's save lands first
+                            .values(version=Application.version + 1).execution_options(synchronize_session=False))
+            workflow = workflow_for(session, season.active_ruleset_sha256)
+            fire_many(session, rows, "close_unsubmitted", prepare=lambda application: (workflow, FireContext(
+                actor=system, now=now, season_year=2021)))
+    assert [_row(engine, i).state for i in ids] == ["draft"] * 3
+    assert all(len(_events(engine, i)) == 1 for i in ids)
+
+
+def test_a_batch_transition_the_ruleset_gives_effects_runs_them_one_by_one(engine, season, make_account, id_number, now):
+    workflow = Workflow.from_spec({
+        "initial": "draft", "states": [{"id": "draft"}, {"id": "not_submitted"}],
+        "transitions": [{"id": "close_unsubmitted", "from": ["draft"], "to": "not_submitted", "by": ["system"],
+                         "effects": ["pin_ruleset"]}]})
+    ids = _drafts(engine, season, make_account, id_number, now, 2)
+    _close_all(engine, season, ids, now, workflow=workflow)
+    assert [(_row(engine, i).state, _row(engine, i).ruleset_sha256) for i in ids] == [
+        ("not_submitted", season.active_ruleset_sha256)] * 2

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
+from core import applications
 from core.applications import fire_transition, record_facts, start_application, submit_application
 from core.db import read_session, write_session
 from core.models import Application, Catchment, School
@@ -74,15 +75,15 @@ def test_interrupted_close_resumes_and_closes_each_draft_once(engine, season, ca
     guardian = make_account("family")
     drafts = _drafts(engine, season, guardian, id_number, 12)
     monkeypatch.setattr(actions, "BATCH", 5)
-    real_fire, calls = actions.fire, []
+    real_fire_many, calls = applications.fire_many, []
 
-    def crash_on_the_eighth(*args, **kwargs):
+    def crash_in_the_second_batch(*args, **kwargs):
         calls.append(1)
-        if len(calls) == 8:
+        if len(calls) == 2:
             raise KeyboardInterrupt("the scheduler process dies here")
-        return real_fire(*args, **kwargs)
+        return real_fire_many(*args, **kwargs)
 
-    monkeypatch.setattr(actions, "fire", crash_on_the_eighth)
+    monkeypatch.setattr(applications, "fire_many", crash_in_the_second_batch)
     season_clock.set(at("2021-06-16T17:00:00"))
     with pytest.raises(KeyboardInterrupt):
         run_due(engine, season_clock, runner="dies")
