@@ -16,12 +16,19 @@ Two things a standard `ThreadPoolExecutor` cannot do, and why this exists:
 from __future__ import annotations
 
 import queue
+import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-__all__ = ["DaemonThreads"]
+__all__ = ["DaemonThreads", "HELD_SIGNALS"]
+
+# Signals tell a process to stop or to do something: they belong to its main thread (gunicorn's
+# worker loop, the scheduler's sigwait). The kernel delivers a signal sent to the process to any
+# thread that does not block it, so the pool's threads, which outlive a request, block these.
+HELD_SIGNALS = frozenset(getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1",
+                                                             "SIGUSR2") if hasattr(signal, name))
 
 
 class DaemonThreads:
@@ -48,7 +55,12 @@ class DaemonThreads:
             else:
                 self.started += 1
         if not claimed:
-            threading.Thread(target=self._work, args=(task,), name=f"{self.name}-{self.started}", daemon=True).start()
+            thread = threading.Thread(target=self._work, args=(task,), name=f"{self.name}-{self.started}", daemon=True)
+            previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)  # the new thread inherits the mask
+            try:
+                thread.start()
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         return task[0]
 
     def _work(self, task: tuple) -> None:

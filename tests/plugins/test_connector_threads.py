@@ -105,3 +105,16 @@ def test_a_hung_plugin_does_not_keep_the_process_from_exiting():
 
 def _alive(prefix: str) -> int:
     return sum(t.name.startswith(prefix) for t in threading.enumerate())
+
+
+def test_pool_threads_leave_stop_signals_to_the_main_thread():
+    """A signal sent to the process goes to a thread that does not block it: it must be the main
+    thread (the scheduler takes SIGTERM with sigwait there), never a lingering pool thread."""
+    import signal
+
+    from core.connectors.threads import HELD_SIGNALS
+
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    blocked = DaemonThreads("test-signals").submit(lambda: signal.pthread_sigmask(signal.SIG_BLOCK, [])).result(5)
+    assert {signal.SIGTERM, signal.SIGINT} <= HELD_SIGNALS <= blocked
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before, "the caller's own mask is left as it was"

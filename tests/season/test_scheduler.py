@@ -131,7 +131,11 @@ def test_deadline_job_fires_on_time_in_accelerated_season_time(engine, season, c
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
 def test_stop_signal_waits_for_the_scheduler_instead_of_interrupting_it(engine, season, stop):
     """A handler would run between any two bytecodes of the main thread and could wait forever on
-    a lock the interrupted APScheduler code holds; so the signal stays blocked until sigwait."""
+    a lock the interrupted APScheduler code holds; so the signal stays blocked until sigwait.
+    A connector thread left waiting by an earlier fetch must not take the signal instead."""
+    from core.connectors.threads import DaemonThreads
+
+    DaemonThreads("lingering", idle_seconds=30).submit(lambda: None).result(5)  # idles on, as after a fetch
     before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
     seen: dict = {}
 
