@@ -73,7 +73,7 @@ def application(application_id: int):
     view = guardian_page_view(engine(), current_actor(), application_id, now=now())
     template = "guardian/status.html" if view.application.serial else "guardian/application.html"
     response = make_response(render_template(template, view=view, a=view.application, kinds=DOCUMENT_KINDS))
-    return response if etag is None or view.application.serial is None else revalidate_each_time(response, etag)
+    return response if etag is None else revalidate_each_time(response, etag)
 
 
 @bp.post("/applications/<int:application_id>/facts")
