@@ -23,7 +23,7 @@ from core.idnumbers import check_pupil_id
 from core.models import Account, Application, FactRecord, Role, Season
 from core.rulesets import district_code, ruleset_document, workflow_for
 from core.season.calendar import check_can_register, check_can_submit, check_during
-from core.workflow import Actor, FireContext, Workflow, IllegalTransition, StaleWrite, fire, fire_many
+from core.workflow import Actor, FireContext, IllegalTransition, StaleWrite, Workflow, fire, fire_many
 
 __all__ = [
     "start_application", "record_facts", "fact_records", "current_facts", "choose_basis", "submit_application",

@@ -13,8 +13,8 @@ import json
 import logging
 import threading
 import time
-from concurrent.futures import TimeoutError as FutureTimeout
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from enum import StrEnum
