@@ -16,7 +16,7 @@ from core.allocation.store import seat_of_application
 from core.applications import current_facts, fact_records, fire_transition, start_application
 from core.assessment import stored_or_assessed
 from core.connectors.sources import SOURCES
-from core.db import read_session, write_session
+from core.db import DirectRead, read_session, write_session
 from core.errors import NotFound
 from core.models import (Account, Application, CatchmentsVersion, ConnectorCall, Document, Event, FactRecord, Season,
                          unclassified)
@@ -116,9 +116,9 @@ def _newest(column, *where):
 # `application_id` is in one of the two, so the validator below cannot miss a new one.
 STATUS_PAGE_ROWS = (Document, FactRecord, AllocationSeat)
 NOT_ON_STATUS_PAGE = (ConnectorCall, GraduateRow)  # calls to sources; the graduates database (§5)
-# Built once: the page is polled, and building and keying a statement costs SQLAlchemy far more
-# than SQLite takes to run it.
-_STATUS_PAGE_INPUTS = select(
+# Compiled once and run without SQLAlchemy's per-execution work (see DirectRead): the page is
+# polled, and that work costs SQLAlchemy far more than the database takes to run the query.
+_STATUS_PAGE_INPUTS = DirectRead(select(
     Application.guardian_id, Application.district,  # for the access check
     Application.season_id, Application.pupil_name, Application.state, Application.version, Application.serial,
     Application.ruleset_sha256, Application.tier, Application.updated_at, unclassified(),
@@ -128,7 +128,7 @@ _STATUS_PAGE_INPUTS = select(
     _newest(AllocationRun.id, AllocationRun.season_id == Application.season_id),
     select(CatchmentsVersion.version).where(CatchmentsVersion.season_id == Application.season_id).scalar_subquery(),
     select(Season.active_ruleset_sha256).where(Season.id == Application.season_id).scalar_subquery(),
-).where(Application.id == bindparam("application_id"))
+).where(Application.id == bindparam("application_id")))
 
 
 def status_page_version(engine: Engine, actor: Actor, application_id: int) -> tuple | None:
@@ -143,9 +143,7 @@ def status_page_version(engine: Engine, actor: Actor, application_id: int) -> tu
     and how many documents it has, and of its season the newest allocation run, the catchments
     version (school names, the provisional assessment) and the active ruleset.
     """
-    with engine.connect() as connection:
-        row = connection.execute(_STATUS_PAGE_INPUTS, {"application_id": application_id,
-                                                       "subject_id": str(application_id)}).one_or_none()
+    row = _STATUS_PAGE_INPUTS.first(engine, application_id=application_id, subject_id=str(application_id))
     if row is None:
         raise _no_such_application(application_id)
     ensure_can_view(actor, row)  # the row has the application's guardian_id and district

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, func, update
 from sqlmodel import select
 
 from core.accounts import authenticate
-from core.db import read_session, write_session
+from core.db import DirectRead, detached, read_session, write_session
 from core.errors import UserFacingError
 from core.identity import check_guardian_login
 from core.models import Account
@@ -23,6 +23,7 @@ from web.context import engine, plugin_hooks
 from web.errors import http_error, is_api_request
 from web.inputs import refuse_nul_characters
 from web.models import LoginAttempt, LoginSession
+from web.sessions import SteppedSessionInterface
 
 __all__ = [
     "init_app", "csrf_token", "login_user", "logout_user", "current_account", "current_actor",
@@ -103,20 +104,23 @@ def logout_user() -> None:
     g.account = None
 
 
-# Built once: it runs on every request, and building a statement costs more than running it.
-_ACCOUNT_OF_LOGIN = (select(Account, LoginSession.ended_at).join(LoginSession, LoginSession.account_id == Account.id)
-                     .where(Account.id == bindparam("account_id"), LoginSession.sid == bindparam("sid")))
+# It runs on every request of a logged-in user: compiled once, run without SQLAlchemy's
+# per-execution work (see DirectRead).
+_ACCOUNT_COLUMNS = tuple(Account.__table__.columns.keys())
+_ACCOUNT_OF_LOGIN = DirectRead(
+    select(*Account.__table__.columns, LoginSession.ended_at).join(LoginSession, LoginSession.account_id == Account.id)
+    .where(Account.id == bindparam("account_id"), LoginSession.sid == bindparam("sid")))
 
 
 def _load_account() -> Account | None:
     account_id = session.get("account_id")
     if account_id is None:
         return None
-    with read_session(engine()) as db:
-        found = db.execute(_ACCOUNT_OF_LOGIN, {"account_id": account_id, "sid": str(session.get("sid", ""))}).first()
-    account, ended_at = found if found else (None, None)
-    if (account is None or not account.is_active or ended_at is not None
-            or session.get("stamp") != _session_stamp(account)):
+    found = _ACCOUNT_OF_LOGIN.first(engine(), account_id=account_id, sid=str(session.get("sid", "")))
+    account = None
+    if found is not None and found.is_active and found.ended_at is None:
+        account = detached(Account, zip(_ACCOUNT_COLUMNS, found))
+    if account is None or session.get("stamp") != _session_stamp(account):
         session.clear()
         return None
     return account
@@ -232,6 +236,7 @@ def _security_headers(response):
 def init_app(app: Flask) -> None:
     """Load the account, check CSRF on every state-changing request, add headers to every answer."""
     app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=8))
+    app.session_interface = SteppedSessionInterface()
 
     @app.before_request
     def _before():

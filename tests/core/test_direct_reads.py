@@ -1,0 +1,81 @@
+"""DirectRead (a SELECT run straight on a pooled DBAPI connection) answers what SQLAlchemy
+answers, on each database, and `detached` makes the instance a closed session would leave."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import bindparam, func, inspect, select
+from sqlalchemy.exc import DBAPIError
+
+from core.db import DirectRead, detached, read_session, write_session
+from core.models import Account, Application, Document, Event, unclassified
+
+
+def _every_column_of_an_application_and_more():
+    """Integers, strings, aware times, JSON, a boolean expression, scalar subqueries, a literal."""
+    return select(
+        *Application.__table__.columns, unclassified(),
+        select(func.count()).select_from(Document).where(Document.application_id == Application.id).scalar_subquery(),
+        select(func.max(Event.seq)).where(Event.subject_type == "application",
+                                          Event.subject_id == bindparam("subject_id")).scalar_subquery(),
+    ).where(Application.id == bindparam("application_id"))
+
+
+def test_values_come_back_as_sqlalchemy_gives_them(engine, draft_application):
+    _, application = draft_application
+    statement = _every_column_of_an_application_and_more()
+    params = {"application_id": application.id, "subject_id": str(application.id)}
+    with engine.connect() as connection:
+        expected = tuple(connection.execute(statement, params).one())
+
+    row = DirectRead(statement).first(engine, **params)
+
+    assert tuple(row) == expected
+    assert [type(v) for v in row] == [type(v) for v in expected]
+    assert row.created_at.utcoffset().total_seconds() == 0  # UTCDateTime's own conversion ran
+    assert row.state == "draft" and row.district == "东湖区"
+
+
+def test_no_row_is_none_and_the_connection_goes_back_to_the_pool(engine, season):
+    read = DirectRead(select(Application.id).where(Application.id == bindparam("application_id")))
+    checked_out = engine.pool.checkedout()
+
+    assert read.first(engine, application_id=999_999) is None
+    assert engine.pool.checkedout() == checked_out
+
+
+def test_a_failing_statement_raises_sqlalchemys_error_and_spends_its_connection(engine, season):
+    read = DirectRead(select(Application.id).where(Application.id == bindparam("application_id")))
+    read._prepared(engine.dialect)
+    sql, *rest = read._by_dialect[engine.dialect.name]
+    read._by_dialect[engine.dialect.name] = (sql.replace("application", "no_such_table"), *rest)
+
+    with pytest.raises(DBAPIError):
+        read.first(engine, application_id=1)
+
+    assert engine.pool.checkedout() == 0
+    with read_session(engine) as session:  # the pool still serves working connections
+        assert session.scalar(select(func.count()).select_from(Application)) == 0
+
+
+def test_expanding_parameters_are_refused_when_compiled(engine):
+    read = DirectRead(select(Account.id).where(Account.id.in_(bindparam("ids", expanding=True))))
+    with pytest.raises(TypeError, match="expanding"):
+        read.first(engine, ids=[1, 2])
+
+
+def test_detached_instance_equals_the_one_a_session_loads(engine, make_account):
+    made = make_account("li-father")
+    row = DirectRead(select(*Account.__table__.columns).where(Account.id == bindparam("id"))).first(engine, id=made.id)
+    with read_session(engine) as session:
+        loaded = session.get(Account, made.id)
+
+    account = detached(Account, row._asdict().items())
+
+    assert account.model_dump() == loaded.model_dump()
+    assert inspect(account).detached and inspect(account).identity == (made.id,)
+    with write_session(engine) as session:  # a session takes it as the stored row, not a new one
+        session.add(account)
+        account.display_name = "李父"
+    with read_session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Account)) == 1
+        assert session.get(Account, made.id).display_name == "李父"
