@@ -79,3 +79,13 @@ def test_detached_instance_equals_the_one_a_session_loads(engine, make_account):
     with read_session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Account)) == 1
         assert session.get(Account, made.id).display_name == "李父"
+
+
+def test_the_read_runs_outside_a_transaction_and_leaves_the_connection_as_it_was(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite connections are in autocommit already; only PostgreSQL's driver opens a transaction")
+    alone = DirectRead(select(func.transaction_timestamp() == func.statement_timestamp()))
+    assert alone.first(engine)[0] is True  # no BEGIN before it: its transaction is the statement
+    with engine.connect() as connection:  # the pool hands out connections that open transactions again
+        assert connection.connection.dbapi_connection.autocommit is False
+        assert connection.execute(select(func.transaction_timestamp() == func.statement_timestamp())).scalar() is False
