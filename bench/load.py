@@ -1,6 +1,7 @@
 """The opening rush: simulated guardians pull their facts from the sandbox, choose a residence
 basis and submit, over HTTP against a real `xuewei serve` on 127.0.0.1; then they poll their
-status pages, drawn in full and then revalidated with their ETag as a browser does; then the
+status pages, drawn in full and then revalidated with their ETag as a browser does (starting
+from the copy each browser kept when the journey showed it the page); then the
 same poll runs against a minimal Flask endpoint under the same gunicorn settings, as the
 baseline the status page is compared with.
 
@@ -177,8 +178,14 @@ async def submit(client: AsyncClient, guardian: Prepared, timings: Timings) -> s
     return answer.json()["serial"]
 
 
-async def journey(client: AsyncClient, guardian: Prepared, timings: Timings) -> str | None:
-    """One guardian's submission: facts, basis, submit, then a look at the status page."""
+def status_path(guardian: Prepared) -> str:
+    return f"/guardian/applications/{guardian.application_id}"
+
+
+async def journey(client: AsyncClient, guardian: Prepared, timings: Timings,
+                  held: dict[str, str] | None = None) -> str | None:
+    """One guardian's submission: facts, basis, submit, then a look at the status page (whose
+    ETag goes into `held`: the browser keeps the page it was shown)."""
     step = "facts"
     try:
         started = time.perf_counter()
@@ -187,22 +194,27 @@ async def journey(client: AsyncClient, guardian: Prepared, timings: Timings) -> 
         serial = await submit(client, guardian, timings)
         timings.record("journey", time.perf_counter() - started)
         step = "status"
-        await _step(client, timings, "status", "GET", f"/guardian/applications/{guardian.application_id}")
+        page = await _step(client, timings, "status", "GET", status_path(guardian))
+        if held is not None and page.headers.get("etag"):
+            held[status_path(guardian)] = page.headers["etag"]
         return serial
     except (HttpError, StepFailed, KeyError, ValueError) as error:
         timings.error(step, str(error))
         return None
 
 
-async def rush(port: int, guardians: list[Prepared], clients: int) -> tuple[Timings, dict[int, str]]:
-    """Every guardian through the journey, `clients` at a time, as fast as the server answers."""
-    timings, serials = Timings(), {}
+async def rush(port: int, guardians: list[Prepared], clients: int) -> tuple[Timings, dict[int, str], dict[str, str]]:
+    """Every guardian through the journey, `clients` at a time, as fast as the server answers.
+
+    Returns the timings, the serials answered, and the status pages the browsers now hold
+    (path -> ETag)."""
+    timings, serials, held = Timings(), {}, {}
     queue = iter(guardians)
 
     async def one_tab():
         client = AsyncClient("127.0.0.1", port)
         for guardian in queue:
-            serial = await journey(client, guardian, timings)
+            serial = await journey(client, guardian, timings, held)
             if serial:
                 serials[guardian.application_id] = serial
         await client.close()
@@ -210,7 +222,7 @@ async def rush(port: int, guardians: list[Prepared], clients: int) -> tuple[Timi
     started = time.perf_counter()
     await asyncio.gather(*(one_tab() for _ in range(clients)))
     timings.wall = time.perf_counter() - started
-    return timings, serials
+    return timings, serials, held
 
 
 async def warm_up(port: int, guardians: list[Prepared]) -> None:
@@ -227,17 +239,18 @@ async def warm_up(port: int, guardians: list[Prepared]) -> None:
 
 
 async def poll(port: int, targets: list[tuple[str, Prepared | None]], clients: int, seconds: float,
-               step: str, *, revalidate: bool = False) -> Timings:
+               step: str, *, held: dict[str, str] | None = None) -> Timings:
     """GET the targets in random order from `clients` connections for `seconds`.
 
-    With `revalidate`, each target's page is kept with its ETag and asked for again with
-    `If-None-Match`, as a browser does with a page marked `no-cache`; `timings.not_modified`
-    counts the 304 answers.
+    With `held` (path -> ETag of the copy the browser holds, updated as pages come), each page
+    is asked for with `If-None-Match`, as a browser does with a page marked `no-cache`;
+    `timings.not_modified` counts the 304 answers. Without it, every page is drawn in full.
     """
     timings = Timings()
     deadline = time.perf_counter() + seconds
     rng = random.Random(2021)
-    held: dict[str, str] = {}  # path -> ETag of the copy "the browser" holds
+    revalidate = held is not None
+    held = {} if held is None else held
 
     async def one_tab():
         client = AsyncClient("127.0.0.1", port)
@@ -385,14 +398,14 @@ def run(args) -> dict:
             asyncio.run(warm_up(server.port, prepared[:warmup]))
             timed = prepared[warmup:]
             with measured(server, folder / "rush.collapsed", args.profile) as rush_cpu:
-                rush_timings, serials = asyncio.run(rush(server.port, timed, args.clients))
+                rush_timings, serials, held = asyncio.run(rush(server.port, timed, args.clients))
             submitted = [g for g in timed if g.application_id in serials] or prepared[:warmup]
-            targets = [(f"/guardian/applications/{g.application_id}", g) for g in submitted]
+            targets = [(status_path(g), g) for g in submitted]
             with measured(server, folder / "status.collapsed", args.profile) as status_cpu:
                 status = asyncio.run(poll(server.port, targets, args.clients, args.seconds, "status"))
             with measured(server, folder / "revalidate.collapsed", args.profile) as revalidated_cpu:
                 revalidated = asyncio.run(poll(server.port, targets, args.clients, args.seconds, "status",
-                                               revalidate=True))
+                                               held=held))
         store_problems = check_store(url, serials)
     with _baseline_server(args, folder).start(ready_path="/") as baseline_server:
         target = [("/", None)]
