@@ -33,6 +33,7 @@ class SteppedSessionInterface(SecureCookieSessionInterface):
     session_class = SignedSession
 
     def open_session(self, app: Flask, request: Request) -> SignedSession | None:
+        """Flask's own, except that the session keeps the time its cookie was signed."""
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None
