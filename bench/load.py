@@ -392,13 +392,17 @@ def run(args) -> dict:
         env = {"XUEWEI_SECRET_KEY": secret_key, "XUEWEI_NOW": SEASON_NOW, "XUEWEI_SANDBOX_SEED": str(args.seed),
                "XUEWEI_SANDBOX_POPULATION": str(args.guardians + warmup),
                "XUEWEI_DOCUMENTS_DIR": str(folder / "documents")}
+        if args.write_lock:
+            env.update(write_lock_timing(folder / "writes"))
         server = xuewei_server(database_url=url, log_path=folder / "xuewei.log", workers=args.workers,
                                threads=args.threads, preload=args.preload, extra_env=env)
         with server.start(ready_path="/readyz"):
             asyncio.run(warm_up(server.port, prepared[:warmup]))
             timed = prepared[warmup:]
             with measured(server, folder / "rush.collapsed", args.profile) as rush_cpu:
+                rush_started = time.time()
                 rush_timings, serials, held = asyncio.run(rush(server.port, timed, args.clients))
+                rush_ended = time.time()
             submitted = [g for g in timed if g.application_id in serials] or prepared[:warmup]
             targets = [(status_path(g), g) for g in submitted]
             with measured(server, folder / "status.collapsed", args.profile) as status_cpu:
@@ -416,6 +420,8 @@ def run(args) -> dict:
                          (baseline, baseline_cpu)):
         timings.server_cpu, timings.client_cpu = use.server, use.client
     figures = report(args, rush_timings, status, revalidated, baseline, store_problems)
+    if args.write_lock:
+        figures["write_lock"] = print_write_lock(folder / "writes", rush_started, rush_ended)
     if args.profile:
         for phase in ("rush", "status", "revalidate"):
             print_hot_spots(phase, folder / f"{phase}.collapsed")
@@ -441,6 +447,37 @@ def measured(server: ServerProcess, profile_to: Path | None, profile: bool) -> I
     else:
         yield use
     use.server, use.client = server.cpu_seconds() - server_before, time.process_time() - client_before
+
+
+def write_lock_timing(folder: Path) -> dict[str, str]:
+    """The server's environment for timing its SQLite write transactions (bench/writelock)."""
+    folder.mkdir(exist_ok=True)
+    paths = [str(Path(__file__).resolve().parent / "writelock"), os.environ.get("PYTHONPATH", "")]
+    return {"PYTHONPATH": os.pathsep.join(p for p in paths if p), "XUEWEI_BENCH_WRITES": str(folder)}
+
+
+def print_write_lock(folder: Path, started: float, ended: float) -> dict:
+    """How the rush's write transactions queued for SQLite's one write lock, and for how long
+    they held it: when it is held most of the time, the lock is what limits submissions."""
+    lock = Timings(wall=ended - started)
+    for path in folder.glob("writes.*"):
+        for line in path.read_text().splitlines():
+            begun, waited, held = map(float, line.split())
+            if started <= begun <= ended:
+                lock.record("waited", waited)
+                lock.record("held", held)
+    if not lock.requests(("held",)):
+        print("\nwrite lock: no write transaction was timed (is the database SQLite?)")
+        return {}
+    busy = sum(lock.latencies["held"]) / lock.wall
+    print(f"\nwrite lock during the rush ({lock.requests(('held',))} write transactions, {lock.rate('held'):.0f}/s):")
+    for step, label in (("waited", "waited for it"), ("held", "held it")):
+        s = lock.summary(step)
+        mean = sum(lock.latencies[step]) / s["count"] * 1000
+        print(f"  {label:<14} mean {mean:6.1f}   p50 {s['p50']:6.1f}   p95 {s['p95']:6.1f}   p99 {s['p99']:6.1f} ms")
+    print(f"  held {busy:.0%} of the rush's wall time")
+    return {"transactions": lock.requests(("held",)), "busy": busy,
+            **{f"{step}_p50_ms": lock.summary(step)["p50"] for step in ("waited", "held")}}
 
 
 def print_hot_spots(phase: str, collapsed: Path) -> None:
@@ -472,6 +509,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL schema afterwards")
     parser.add_argument("--profile", action="store_true",
                         help="sample the server with py-spy during the rush and the poll; print hot spots")
+    parser.add_argument("--write-lock", action="store_true",
+                        help="SQLite: time how long each write transaction waits for and holds the write lock")
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     return parser.parse_args(argv)
 
