@@ -57,15 +57,23 @@ def _insert_counter(session: Session, season_id: int, district_code: str) -> Non
 def issue_serial(session: Session, *, season_id: int, year: int, district_code: str) -> str:
     """Take the next sequence number of a season's district inside the caller's transaction.
 
-    The counter row is created on first use and bumped with one UPDATE … RETURNING, whose row
-    lock orders concurrent submissions on PostgreSQL; a rolled-back submission gives its number
+    The counter is bumped with one UPDATE … RETURNING, whose row lock orders concurrent
+    submissions on PostgreSQL; only the district's first submission finds no row and creates
+    it first (a statement less inside every other submission's write transaction, which on
+    SQLite holds the database's one write lock). A rolled-back submission gives its number
     back, so the sequence has no gaps.
     """
-    _insert_counter(session, season_id, district_code)
-    sequence = session.execute(
+    sequence = _bump_counter(session, season_id, district_code)
+    if sequence is None:
+        _insert_counter(session, season_id, district_code)
+        sequence = _bump_counter(session, season_id, district_code)
+    return format_serial(year, district_code, sequence)
+
+
+def _bump_counter(session: Session, season_id: int, district_code: str) -> int | None:
+    return session.execute(
         update(SerialCounter)
         .where(SerialCounter.season_id == season_id, SerialCounter.district_code == district_code)
         .values(last=SerialCounter.last + 1)
         .returning(SerialCounter.last)
-    ).scalar_one()
-    return format_serial(year, district_code, sequence)
+    ).scalar_one_or_none()

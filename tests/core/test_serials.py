@@ -5,13 +5,14 @@ import threading
 
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import event
 from sqlmodel import select
 
 from core.applications import record_facts, start_application, submit_application
 from core.clock import parse_instant
 from core.db import read_session, write_session
 from core.models import Application, Event
-from core.serials import format_serial, is_valid_serial
+from core.serials import format_serial, is_valid_serial, issue_serial
 
 
 def test_twenty_concurrent_submits_of_one_application_give_exactly_one_serial(engine, draft_application, now):
@@ -68,6 +69,30 @@ def test_districts_count_separately(engine, season, make_account, id_number):
     serials = [submit_application(engine, i, account=guardian, now=now).serial for i in apps]
     assert serials[0][4:10] == "360102" and serials[1][4:10] == "360113"
     assert serials[0][10:16] == serials[1][10:16] == "000001"
+
+
+def test_a_district_counter_is_created_once_then_bumped_by_one_statement(engine, season):
+    """Every statement inside a submission's write transaction holds SQLite's one write lock."""
+    statements = []
+
+    def record(connection, cursor, statement, *rest):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with write_session(engine) as session:
+            session.connection()  # the transaction's BEGIN
+            start = len(statements)
+            first = issue_serial(session, season_id=season.id, year=2021, district_code="360102")
+            created = statements[start:]
+            start = len(statements)
+            second = issue_serial(session, season_id=season.id, year=2021, district_code="360102")
+            bumped = statements[start:]
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert (first[10:16], second[10:16]) == ("000001", "000002")
+    assert [s.split()[0] for s in created] == ["UPDATE", "INSERT", "UPDATE"]
+    assert [s.split()[0] for s in bumped] == ["UPDATE"]
 
 
 @given(st.integers(2000, 2099), st.sampled_from(["360102", "360113", "360191"]), st.integers(1, 999_999))
