@@ -12,7 +12,7 @@ from core.workflow import Actor
 __all__ = ["create_account", "authenticate", "MIN_PASSWORD_LENGTH"]
 
 MIN_PASSWORD_LENGTH = 8
-_DISTRICT_ROLES = {Role.reviewer.value, Role.district_admin.value}
+DISTRICT_ROLES = frozenset({Role.reviewer.value, Role.district_admin.value})  # accounts bound to one district
 
 
 def create_account(session: Session, *, username: str, password: str, role: Role | str,
@@ -26,7 +26,7 @@ def create_account(session: Session, *, username: str, password: str, role: Role
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"密码至少{MIN_PASSWORD_LENGTH}位", f"passwords have at least {MIN_PASSWORD_LENGTH} characters",
                            field="password")
-    if role in _DISTRICT_ROLES and not district:
+    if role in DISTRICT_ROLES and not district:
         raise InvalidInput("区级账号必须指定区县", "district staff accounts need a district", field="district")
     if session.exec(select(Account).where(Account.username == username)).first() is not None:
         raise InvalidInput("该用户名已被使用", "that username is taken", field="username")

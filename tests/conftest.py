@@ -88,11 +88,14 @@ def season(engine):
 
 @pytest.fixture
 def make_account(engine):
-    """Factory for accounts: make_account("alice", role="guardian")."""
-    from core.accounts import create_account
+    """Factory for accounts: make_account("alice", role="guardian"); a reviewer or district
+    admin is in 东湖区 unless another district is given."""
+    from core.accounts import DISTRICT_ROLES, create_account
     from core.db import write_session
 
     def make(username: str, role: str = "guardian", district: str | None = None, password: str = "correct horse 1"):
+        if district is None and role in DISTRICT_ROLES:
+            district = "东湖区"
         with write_session(engine) as session:
             return create_account(session, username=username, password=password, role=role, district=district)
 
