@@ -7,9 +7,11 @@ missing server fails the test instead of skipping it.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
+from sqlalchemy import event
 
 from core.clock import FixedClock, parse_instant
 from core.db import make_engine, scratch_schema
@@ -84,6 +86,25 @@ def season(engine):
         version = store_ruleset(session, season, json.loads(ruleset_path(2021).read_text()), admin)
         activate_ruleset(session, season, version.sha256, admin)
     return season
+
+
+@pytest.fixture
+def statements_run(engine):
+    """`with statements_run() as seen:` lists the SQL statements the engine runs in the block."""
+    @contextmanager
+    def recording():
+        seen: list[str] = []
+
+        def record(_connection, _cursor, statement, *_args):
+            seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield seen
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return recording
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import threading
 
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import event
 from sqlmodel import select
 
 from core.applications import record_facts, start_application, submit_application
@@ -71,25 +70,14 @@ def test_districts_count_separately(engine, season, make_account, id_number):
     assert serials[0][10:16] == serials[1][10:16] == "000001"
 
 
-def test_a_district_counter_is_created_once_then_bumped_by_one_statement(engine, season):
+def test_a_district_counter_is_created_once_then_bumped_by_one_statement(engine, season, statements_run):
     """Every statement inside a submission's write transaction holds SQLite's one write lock."""
-    statements = []
-
-    def record(connection, cursor, statement, *rest):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        with write_session(engine) as session:
-            session.connection()  # the transaction's BEGIN
-            start = len(statements)
+    with write_session(engine) as session:
+        session.connection()  # the transaction's BEGIN
+        with statements_run() as created:
             first = issue_serial(session, season_id=season.id, year=2021, district_code="360102")
-            created = statements[start:]
-            start = len(statements)
+        with statements_run() as bumped:
             second = issue_serial(session, season_id=season.id, year=2021, district_code="360102")
-            bumped = statements[start:]
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert (first[10:16], second[10:16]) == ("000001", "000002")
     assert [s.split()[0] for s in created] == ["UPDATE", "INSERT", "UPDATE"]
     assert [s.split()[0] for s in bumped] == ["UPDATE"]

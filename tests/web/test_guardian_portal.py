@@ -176,23 +176,14 @@ def test_an_unregistered_lease_is_shown_as_an_evidence_problem(client, guardian,
     assert 'data-testid="tier" data-value="coordinated"' in page
 
 
-def test_status_page_reads_neither_fact_records_nor_connector_calls(app, engine, submitted):
+def test_status_page_reads_neither_fact_records_nor_connector_calls(app, statements_run, submitted):
     """Families poll the status page: it reads what it shows, not the sources' raw answers."""
-    from sqlalchemy import event
-
     from tests.web.conftest import AuthActions
 
     client = app.test_client()
     AuthActions(client).login("li-father")
-    statements: list[str] = []
-
-    def seen(_connection, _cursor, statement, *_args):
-        statements.append(statement.lower())
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_run() as seen:
         page = client.get(f"/guardian/applications/{submitted.id}").get_data(as_text=True)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
+    statements = [statement.lower() for statement in seen]
     assert 'data-testid="serial"' in page and 'data-testid="assessment"' in page and "第1类" in page
     assert statements and not [s for s in statements if "connectorcall" in s or "factrecord.payload" in s]
