@@ -421,7 +421,7 @@ def run(args) -> dict:
         timings.server_cpu, timings.client_cpu = use.server, use.client
     figures = report(args, rush_timings, status, revalidated, baseline, store_problems)
     if args.write_lock:
-        figures["write_lock"] = print_write_lock(folder / "writes", rush_started, rush_ended)
+        figures["write_lock"] = print_write_lock(folder / "writes", rush_started, rush_ended, args.label)
     if args.profile:
         for phase in ("rush", "status", "revalidate"):
             print_hot_spots(phase, folder / f"{phase}.collapsed")
@@ -450,15 +450,20 @@ def measured(server: ServerProcess, profile_to: Path | None, profile: bool) -> I
 
 
 def write_lock_timing(folder: Path) -> dict[str, str]:
-    """The server's environment for timing its SQLite write transactions (bench/writelock)."""
+    """The server's environment for timing the lock its write transactions pass one at a time
+    (bench/writelock): SQLite's write lock, or on PostgreSQL the audit chain's head row."""
     folder.mkdir(exist_ok=True)
     paths = [str(Path(__file__).resolve().parent / "writelock"), os.environ.get("PYTHONPATH", "")]
     return {"PYTHONPATH": os.pathsep.join(p for p in paths if p), "XUEWEI_BENCH_WRITES": str(folder)}
 
 
-def print_write_lock(folder: Path, started: float, ended: float) -> dict:
-    """How the rush's write transactions queued for SQLite's one write lock, and for how long
-    they held it: when it is held most of the time, the lock is what limits submissions."""
+LOCKS = {"SQLite": "the database's write lock", "PostgreSQL": "the audit chain's head row lock"}
+
+
+def print_write_lock(folder: Path, started: float, ended: float, label: str) -> dict:
+    """How the rush's write transactions queued for the lock that lets one of them through at a
+    time (`LOCKS`), and for how long they held it: when it is held most of the time, that lock
+    is what limits submissions, however many web hosts serve them."""
     lock = Timings(wall=ended - started)
     for path in folder.glob("writes.*"):
         for line in path.read_text().splitlines():
@@ -467,10 +472,11 @@ def print_write_lock(folder: Path, started: float, ended: float) -> dict:
                 lock.record("waited", waited)
                 lock.record("held", held)
     if not lock.requests(("held",)):
-        print("\nwrite lock: no write transaction was timed (is the database SQLite?)")
+        print(f"\n{LOCKS[label]}: no write transaction was timed")
         return {}
     busy = sum(lock.latencies["held"]) / lock.wall
-    print(f"\nwrite lock during the rush ({lock.requests(('held',))} write transactions, {lock.rate('held'):.0f}/s):")
+    print(f"\n{LOCKS[label]} during the rush ({lock.requests(('held',))} write transactions, "
+          f"{lock.rate('held'):.0f}/s):")
     for step, label in (("waited", "waited for it"), ("held", "held it")):
         s = lock.summary(step)
         mean = sum(lock.latencies[step]) / s["count"] * 1000
@@ -510,7 +516,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true",
                         help="sample the server with py-spy during the rush and the poll; print hot spots")
     parser.add_argument("--write-lock", action="store_true",
-                        help="SQLite: time how long each write transaction waits for and holds the write lock")
+                        help="time how long each write transaction waits for and holds the lock writers pass one "
+                             "at a time (SQLite: the write lock; PostgreSQL: the audit head row)")
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     return parser.parse_args(argv)
 

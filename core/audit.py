@@ -4,16 +4,23 @@ Every append happens inside the caller's write transaction, so an event exists e
 the change it describes was committed. The newest link is kept in `AuditHead`; locking that
 row serialises appends on PostgreSQL (SQLite's `BEGIN IMMEDIATE` already does), and keeping
 it means a removed last row is detected as well as an altered one.
+
+On PostgreSQL that row lock is the one place where writers on every web host queue for each
+other, and it is held from the append until COMMIT. So one event is appended there as the
+transaction's last statement, in one statement that locks the head, links and hashes the event
+inside the database and stores both (`_APPEND_ON_POSTGRESQL`): the lock is held for that
+statement and the COMMIT, not for three statements and the Python between them.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
+from sqlalchemy import bindparam, text
 from sqlmodel import Session, select
 
-from core.canonical import sha256_hex
+from core.canonical import canonical_json, sha256_hex
 from core.models import AuditHead, Event
 from core.types import utcnow
 
@@ -36,24 +43,28 @@ class ChainBreak:
 
 
 def event_hash(event: Event) -> str:
-    """The hash over an event's content and its predecessor's hash."""
-    return sha256_hex({
-        "seq": event.seq,
-        "at": event.at.isoformat(timespec="microseconds"),
-        "actor": event.actor,
-        "actor_role": event.actor_role,
-        "subject": [event.subject_type, event.subject_id],
-        "action": event.action,
-        "from": event.from_state,
-        "to": event.to_state,
-        "reason": event.reason,
-        "data": event.data,
-        "prev": event.prev_hash,
-    })
+    """The hash over an event's content and its predecessor's hash: the sha256 of the canonical
+    JSON of {seq, at, actor, actor_role, subject, action, from, to, reason, data, prev}."""
+    before, between, after = _hashed_text(event)
+    return sha256_hex(f"{before}{event.prev_hash}{between}{event.seq}{after}")
+
+
+def _hashed_text(event: Event) -> tuple[str, str, str]:
+    """The canonical JSON `event_hash` digests, in the three pieces around its two links to the
+    chain (the predecessor's hash, then the event's seq), so that the database can put them in
+    while it holds the head (`_APPEND_ON_POSTGRESQL`). Keys in sorted order, as canonical JSON
+    has them; tests/core/test_audit.py checks the pieces against `canonical_json` itself."""
+    c = canonical_json
+    before = (f'{{"action":{c(event.action)},"actor":{c(event.actor)},"actor_role":{c(event.actor_role)},'
+              f'"at":{c(event.at.isoformat(timespec="microseconds"))},"data":{c(event.data)},'
+              f'"from":{c(event.from_state)},"prev":"')
+    between = f'","reason":{c(event.reason)},"seq":'
+    after = f',"subject":{c([event.subject_type, event.subject_id])},"to":{c(event.to_state)}}}'
+    return before, between, after
 
 
 def _head(session: Session) -> AuditHead:
-    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()  # FOR UPDATE reloads it too
     if head is None:
         raise RuntimeError("audit head missing: run `xuewei db upgrade`")
     return head
@@ -79,27 +90,65 @@ def append_event(
                                          to_state=to_state, reason=reason, data=data, at=at)])[0]
 
 
+def _new_event(spec: dict[str, Any], seq: int, prev_hash: str) -> Event:
+    return Event(
+        seq=seq,
+        at=(spec.get("at") or utcnow()).astimezone(timezone.utc),  # as it reads back, so it hashes the same
+        actor=spec["actor"],
+        actor_role=str(spec["actor_role"]),
+        subject_type=spec["subject_type"],
+        subject_id=str(spec["subject_id"]),
+        action=spec["action"],
+        from_state=spec.get("from_state"),
+        to_state=spec.get("to_state"),
+        reason=spec.get("reason"),
+        data=spec.get("data"),
+        prev_hash=prev_hash,
+        hash="",
+    )
+
+
+_CONTENT = ("at", "actor", "actor_role", "subject_type", "subject_id", "action", "from_state", "to_state",
+            "reason", "data")
+# Lock the head, move it on by one event whose hash the database computes from the pieces of
+# `_hashed_text` and the head's own seq and hash, and insert that event: one round trip.
+_APPEND_ON_POSTGRESQL = text(f"""
+WITH head AS (SELECT seq, hash FROM audithead WHERE id = 1 FOR UPDATE),
+moved AS (
+    UPDATE audithead SET seq = head.seq + 1,
+        hash = encode(sha256(convert_to(:before || head.hash || :between || (head.seq + 1)::text || :after, 'UTF8')),
+                      'hex')
+    FROM head WHERE audithead.id = 1
+    RETURNING audithead.seq, audithead.hash, head.hash AS prev_hash)
+INSERT INTO event (seq, {", ".join(_CONTENT)}, prev_hash, hash)
+SELECT moved.seq, {", ".join(f":{name}" for name in _CONTENT)}, moved.prev_hash, moved.hash FROM moved
+RETURNING id, seq, prev_hash, hash
+""").bindparams(*(bindparam(name, type_=Event.__table__.c[name].type) for name in _CONTENT))
+
+
+def _append_on_postgresql(session: Session, spec: dict[str, Any]) -> Event:
+    """`append_events` of one event on PostgreSQL, as the transaction's last statement."""
+    session.flush()  # the transaction's other writes go first: from here on it holds the head
+    event = _new_event(spec, 0, "")
+    before, between, after = _hashed_text(event)
+    row = session.execute(_APPEND_ON_POSTGRESQL, {"before": before, "between": between, "after": after,
+                                                  **{name: getattr(event, name) for name in _CONTENT}}).first()
+    if row is None:  # no head row to move on: nothing was inserted
+        raise RuntimeError("audit head missing: run `xuewei db upgrade`")
+    event.id, event.seq, event.prev_hash, event.hash = row
+    return event
+
+
 def append_events(session: Session, events: list[dict[str, Any]]) -> list[Event]:
     """Append events in order (each given as `append_event`'s keyword arguments), taking the
-    chain's head once: batch steps of the season move thousands of applications at a time."""
+    chain's head once: batch steps of the season move thousands of applications at a time.
+    Call it last in the transaction: on PostgreSQL other writers wait from here until COMMIT."""
+    if len(events) == 1 and session.get_bind().dialect.name == "postgresql":
+        return [_append_on_postgresql(session, events[0])]
     head = _head(session)
     appended = []
     for spec in events:
-        event = Event(
-            seq=head.seq + 1,
-            at=spec.get("at") or utcnow(),
-            actor=spec["actor"],
-            actor_role=str(spec["actor_role"]),
-            subject_type=spec["subject_type"],
-            subject_id=str(spec["subject_id"]),
-            action=spec["action"],
-            from_state=spec.get("from_state"),
-            to_state=spec.get("to_state"),
-            reason=spec.get("reason"),
-            data=spec.get("data"),
-            prev_hash=head.hash,
-            hash="",
-        )
+        event = _new_event(spec, head.seq + 1, head.hash)
         event.hash = event_hash(event)
         head.seq, head.hash = event.seq, event.hash
         appended.append(event)

@@ -174,14 +174,14 @@ def fire(
             "该申请已被他人或其他页面修改，请刷新后重试",
             f"application {application.id} changed since version {version}; reload and retry")
     from_state = application.state
-    append_event(
+    session.refresh(application)
+    append_event(  # last: on PostgreSQL other writers wait for the audit head from here to COMMIT
         session, actor=context.actor.name, actor_role=str(context.actor.role),
         subject_type="application", subject_id=application.id, action=transition.id,
         from_state=from_state, to_state=transition.target, reason=reason,
         data={k: v for k, v in changes.items() if k in ("serial", "ruleset_sha256")} or None,
         at=context.now,
     )
-    session.refresh(application)
     return application
 
 

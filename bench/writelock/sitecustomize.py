@@ -1,8 +1,14 @@
 """Loaded by every Python process of the server when `python -m bench.load --write-lock` puts
-this folder on PYTHONPATH: it times each SQLite write transaction, how long it waited for the
-database's one write lock (`BEGIN IMMEDIATE`) and how long it then held it (until its
-connection went back to the pool, just after COMMIT), and appends one line per transaction,
-`started waited held` in seconds, to a file per process in $XUEWEI_BENCH_WRITES.
+this folder on PYTHONPATH: it times the lock that lets one write transaction through at a time,
+how long each transaction waited for it and how long it then held it (until its connection went
+back to the pool, just after COMMIT), and appends one line per transaction, `started waited
+held` in seconds, to a file per process in $XUEWEI_BENCH_WRITES.
+
+On SQLite that lock is the database's one write lock, taken by `BEGIN IMMEDIATE`. On
+PostgreSQL writers of different rows pass each other, except on the audit chain's head row,
+which every transaction that records an event locks (a statement reading `FROM audithead`
+`FOR UPDATE`, core/audit.py) until it commits: on several web hosts, that row is what lets one
+writer through at a time. There "waited" ends when the statement that locks the head returns.
 
 Benchmark instrumentation only: nothing in xuewei imports it.
 """
@@ -14,16 +20,19 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
 
 _FOLDER = os.environ.get("XUEWEI_BENCH_WRITES")
-_WRITE_BEGIN = "BEGIN IMMEDIATE"
+
+
+def _takes_the_lock(statement: str) -> bool:
+    return statement == "BEGIN IMMEDIATE" or ("FROM audithead" in statement and "FOR UPDATE" in statement)
 
 
 def _before(conn, cursor, statement, parameters, context, executemany):
-    if statement == _WRITE_BEGIN:
+    if "bench.asked" not in conn.info and _takes_the_lock(statement):
         conn.info["bench.asked"] = (time.time(), time.perf_counter())
 
 
 def _after(conn, cursor, statement, parameters, context, executemany):
-    if statement == _WRITE_BEGIN and "bench.asked" in conn.info:
+    if "bench.asked" in conn.info and "bench.granted" not in conn.info and _takes_the_lock(statement):
         conn.info["bench.granted"] = time.perf_counter()
 
 
