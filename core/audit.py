@@ -64,7 +64,8 @@ def _hashed_text(event: Event) -> tuple[str, str, str]:
 
 
 def _head(session: Session) -> AuditHead:
-    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()  # FOR UPDATE reloads it too
+    # An ORM query with FOR UPDATE also reloads a head this session holds (the PostgreSQL append moves it in SQL).
+    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
     if head is None:
         raise RuntimeError("audit head missing: run `xuewei db upgrade`")
     return head
