@@ -9,7 +9,9 @@ On PostgreSQL that row lock is the one place where writers on every web host que
 other, and it is held from the append until COMMIT. So one event is appended there as the
 transaction's last statement, in one statement that locks the head, links and hashes the event
 inside the database and stores both (`_APPEND_ON_POSTGRESQL`): the lock is held for that
-statement and the COMMIT, not for three statements and the Python between them.
+statement and the COMMIT, not for three statements and the Python between them. Otherwise (on
+SQLite, and for batches) Python links and hashes, and three plain statements lock the head,
+insert the events and move the head.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, insert, text, update
 from sqlmodel import Session, select
 
 from core.canonical import canonical_json, sha256_hex
@@ -63,12 +65,6 @@ def _hashed_text(event: Event) -> tuple[str, str, str]:
     return before, between, after
 
 
-def _head(session: Session) -> AuditHead:
-    # An ORM query with FOR UPDATE also reloads a head this session holds (the PostgreSQL append moves it in SQL).
-    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
-    if head is None:
-        raise RuntimeError("audit head missing: run `xuewei db upgrade`")
-    return head
 
 
 def append_event(
@@ -111,6 +107,13 @@ def _new_event(spec: dict[str, Any], seq: int, prev_hash: str) -> Event:
 
 _CONTENT = ("at", "actor", "actor_role", "subject_type", "subject_id", "action", "from_state", "to_state",
             "reason", "data")
+_EVENT, _AUDIT_HEAD = Event.__table__, AuditHead.__table__
+# The chain's statements, as plain SQL statements (no ORM unit of work: on SQLite every one of
+# them runs while the transaction holds the database's write lock).
+_LOCK_HEAD = select(_AUDIT_HEAD.c.seq, _AUDIT_HEAD.c.hash).where(_AUDIT_HEAD.c.id == 1).with_for_update()
+_INSERT_EVENTS = insert(_EVENT)
+_MOVE_HEAD = update(_AUDIT_HEAD).where(_AUDIT_HEAD.c.id == 1).values(seq=bindparam("new_seq"),
+                                                                       hash=bindparam("new_hash"))
 # Lock the head, move it on by one event whose hash the database computes from the pieces of
 # `_hashed_text` and the head's own seq and hash, and insert that event: one round trip.
 _APPEND_ON_POSTGRESQL = text(f"""
@@ -124,38 +127,49 @@ moved AS (
 INSERT INTO event (seq, {", ".join(_CONTENT)}, prev_hash, hash)
 SELECT moved.seq, {", ".join(f":{name}" for name in _CONTENT)}, moved.prev_hash, moved.hash FROM moved
 RETURNING id, seq, prev_hash, hash
-""").bindparams(*(bindparam(name, type_=Event.__table__.c[name].type) for name in _CONTENT))
+""").bindparams(*(bindparam(name, type_=_EVENT.c[name].type) for name in _CONTENT))
 
 
 def _append_on_postgresql(session: Session, spec: dict[str, Any]) -> Event:
-    """`append_events` of one event on PostgreSQL, as the transaction's last statement."""
-    session.flush()  # the transaction's other writes go first: from here on it holds the head
+    """`append_events` of one event on PostgreSQL: one statement."""
     event = _new_event(spec, 0, "")
     before, between, after = _hashed_text(event)
     row = session.execute(_APPEND_ON_POSTGRESQL, {"before": before, "between": between, "after": after,
                                                   **{name: getattr(event, name) for name in _CONTENT}}).first()
     if row is None:  # no head row to move on: nothing was inserted
-        raise RuntimeError("audit head missing: run `xuewei db upgrade`")
+        raise _no_head()
     event.id, event.seq, event.prev_hash, event.hash = row
     return event
+
+
+def _no_head() -> RuntimeError:
+    return RuntimeError("audit head missing: run `xuewei db upgrade`")
 
 
 def append_events(session: Session, events: list[dict[str, Any]]) -> list[Event]:
     """Append events in order (each given as `append_event`'s keyword arguments), taking the
     chain's head once: batch steps of the season move thousands of applications at a time.
-    Call it last in the transaction: on PostgreSQL other writers wait from here until COMMIT."""
+
+    Call it last in the transaction: on PostgreSQL other writers wait from here until COMMIT
+    (the session's pending changes are written first). The events are returned as written,
+    not added to the session.
+    """
+    session.flush()
     if len(events) == 1 and session.get_bind().dialect.name == "postgresql":
         return [_append_on_postgresql(session, events[0])]
-    head = _head(session)
+    head = session.execute(_LOCK_HEAD).first()
+    if head is None:
+        raise _no_head()
+    seq, prev_hash = head
     appended = []
     for spec in events:
-        event = _new_event(spec, head.seq + 1, head.hash)
+        event = _new_event(spec, seq + 1, prev_hash)
         event.hash = event_hash(event)
-        head.seq, head.hash = event.seq, event.hash
+        seq, prev_hash = event.seq, event.hash
         appended.append(event)
-    session.add_all(appended)
-    session.add(head)
-    session.flush()
+    session.execute(_INSERT_EVENTS, [{name: getattr(e, name) for name in ("seq", *_CONTENT, "prev_hash", "hash")}
+                                     for e in appended])
+    session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev_hash})
     return appended
 
 
