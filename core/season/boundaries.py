@@ -119,12 +119,16 @@ def materialise(session: Session, season: Season) -> list[SeasonBoundary]:
 
 
 def _transition(session: Session, boundary: SeasonBoundary, now: datetime, runner: str) -> bool:
-    """Move the season across one boundary; False when another runner already did."""
+    """Move the season across one boundary; False when another runner already did.
+
+    A boundary with actions is fired with the lease on them already taken by this runner, so no
+    other runner can take them over between the two (and this one's run would say "waiting")."""
+    lease = {"lease_owner": runner, "lease_until": utcnow() + LEASE} if boundary.actions else {}
     claimed = session.execute(
         update(SeasonBoundary)
         .where(SeasonBoundary.id == boundary.id, SeasonBoundary.state == BoundaryState.pending.value)
         .values(state=(BoundaryState.fired if boundary.actions else BoundaryState.done).value,
-                fired_at=now, done_at=None if boundary.actions else now))
+                fired_at=now, done_at=None if boundary.actions else now, **lease))
     if claimed.rowcount != 1:
         return False
     season = session.get(Season, boundary.season_id)

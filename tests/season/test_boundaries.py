@@ -94,3 +94,19 @@ def test_a_new_ruleset_version_moves_pending_deadlines_but_not_fired_ones(engine
         moved = {b.job_id: b for b in materialise(session, current)}
     assert moved["season-2021-collection-end"].due_at == at("2021-06-16T18:00:00")
     assert moved["season-2021-collection-start"].due_at == at("2021-06-01T10:00:00")  # already fired: history stays
+
+
+def test_the_runner_that_fires_a_boundary_with_actions_holds_them_before_another_can(
+        engine, season, calendar_rows, season_clock):
+    """Two schedulers: the one that fires the close of collection runs its actions. Another one,
+    coming in between the firing and the claim, must not take them over (the first would then
+    record "waiting" for a boundary it fired, and the second "actions_done")."""
+    from core.season.boundaries import _claim_actions, _transition
+
+    season_clock.set(at("2021-06-16T12:00:00"))
+    run_due(engine, season_clock, runner="first")  # everything before the close of collection
+    closing = next(b for b in calendar_rows if b.job_id == "season-2021-collection-end")
+    with write_session(engine) as session:
+        assert _transition(session, closing, at("2021-06-16T17:00:01"), "first")
+    assert not _claim_actions(engine, closing.id, "second")
+    assert _claim_actions(engine, closing.id, "first")
