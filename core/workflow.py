@@ -2,8 +2,8 @@
 
 `fire()` checks that the transition exists from the current state, that the actor's role
 may fire it and that its guard holds; it then runs the transition's effects, moves the state
-with an optimistic version check (``UPDATE … WHERE id = :id AND version = :seen``) and appends
-an audit event, all in the caller's write transaction. A stale writer gets `StaleWrite` and
+with an optimistic version check (``UPDATE … WHERE id = :id AND version = :seen``), runs the
+late effects (`LATE_EFFECTS`) and appends an audit event, all in the caller's write transaction. A stale writer gets `StaleWrite` and
 nothing it did is kept.
 """
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from core.audit import append_event, append_events
@@ -161,7 +162,7 @@ def fire(
     transition = _allowed(workflow, application, transition_id, context, reason)
     version = application.version if seen_version is None else seen_version
     changes: dict[str, Any] = {"state": transition.target, "version": version + 1, "updated_at": context.now}
-    for effect in transition.effects:
+    for effect in (e for e in transition.effects if e not in LATE_EFFECTS):
         changes.update(EFFECTS[effect](session, application, context))
     result = session.execute(
         update(Application)
@@ -175,6 +176,15 @@ def fire(
             f"application {application.id} changed since version {version}; reload and retry")
     from_state = application.state
     session.refresh(application)
+    late: dict[str, Any] = {}
+    for effect in (e for e in transition.effects if e in LATE_EFFECTS):
+        late.update(EFFECTS[effect](session, application, context))
+    if late:
+        session.execute(update(Application).where(Application.id == application.id).values(**late)
+                        .execution_options(synchronize_session=False))
+        for key, value in late.items():
+            set_committed_value(application, key, value)  # as written: no need to read the row again
+        changes.update(late)
     append_event(  # last: on PostgreSQL other writers wait for the audit head from here to COMMIT
         session, actor=context.actor.name, actor_role=str(context.actor.role),
         subject_type="application", subject_id=application.id, action=transition.id,
@@ -280,3 +290,7 @@ EFFECTS: dict[str, Effect] = {
     "pin_ruleset": _pin_ruleset,
     "issue_serial": _issue_serial,
 }
+# Effects that lock a row other transactions need too (a district's serial counter: at the
+# opening of one district's window, every submission), run after the move and written by an
+# UPDATE of their own, so that the row is held only for that UPDATE, the audit append and COMMIT.
+LATE_EFFECTS = frozenset({"issue_serial"})

@@ -91,3 +91,22 @@ def test_every_formatted_serial_validates_and_any_changed_digit_does_not(year, d
         digit = serial[position]
         altered = serial[:position] + str((int(digit) + 1) % 10) + serial[position + 1:]
         assert not is_valid_serial(altered)
+
+
+def test_a_submission_holds_its_districts_counter_only_to_write_the_serial_and_the_audit_event(
+        engine, draft_application, now, statements_run):
+    """At the opening of one district's window every submission takes that district's counter
+    row, and keeps it until COMMIT: the application's move, its frozen facts and reading it back
+    come before."""
+    guardian, application = draft_application
+    with statements_run() as seen:
+        outcome = submit_application(engine, application.id, account=guardian, now=now)
+    first = next(i for i, statement in enumerate(seen) if statement.startswith("UPDATE serialcounter"))
+    held = [s for s in seen[first:] if "serialcounter" not in s]
+    assert held[0].startswith("UPDATE application SET") and "frozen_facts" not in held[0]
+    assert all("audithead" in statement or "INTO event" in statement for statement in held[1:])
+    with read_session(engine) as session:
+        stored = session.get(Application, application.id)
+        event = session.exec(select(Event).where(Event.action == "submit")).one()
+    assert stored.serial == outcome.serial and stored.frozen_facts and stored.state == outcome.state
+    assert event.data["serial"] == outcome.serial
