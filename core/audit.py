@@ -154,6 +154,8 @@ def append_events(session: Session, events: list[dict[str, Any]]) -> list[Event]
     (the session's pending changes are written first). The events are returned as written,
     not added to the session.
     """
+    if not events:
+        return []
     session.flush()
     if len(events) == 1 and session.get_bind().dialect.name == "postgresql":
         return [_append_on_postgresql(session, events[0])]

@@ -94,6 +94,7 @@ def test_events_appended_one_by_one_and_in_batches_link_and_verify(engine, seaso
         append_event(session, **AWKWARD[2], at=beijing)
         append_event(session, **AWKWARD[0], at=now)
         append_events(session, [{**AWKWARD[1], "at": now}, {**AWKWARD[2], "at": now}])
+        assert append_events(session, []) == []  # a batch step that moved nothing
     with read_session(engine) as session:
         assert verify_chain(session) is None
         stored = session.exec(select(Event).order_by(Event.seq)).all()[-6:]
