@@ -7,6 +7,7 @@ baseline the status page is compared with.
 
     .venv/bin/python -m bench.load                                   # SQLite in a temporary folder
     .venv/bin/python -m bench.load --database-url postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python -m bench.load --window W1 --write-lock   # one window's districts, as at its opening
 
 Accounts and drafts are made through the core services before anything is timed, and each
 guardian is signed in then too (through the app's own `login_user`, so the slow password
@@ -28,11 +29,13 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from unittest import mock
 
 from bench.common import AsyncClient, HttpError, ServerProcess, Timings, free_port, xuewei_server
 from bench.profiling import Sampler, hot_spots
+from core.paths import ruleset_path
 
 __all__ = ["main", "Prepared", "prepare_guardians", "fill_in", "submit", "journey", "signed_in", "StepFailed", "GOALS"]
 
@@ -75,9 +78,42 @@ def _district(family, districts: set[str]) -> str:
     return district if district in districts else sorted(districts)[0]
 
 
-def prepare_guardians(database_url: str, secret_key: str, *, count: int, seed: int) -> list[Prepared]:
+def window_districts(window_id: str) -> set[str]:
+    """The districts whose families may register in one window of the 2021 calendar (§2.2)."""
+    windows = json.loads(ruleset_path(2021).read_text())["calendar"]["windows"]
+    found = next((w for w in windows if w["id"] == window_id), None)
+    if found is None:
+        raise SystemExit(f"no window {window_id!r} in the 2021 calendar: {', '.join(w['id'] for w in windows)}")
+    return set(found["districts"])
+
+
+def population_for(count: int, seed: int, districts: set[str] | None) -> int:
+    """How many pupils the sandbox city needs so that `count` families register in `districts`
+    (all of them: `count`). The same seed and population always make the same city, so the
+    server's sandbox, told this population, knows every one of these families."""
+    from plugins.sandbox.city import generate_city
+
+    population = count
+    while districts is not None and len(_in_districts(generate_city(seed, population).families, districts)) < count:
+        population *= 2
+    return population
+
+
+@cache
+def _city_districts() -> frozenset[str]:
+    return frozenset(d["name"] for d in json.loads(ruleset_path(2021).read_text())["districts"])
+
+
+def _in_districts(families: list, districts: set[str] | None) -> list:
+    """The families that register in `districts` (all of them: None)."""
+    return [f for f in families if districts is None or _district(f, _city_districts()) in districts]
+
+
+def prepare_guardians(database_url: str, secret_key: str, *, count: int, seed: int,
+                      districts: set[str] | None = None, population: int | None = None) -> list[Prepared]:
     """Season, ruleset, the sandbox city's schools and catchments, `count` guardian accounts with
-    one draft each, and their signed-in cookies."""
+    one draft each, and their signed-in cookies. With `districts`, only families registering
+    there, from a city of `population` pupils (see `population_for`)."""
     from werkzeug.security import generate_password_hash
 
     import core.accounts
@@ -85,7 +121,6 @@ def prepare_guardians(database_url: str, secret_key: str, *, count: int, seed: i
     from core.applications import start_application
     from core.clock import parse_instant
     from core.db import make_engine, write_session
-    from core.paths import ruleset_path
     from core.rulesets import activate_ruleset, ensure_season, store_ruleset
     from core.schema import upgrade
     from core.season.replay import load_city
@@ -98,26 +133,28 @@ def prepare_guardians(database_url: str, secret_key: str, *, count: int, seed: i
     now = parse_instant(SEASON_NOW)
     system = Actor.system("bench")
     document = json.loads(ruleset_path(2021).read_text())
-    districts = {d["name"] for d in document["districts"]}
     with write_session(engine) as session:
         season = ensure_season(session, 2021, "南昌市2021年城区小升初")
         version = store_ruleset(session, season, document, system)
         activate_ruleset(session, season, version.sha256, system)
-    city = generate_city(seed, count)
+    city = generate_city(seed, population or count)
     load_city(engine, season, city)  # its schools and catchments, so assessments are real work
+    families = _in_districts(city.families, districts)[:count]
+    if len(families) < count:
+        raise ValueError(f"the city has {len(families)} families in {sorted(districts or ())}, not {count}")
     shared_hash = generate_password_hash(PASSWORD)
     drafts = []
     # One real hash for everyone: the accounts are made by the real service, minus the slow part.
     with mock.patch.object(core.accounts, "generate_password_hash", lambda _password: shared_hash):
         for start in range(0, count, 250):
             with write_session(engine) as session:
-                for n, family in enumerate(city.families[start:start + 250], start):
+                for n, family in enumerate(families[start:start + 250], start):
                     guardian = create_account(session, username=f"bench-guardian-{n:05d}", password=PASSWORD,
                                               role="guardian", by=system)
                     application = start_application(session, season=season, guardian=guardian,
                                                     pupil_id_number=family.pupil_id,
                                                     pupil_name=family.facts["pupil"]["name"],
-                                                    district=_district(family, districts), now=now)
+                                                    district=_district(family, _city_districts()), now=now)
                     drafts.append((guardian, application.id))
     app = create_app({"ENGINE": engine, "SECRET_KEY": secret_key})
     prepared = [Prepared(application_id, *signed_in(app, guardian)) for guardian, application_id in drafts]
@@ -320,7 +357,8 @@ def report(args, rush_timings: Timings, status: Timings, revalidated: Timings, b
     every time is printed beside it.
     """
     print(f"\nxuewei opening rush on {args.label}: {args.workers} workers x {args.threads} threads, "
-          f"{args.clients} connections, {args.guardians} guardians")
+          f"{args.clients} connections, {args.guardians} guardians"
+          + (f" of window {args.window} ({', '.join(sorted(window_districts(args.window)))})" if args.window else ""))
     if args.database_url:
         print("(server CPU counts gunicorn's processes; PostgreSQL's own are not included)")
     print(f"\nrush ({rush_timings.wall:.1f} s):")
@@ -387,10 +425,13 @@ def run(args) -> dict:
     with database(args.database_url, folder, args.keep) as url:
         print(f"preparing {args.guardians + warmup} guardians with drafts on {args.label} (not timed) ...", flush=True)
         started = time.perf_counter()
-        prepared = prepare_guardians(url, secret_key, count=args.guardians + warmup, seed=args.seed)
+        districts = window_districts(args.window) if args.window else None
+        population = population_for(args.guardians + warmup, args.seed, districts)
+        prepared = prepare_guardians(url, secret_key, count=args.guardians + warmup, seed=args.seed,
+                                     districts=districts, population=population)
         print(f"  done in {time.perf_counter() - started:.1f} s; server logs in {folder}", flush=True)
         env = {"XUEWEI_SECRET_KEY": secret_key, "XUEWEI_NOW": SEASON_NOW, "XUEWEI_SANDBOX_SEED": str(args.seed),
-               "XUEWEI_SANDBOX_POPULATION": str(args.guardians + warmup),
+               "XUEWEI_SANDBOX_POPULATION": str(population),
                "XUEWEI_DOCUMENTS_DIR": str(folder / "documents")}
         if args.write_lock:
             env.update(write_lock_timing(folder / "writes"))
@@ -518,6 +559,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--preload", action="store_true", help="serve with --preload")
     parser.add_argument("--seed", type=int, default=2021, help="the sandbox city's seed")
+    parser.add_argument("--window", help="only guardians of this §2.2 window's districts (e.g. W1), as at its "
+                                         "opening; default: every district's")
     parser.add_argument("--log-dir", help="where the servers' logs go (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL schema afterwards")
     parser.add_argument("--profile", action="store_true",
