@@ -566,8 +566,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true",
                         help="sample the server with py-spy during the rush and the poll; print hot spots")
     parser.add_argument("--write-lock", action="store_true",
-                        help="time how long each write transaction waits for and holds the lock writers pass one "
-                             "at a time (SQLite: the write lock; PostgreSQL: the audit head row)")
+                        help="time how long write transactions wait for and hold the locks writers pass one at "
+                             "a time (SQLite: the write lock; PostgreSQL: the audit head row, the districts' serial "
+                             "counter rows)")
     parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     return parser.parse_args(argv)
 
