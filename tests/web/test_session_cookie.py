@@ -10,7 +10,7 @@ from itsdangerous import TimestampSigner
 
 import web.sessions
 from core.types import utcnow
-from web.sessions import REFRESH_AFTER
+from web.sessions import REFRESH_AFTER, VerifiedCookies
 
 
 @pytest.fixture
@@ -53,3 +53,74 @@ def test_a_cookie_signed_longer_ago_than_the_lifetime_no_longer_logs_in(app, log
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda _signer: past_lifetime)  # the signer's "now"
     response = logged_in.get("/me")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+# -- a worker verifies a cookie's signature once (families poll with the same cookie) --------
+
+@pytest.fixture
+def verifications(app, monkeypatch):
+    """How many times a cookie's signature was checked."""
+    calls = []
+    interface = app.session_interface
+    signing_serializer = type(interface).get_signing_serializer
+
+    def counted(self, app_):
+        calls.append(1)
+        return signing_serializer(self, app_)
+
+    monkeypatch.setattr(type(interface), "get_signing_serializer", counted)
+    return calls
+
+
+def test_a_cookie_verified_once_is_not_verified_again(logged_in, verifications):
+    assert logged_in.get("/me").status_code == 200
+    assert logged_in.get("/me").status_code == 200
+    assert logged_in.get("/me").status_code == 200
+    assert len(verifications) == 1
+
+
+def test_a_remembered_cookie_older_than_the_lifetime_no_longer_logs_in(app, logged_in, monkeypatch):
+    assert logged_in.get("/me").status_code == 200  # verified and remembered
+    _later(monkeypatch, app.permanent_session_lifetime + timedelta(seconds=1))
+    response = logged_in.get("/me")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_remembered_cookie_is_refused_once_the_secret_key_changes(app, logged_in):
+    assert logged_in.get("/me").status_code == 200
+    app.secret_key = "another-secret-key-" + "x" * 32
+    response = logged_in.get("/me")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_tampered_copy_of_a_remembered_cookie_is_refused(logged_in):
+    assert logged_in.get("/me").status_code == 200
+    cookie = logged_in.get_cookie("xuewei_session").value
+    logged_in.set_cookie("xuewei_session", cookie[:-2] + ("AA" if not cookie.endswith("AA") else "BB"))
+    response = logged_in.get("/me")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_request_changing_its_session_does_not_change_what_the_cookie_holds(logged_in):
+    assert logged_in.get("/me").status_code == 200
+    cookie = logged_in.get_cookie("xuewei_session").value
+    assert "Log out" in logged_in.get("/me?lang=en").get_data(as_text=True)  # this session now says English
+    logged_in.set_cookie("xuewei_session", cookie)  # the browser sends the old cookie again
+    assert "退出" in logged_in.get("/me").get_data(as_text=True)
+
+
+def test_only_sessions_of_plain_values_are_remembered():
+    verified = VerifiedCookies()
+    verified.remember(("key",), "plain", {"account_id": 1, "csrf": "t", "_permanent": True}, utcnow())
+    verified.remember(("key",), "flashes", {"account_id": 1, "_flashes": [("error", "…")]}, utcnow())
+    assert verified.get(("key",), "plain") is not None
+    assert verified.get(("key",), "flashes") is None
+    assert verified.get(("other key",), "plain") is None
+
+
+def test_remembered_cookies_are_bounded():
+    verified = VerifiedCookies(limit=3)
+    for n in range(7):
+        verified.remember(("key",), f"cookie-{n}", {"n": n}, utcnow())
+    remembered = [n for n in range(7) if verified.get(("key",), f"cookie-{n}")]
+    assert 0 < len(remembered) <= 3 and 6 in remembered

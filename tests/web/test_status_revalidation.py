@@ -60,6 +60,15 @@ def test_status_page_is_kept_only_to_be_revalidated(browser):
     assert browser.unchanged()
 
 
+def test_a_304_carries_the_pages_validator_caching_rules_and_security_headers(browser):
+    page = browser.client.get(browser.url)
+    answer = browser.revisit()
+    assert answer.status_code == 304
+    for name in ("ETag", "Cache-Control", "Vary", "Content-Security-Policy", "X-Frame-Options",
+                 "X-Content-Type-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy"):
+        assert answer.headers.getlist(name) == page.headers.getlist(name), name
+
+
 def test_a_draft_page_is_never_kept(client, auth, make_account, engine, season, now):
     from core.applications import start_application
     from core.db import write_session
