@@ -17,7 +17,7 @@ from core.audit import append_event
 from core.canonical import sha256_hex
 from core.connectors.merge import merge_fragments
 from core.connectors.runtime import Fetched
-from core.db import read_session, write_session
+from core.db import by_id, read_session, write_session
 from core.errors import InvalidInput, NotFound
 from core.idnumbers import check_pupil_id
 from core.models import Account, Application, FactRecord, Role, Season
@@ -41,7 +41,7 @@ class SubmitOutcome:
 
 
 def _load(session: Session, application_id: int) -> Application:
-    application = session.get(Application, application_id)
+    application = by_id(session, Application, application_id)
     if application is None:
         raise NotFound("申请不存在", f"application {application_id} does not exist")
     return application
@@ -130,7 +130,7 @@ def choose_basis(engine: Engine, application_id: int, *, account: Account, basis
         ensure_can_act(Actor.of(account), application)
         if application.frozen_facts is not None:
             raise InvalidInput("申请已提交，不能修改", "the application is submitted and cannot change")
-        check_can_submit(session, session.get(Season, application.season_id), now=now)
+        check_can_submit(session, by_id(session, Season, application.season_id), now=now)
         application.residence_basis = {"kind": basis["kind"], "id": basis.get("id")}
         application.version += 1
         application.updated_at = now
@@ -157,7 +157,7 @@ def fire_on_season(engine: Engine, season_id: int, transition_id: str, *, actor:
     moved = 0
     while True:
         with write_session(engine) as session:
-            season = session.get(Season, season_id)
+            season = by_id(session, Season, season_id)
             sources = workflow_for(session, season.active_ruleset_sha256).transitions[transition_id].sources
             batch = session.exec(select(Application).where(
                 Application.season_id == season_id, Application.state.in_(sorted(sources)))
@@ -183,7 +183,7 @@ def fire_in_session(session: Session, application_id: int, transition_id: str, *
     actor = actor or Actor.of(account)
     application = _load(session, application_id)
     ensure_can_act(actor, application)
-    season = session.get(Season, application.season_id)
+    season = by_id(session, Season, application.season_id)
     sha = application.judging_ruleset(season) or _active_sha(season)
     workflow = workflow_for(session, sha)
     transition = workflow.transitions.get(transition_id)

@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from core.applications import current_facts
+from core.db import by_id
 from core.models import Application, Catchment, CatchmentsVersion, School, Season
 from core.rules import CatchmentIndex, Classification, Ruleset, load_catchments, load_ruleset
 from core.rulesets import ruleset_document
@@ -38,7 +39,7 @@ def catchments_of(session: Session, season_id: int) -> CatchmentIndex:
     key also names the database and the season's creation time, so two databases in one process
     (tests, benchmarks) never share an index.
     """
-    season = session.get(Season, season_id)
+    season = by_id(session, Season, season_id)
     version = session.exec(select(CatchmentsVersion.version).where(CatchmentsVersion.season_id == season_id)).first()
     key = (session.get_bind().url.render_as_string(hide_password=True), season.id, season.created_at, version or 0)
     with _LOCK:
@@ -64,7 +65,7 @@ def assess(session: Session, application: Application, catchments: CatchmentInde
     after submission the pinned ruleset over the frozen facts. Pass `facts` (from
     `current_facts`) when you have them already, to save reading and merging them again.
     """
-    season = session.get(Season, application.season_id)
+    season = by_id(session, Season, application.season_id)
     ruleset = ruleset_of(session, application.judging_ruleset(season))
     catchments = catchments if catchments is not None else catchments_of(session, season.id)
     facts = facts if facts is not None else current_facts(session, application)
@@ -82,7 +83,7 @@ def stored_or_assessed(session: Session, application: Application, catchments: C
         result = {"provisional": False, **application.classification}
     else:
         result = {"provisional": True, **assess(session, application, catchments, facts=facts).to_dict()}
-    season = session.get(Season, application.season_id)
+    season = by_id(session, Season, application.season_id)
     ruleset = ruleset_of(session, application.judging_ruleset(season))
     evidence = {check["id"] for check in ruleset.document.get("evidence", [])}
     result["evidence_problems"] = [r["code"] for r in result.get("reasons", []) if r.get("code") in evidence]

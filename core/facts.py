@@ -17,7 +17,7 @@ from core.access import ensure_can_act
 from core.applications import fire_transition
 from core.connectors.records import store_answers
 from core.connectors.runtime import ConnectorRuntime, FetchResult, get_runtime
-from core.db import read_session, write_session
+from core.db import by_id, read_session, write_session
 from core.errors import InvalidInput, NotFound
 from core.models import Application, Role, Season
 from core.season.calendar import check_can_submit
@@ -43,18 +43,18 @@ def collect_facts(engine: Engine, application_id: int, *, actor: Actor, now: dat
     in "facts pending" while any source failed."""
     runtime = runtime or get_runtime()
     with read_session(engine) as session:
-        application = session.get(Application, application_id)
+        application = by_id(session, Application, application_id)
         if application is None:
             raise NotFound("申请不存在", f"application {application_id} does not exist")
         ensure_can_act(actor, application)
         if application.state not in (DRAFT, PENDING):
             raise InvalidInput("申请已提交，数据已冻结", "the application is submitted; its facts are frozen")
         if str(actor.role) != Role.system.value:  # a guardian's own fetch counts as a change (§4.3)
-            check_can_submit(session, session.get(Season, application.season_id), now=now)
+            check_can_submit(session, by_id(session, Season, application.season_id), now=now)
         pupil_id_number = application.pupil_id_number
     result = runtime.fetch_facts(pupil_id_number, sources=sources)
     with write_session(engine) as session:
-        application = session.get(Application, application_id)
+        application = by_id(session, Application, application_id)
         if application.state not in (DRAFT, PENDING):  # submitted meanwhile: keep only the call log
             fragments = {}
         else:

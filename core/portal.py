@@ -16,7 +16,7 @@ from core.allocation.store import seat_of_application
 from core.applications import current_facts, fact_records, fire_transition, start_application
 from core.assessment import stored_or_assessed
 from core.connectors.sources import SOURCES
-from core.db import DirectRead, read_session, write_session
+from core.db import DirectRead, by_id, read_session, write_session
 from core.errors import NotFound
 from core.models import (Account, Application, CatchmentsVersion, ConnectorCall, Document, Event, FactRecord, Season,
                          unclassified)
@@ -80,7 +80,7 @@ def state_labels(engine: Engine, applications: list[Application]) -> dict[int, d
     with read_session(engine) as session:
         labels = {}
         for a in applications:
-            sha = a.judging_ruleset(session.get(Season, a.season_id))
+            sha = a.judging_ruleset(by_id(session, Season, a.season_id))
             labels[a.id] = dict(workflow_for(session, sha).state_label(a.state))
         return labels
 
@@ -96,7 +96,7 @@ def open_application(engine: Engine, *, account: Account, pupil_id_number: str, 
 
 def load_application(session: Session, actor: Actor, application_id: int) -> Application:
     """The application if this actor may see it; 404 when it does not exist, 403 otherwise."""
-    application = session.get(Application, application_id)
+    application = by_id(session, Application, application_id)
     if application is None:
         raise _no_such_application(application_id)
     ensure_can_view(actor, application)
@@ -241,7 +241,7 @@ def _basis_options(facts: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _season_and_workflow(session: Session, application: Application) -> tuple[Season, Workflow]:
     """The application's season, and the workflow of the ruleset it is (or will be) judged by."""
-    season = session.get(Season, application.season_id)
+    season = by_id(session, Season, application.season_id)
     return season, workflow_for(session, application.judging_ruleset(season))
 
 

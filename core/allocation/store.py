@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from core.applications import fire_on_season
-from core.db import read_session, write_session
+from core.db import by_id, read_session, write_session
 from core.models import Application, Season
 from core.models import School as SchoolRow
 from core.plugins import hooks
@@ -206,7 +206,7 @@ def _announce(result: Allocation, inputs: SeasonInputs) -> None:
 
 def seat_of_application(session: Session, application_id: int) -> dict[str, Any] | None:
     """What a guardian sees: the newest run's seat of an application, with the reason in zh and en."""
-    application = session.get(Application, application_id)
+    application = by_id(session, Application, application_id)
     run = latest_run(session, application.season_id) if application else None
     if run is None:
         return None

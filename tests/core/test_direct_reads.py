@@ -1,13 +1,14 @@
 """DirectRead (a SELECT run straight on a pooled DBAPI connection) answers what SQLAlchemy
-answers, on each database, and `detached` makes the instance a closed session would leave."""
+answers, on each database, `detached` makes the instance a closed session would leave, and
+`by_id` loads what `Session.get` loads."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import bindparam, func, inspect, select
+from sqlalchemy import bindparam, event, func, inspect, select
 from sqlalchemy.exc import DBAPIError
 
-from core.db import DirectRead, detached, read_session, write_session
-from core.models import Account, Application, Document, Event, unclassified
+from core.db import DirectRead, by_id, detached, read_session, write_session
+from core.models import Account, Application, Document, Event, Season, unclassified
 
 
 def _every_column_of_an_application_and_more():
@@ -89,3 +90,48 @@ def test_the_read_runs_outside_a_transaction_and_leaves_the_connection_as_it_was
     with engine.connect() as connection:  # the pool hands out connections that open transactions again
         assert connection.connection.dbapi_connection.autocommit is False
         assert connection.execute(select(func.transaction_timestamp() == func.statement_timestamp())).scalar() is False
+
+
+@pytest.fixture
+def statements(engine):
+    """The SQL statements the engine runs from now on."""
+    seen = []
+
+    def record(_connection, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def test_by_id_loads_what_session_get_loads(engine, draft_application):
+    _, draft = draft_application
+    columns = Application.__table__.columns.keys()
+    with read_session(engine) as session:
+        expected = [getattr(session.get(Application, draft.id), c) for c in columns]
+        season_name = session.get(Season, draft.season_id).name
+    with read_session(engine) as session:
+        loaded = by_id(session, Application, draft.id)
+        assert [getattr(loaded, c) for c in columns] == expected
+        assert by_id(session, Season, draft.season_id).name == season_name
+        assert by_id(session, Application, 999_999) is None
+
+
+def test_by_id_answers_from_the_identity_map_without_a_query(engine, draft_application, statements):
+    _, draft = draft_application
+    with read_session(engine) as session:
+        first = by_id(session, Application, draft.id)
+        asked = len(statements)
+        assert by_id(session, Application, draft.id) is first
+        assert len(statements) == asked
+
+
+def test_by_id_does_not_flush_pending_changes(engine, draft_application, statements):
+    _, draft = draft_application
+    with write_session(engine) as session:
+        application = by_id(session, Application, draft.id)
+        application.pupil_name = "张小红"
+        by_id(session, Season, draft.season_id)
+        assert not any(s.lstrip().upper().startswith("UPDATE") for s in statements)
+        session.rollback()
