@@ -157,7 +157,7 @@ def fire_on_season(engine: Engine, season_id: int, transition_id: str, *, actor:
     moved = 0
     while True:
         with write_session(engine) as session:
-            season = by_id(session, Season, season_id)
+            season = session.get(Season, season_id)
             sources = workflow_for(session, season.active_ruleset_sha256).transitions[transition_id].sources
             batch = session.exec(select(Application).where(
                 Application.season_id == season_id, Application.state.in_(sorted(sources)))
