@@ -37,10 +37,10 @@ class VerifiedCookies:
     """Cookies this worker has verified, with what they hold and when they were signed.
 
     A cookie string carries its signature: once checked under the current keys it stays good
-    until it is older than the lifetime, which the session interface checks on every use. Only sessions of plain
-    values are kept (one with flashed messages holds a list, which a request may change in
-    place). When `limit` cookies are kept, the memory starts over (no eviction bookkeeping on
-    the polled path), and it starts over when the keys change.
+    until it is older than the lifetime, which the session interface checks on every use.
+    Only sessions of plain values are kept (one with flashed messages holds a list, which a
+    request may change in place). When `limit` cookies are kept, the memory starts over (no
+    eviction bookkeeping on the polled path), and it starts over when the keys change.
     """
 
     def __init__(self, limit: int = 4096) -> None:
