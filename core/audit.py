@@ -65,8 +65,6 @@ def _hashed_text(event: Event) -> tuple[str, str, str]:
     return before, between, after
 
 
-
-
 def append_event(
     session: Session,
     *,

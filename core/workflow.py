@@ -3,8 +3,8 @@
 `fire()` checks that the transition exists from the current state, that the actor's role
 may fire it and that its guard holds; it then runs the transition's effects, moves the state
 with an optimistic version check (``UPDATE … WHERE id = :id AND version = :seen``), runs the
-late effects (`LATE_EFFECTS`) and appends an audit event, all in the caller's write transaction. A stale writer gets `StaleWrite` and
-nothing it did is kept.
+late effects (`LATE_EFFECTS`) and appends an audit event, all in the caller's write
+transaction. A stale writer gets `StaleWrite` and nothing it did is kept.
 """
 from __future__ import annotations
 
