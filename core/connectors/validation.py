@@ -5,6 +5,10 @@ derived from the facts schema: the document's own required keys are waived (a so
 brings only its keys), and a pupil or guardian needs only its identity number (the pupil
 record and the hukou register each bring part of that person, merged by identity number).
 Everything else — types, formats, enums, nested required fields — is the facts schema's.
+
+Both validators run on every source's answer, so their schema has its local `$ref`s written
+out in place (`inline_local_refs`): jsonschema resolves a `$ref` on every visit, which was
+four tenths of the time of validating a family's fragments.
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from jsonschema.exceptions import best_match
 from core.connectors.sources import Source
 from core.paths import schema_path
 
-__all__ = ["FragmentError", "validate_fragment", "facts_validator", "fragment_validator"]
+__all__ = ["FragmentError", "validate_fragment", "facts_validator", "fragment_validator", "inline_local_refs"]
 
 #: Fields a partial pupil or guardian must still carry, so fragments can be merged.
 IDENTITY_REQUIRED = {"pupil": ["id_number"], "guardian": ["id_number"]}
@@ -39,12 +43,44 @@ def _load_facts_schema() -> dict[str, Any]:
     return json.loads(schema_path("facts").read_text(encoding="utf-8"))
 
 
+def inline_local_refs(schema: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `schema` in which every `{"$ref": "#/$defs/NAME"}` is replaced by that definition.
+
+    It accepts and refuses the same documents with the same messages at the same instance
+    paths; only the errors' schema paths lose their `$ref` steps. A `$ref` that sits beside
+    other keywords becomes an `allOf` beside them (2020-12 applies both). A definition that
+    refers to itself, directly or not, keeps its `$ref`, and `$defs` stays, so it still resolves.
+    """
+    definitions = schema.get("$defs", {})
+
+    def inline(node: Any, expanding: tuple[str, ...]) -> Any:
+        if isinstance(node, list):
+            return [inline(item, expanding) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        name = ref[len("#/$defs/"):] if isinstance(ref, str) and ref.startswith("#/$defs/") else None
+        written_out = name in definitions and "/" not in name and name not in expanding
+        rest = {key: value if key == "$defs" else inline(value, expanding)
+                for key, value in node.items() if not (written_out and key == "$ref")}
+        if not written_out:
+            return rest
+        target = inline(definitions[name], (*expanding, name))
+        return {**rest, "allOf": [*rest.get("allOf", []), target]} if rest else target
+
+    return inline(schema, ())
+
+
+def _validator(schema: dict[str, Any]) -> Draft202012Validator:
+    """A validator of `schema` (checked first), its formats checked, its local refs inlined."""
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(inline_local_refs(schema), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
 @lru_cache(maxsize=1)
 def facts_validator() -> Draft202012Validator:
     """The validator of a whole facts document, built once (formats checked)."""
-    schema = _load_facts_schema()
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return _validator(_load_facts_schema())
 
 
 @lru_cache(maxsize=1)
@@ -54,8 +90,7 @@ def fragment_validator() -> Draft202012Validator:
     schema.pop("required", None)
     for name, required in IDENTITY_REQUIRED.items():
         schema["$defs"][name]["required"] = required
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return _validator(schema)
 
 
 def validate_fragment(source: Source, fragment: Any) -> None:
