@@ -36,6 +36,7 @@ from unittest import mock
 from bench.common import AsyncClient, HttpError, ServerProcess, Timings, free_port, xuewei_server
 from bench.profiling import Sampler, hot_spots
 from core.paths import ruleset_path
+from web.server import ServeOptions
 
 __all__ = ["main", "Prepared", "prepare_guardians", "fill_in", "submit", "journey", "signed_in", "StepFailed", "GOALS"]
 
@@ -555,8 +556,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--guardians", type=int, default=1000, help="guardians in the timed rush")
     parser.add_argument("--clients", type=int, default=48, help="concurrent keep-alive connections")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the status and baseline polls")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    serving = ServeOptions()
+    parser.add_argument("--workers", type=int, default=serving.workers, help="default: as `xuewei serve`'s (2 per core)")
+    parser.add_argument("--threads", type=int, default=serving.threads, help="default: as `xuewei serve`'s")
     parser.add_argument("--preload", action="store_true", help="serve with --preload")
     parser.add_argument("--seed", type=int, default=2021, help="the sandbox city's seed")
     parser.add_argument("--window", help="only guardians of this §2.2 window's districts (e.g. W1), as at its "

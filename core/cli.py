@@ -58,10 +58,10 @@ def audit_verify() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="XUEWEI_HOST")
 @click.option("--port", default=8000, show_default=True, type=int, envvar="XUEWEI_PORT")
-@click.option("--workers", default=2, show_default=True, type=int, envvar="XUEWEI_WORKERS",
-              help="worker processes (about one per core)")
-@click.option("--threads", default=4, show_default=True, type=int, envvar="XUEWEI_THREADS",
-              help="threads per worker (gthread)")
+@click.option("--workers", type=int, envvar="XUEWEI_WORKERS", show_default="2 per core",
+              help="worker processes")
+@click.option("--threads", type=int, envvar="XUEWEI_THREADS", show_default="2",
+              help="threads per worker (gthread; 1: sync workers)")
 @click.option("--preload/--no-preload", default=False, show_default=True, envvar="XUEWEI_PRELOAD",
               help="build the app once in the master before forking (database pools are reset after fork)")
 @click.option("--timeout", default=30, show_default=True, type=int, envvar="XUEWEI_TIMEOUT",
@@ -77,7 +77,7 @@ def serve(**settings) -> None:
     """Serve the web app under gunicorn (the scheduler runs separately: `xuewei scheduler`)."""
     from web.server import run_gunicorn
 
-    run_gunicorn(**settings)
+    run_gunicorn(**{name: value for name, value in settings.items() if value is not None})  # unset: ServeOptions' default
 
 
 # Each area's commands, registered in one place.

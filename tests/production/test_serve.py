@@ -1,13 +1,17 @@
 """`xuewei serve` as operators run it: several workers, with and without --preload."""
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import requests
+from click.testing import CliRunner
 from sqlalchemy import text
 
 import core.assessment
+import web.server
+from core.cli import main
 from web import create_app
 from web.server import ServeOptions, gunicorn_options, post_fork, warm_up, xuewei_app
 
@@ -57,6 +61,25 @@ def test_serve_options_reach_gunicorn():
     assert settings["worker_class"] == "sync" and settings["timeout"] == 45
     assert settings["post_fork"] is post_fork
     assert "accesslog" not in settings
+
+
+def test_by_default_two_workers_per_core_each_with_two_threads(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2}, raising=False)
+    options = ServeOptions()
+    assert (options.workers, options.threads) == (6, 2)
+    assert gunicorn_options(options)["worker_class"] == "gthread"
+
+
+def test_xuewei_serve_takes_workers_and_threads_from_the_environment_or_the_defaults(monkeypatch):
+    served = []
+    monkeypatch.setattr(web.server, "run_gunicorn", lambda **settings: served.append(ServeOptions(**settings)))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    monkeypatch.delenv("XUEWEI_WORKERS", raising=False)
+    monkeypatch.delenv("XUEWEI_THREADS", raising=False)
+    assert CliRunner().invoke(main, ["serve"]).exit_code == 0
+    assert CliRunner().invoke(main, ["serve"], env={"XUEWEI_WORKERS": "3", "XUEWEI_THREADS": "1"}).exit_code == 0
+    assert CliRunner().invoke(main, ["serve", "--workers", "5"]).exit_code == 0
+    assert [(options.workers, options.threads) for options in served] == [(4, 2), (3, 1), (5, 2)]
 
 
 def test_behind_a_proxy_the_access_log_names_the_client_not_the_proxy():
