@@ -557,7 +557,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=48, help="concurrent keep-alive connections")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the status and baseline polls")
     serving = ServeOptions()
-    parser.add_argument("--workers", type=int, default=serving.workers, help="default: as `xuewei serve`'s (2 per core)")
+    parser.add_argument("--workers", type=int, default=serving.workers,
+                        help="default: as `xuewei serve`'s (2 per core)")
     parser.add_argument("--threads", type=int, default=serving.threads, help="default: as `xuewei serve`'s")
     parser.add_argument("--preload", action="store_true", help="serve with --preload")
     parser.add_argument("--seed", type=int, default=2021, help="the sandbox city's seed")

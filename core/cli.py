@@ -77,7 +77,8 @@ def serve(**settings) -> None:
     """Serve the web app under gunicorn (the scheduler runs separately: `xuewei scheduler`)."""
     from web.server import run_gunicorn
 
-    run_gunicorn(**{name: value for name, value in settings.items() if value is not None})  # unset: ServeOptions' default
+    # An option left unset takes ServeOptions' default (workers: two per core).
+    run_gunicorn(**{name: value for name, value in settings.items() if value is not None})
 
 
 # Each area's commands, registered in one place.

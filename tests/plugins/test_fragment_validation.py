@@ -46,7 +46,8 @@ def _refs_outside_defs(node, inside_defs: bool = False) -> list:
     if not isinstance(node, dict):
         return []
     found = [node["$ref"]] if "$ref" in node and not inside_defs else []
-    return found + [ref for key, value in node.items() for ref in _refs_outside_defs(value, inside_defs or key == "$defs")]
+    return found + [ref for key, value in node.items()
+                    for ref in _refs_outside_defs(value, inside_defs or key == "$defs")]
 
 
 def test_fragment_validator_reads_no_ref_while_validating():
