@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import copy
-import json
 
 import pytest
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from core.connectors.validation import IDENTITY_REQUIRED, fragment_validator, inline_local_refs
-from core.paths import schema_path
+from core.connectors.validation import fragment_schema, fragment_validator, inline_local_refs
 from plugin_test_data import ADDRESS, FATHER, PUPIL
 
 PROPERTY = {"id": "P1", "cert_type": "real_estate_certificate", "address": ADDRESS, "usage": "residential",
@@ -33,11 +31,7 @@ BAD_FRAGMENTS = [
 
 def _plain_fragment_validator() -> Draft202012Validator:
     """The fragment validator as the schema reads, `$ref`s resolved by jsonschema on each visit."""
-    schema = json.loads(schema_path("facts").read_text(encoding="utf-8"))
-    schema.pop("required", None)
-    for name, required in IDENTITY_REQUIRED.items():
-        schema["$defs"][name]["required"] = required
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(fragment_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def _refs_outside_defs(node, inside_defs: bool = False) -> list:
