@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from core.access import ensure_can_act
@@ -17,7 +18,7 @@ from core.audit import append_event
 from core.canonical import sha256_hex
 from core.connectors.merge import merge_fragments
 from core.connectors.runtime import Fetched
-from core.db import by_id, read_session, write_session
+from core.db import by_id, read_session, update_by_id, write_session
 from core.errors import InvalidInput, NotFound
 from core.idnumbers import check_pupil_id
 from core.models import Account, Application, FactRecord, Role, Season
@@ -131,10 +132,11 @@ def choose_basis(engine: Engine, application_id: int, *, account: Account, basis
         if application.frozen_facts is not None:
             raise InvalidInput("申请已提交，不能修改", "the application is submitted and cannot change")
         check_can_submit(session, by_id(session, Season, application.season_id), now=now)
-        application.residence_basis = {"kind": basis["kind"], "id": basis.get("id")}
-        application.version += 1
-        application.updated_at = now
-        session.add(application)
+        chosen = {"residence_basis": {"kind": basis["kind"], "id": basis.get("id")},
+                  "version": application.version + 1, "updated_at": now}
+        update_by_id(session, Application, application.id, chosen)
+        for name, value in chosen.items():
+            set_committed_value(application, name, value)  # as written: no need to read the row again
         append_event(session, actor=account.username, actor_role=account.role, subject_type="application",
                      subject_id=application.id, action="basis_chosen", data=application.residence_basis, at=now)
         return application

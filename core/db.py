@@ -8,14 +8,14 @@ that reads and then writes takes the write lock up front instead of failing with
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, TypeVar
 from urllib.parse import quote
 from uuid import uuid4
 
-from sqlalchemy import Select, bindparam, event, inspect, select, text
+from sqlalchemy import Select, Update, bindparam, event, inspect, select, text, update
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import make_transient_to_detached
@@ -25,7 +25,7 @@ from sqlmodel import Session, create_engine
 from core.config import database_url, normalise_url
 
 __all__ = ["make_engine", "get_engine", "read_session", "write_session", "is_sqlite", "scratch_schema", "DirectRead",
-           "detached", "by_id"]
+           "detached", "by_id", "update_by_id"]
 
 _WRITE = "xuewei_write"
 T = TypeVar("T")
@@ -195,6 +195,38 @@ def by_id(session: Session, model: type[T], pk: Any) -> T | None:
         (column,) = mapper.primary_key
         statement = _BY_ID[model] = select(model).where(column == bindparam("pk"))
     return session.execute(statement, {"pk": pk}, execution_options={"autoflush": False}).scalar_one_or_none()
+
+
+_UPDATES: dict[tuple, Update] = {}
+
+
+def update_by_id(session: Session, model: type, pk: Any, values: Mapping[str, Any], *,
+                 version: int | None = None) -> int:
+    """UPDATE the row `pk` of `model` to `values`, only while its `version` column is `version`
+    when one is given; the number of rows changed (0: gone, or moved on meanwhile).
+
+    For the updates inside the journey's write transactions (on SQLite they hold the database's
+    one write lock): run in Core, with a statement built once per model and set of columns,
+    instead of a new ORM statement or a unit-of-work flush each time. The session is flushed
+    first, as an ORM update would be; objects it holds are not changed: refresh them, or set
+    what was written with `set_committed_value`.
+    """
+    key = (model, tuple(sorted(values)), version is not None)
+    statement = _UPDATES.get(key)
+    if statement is None:
+        table = model.__table__
+        (column,) = inspect(model).primary_key
+        condition = table.c[column.name] == bindparam("where_pk")  # "set_version" may be the new version
+        if version is not None:
+            condition &= table.c.version == bindparam("where_version")
+        statement = _UPDATES[key] = update(table).where(condition).values(
+            {name: bindparam(f"set_{name}") for name in key[1]})
+    parameters = {f"set_{name}": value for name, value in values.items()}
+    parameters["where_pk"] = pk
+    if version is not None:
+        parameters["where_version"] = version
+    session.flush()
+    return session.connection().execute(statement, parameters).rowcount
 
 
 @contextmanager

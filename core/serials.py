@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -70,10 +70,14 @@ def issue_serial(session: Session, *, season_id: int, year: int, district_code: 
     return format_serial(year, district_code, sequence)
 
 
+_COUNTERS = SerialCounter.__table__
+# Built once: it runs in every submission's write transaction.
+_BUMP = (update(_COUNTERS)
+         .where(_COUNTERS.c.season_id == bindparam("b_season"), _COUNTERS.c.district_code == bindparam("b_district"))
+         .values(last=_COUNTERS.c.last + 1)
+         .returning(_COUNTERS.c.last))
+
+
 def _bump_counter(session: Session, season_id: int, district_code: str) -> int | None:
-    return session.execute(
-        update(SerialCounter)
-        .where(SerialCounter.season_id == season_id, SerialCounter.district_code == district_code)
-        .values(last=SerialCounter.last + 1)
-        .returning(SerialCounter.last)
-    ).scalar_one_or_none()
+    bumped = session.connection().execute(_BUMP, {"b_season": season_id, "b_district": district_code})
+    return bumped.scalar_one_or_none()

@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from core.audit import append_event, append_events
+from core.db import update_by_id
 from core.errors import UserFacingError
 from core.models import Account, Application, Role
 from core.serials import issue_serial
@@ -164,13 +165,7 @@ def fire(
     changes: dict[str, Any] = {"state": transition.target, "version": version + 1, "updated_at": context.now}
     for effect in (e for e in transition.effects if e not in LATE_EFFECTS):
         changes.update(EFFECTS[effect](session, application, context))
-    result = session.execute(
-        update(Application)
-        .where(Application.id == application.id, Application.version == version)
-        .values(**changes)
-        .execution_options(synchronize_session=False)  # refreshed below; evaluating every object is O(batch²)
-    )
-    if result.rowcount != 1:
+    if update_by_id(session, Application, application.id, changes, version=version) != 1:
         raise StaleWrite(
             "该申请已被他人或其他页面修改，请刷新后重试",
             f"application {application.id} changed since version {version}; reload and retry")
@@ -180,8 +175,7 @@ def fire(
     for effect in (e for e in transition.effects if e in LATE_EFFECTS):
         late.update(EFFECTS[effect](session, application, context))
     if late:
-        session.execute(update(Application).where(Application.id == application.id).values(**late)
-                        .execution_options(synchronize_session=False))
+        update_by_id(session, Application, application.id, late)
         for key, value in late.items():
             set_committed_value(application, key, value)  # as written: no need to read the row again
         changes.update(late)

@@ -1,13 +1,13 @@
 """DirectRead (a SELECT run straight on a pooled DBAPI connection) answers what SQLAlchemy
 answers, on each database, `detached` makes the instance a closed session would leave, and
-`by_id` loads what `Session.get` loads."""
+`by_id` loads what `Session.get` loads, and `update_by_id` writes what it is given, in order."""
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import bindparam, event, func, inspect, select
 from sqlalchemy.exc import DBAPIError
 
-from core.db import DirectRead, by_id, detached, read_session, write_session
+from core.db import DirectRead, by_id, detached, read_session, update_by_id, write_session
 from core.models import Account, Application, Document, Event, Season, unclassified
 
 
@@ -135,3 +135,43 @@ def test_by_id_does_not_flush_pending_changes(engine, draft_application, stateme
         by_id(session, Season, draft.season_id)
         assert not any(s.lstrip().upper().startswith("UPDATE") for s in statements)
         session.rollback()
+
+
+def _stored(engine, application_id):
+    with read_session(engine) as session:
+        return session.get(Application, application_id)
+
+
+def test_update_by_id_writes_the_values_while_the_row_is_at_the_version_given(engine, draft_application, now):
+    _, draft = draft_application
+    with write_session(engine) as session:
+        changes = {"state": "pending", "version": draft.version + 1, "updated_at": now,
+                   "residence_basis": {"kind": "lease", "id": "L1"}}
+        assert update_by_id(session, Application, draft.id, changes, version=draft.version) == 1
+    stored = _stored(engine, draft.id)
+    assert (stored.state, stored.version, stored.updated_at, stored.residence_basis) == (
+        "pending", draft.version + 1, now, {"kind": "lease", "id": "L1"})
+
+
+def test_update_by_id_at_another_version_changes_nothing(engine, draft_application):
+    _, draft = draft_application
+    with write_session(engine) as session:
+        assert update_by_id(session, Application, draft.id, {"state": "pending", "version": draft.version + 5},
+                            version=draft.version + 4) == 0
+        assert update_by_id(session, Application, 999_999, {"state": "pending"}) == 0
+    assert (_stored(engine, draft.id).state, _stored(engine, draft.id).version) == ("draft", draft.version)
+
+
+def test_update_by_id_flushes_pending_changes_first_and_leaves_the_object_as_it_was(engine, draft_application,
+                                                                                     statements):
+    _, draft = draft_application
+    with write_session(engine) as session:
+        application = by_id(session, Application, draft.id)
+        application.pupil_name = "张小红"  # pending: must reach the row before the UPDATE below
+        assert update_by_id(session, Application, draft.id, {"version": draft.version + 1},
+                            version=draft.version) == 1
+        assert application.version == draft.version  # not refreshed: the caller decides
+        updates = [s for s in statements if s.lstrip().upper().startswith("UPDATE")]
+        assert len(updates) == 2 and "pupil_name" in updates[0] and "pupil_name" not in updates[1]
+    stored = _stored(engine, draft.id)
+    assert (stored.pupil_name, stored.version) == ("张小红", draft.version + 1)
