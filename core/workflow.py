@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from core.audit import append_event, append_events
-from core.db import update_by_id
+from core.db import by_id, update_by_id
 from core.errors import UserFacingError
 from core.models import Account, Application, Role
 from core.serials import issue_serial
@@ -170,7 +170,7 @@ def fire(
             "该申请已被他人或其他页面修改，请刷新后重试",
             f"application {application.id} changed since version {version}; reload and retry")
     from_state = application.state
-    session.refresh(application)
+    by_id(session, Application, application.id, reload=True)  # the row as moved, into `application`
     late: dict[str, Any] = {}
     for effect in (e for e in transition.effects if e in LATE_EFFECTS):
         late.update(EFFECTS[effect](session, application, context))

@@ -1,6 +1,6 @@
 """DirectRead (a SELECT run straight on a pooled DBAPI connection) answers what SQLAlchemy
 answers, on each database, `detached` makes the instance a closed session would leave, and
-`by_id` loads what `Session.get` loads, and `update_by_id` writes what it is given, in order."""
+`by_id` loads what `Session.get` loads, and `update_by_id` writes what it is given, in order (`by_id(..., reload=True)` reads it back)."""
 from __future__ import annotations
 
 import pytest
@@ -175,3 +175,13 @@ def test_update_by_id_flushes_pending_changes_first_and_leaves_the_object_as_it_
         assert len(updates) == 2 and "pupil_name" in updates[0] and "pupil_name" not in updates[1]
     stored = _stored(engine, draft.id)
     assert (stored.pupil_name, stored.version) == ("张小红", draft.version + 1)
+
+
+def test_by_id_reload_overwrites_the_object_the_session_holds(engine, draft_application):
+    _, draft = draft_application
+    with write_session(engine) as session:
+        application = by_id(session, Application, draft.id)
+        update_by_id(session, Application, draft.id, {"state": "pending", "version": draft.version + 1})
+        assert by_id(session, Application, draft.id) is application and application.state == "draft"
+        assert by_id(session, Application, draft.id, reload=True) is application
+        assert (application.state, application.version) == ("pending", draft.version + 1)
