@@ -1,6 +1,7 @@
 """DirectRead (a SELECT run straight on a pooled DBAPI connection) answers what SQLAlchemy
-answers, on each database, `detached` makes the instance a closed session would leave, and
-`by_id` loads what `Session.get` loads, and `update_by_id` writes what it is given, in order (`by_id(..., reload=True)` reads it back)."""
+answers, on each database; `detached` makes the instance a closed session would leave; `by_id`
+loads what `Session.get` loads; `update_by_id` writes what it is given, in order, and
+`by_id(..., reload=True)` reads it back."""
 from __future__ import annotations
 
 import pytest
