@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -101,6 +102,13 @@ def fact_records(session: Session, application: Application) -> list[FactRecord]
                              .order_by(FactRecord.fetched_at, FactRecord.id)))
 
 
+_FACTS = FactRecord.__table__
+_FACT_ROWS = (select(_FACTS.c.id, _FACTS.c.source, _FACTS.c.connector, _FACTS.c.fetched_at, _FACTS.c.payload,
+                     _FACTS.c.payload_digest)
+              .where(_FACTS.c.application_id == bindparam("application_id"))
+              .order_by(_FACTS.c.fetched_at, _FACTS.c.id))
+
+
 def current_facts(session: Session, application: Application,
                   records: list[FactRecord] | None = None) -> dict[str, Any]:
     """The facts document as of now: the newest record per source, merged, with provenance.
@@ -109,8 +117,9 @@ def current_facts(session: Session, application: Application,
     """
     if application.frozen_facts is not None:
         return application.frozen_facts
-    if records is None:
-        records = fact_records(session, application)
+    if records is None:  # rows, not objects: a submission reads them inside its write transaction
+        session.flush()  # as the ORM's query would: records added but not yet written count too
+        records = session.connection().execute(_FACT_ROWS, {"application_id": application.id}).all()
     newest = {record.source: record for record in records}  # a later record of a source wins
     facts = merge_fragments(
         Fetched(r.source, r.connector, r.fetched_at, r.payload, r.payload_digest)
