@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import Row, bindparam
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -96,12 +96,6 @@ def record_facts(session: Session, application: Application, *, source: str, pay
     return record
 
 
-def fact_records(session: Session, application: Application) -> list[FactRecord]:
-    """Everything the sources returned for an application, oldest first."""
-    return list(session.exec(select(FactRecord).where(FactRecord.application_id == application.id)
-                             .order_by(FactRecord.fetched_at, FactRecord.id)))
-
-
 _FACTS = FactRecord.__table__
 _FACT_ROWS = (select(_FACTS.c.id, _FACTS.c.source, _FACTS.c.connector, _FACTS.c.fetched_at, _FACTS.c.payload,
                      _FACTS.c.payload_digest)
@@ -109,17 +103,24 @@ _FACT_ROWS = (select(_FACTS.c.id, _FACTS.c.source, _FACTS.c.connector, _FACTS.c.
               .order_by(_FACTS.c.fetched_at, _FACTS.c.id))
 
 
+def fact_records(session: Session, application: Application) -> list[Row]:
+    """Everything the sources returned for an application, oldest first: rows with a FactRecord's
+    id, source, connector, fetched_at, payload and payload_digest (not ORM objects: every step of
+    the journey reads them, and a submission inside its write transaction)."""
+    session.flush()  # as the ORM's query would: records added but not yet written count too
+    return session.connection().execute(_FACT_ROWS, {"application_id": application.id}).all()
+
+
 def current_facts(session: Session, application: Application,
-                  records: list[FactRecord] | None = None) -> dict[str, Any]:
+                  records: list[Row] | None = None) -> dict[str, Any]:
     """The facts document as of now: the newest record per source, merged, with provenance.
 
     Pass `records` (from `fact_records`) when you have them already, to save the query.
     """
     if application.frozen_facts is not None:
         return application.frozen_facts
-    if records is None:  # rows, not objects: a submission reads them inside its write transaction
-        session.flush()  # as the ORM's query would: records added but not yet written count too
-        records = session.connection().execute(_FACT_ROWS, {"application_id": application.id}).all()
+    if records is None:
+        records = fact_records(session, application)
     newest = {record.source: record for record in records}  # a later record of a source wins
     facts = merge_fragments(
         Fetched(r.source, r.connector, r.fetched_at, r.payload, r.payload_digest)

@@ -1,9 +1,11 @@
 """The provisional assessment of an application: the pinned (or active) ruleset over its facts."""
 from __future__ import annotations
 
+from functools import lru_cache
 from threading import Lock
 from typing import Any
 
+from sqlalchemy import URL, bindparam
 from sqlmodel import Session, select
 
 from core.applications import current_facts
@@ -30,6 +32,16 @@ def ruleset_of(session: Session, sha256: str) -> Ruleset:
     return cached
 
 
+# Read on every assessment (each page of an application): built once.
+_VERSION = select(CatchmentsVersion.version).where(CatchmentsVersion.season_id == bindparam("season_id"))
+
+
+@lru_cache(maxsize=16)
+def _database(url: URL) -> str:
+    """The database a URL names, without its password (part of the index's key)."""
+    return url.render_as_string(hide_password=True)
+
+
 def catchments_of(session: Session, season_id: int) -> CatchmentIndex:
     """The season's catchments as imported (school codes are the catchment ids).
 
@@ -40,8 +52,8 @@ def catchments_of(session: Session, season_id: int) -> CatchmentIndex:
     (tests, benchmarks) never share an index.
     """
     season = by_id(session, Season, season_id)
-    version = session.exec(select(CatchmentsVersion.version).where(CatchmentsVersion.season_id == season_id)).first()
-    key = (session.get_bind().url.render_as_string(hide_password=True), season.id, season.created_at, version or 0)
+    version = session.connection().execute(_VERSION, {"season_id": season_id}).scalar()
+    key = (_database(session.get_bind().url), season.id, season.created_at, version or 0)
     with _LOCK:
         cached = _CATCHMENTS.get(key)
     if cached is None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import Row, bindparam, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -174,7 +174,7 @@ class ApplicationView(StatusView):
 
     facts: dict[str, Any]
     sources: list[dict[str, Any]]
-    records: list[FactRecord]
+    records: list[Row]  # see core.applications.fact_records
     transitions: list[dict[str, Any]]
     basis_options: list[dict[str, Any]] = field(default_factory=list)
     window: dict[str, Any] | None = None
@@ -202,7 +202,7 @@ def _document_dict(document: Document) -> dict[str, Any]:
             "uploaded_at": document.uploaded_at.isoformat(), "review_state": document.review_state}
 
 
-def _source_progress(calls: list[ConnectorCall], records: list[FactRecord]) -> list[dict[str, Any]]:
+def _source_progress(calls: list[Row], records: list[Row]) -> list[dict[str, Any]]:
     last_call = {c.source: c for c in calls}  # ordered oldest first: the last one wins
     last_record = {r.source: r for r in records}
     progress = []
@@ -251,6 +251,10 @@ _DOCUMENTS = (select(Document).where(Document.application_id == bindparam("appli
 _EVENTS = (select(Event).where(Event.subject_type == "application", Event.subject_id == bindparam("subject_id"))
            .order_by(Event.seq))
 _HAS_FACTS = select(FactRecord.id).where(FactRecord.application_id == bindparam("application_id")).limit(1)
+# The calls the progress list needs, as rows (a fetch writes one per source).
+_CALLS = (select(ConnectorCall.source, ConnectorCall.outcome, ConnectorCall.started_at)
+          .where(ConnectorCall.application_id == bindparam("application_id"))
+          .order_by(ConnectorCall.started_at, ConnectorCall.id))
 
 
 def _status_fields(session: Session, application: Application, workflow: Workflow, *,
@@ -269,8 +273,7 @@ def _application_view(session: Session, application: Application, actor: Actor,
                       now: datetime | None) -> ApplicationView:
     season, workflow = _season_and_workflow(session, application)
     records = fact_records(session, application)
-    calls = list(session.exec(select(ConnectorCall).where(ConnectorCall.application_id == application.id)
-                              .order_by(ConnectorCall.started_at, ConnectorCall.id)))
+    calls = session.connection().execute(_CALLS, {"application_id": application.id}).all()
     facts = current_facts(session, application, records)
     transitions = [{"id": t.id, "label": dict(t.label), "reason_required": t.reason_required}
                    for t in workflow.available(application.state, str(actor.role))]
