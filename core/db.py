@@ -8,7 +8,7 @@ that reads and then writes takes the write lock up front instead of failing with
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -25,7 +25,7 @@ from sqlmodel import Session, create_engine
 from core.config import database_url, normalise_url
 
 __all__ = ["make_engine", "get_engine", "read_session", "write_session", "is_sqlite", "scratch_schema", "DirectRead",
-           "detached", "by_id", "update_by_id"]
+           "detached", "by_id", "update_by_id", "update_each_by_id"]
 
 _WRITE = "xuewei_write"
 T = TypeVar("T")
@@ -177,6 +177,8 @@ def detached(model: type, values: Iterable[tuple[str, Any]]):
 
 
 _BY_ID: dict[type, Select] = {}
+_LOAD = {"autoflush": False}
+_RELOAD = {"autoflush": False, "populate_existing": True}
 
 
 def by_id(session: Session, model: type[T], pk: Any, *, reload: bool = False) -> T | None:
@@ -200,11 +202,31 @@ def by_id(session: Session, model: type[T], pk: Any, *, reload: bool = False) ->
     return session.execute(statement, {"pk": pk}, execution_options=options).scalar_one_or_none()
 
 
-_LOAD = {"autoflush": False}
-_RELOAD = {"autoflush": False, "populate_existing": True}
-
-
 _UPDATES: dict[tuple, Update] = {}
+
+
+def _update_statement(model: type, columns: tuple[str, ...], versioned: bool) -> Update:
+    """UPDATE `model` SET `columns` WHERE its primary key (and `version`): built once per shape.
+    Parameters: `set_<column>`, `where_pk`, `where_version` (apart: the SET may hold a new version)."""
+    key = (model, columns, versioned)
+    statement = _UPDATES.get(key)
+    if statement is None:
+        table = model.__table__
+        (column,) = inspect(model).primary_key
+        condition = table.c[column.name] == bindparam("where_pk")
+        if versioned:
+            condition &= table.c.version == bindparam("where_version")
+        statement = _UPDATES[key] = update(table).where(condition).values(
+            {name: bindparam(f"set_{name}") for name in columns})
+    return statement
+
+
+def _update_parameters(pk: Any, values: Mapping[str, Any], version: int | None) -> dict[str, Any]:
+    parameters = {f"set_{name}": value for name, value in values.items()}
+    parameters["where_pk"] = pk
+    if version is not None:
+        parameters["where_version"] = version
+    return parameters
 
 
 def update_by_id(session: Session, model: type, pk: Any, values: Mapping[str, Any], *,
@@ -218,21 +240,18 @@ def update_by_id(session: Session, model: type, pk: Any, values: Mapping[str, An
     first, as an ORM update would be; objects it holds are not changed: refresh them, or set
     what was written with `set_committed_value`.
     """
-    key = (model, tuple(sorted(values)), version is not None)
-    statement = _UPDATES.get(key)
-    if statement is None:
-        table = model.__table__
-        (column,) = inspect(model).primary_key
-        condition = table.c[column.name] == bindparam("where_pk")  # "set_version" may be the new version
-        if version is not None:
-            condition &= table.c.version == bindparam("where_version")
-        statement = _UPDATES[key] = update(table).where(condition).values(
-            {name: bindparam(f"set_{name}") for name in key[1]})
-    parameters = {f"set_{name}": value for name, value in values.items()}
-    parameters["where_pk"] = pk
-    if version is not None:
-        parameters["where_version"] = version
+    statement = _update_statement(model, tuple(sorted(values)), version is not None)
     session.flush()
+    return session.connection().execute(statement, _update_parameters(pk, values, version)).rowcount
+
+
+def update_each_by_id(session: Session, model: type,
+                      rows: Sequence[tuple[Any, int, Mapping[str, Any]]]) -> int:
+    """`update_by_id` for many rows in one statement run once per row (executemany): each row is
+    (pk, version, values), all setting the same columns; the number of rows changed."""
+    statement = _update_statement(model, tuple(sorted(rows[0][2])), True)
+    session.flush()
+    parameters = [_update_parameters(pk, values, version) for pk, version, values in rows]
     return session.connection().execute(statement, parameters).rowcount
 
 

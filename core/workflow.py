@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from core.audit import append_event, append_events
-from core.db import by_id, update_by_id
+from core.db import by_id, update_by_id, update_each_by_id
 from core.errors import UserFacingError
 from core.models import Account, Application, Role
 from core.serials import issue_serial
@@ -189,12 +188,6 @@ def fire(
     return application
 
 
-# One row moved by `fire_many`: only if it is still at the version that was checked.
-_MOVE = (update(Application.__table__)
-         .where(Application.__table__.c.id == bindparam("b_id"), Application.__table__.c.version == bindparam("b_version"))
-         .values(state=bindparam("b_state"), version=bindparam("b_next"), updated_at=bindparam("b_now")))
-
-
 def fire_many(session: Session, applications: Sequence[Application], transition_id: str, *,
               prepare: Callable[[Application], tuple[Workflow, FireContext]]) -> None:
     """`fire` on many applications in the caller's write transaction, with one UPDATE statement
@@ -213,14 +206,14 @@ def fire_many(session: Session, applications: Sequence[Application], transition_
         if transition.effects:
             fire(session, application, transition_id, workflow=workflow, context=context)
             continue
-        moves.append({"b_id": application.id, "b_version": application.version, "b_state": transition.target,
-                      "b_next": application.version + 1, "b_now": context.now})
+        moves.append((application.id, application.version,  # moved only if still at the version checked
+                      {"state": transition.target, "version": application.version + 1, "updated_at": context.now}))
         events.append(dict(actor=context.actor.name, actor_role=str(context.actor.role), subject_type="application",
                            subject_id=application.id, action=transition.id, from_state=application.state,
                            to_state=transition.target, at=context.now))
     if not moves:
         return
-    moved = session.connection().execute(_MOVE, moves).rowcount
+    moved = update_each_by_id(session, Application, moves)
     if moved != len(moves):
         raise StaleWrite("部分申请已被他人修改，请重试", f"{len(moves) - moved} of {len(moves)} applications changed meanwhile")
     append_events(session, events)

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import bindparam, event, func, inspect, select
 from sqlalchemy.exc import DBAPIError
 
-from core.db import DirectRead, by_id, detached, read_session, update_by_id, write_session
+from core.db import (DirectRead, by_id, detached, read_session, update_by_id, update_each_by_id,
+                     write_session)
 from core.models import Account, Application, Document, Event, Season, unclassified
 
 
@@ -186,3 +187,18 @@ def test_by_id_reload_overwrites_the_object_the_session_holds(engine, draft_appl
         assert by_id(session, Application, draft.id) is application and application.state == "draft"
         assert by_id(session, Application, draft.id, reload=True) is application
         assert (application.state, application.version) == ("pending", draft.version + 1)
+
+
+def test_update_each_by_id_moves_only_the_rows_still_at_their_version(engine, season, make_account, now, id_number):
+    from core.applications import start_application
+
+    guardian = make_account("guardian-each")
+    with write_session(engine) as session:
+        drafts = [start_application(session, season=season, guardian=guardian,
+                                    pupil_id_number=id_number(sequence=10 + n), pupil_name=f"学生{n}",
+                                    district="东湖区", now=now) for n in range(3)]
+    rows = [(d.id, d.version + (1 if n == 1 else 0), {"state": "pending", "version": d.version + 1})
+            for n, d in enumerate(drafts)]  # the second is checked at a version it is not at
+    with write_session(engine) as session:
+        assert update_each_by_id(session, Application, rows) == 2
+    assert [_stored(engine, d.id).state for d in drafts] == ["pending", "draft", "pending"]
