@@ -41,6 +41,17 @@ def test_fetches_reuse_the_threads_of_earlier_fetches(xuewei_runtime, family):
     assert runtime.threads.started - after_first <= 2, "twenty fetches should not start a thread each"
 
 
+def test_a_fetch_hands_each_attempt_to_a_pool_thread_once(xuewei_runtime, family):
+    """One hand-off per source asked (a thread hand-off costs more CPU than a sandbox answer):
+    the thread that fetches waits for all the attempts itself."""
+    runtime = xuewei_runtime(Answering())
+    handed: list[str] = []
+    submit = runtime.threads.submit
+    runtime.threads.submit = lambda fn, *args: handed.append(fn.__name__) or submit(fn, *args)
+    assert runtime.fetch_facts(PUPIL, family, sources=["pupil_record", "leases", "properties"]).complete
+    assert len(handed) == 3
+
+
 def test_a_hung_call_keeps_its_thread_and_the_next_call_gets_another(xuewei_runtime, family):
     release = threading.Event()
 

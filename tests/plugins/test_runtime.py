@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import pytest
 
 from core.connectors import BreakerState, CircuitBreaker, Policy, Status
 from core.connectors import FragmentError
+from core.connectors.sources import source_named
 from core.connectors.validation import facts_validator
 from core.hookspecs import InvalidResponse, hookimpl
 from core.testing import assert_valid_fragment
@@ -240,6 +242,72 @@ def test_sources_after_the_pupil_record_are_asked_at_the_same_time(xuewei_runtim
     result = xuewei_runtime(Housing()).fetch_facts(PUPIL, family, sources=["leases", "properties"])
     assert result.complete, result.outcomes
     assert [o.source for o in result.outcomes] == ["leases", "properties"]
+
+
+def test_a_source_is_retried_while_another_is_still_being_asked(xuewei_runtime, family):
+    """Each source keeps its own schedule: a quick failure is retried after its backoff, not after
+    the slowest source of the fetch has answered."""
+    leases_retried = threading.Event()
+
+    class Housing:
+        lease_calls = property_calls = 0
+
+        @hookimpl
+        def fetch_leases(self, id_numbers):
+            Housing.lease_calls += 1
+            if Housing.lease_calls == 1:
+                raise ConnectionError("housing authority unreachable")
+            leases_retried.set()
+            return {"leases": [LEASE]}
+
+        @hookimpl
+        def fetch_properties(self, id_numbers):
+            Housing.property_calls += 1
+            if not leases_retried.wait(5):  # answers only once the other source was asked again
+                raise ConnectionError("leases were not retried meanwhile")
+            return {"properties": []}
+
+    runtime = xuewei_runtime(Housing(), policy=Policy(timeout=10, retries=1, backoff=0.01))
+    result = runtime.fetch_facts(PUPIL, family, sources=["leases", "properties"])
+    assert result.complete, result.outcomes
+    assert [(o.source, o.attempts) for o in result.outcomes] == [("leases", 2), ("properties", 1)]
+    assert Housing.property_calls == 1 and result.fragments["leases"].payload == {"leases": [LEASE]}
+
+
+def test_the_late_answer_of_an_attempt_that_timed_out_is_ignored(xuewei_runtime, family):
+    """The first attempt hangs past its timeout and answers while the retry runs: the retry's
+    answer is the one kept."""
+    first_may_answer = threading.Event()
+    first_answered = threading.Event()
+
+    class Slow:
+        calls = 0
+
+        @hookimpl
+        def fetch_leases(self, id_numbers):
+            Slow.calls += 1
+            if Slow.calls == 1:
+                first_may_answer.wait(5)
+                first_answered.set()
+                return {"leases": [{**LEASE, "id": "stale"}]}
+            first_may_answer.set()
+            first_answered.wait(5)  # the stale answer is handed back before this one
+            return {"leases": [LEASE]}
+
+    runtime = xuewei_runtime(Slow(), policy=Policy(timeout=0.05, retries=1, backoff=0.0))
+    outcome, fetched = runtime.call_source_named("leases", id_numbers=family)
+    assert outcome.status is Status.ok and outcome.attempts == 2
+    assert fetched.payload == {"leases": [LEASE]}
+
+
+def test_a_bug_outside_the_plugins_reaches_the_caller(xuewei_runtime, family):
+    """A source whose hook the plugin manager does not know is the runtime's mistake, not a
+    failed call: it is raised, not counted as an outcome."""
+    runtime = xuewei_runtime()
+    misnamed = replace(source_named("leases"), hook="fetch_leasse")
+    with pytest.raises(AttributeError, match="fetch_leasse"):
+        runtime.call_source(misnamed, id_numbers=family)
+    assert {h.source: h.calls for h in runtime.health()}["leases"] == 0
 
 
 def test_assert_valid_fragment_names_the_path_for_plugin_authors():
