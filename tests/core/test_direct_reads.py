@@ -139,6 +139,27 @@ def test_by_id_does_not_flush_pending_changes(engine, draft_application, stateme
         session.rollback()
 
 
+def test_by_id_instance_is_held_by_the_session_and_its_changes_are_written(engine, draft_application):
+    _, draft = draft_application
+    with write_session(engine) as session:
+        application = by_id(session, Application, draft.id)
+        assert application in session and session.get(Application, draft.id) is application
+        assert not session.dirty, "a fresh load has no changes"
+        application.pupil_name = "张小红"
+        assert list(session.dirty) == [application]
+    assert _stored(engine, draft.id).pupil_name == "张小红"
+
+
+def test_by_id_reads_inside_the_sessions_transaction(engine, draft_application):
+    """What the transaction wrote and has not committed is what it reads back."""
+    _, draft = draft_application
+    with write_session(engine) as session:
+        update_by_id(session, Application, draft.id, {"pupil_name": "张小红"})
+        assert by_id(session, Application, draft.id).pupil_name == "张小红"
+        session.rollback()
+    assert _stored(engine, draft.id).pupil_name == draft.pupil_name
+
+
 def _stored(engine, application_id):
     with read_session(engine) as session:
         return session.get(Application, application_id)
