@@ -205,9 +205,15 @@ def _announce(result: Allocation, inputs: SeasonInputs) -> None:
 
 
 def seat_of_application(session: Session, application_id: int) -> dict[str, Any] | None:
-    """What a guardian sees: the newest run's seat of an application, with the reason in zh and en."""
+    """What a guardian sees: the newest run's seat of an application, with the reason in zh and en.
+
+    An application without a serial number was never submitted, so no run has a seat for it:
+    the page of a draft, drawn after every step of filling it in, asks no more.
+    """
     application = by_id(session, Application, application_id)
-    run = latest_run(session, application.season_id) if application else None
+    if application is None or application.serial is None:
+        return None
+    run = latest_run(session, application.season_id)
     if run is None:
         return None
     seat = session.scalar(_SEAT, {"run_id": run.id, "application_id": application_id})

@@ -201,6 +201,18 @@ def test_guardian_sees_the_school_and_why(engine, city, now):
     assert "§6.1" in seat["why"]["zh"] and "§6.1" in seat["why"]["en"]
 
 
+def test_a_draft_has_no_seat_and_no_run_is_looked_up_for_it(engine, city, draft_application, now,
+                                                              statements_run):
+    """Seats go to serial numbers: the page of a draft, drawn after each step, does not ask."""
+    season, seed = city
+    reveal_seed(engine, season.year, seed)
+    run_season_allocation(engine, season.id, now)
+    _, draft = draft_application
+    with read_session(engine) as session, statements_run() as seen:
+        assert seat_of_application(session, draft.id) is None
+    assert not any("allocation" in statement.lower() for statement in seen)
+
+
 def test_allocation_waits_for_the_revealed_seed(engine, city, now):
     season, _ = city
     with pytest.raises(LotteryError):
