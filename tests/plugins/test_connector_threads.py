@@ -53,7 +53,10 @@ def test_a_fetch_hands_each_attempt_to_a_pool_thread_once(xuewei_runtime, family
 
 
 def test_a_hung_call_keeps_its_thread_and_the_next_call_gets_another(xuewei_runtime, family):
-    release = threading.Event()
+    """The first attempt hangs past its timeout; the retry runs on another thread. Released by
+    the retry, the first answers too, late: the retry's answer is the one kept."""
+    first_may_answer = threading.Event()
+    first_answered = threading.Event()
 
     class StuckOnce:
         calls = 0
@@ -62,12 +65,15 @@ def test_a_hung_call_keeps_its_thread_and_the_next_call_gets_another(xuewei_runt
         def fetch_business(self, id_numbers):
             StuckOnce.calls += 1
             if StuckOnce.calls == 1:
-                release.wait(10)
+                first_may_answer.wait(10)
+                first_answered.set()
+                return {"business": [{"holder": "father", "credit_code": "stale"}]}
+            first_may_answer.set()
+            first_answered.wait(10)
             return {"business": []}
 
     runtime = xuewei_runtime(StuckOnce(), policy=Policy(timeout=0.05, retries=1, backoff=0.0))
     outcome, fetched = runtime.call_source_named("business", id_numbers=family)
-    release.set()
     assert outcome.attempts == 2 and fetched is not None and fetched.payload == {"business": []}
 
 

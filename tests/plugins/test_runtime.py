@@ -274,32 +274,6 @@ def test_a_source_is_retried_while_another_is_still_being_asked(xuewei_runtime, 
     assert Housing.property_calls == 1 and result.fragments["leases"].payload == {"leases": [LEASE]}
 
 
-def test_the_late_answer_of_an_attempt_that_timed_out_is_ignored(xuewei_runtime, family):
-    """The first attempt hangs past its timeout and answers while the retry runs: the retry's
-    answer is the one kept."""
-    first_may_answer = threading.Event()
-    first_answered = threading.Event()
-
-    class Slow:
-        calls = 0
-
-        @hookimpl
-        def fetch_leases(self, id_numbers):
-            Slow.calls += 1
-            if Slow.calls == 1:
-                first_may_answer.wait(5)
-                first_answered.set()
-                return {"leases": [{**LEASE, "id": "stale"}]}
-            first_may_answer.set()
-            first_answered.wait(5)  # the stale answer is handed back before this one
-            return {"leases": [LEASE]}
-
-    runtime = xuewei_runtime(Slow(), policy=Policy(timeout=0.05, retries=1, backoff=0.0))
-    outcome, fetched = runtime.call_source_named("leases", id_numbers=family)
-    assert outcome.status is Status.ok and outcome.attempts == 2
-    assert fetched.payload == {"leases": [LEASE]}
-
-
 def test_a_bug_outside_the_plugins_reaches_the_caller(xuewei_runtime, family):
     """A source whose hook the plugin manager does not know is the runtime's mistake, not a
     failed call: it is raised, not counted as an outcome."""
