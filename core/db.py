@@ -19,6 +19,7 @@ from sqlalchemy import Select, Update, bindparam, event, inspect, select, text, 
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
@@ -177,8 +178,6 @@ def detached(model: type, values: Iterable[tuple[str, Any]]):
 
 
 _ROW_BY_ID: dict[type, tuple[tuple[str, ...], Select]] = {}
-_BY_ID: dict[type, Select] = {}
-_RELOAD = {"autoflush": False, "populate_existing": True}
 
 
 def _row_by_id(model: type) -> tuple[tuple[str, ...], Select]:
@@ -204,23 +203,21 @@ def by_id(session: Session, model: type[T], pk: Any, *, reload: bool = False) ->
     made into an instance the way `detached` makes one, which the session then holds as if it
     had loaded it (its changes are tracked and flushed as usual). Like `get`, it answers from
     the identity map when the row is there, and does not flush.
-    With `reload`, the row is read again and the object the session holds is overwritten with
-    it, as `Session.refresh` does (after an `update_by_id`), at the cost of an ORM load.
+    With `reload`, the row is read again and written over the object the session holds, as
+    `Session.refresh` does (after an `update_by_id`).
     """
-    mapper = inspect(model)
-    if reload:
-        statement = _BY_ID.get(model)
-        if statement is None:
-            (column,) = mapper.primary_key
-            statement = _BY_ID[model] = select(model).where(column == bindparam("pk"))
-        return session.execute(statement, {"pk": pk}, execution_options=_RELOAD).scalar_one_or_none()
-    if mapper.identity_key_from_primary_key((pk,)) in session.identity_map:
+    held = session.identity_map.get(inspect(model).identity_key_from_primary_key((pk,)))
+    if held is not None and not reload:
         return session.get(model, pk)
-    keys, statement = _row_by_id(model)
+    names, statement = _row_by_id(model)
     row = session.connection().execute(statement, {"pk": pk}).first()
     if row is None:
         return None
-    instance = detached(model, zip(keys, row))
+    if held is not None:
+        for name, value in zip(names, row):
+            set_committed_value(held, name, value)
+        return held
+    instance = detached(model, zip(names, row))
     session.add(instance)
     return instance
 
