@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import Row, bindparam
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from core.access import ensure_can_act
@@ -19,7 +18,7 @@ from core.audit import append_event
 from core.canonical import sha256_hex
 from core.connectors.merge import merge_fragments
 from core.connectors.runtime import Fetched
-from core.db import by_id, read_session, update_by_id, write_session
+from core.db import by_id, read_session, update_held, write_session
 from core.errors import InvalidInput, NotFound
 from core.idnumbers import check_pupil_id
 from core.models import Account, Application, FactRecord, Role, Season
@@ -144,9 +143,7 @@ def choose_basis(engine: Engine, application_id: int, *, account: Account, basis
         check_can_submit(session, by_id(session, Season, application.season_id), now=now)
         chosen = {"residence_basis": {"kind": basis["kind"], "id": basis.get("id")},
                   "version": application.version + 1, "updated_at": now}
-        update_by_id(session, Application, application.id, chosen)
-        for name, value in chosen.items():
-            set_committed_value(application, name, value)  # as written: no need to read the row again
+        update_held(session, application, chosen)
         append_event(session, actor=account.username, actor_role=account.role, subject_type="application",
                      subject_id=application.id, action="basis_chosen", data=application.residence_basis, at=now)
         return application

@@ -26,7 +26,7 @@ from sqlmodel import Session, create_engine
 from core.config import database_url, normalise_url
 
 __all__ = ["make_engine", "get_engine", "read_session", "write_session", "is_sqlite", "scratch_schema", "DirectRead",
-           "detached", "by_id", "update_by_id", "update_each_by_id"]
+           "detached", "by_id", "update_by_id", "update_held", "update_each_by_id"]
 
 _WRITE = "xuewei_write"
 T = TypeVar("T")
@@ -257,12 +257,23 @@ def update_by_id(session: Session, model: type, pk: Any, values: Mapping[str, An
     For the updates inside the journey's write transactions (on SQLite they hold the database's
     one write lock): run in Core, with a statement built once per model and set of columns,
     instead of a new ORM statement or a unit-of-work flush each time. The session is flushed
-    first, as an ORM update would be; objects it holds are not changed: refresh them, or set
-    what was written with `set_committed_value`.
+    first, as an ORM update would be; objects it holds are not changed: reload them
+    (`by_id(..., reload=True)`), or write through the object with `update_held`.
     """
     statement = _update_statement(model, tuple(sorted(values)), version is not None)
     session.flush()
     return session.connection().execute(statement, _update_parameters(pk, values, version)).rowcount
+
+
+def update_held(session: Session, instance: Any, values: Mapping[str, Any]) -> int:
+    """`update_by_id` on the row of `instance`, a table model the session holds, which is then
+    given the same values as committed ones: what was written, without reading the row back."""
+    model = type(instance)
+    (pk,) = inspect(model).primary_key_from_instance(instance)
+    changed = update_by_id(session, model, pk, values)
+    for name, value in values.items():
+        set_committed_value(instance, name, value)
+    return changed
 
 
 def update_each_by_id(session: Session, model: type,

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from core.audit import append_event, append_events
-from core.db import by_id, update_by_id, update_each_by_id
+from core.db import by_id, update_by_id, update_each_by_id, update_held
 from core.errors import UserFacingError
 from core.models import Account, Application, Role
 from core.serials import issue_serial
@@ -174,9 +173,7 @@ def fire(
     for effect in (e for e in transition.effects if e in LATE_EFFECTS):
         late.update(EFFECTS[effect](session, application, context))
     if late:
-        update_by_id(session, Application, application.id, late)
-        for key, value in late.items():
-            set_committed_value(application, key, value)  # as written: no need to read the row again
+        update_held(session, application, late)
         changes.update(late)
     append_event(  # last: on PostgreSQL other writers wait for the audit head from here to COMMIT
         session, actor=context.actor.name, actor_role=str(context.actor.role),

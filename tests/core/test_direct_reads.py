@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import bindparam, event, func, inspect, select
 from sqlalchemy.exc import DBAPIError
 
-from core.db import (DirectRead, by_id, detached, read_session, update_by_id, update_each_by_id,
+from core.db import (DirectRead, by_id, detached, read_session, update_by_id, update_each_by_id, update_held,
                      write_session)
 from core.models import Account, Application, Document, Event, Season, unclassified
 
@@ -208,6 +208,20 @@ def test_by_id_reload_overwrites_the_object_the_session_holds(engine, draft_appl
         assert by_id(session, Application, draft.id) is application and application.state == "draft"
         assert by_id(session, Application, draft.id, reload=True) is application
         assert (application.state, application.version) == ("pending", draft.version + 1)
+
+
+def test_update_held_writes_the_row_and_the_object_holds_the_values_as_committed(engine, draft_application,
+                                                                                  statements):
+    _, draft = draft_application
+    with write_session(engine) as session:
+        application = by_id(session, Application, draft.id)
+        asked = len(statements)
+        assert update_held(session, application, {"pupil_name": "张小红", "version": draft.version + 1}) == 1
+        assert len(statements) == asked + 1, "the row is written, not read back"
+        assert (application.pupil_name, application.version) == ("张小红", draft.version + 1)
+        assert not session.dirty, "nothing is left for a flush to write again"
+    stored = _stored(engine, draft.id)
+    assert (stored.pupil_name, stored.version) == ("张小红", draft.version + 1)
 
 
 def test_update_each_by_id_moves_only_the_rows_still_at_their_version(engine, season, make_account, now, id_number):
