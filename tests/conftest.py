@@ -27,6 +27,20 @@ def db_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'xuewei.sqlite3'}"
         return
+    with _postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url():
+    """A URL to an empty schema on PostgreSQL, for tests about PostgreSQL alone (mark them
+    `postgres`)."""
+    with _postgres_schema() as url:
+        yield url
+
+
+@contextmanager
+def _postgres_schema():
     if not POSTGRES_URL:
         reason = "PostgreSQL not configured: set XUEWEI_TEST_POSTGRES_URL (CI's .ci/run does)"
         if REQUIRE_POSTGRES:
