@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 __all__ = [
     "free_port", "ServerProcess", "xuewei_server", "Response", "HttpError", "AsyncClient",
-    "Timings", "percentile", "ROOT",
+    "Timings", "percentile", "ROOT", "local_postgres_cpu_seconds",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,14 +99,7 @@ class ServerProcess:
         """CPU time (user + system) used so far by the master and its live workers."""
         if self.process is None:
             return 0.0
-        total = 0
-        for pid in [self.process.pid, *self.worker_pids()]:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-        return total / os.sysconf("SC_CLK_TCK")
+        return sum(_cpu_seconds(Path(f"/proc/{pid}/stat")) for pid in [self.process.pid, *self.worker_pids()])
 
     def wait_workers(self, count: int, timeout: float = 60.0) -> list[int]:
         """Wait until the master has `count` workers (they boot one after another)."""
@@ -141,6 +134,27 @@ class ServerProcess:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+
+def _cpu_seconds(stat: Path, command: str | None = None) -> float:
+    """CPU time (user + system) of the process whose /proc stat file is `stat`; 0.0 when it is
+    gone, or when `command` is given and the process runs another one."""
+    try:
+        head, fields = stat.read_text().rsplit(")", 1)
+    except OSError:
+        return 0.0
+    if command is not None and head.split("(", 1)[1] != command:
+        return 0.0
+    values = fields.split()
+    return (int(values[11]) + int(values[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14, 15
+
+
+def local_postgres_cpu_seconds() -> float:
+    """CPU time used so far by this machine's PostgreSQL processes (the server and its
+    backends): with the database on the benchmark's machine, what a request costs it is
+    part of what the request costs."""
+    return sum(_cpu_seconds(Path(entry.path, "stat"), "postgres")
+               for entry in os.scandir("/proc") if entry.name.isdigit())
 
 
 def xuewei_server(*, database_url: str, log_path: Path, port: int | None = None, workers: int = 2,
@@ -271,6 +285,7 @@ class Timings:
     wall: float = 0.0
     server_cpu: float = 0.0  # CPU seconds the server used meanwhile, when measured
     client_cpu: float = 0.0  # CPU seconds the load generator used meanwhile
+    database_cpu: float | None = None  # CPU seconds PostgreSQL used meanwhile, when it runs on this machine
     not_modified: int = 0  # answers that were 304 Not Modified (conditional GETs)
 
     def requests(self, steps: tuple[str, ...]) -> int:
@@ -282,9 +297,11 @@ class Timings:
         n = self.requests(steps)
         if not n:
             return "  (no requests)"
-        return (f"  CPU per request: server {self.server_cpu / n * 1000:.2f} ms, load generator "
-                f"{self.client_cpu / n * 1000:.2f} ms  (server used {self.server_cpu / self.wall:.2f} of "
-                f"{os.cpu_count()} cores)")
+        database = "" if self.database_cpu is None else f", database {self.database_cpu / n * 1000:.2f} ms"
+        database_share = "" if self.database_cpu is None else f", database {self.database_cpu / self.wall:.2f}"
+        return (f"  CPU per request: server {self.server_cpu / n * 1000:.2f} ms{database}, load generator "
+                f"{self.client_cpu / n * 1000:.2f} ms  (server used {self.server_cpu / self.wall:.2f}"
+                f"{database_share} of {os.cpu_count()} cores)")
 
     def record(self, step: str, seconds: float) -> None:
         self.latencies.setdefault(step, []).append(seconds)

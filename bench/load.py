@@ -32,8 +32,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from unittest import mock
+from urllib.parse import urlsplit
 
-from bench.common import AsyncClient, HttpError, ServerProcess, Timings, free_port, xuewei_server
+from bench.common import (AsyncClient, HttpError, ServerProcess, Timings, free_port, local_postgres_cpu_seconds,
+                          xuewei_server)
 from bench.profiling import Sampler, hot_spots
 from core.paths import ruleset_path
 from web.server import ServeOptions
@@ -360,7 +362,9 @@ def report(args, rush_timings: Timings, status: Timings, revalidated: Timings, b
     print(f"\nxuewei opening rush on {args.label}: {args.workers} workers x {args.threads} threads, "
           f"{args.clients} connections, {args.guardians} guardians"
           + (f" of window {args.window} ({', '.join(sorted(window_districts(args.window)))})" if args.window else ""))
-    if args.database_url:
+    if database_is_local(args.database_url):
+        print("(server CPU counts gunicorn's processes; PostgreSQL runs on this machine: its CPU is the database's)")
+    elif args.database_url:
         print("(server CPU counts gunicorn's processes; PostgreSQL's own are not included)")
     print(f"\nrush ({rush_timings.wall:.1f} s):")
     for step in JOURNEY_STEPS + ("journey",):
@@ -441,15 +445,16 @@ def run(args) -> dict:
         with server.start(ready_path="/readyz"):
             asyncio.run(warm_up(server.port, prepared[:warmup]))
             timed = prepared[warmup:]
-            with measured(server, folder / "rush.collapsed", args.profile) as rush_cpu:
+            local = database_is_local(args.database_url)
+            with measured(server, folder / "rush.collapsed", args.profile, local) as rush_cpu:
                 rush_started = time.time()
                 rush_timings, serials, held = asyncio.run(rush(server.port, timed, args.clients))
                 rush_ended = time.time()
             submitted = [g for g in timed if g.application_id in serials] or prepared[:warmup]
             targets = [(status_path(g), g) for g in submitted]
-            with measured(server, folder / "status.collapsed", args.profile) as status_cpu:
+            with measured(server, folder / "status.collapsed", args.profile, local) as status_cpu:
                 status = asyncio.run(poll(server.port, targets, args.clients, args.seconds, "status"))
-            with measured(server, folder / "revalidate.collapsed", args.profile) as revalidated_cpu:
+            with measured(server, folder / "revalidate.collapsed", args.profile, local) as revalidated_cpu:
                 revalidated = asyncio.run(poll(server.port, targets, args.clients, args.seconds, "status",
                                                held=held))
         store_problems = check_store(url, serials)
@@ -460,7 +465,7 @@ def run(args) -> dict:
             baseline = asyncio.run(poll(baseline_server.port, target, args.clients, args.seconds, "baseline"))
     for timings, use in ((rush_timings, rush_cpu), (status, status_cpu), (revalidated, revalidated_cpu),
                          (baseline, baseline_cpu)):
-        timings.server_cpu, timings.client_cpu = use.server, use.client
+        timings.server_cpu, timings.client_cpu, timings.database_cpu = use.server, use.client, use.database
     figures = report(args, rush_timings, status, revalidated, baseline, store_problems)
     if args.write_lock:
         figures["write_lock"] = print_write_lock(folder / "writes", rush_started, rush_ended, args.label)
@@ -472,16 +477,28 @@ def run(args) -> dict:
 
 @dataclass
 class CpuUse:
-    """CPU seconds the server (master and workers) and the load generator used in one phase."""
+    """CPU seconds the server (master and workers), the load generator and, when it runs on
+    this machine, PostgreSQL used in one phase."""
 
     server: float = 0.0
     client: float = 0.0
+    database: float | None = None
+
+
+def database_is_local(database_url: str | None) -> bool:
+    """Whether the run's PostgreSQL is on this machine, so its CPU can be counted."""
+    if not database_url:
+        return False
+    return urlsplit(database_url.replace("+psycopg", "")).hostname in (None, "", "127.0.0.1", "localhost", "::1")
 
 
 @contextmanager
-def measured(server: ServerProcess, profile_to: Path | None, profile: bool) -> Iterator[CpuUse]:
-    """Count the server's and this process's CPU seconds over a phase (and sample it with py-spy)."""
+def measured(server: ServerProcess, profile_to: Path | None, profile: bool,
+             local_database: bool = False) -> Iterator[CpuUse]:
+    """Count the server's, this process's and a local PostgreSQL's CPU seconds over a phase (and
+    sample the server with py-spy)."""
     use = CpuUse()
+    database_before = local_postgres_cpu_seconds() if local_database else None
     server_before, client_before = server.cpu_seconds(), time.process_time()
     if profile and Sampler.binary():
         with Sampler(server.process.pid, profile_to):
@@ -489,6 +506,8 @@ def measured(server: ServerProcess, profile_to: Path | None, profile: bool) -> I
     else:
         yield use
     use.server, use.client = server.cpu_seconds() - server_before, time.process_time() - client_before
+    if database_before is not None:
+        use.database = local_postgres_cpu_seconds() - database_before
 
 
 def write_lock_timing(folder: Path) -> dict[str, str]:
