@@ -58,14 +58,16 @@ def _make_postgres_engine(url: str, *, ping_after_idle: float = PING_AFTER_IDLE_
 
     SQLAlchemy's `pool_pre_ping` asks on every checkout: a round trip before each request's first
     statement, two for a polled status page (the login check and the page's validator), twelve
-    in a guardian's journey. Measured in one process: a revalidated status read cost 0.81–0.86 ms
-    of CPU with it and 0.65–0.67 ms without, and PostgreSQL's own CPU per read went from about
-    0.21 to 0.15 ms. A connection used a moment ago is as good as sure to be alive; one that sat
-    idle (a quiet evening, a firewall that drops idle flows) is asked first, and the pool is
-    replaced when it does not answer, as `pool_pre_ping` does. A connection lost between two
-    uses less than `ping_after_idle` apart (the server restarted in that second) fails its next
-    statement, and SQLAlchemy then replaces every connection of the pool made before it; the
-    polled reads retry once on a new one (`DirectRead`). The pool hands out the connection used
+    in a guardian's journey. Measured in one process, two runs each: a revalidated status read
+    cost the web process 0.79–0.86 ms of CPU with it and 0.67–0.75 ms without, a journey
+    19.3–19.4 ms and 16.8–16.9 ms (docs/deploy.md, "PostgreSQL's round trips").
+
+    A connection used a moment ago is as good as sure to be alive; one that sat idle (a quiet
+    evening, a firewall that drops idle flows) is asked first, and the pool is replaced when it
+    does not answer, as `pool_pre_ping` does. A connection lost between two uses less than
+    `ping_after_idle` apart (the server restarted in that second) fails its next statement, and
+    SQLAlchemy then replaces every connection of the pool made before it; the polled reads
+    repeat themselves once on a new one (`DirectRead`). The pool hands out the connection used
     last (LIFO), so under light load the same few are used and the rest idle, and are asked.
     """
     kwargs.setdefault("pool_use_lifo", True)
