@@ -94,6 +94,13 @@ def _drop_every_connection_of(engine, url: str) -> None:
     killer.dispose()
 
 
+def _both_connections_answer(engine) -> None:
+    """Two connections at once (as many as `_drop_every_connection_of` dropped) work."""
+    with read_session(engine) as session, write_session(engine) as other:
+        assert session.scalar(select(func.count()).select_from(Season)) == 1
+        assert other.scalar(select(func.count()).select_from(Season)) == 1
+
+
 _SEASON_NAME = DirectRead(select(Season.name).where(Season.year == bindparam("year")))
 
 
@@ -131,10 +138,7 @@ def test_a_lost_connection_used_a_moment_ago_fails_one_statement_then_the_pool_i
         session.scalar(select(func.count()).select_from(Season))
     assert raised.value.connection_invalidated
 
-    # Every connection the pool had was replaced, the one not yet used again included.
-    with read_session(engine) as session, write_session(engine) as other:
-        assert session.scalar(select(func.count()).select_from(Season)) == 1
-        assert other.scalar(select(func.count()).select_from(Season)) == 1
+    _both_connections_answer(engine)  # the one not used since was replaced too
     engine.dispose()
 
 
@@ -145,10 +149,7 @@ def test_the_polled_reads_repeat_themselves_on_a_new_connection_when_theirs_was_
 
     assert _SEASON_NAME.first(engine, year=2021).name == "南昌市2021年城区小升初"
 
-    # It renewed the pool as SQLAlchemy does: the other connection it had is replaced too.
-    with read_session(engine) as session, write_session(engine) as other:
-        assert session.scalar(select(func.count()).select_from(Season)) == 1
-        assert other.scalar(select(func.count()).select_from(Season)) == 1
+    _both_connections_answer(engine)  # it renewed the pool as SQLAlchemy does
     engine.dispose()
 
 
