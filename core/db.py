@@ -173,10 +173,11 @@ def read_session(engine: Engine) -> Iterator[Session]:
     On SQLite the reads share one snapshot (a deferred BEGIN, rolled back at the end). On
     PostgreSQL, whose READ COMMITTED transactions give each statement a snapshot of its own
     anyway, the statements run without a transaction: a BEGIN and a ROLLBACK fewer, and, more
-    important, psycopg forgets its prepared statements on every ROLLBACK (and sends DEALLOCATE
-    ALL), so before this no statement of the journey stayed prepared and PostgreSQL planned each
-    one anew. Measured in one process over 60 journeys: PostgreSQL's CPU per journey went from
-    6.3–6.5 ms to 3.3 ms; the web process's own was unchanged.
+    important, no ROLLBACK to make psycopg forget the statements it prepared (it does on every
+    one, and sends DEALLOCATE ALL): with a transaction per read session hardly any statement
+    stayed prepared, and PostgreSQL planned each one anew. Measured in one process over 60
+    journeys: PostgreSQL's CPU per journey went from 6.3–6.5 ms to 3.3 ms; the web process's own
+    was unchanged.
     """
     if engine.dialect.name == "postgresql":
         engine = _with_options(engine, isolation_level="AUTOCOMMIT")  # the driver's client-side switch
@@ -262,8 +263,9 @@ class DirectRead:
             lost = dialect.is_disconnect(error, dbapi_connection, None)
             if lost:
                 # What SQLAlchemy does when its own statements find the connection gone (the
-                # server restarted): every connection of the pool made before now is replaced
-                # at its next checkout, this one at once.
+                # server restarted), with the same method of its pool (sqlalchemy < 2.1 is
+                # pinned): every connection made before now is replaced at its next checkout,
+                # this one at once.
                 engine.pool._invalidate(connection, error)
             else:
                 connection.invalidate()  # do not hand a connection in an unknown state to the next request
@@ -274,7 +276,6 @@ class DirectRead:
             return DirectRead._run(engine, sql, arguments, again_if_lost=False)  # it only reads: safe to repeat
         raise DBAPIError.instance(sql, arguments, failure, dialect.loaded_dbapi.Error, connection_invalidated=lost,
                                   dialect=dialect) from failure
-
 
 
 def detached(model: type, values: Iterable[tuple[str, Any]]):
