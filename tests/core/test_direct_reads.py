@@ -5,7 +5,7 @@ loads what `Session.get` loads; `update_by_id` writes what it is given, in order
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import bindparam, event, func, inspect, select
+from sqlalchemy import bindparam, func, inspect, select
 from sqlalchemy.exc import DBAPIError
 
 from core.db import (DirectRead, by_id, detached, read_session, update_by_id, update_each_by_id, update_held,
@@ -95,16 +95,10 @@ def test_the_read_runs_outside_a_transaction_and_leaves_the_connection_as_it_was
 
 
 @pytest.fixture
-def statements(engine):
+def statements(statements_run):
     """The SQL statements the engine runs from now on."""
-    seen = []
-
-    def record(_connection, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
+    with statements_run() as seen:
+        yield seen
 
 
 def test_by_id_loads_what_session_get_loads(engine, draft_application):
