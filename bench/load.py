@@ -489,7 +489,7 @@ def database_is_local(database_url: str | None) -> bool:
     """Whether the run's PostgreSQL is on this machine, so its CPU can be counted."""
     if not database_url:
         return False
-    return urlsplit(database_url.replace("+psycopg", "")).hostname in (None, "", "127.0.0.1", "localhost", "::1")
+    return urlsplit(database_url).hostname in (None, "", "127.0.0.1", "localhost", "::1")
 
 
 @contextmanager
