@@ -167,8 +167,9 @@ def _with_options(engine: Engine, **options: Any) -> Engine:
 
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
-    """A unit of work that only reads: it never holds a write lock, and anything it tries to
-    write raises `ReadOnlySessionError` instead of being written.
+    """A unit of work that only reads: it never holds a write lock, and a flush with something
+    to write or an INSERT, UPDATE or DELETE statement raises `ReadOnlySessionError` instead of
+    writing (raw SQL text is not inspected: do not write through it here).
 
     On SQLite the reads share one snapshot (a deferred BEGIN, rolled back at the end). On
     PostgreSQL, whose READ COMMITTED transactions give each statement a snapshot of its own
