@@ -1,6 +1,8 @@
 """Accounts: guardians sign themselves up, staff accounts are made by a city administrator."""
 from __future__ import annotations
 
+from functools import cache
+
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -9,7 +11,7 @@ from core.errors import InvalidInput
 from core.models import Account, Role
 from core.workflow import Actor
 
-__all__ = ["create_account", "authenticate", "MIN_PASSWORD_LENGTH"]
+__all__ = ["create_account", "authenticate", "prepare_authentication", "MIN_PASSWORD_LENGTH"]
 
 MIN_PASSWORD_LENGTH = 8
 DISTRICT_ROLES = frozenset({Role.reviewer.value, Role.district_admin.value})  # accounts bound to one district
@@ -44,9 +46,19 @@ def authenticate(session: Session, username: str, password: str) -> Account | No
     """The active account with this name and password, or None (same answer for both misses)."""
     account = session.exec(select(Account).where(Account.username == username.strip())).first()
     if account is None or not account.is_active:
-        check_password_hash(_DUMMY_HASH, password)  # same work either way: no user enumeration by timing
+        check_password_hash(_dummy_hash(), password)  # same work either way: no user enumeration by timing
         return None
     return account if check_password_hash(account.password_hash, password) else None
 
 
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+@cache
+def _dummy_hash() -> str:
+    """What a password is checked against when there is no such account. Made once per process,
+    not at import: every command of the CLI imports this module, and hashing is slow on purpose."""
+    return generate_password_hash("not-a-real-password")
+
+
+def prepare_authentication() -> None:
+    """Make the stand-in hash before the first login, so the first miss costs what every other
+    login costs (no account enumeration by timing, even once)."""
+    _dummy_hash()

@@ -12,7 +12,7 @@ from flask import Flask, current_app, g, redirect, request, session, url_for
 from sqlalchemy import bindparam, func, update
 from sqlmodel import select
 
-from core.accounts import authenticate
+from core.accounts import authenticate, prepare_authentication
 from core.db import DirectRead, detached, read_session, write_session
 from core.errors import UserFacingError
 from core.identity import check_guardian_login
@@ -253,6 +253,7 @@ def init_app(app: Flask) -> None:
     """Load the account, check CSRF on every state-changing request, add headers to every answer."""
     app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=8))
     app.session_interface = SteppedSessionInterface()
+    prepare_authentication()
 
     @app.before_request
     def _before():
