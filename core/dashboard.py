@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from core.audit import verify_chain
 from core.clock import Clock
 from core.db import read_session
-from core.errors import NotFound
+from core.errors import NotFound, UserFacingError
 from core.connectors.metrics import LATENCY_WINDOW, SourceHealth, p95
 from core.models import Application, ConnectorCall, Event, Season
 from core.rulesets import ruleset_document
@@ -29,13 +29,20 @@ from core.types import utcnow
 __all__ = [
     "snapshot", "state_labels", "timeline", "phase_label", "scheduler_jobs", "application_counts", "submissions_per_minute",
     "connector_health", "stuck_applications", "failed_jobs", "audit_log", "chain_status",
-    "retry_job", "STUCK_AFTER", "RATE_MINUTES",
+    "retry_job", "NotRetryable", "STUCK_AFTER", "RATE_MINUTES",
 ]
 
 STUCK_AFTER = timedelta(minutes=30)  # an application waiting for sources this long is an incident
 RATE_MINUTES = 30  # the submissions-per-minute chart covers this many minutes up to now
 FAILED = ("failed", "invalid")
 CLOSED = "_closed"  # the season's phase after a phase's end boundary, e.g. "collection_closed"
+
+
+class NotRetryable(UserFacingError):
+    """A retry asked for a scheduler job that has not failed."""
+
+    code = "not_retryable"
+    http_status = 409
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -192,12 +199,17 @@ def failed_jobs(session: Session, season: Season) -> list[dict[str, Any]]:
 
 
 def retry_job(engine: Engine, season: Season, job_id: str, clock: Clock, runner: str) -> Step:
-    """Run a scheduler job again now, as the scheduler would (exactly once; its actions resume)."""
+    """Run a failed scheduler job again now, as the scheduler would (exactly once; its actions
+    resume). Only a job whose latest run failed: any other would open or close a phase by hand."""
     with read_session(engine) as session:
         boundary = session.exec(select(SeasonBoundary).where(SeasonBoundary.season_id == season.id,
                                                              SeasonBoundary.job_id == job_id)).first()
+        failed = boundary is not None and any(job["job_id"] == job_id for job in failed_jobs(session, season))
     if boundary is None:
         raise NotFound("调度任务不存在", f"no scheduler job {job_id!r} in this season")
+    if not failed:
+        raise NotRetryable(f"调度任务 {job_id} 最近一次运行没有失败，无需重试",
+                           f"scheduler job {job_id} did not fail in its latest run: there is nothing to retry")
     return fire_boundary(engine, boundary, clock, runner)
 
 

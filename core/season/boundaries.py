@@ -24,12 +24,13 @@ from sqlmodel import Session, select
 from core.audit import append_event
 from core.clock import Clock
 from core.db import read_session, write_session
+from core.errors import UserFacingError
 from core.models import Role, Season
 from core.season.calendar import Calendar, calendar_for
 from core.season.models import BoundaryKind, BoundaryState, JobRun, SeasonBoundary, SeasonPhase, SeasonWindow
 from core.types import utcnow
 
-__all__ = ["PHASE_ACTIONS", "materialise", "run_due", "fire_boundary", "runner_name", "OutOfOrder", "Step"]
+__all__ = ["PHASE_ACTIONS", "materialise", "run_due", "fire_boundary", "runner_name", "OutOfOrder", "NotDue", "Step"]
 
 # What each phase does when it opens or closes; the names are handlers in core.season.actions.
 PHASE_ACTIONS: dict[tuple[str, str], tuple[str, ...]] = {
@@ -45,6 +46,13 @@ INITIAL_PHASE = Season.model_fields["phase"].default
 
 class OutOfOrder(RuntimeError):
     """The season is not in the phase a boundary expects: someone moved it by hand."""
+
+
+class NotDue(UserFacingError):
+    """A boundary asked to fire before its time: a phase would open or close early."""
+
+    code = "not_due"
+    http_status = 409
 
 
 @dataclass(frozen=True)
@@ -198,6 +206,9 @@ def fire_boundary(engine: Engine, boundary: SeasonBoundary, clock: Clock, runner
     from core.season.actions import run_actions
 
     started, now = utcnow(), clock.now()
+    if boundary.due_at > now:
+        raise NotDue(f"调度任务 {boundary.job_id} 未到执行时间（{boundary.due_at.isoformat()}）",
+                     f"scheduler job {boundary.job_id} is not due before {boundary.due_at.isoformat()}")
     try:
         fired_now = False
         if boundary.state == BoundaryState.pending.value:

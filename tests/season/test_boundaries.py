@@ -1,6 +1,7 @@
 """Phases as rows: each boundary fires once, in order, audited, however often it is asked to."""
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from core.db import read_session, write_session
@@ -72,6 +73,23 @@ def test_a_stale_runner_finds_the_transition_done(engine, season, calendar_rows,
     assert fire_boundary(engine, stale, season_clock, "late").outcome == "already_done"
     with read_session(engine) as session:
         assert len(session.exec(select(Event).where(Event.action == "phase_opened")).all()) == 1
+
+
+def test_a_boundary_asked_to_fire_before_its_time_is_refused_and_nothing_moves(engine, season, calendar_rows,
+                                                                              season_clock):
+    from core.season.boundaries import NotDue, fire_boundary
+
+    run_due(engine, season_clock, runner="s1")
+    with read_session(engine) as session:
+        collection_end = session.exec(select(SeasonBoundary).where(
+            SeasonBoundary.job_id == "season-2021-collection-end")).one()
+    phase = _season(engine).phase
+    with pytest.raises(NotDue):
+        fire_boundary(engine, collection_end, season_clock, "by-hand")
+    with read_session(engine) as session:
+        assert session.get(SeasonBoundary, collection_end.id).state == "pending"
+        assert not session.exec(select(JobRun).where(JobRun.job_id == collection_end.job_id)).all()
+    assert _season(engine).phase == phase
 
 
 def test_a_new_ruleset_version_moves_pending_deadlines_but_not_fired_ones(engine, season, calendar_rows, season_clock):

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 
 from core.db import read_session, write_session
-from core.models import Application, Event
+from core.models import Application, Event, Season
 from core.season.boundaries import materialise, run_due
 from core.season.models import JobRun, SeasonBoundary
 
@@ -98,6 +98,25 @@ def test_a_failed_job_is_shown_and_its_retry_runs_it_once(client, auth, make_acc
     assert runs[-1].outcome != "failed" and runs[-1].runner == "operator:op"
     assert closed  # the season moved, audited
     assert f'data-testid="retry-job-{boundary.job_id}"' not in client.get("/operator/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("job", ["season-2021-collection-end", "season-2021-collection-start"])
+def test_retrying_a_job_that_has_not_failed_is_refused_and_moves_nothing(client, auth, make_account, calendar,
+                                                                        engine, clock, job):
+    """Collection's end is not due yet; its start ran and did not fail: neither may be run by hand."""
+    run_due(engine, clock, runner="s1")  # the season is in collection
+    with read_session(engine) as session:
+        phase, runs = session.get(Season, calendar.id).phase, len(session.exec(select(JobRun)).all())
+        closed = len(session.exec(select(Event).where(Event.action == "phase_closed")).all())
+    make_account("op", role="operator")
+    auth.login("op")
+    response = client.post(f"/operator/incidents/jobs/{job}/retry", data={"csrf_token": auth.csrf()},
+                           follow_redirects=True)
+    assert "没有失败，无需重试" in response.get_data(as_text=True)
+    with read_session(engine) as session:
+        assert session.get(Season, calendar.id).phase == phase == "collection"
+        assert len(session.exec(select(JobRun)).all()) == runs
+        assert len(session.exec(select(Event).where(Event.action == "phase_closed")).all()) == closed
 
 
 def test_audit_page_verifies_the_chain(client, auth, make_account, season):
