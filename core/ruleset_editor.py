@@ -331,8 +331,11 @@ def simulation(session: Session, season: Season, document: dict[str, Any]) -> Si
 
 
 def submitted_subjects(session: Session, season: Season) -> list[Subject]:
-    """Every submitted application of the season with its frozen facts and the ruleset it is judged by."""
+    """Every submitted application of the season with its frozen facts and the ruleset it is judged by.
+
+    Submitted means it has a serial. Not `frozen_facts IS NOT NULL`: a JSON column stores a
+    draft's None as the JSON text 'null', which SQL's NULL test does not see."""
     submitted = session.exec(select(Application).where(Application.season_id == season.id,
-                                                       Application.frozen_facts.is_not(None))
+                                                       Application.serial.is_not(None))
                              .order_by(Application.id)).all()
     return [Subject(a.id, a.serial, a.frozen_facts, ruleset_of(session, a.judging_ruleset(season))) for a in submitted]

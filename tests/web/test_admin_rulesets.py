@@ -146,7 +146,8 @@ def test_a_version_whose_embedded_tests_fail_cannot_be_activated(client, admin):
 
 
 def _submitted_from_the_embedded_cases(engine, season):
-    """The 2021 test families as submitted applications, with the test catchments imported."""
+    """The 2021 test families as submitted applications, with the test catchments imported, and
+    a draft beside them (no serial, no frozen facts: not part of a simulation)."""
     from core.db import write_session
     from core.imports import import_catchments, import_schools
     from core.models import Application
@@ -171,6 +172,8 @@ def _submitted_from_the_embedded_cases(engine, season):
                                     district="东湖区", state="submitted", serial=f"S{number:03d}",
                                     ruleset_sha256=season.active_ruleset_sha256,
                                     frozen_facts=test_facts(case, document["tests"]["families"])))
+        session.add(Application(season_id=season.id, guardian_id=1, pupil_id_number="P900", district="东湖区",
+                                state="draft"))
 
 
 def test_simulation_shows_the_tier_matrix_and_who_changes_with_both_explanations(client, admin, engine, season):
