@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from flask import Flask, request, session
 
-__all__ = ["LANGUAGES", "current_language", "t", "label", "init_app"]
+from core.clock import SHANGHAI
+
+__all__ = ["LANGUAGES", "current_language", "t", "label", "local_time", "init_app"]
 
 LANGUAGES = ("zh", "en")
 
@@ -34,8 +37,18 @@ def label(value: Mapping[str, str] | str | None) -> str:
     return value.get(current_language()) or value.get("zh") or value.get("en") or ""
 
 
+def local_time(value: datetime | str | None, pattern: str = "%m-%d %H:%M") -> str:
+    """An instant (stored in UTC; a datetime or ISO text) as Nanchang's local time, "06-16 17:00":
+    the way the policy states times and the way guardians and staff read them."""
+    if not value:
+        return "—"
+    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return instant.astimezone(SHANGHAI).strftime(pattern)
+
+
 def init_app(app: Flask) -> None:
-    """Make `t`, `label` and `lang` available in every template."""
+    """Make `t`, `label` and `lang` available in every template, and the `local_time` filter."""
+    app.add_template_filter(local_time)
 
     @app.context_processor
     def _language():

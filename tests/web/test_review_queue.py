@@ -46,6 +46,17 @@ def test_application_page_shows_each_source_with_its_fetch_time_and_the_tier_exp
     assert 'data-testid="tier" data-value="1"' in body and 'data-testid="trace"' in body
 
 
+def test_staff_read_times_in_beijing_time(client, reviewer, submitted):
+    """Facts fetched and the application submitted at 10:00 in Nanchang, which is 02:00 UTC:
+    the queue, the sources and the history all say 10:00, as the policy states its times."""
+    queue = client.get("/review/").get_data(as_text=True)
+    assert "06-01 10:00" in queue and "06-01 02:00" not in queue
+    page = client.get(f"/review/applications/{submitted.id}").get_data(as_text=True)
+    assert "获取于 2021-06-01 10:00:00" in page and "UTC" not in page
+    history = re.findall(r'data-testid="event" data-action="[^"]*">([^<]*)', page)
+    assert history and all(item.startswith("06-01 10:00") for item in history)
+
+
 def test_return_for_materials_needs_a_reason(client, reviewer, submitted):
     page = client.get(f"/review/applications/{submitted.id}").get_data(as_text=True)
     version = re.search(r'name="version" value="(\d+)"', page).group(1)
@@ -70,6 +81,7 @@ def test_returned_with_a_reason_the_guardian_reads_and_answers(app, client, revi
     guardian.login("li-father")
     status = family.get(f"/guardian/applications/{submitted.id}").get_data(as_text=True)
     assert "请上传户口簿首页" in status and 'data-value="returned"' in status
+    assert "2021-06-01 10:00" in status and "UTC" not in status  # decided at 10:00 Beijing time (02:00 UTC)
     family.post(f"/guardian/applications/{submitted.id}/supply", data={"csrf_token": guardian.csrf()})
     assert 'data-value="submitted"' in family.get(f"/guardian/applications/{submitted.id}").get_data(as_text=True)
     resubmitted = client.get("/review/?problem=resubmitted").get_data(as_text=True)

@@ -1,12 +1,9 @@
 """The operators' season dashboard: timeline, jobs, counts, connector health, incidents, audit."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 
 from core import dashboard as queries
-from core.clock import SHANGHAI
 from core.db import read_session
 from core.errors import UserFacingError
 from core.facts import collect_facts
@@ -21,14 +18,6 @@ bp = Blueprint("operator", __name__, url_prefix="/operator")
 
 STAFF = ("operator", "city_admin")
 AUDIT_PAGE = 50
-
-
-@bp.app_template_filter("season_time")
-def season_time(value: str | None) -> str:
-    """An ISO instant as Nanchang local time, "06-16 17:00", the way the policy states times."""
-    if not value:
-        return "—"
-    return datetime.fromisoformat(value).astimezone(SHANGHAI).strftime("%m-%d %H:%M")
 
 
 def _snapshot() -> dict:
