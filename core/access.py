@@ -7,12 +7,15 @@ from core.workflow import Actor
 
 __all__ = ["can_view", "ensure_can_act", "ensure_can_view"]
 
-_CITY_WIDE = {Role.city_admin.value, Role.operator.value, Role.system.value}
+# Operators watch the season (phases, jobs, sources, counts), not families: they see no
+# application. Their retry of a stuck one asks the sources as the system does (web/operator).
+_CITY_WIDE = {Role.city_admin.value, Role.system.value}
 _DISTRICT = {Role.reviewer.value, Role.district_admin.value}
 
 
 def can_view(actor: Actor, application: Application) -> bool:
-    """A guardian sees their own applications, district staff their district's, city staff all."""
+    """A guardian sees their own applications, district staff their district's, the city
+    administrator (and the system's own jobs) all; operators none."""
     role = str(actor.role)
     if role == Role.guardian.value:
         return actor.account_id is not None and application.guardian_id == actor.account_id

@@ -32,7 +32,7 @@ PROBLEMS = {
     "facts_pending": ("数据源未返回", "a data source has not answered"),
 }
 _REVIEWERS = {Role.reviewer.value, Role.district_admin.value}
-_CITY = {Role.city_admin.value, Role.operator.value}
+_CITY = {Role.city_admin.value}
 PAGE_SIZE = 50
 MAX_PAGE = 100_000  # past any real queue; keeps OFFSET within every database's range
 

@@ -19,11 +19,11 @@ EVERYONE = set(ACTORS)
 LOGGED_IN = EVERYONE - {"anonymous"}
 OWNER = {"owner"}
 GUARDIANS = {"owner", "other_guardian"}
-SEES_APPLICATION = {"owner", "reviewer_dh", "district_admin_dh", "city_admin", "operator"}
+SEES_APPLICATION = {"owner", "reviewer_dh", "district_admin_dh", "city_admin"}  # operators watch the season only
 REVIEW_PAGES = {"reviewer_dh", "reviewer_xh", "district_admin_dh", "city_admin"}
 DECIDES = {"reviewer_dh", "district_admin_dh"}
 CITY_ADMIN = {"city_admin"}
-QUEUE_OR_OWN = LOGGED_IN
+QUEUE_OR_OWN = LOGGED_IN - {"operator"}
 
 # (endpoint, method) -> who is let through
 EXPECTED: dict[tuple[str, str], set[str]] = {
