@@ -8,7 +8,7 @@ from flask import request
 
 from core.errors import InvalidInput, UserFacingError
 
-__all__ = ["MalformedJSON", "json_body", "text", "row_version", "refuse_nul_characters"]
+__all__ = ["MalformedJSON", "json_body", "text", "row_version", "form_row_version", "refuse_nul_characters"]
 
 MAX_ROW_VERSION = 2**31 - 1  # Application.version is a 32-bit INTEGER
 
@@ -72,3 +72,13 @@ def row_version(value: Any) -> int | None:
         raise InvalidInput("版本号无效，请刷新后重试", "the version is not a valid version; reload and retry",
                            field="version")
     return value
+
+
+def form_row_version() -> int | None:
+    """`row_version` of the form's `version` field. A field that is there but not a number is
+    refused like a number out of range, not taken as "not sent" (which skips the check)."""
+    value = request.form.get("version")
+    if value is None:
+        return None
+    digits = value.isascii() and value.isdigit() and len(value) <= len(str(MAX_ROW_VERSION))
+    return row_version(int(value) if digits else value)

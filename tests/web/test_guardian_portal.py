@@ -123,6 +123,18 @@ def test_submit_needs_the_explicit_confirmation(client, guardian):
     assert 'data-testid="serial"' not in client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("version", ["abc", "", "1.5", "99999999999999999999"])
+def test_submit_with_a_version_that_is_not_a_number_is_refused(client, guardian, version):
+    """Not taken as "no version sent", which would skip the check that the page is current."""
+    application_id = _started_id(_start(client, guardian))
+    _fetch_all(client, guardian, application_id)
+    client.post(f"/guardian/applications/{application_id}/basis", data={"basis": "property:P1", "csrf_token": guardian.csrf()})
+    answer = client.post(f"/guardian/applications/{application_id}/submit", follow_redirects=True,
+                         data={"confirm": "yes", "version": version, "csrf_token": guardian.csrf()})
+    assert "版本号无效，请刷新后重试" in answer.get_data(as_text=True)
+    assert 'data-testid="serial"' not in client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+
+
 def test_double_click_on_submit_gives_the_same_serial(client, guardian):
     application_id = _started_id(_start(client, guardian))
     _fetch_all(client, guardian, application_id)

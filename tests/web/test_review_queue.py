@@ -57,6 +57,15 @@ def test_staff_read_times_in_beijing_time(client, reviewer, submitted):
     assert history and all(item.startswith("06-01 10:00") for item in history)
 
 
+def test_a_decision_with_a_version_that_is_not_a_number_is_refused(client, reviewer, submitted):
+    """Not taken as "no version sent", which would skip the check that the reviewer saw the
+    application as it is now."""
+    answer = client.post(f"/review/applications/{submitted.id}/decision", follow_redirects=True, data={
+        "decision": "approve", "reason": "", "version": "abc", "csrf_token": reviewer.csrf()})
+    assert "版本号无效，请刷新后重试" in answer.get_data(as_text=True)
+    assert 'data-value="submitted"' in client.get(f"/review/applications/{submitted.id}").get_data(as_text=True)
+
+
 def test_return_for_materials_needs_a_reason(client, reviewer, submitted):
     page = client.get(f"/review/applications/{submitted.id}").get_data(as_text=True)
     version = re.search(r'name="version" value="(\d+)"', page).group(1)

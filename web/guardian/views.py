@@ -15,7 +15,7 @@ from web.downloads import document_response
 from web.errors import message_of, message_unless_refused
 from web.guardian import bp
 from web.i18n import t
-from web.inputs import row_version
+from web.inputs import form_row_version
 from web.security import current_account, current_actor, login_required, role_required
 
 guardian_only = role_required("guardian")
@@ -142,7 +142,7 @@ def submit(application_id: int):
         return redirect(url_for("guardian.confirm_submit", application_id=application_id))
     try:
         outcome = submit_application(engine(), application_id, account=current_account(), now=now(),
-                                     seen_version=row_version(request.form.get("version", type=int)))
+                                     seen_version=form_row_version())
     except UserFacingError as error:
         flash(message_unless_refused(error), "error")
         return _back(application_id)

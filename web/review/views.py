@@ -9,7 +9,7 @@ from core.review import DECISIONS, DOCUMENT_REVIEW_STATES, PROBLEMS, decide, rev
 from web.context import engine, now
 from web.errors import message_unless_refused
 from web.i18n import t
-from web.inputs import row_version
+from web.inputs import form_row_version
 from web.review import bp
 from web.security import current_account, current_actor, role_required
 
@@ -43,7 +43,7 @@ def decision(application_id: int):
     """Approve, return for materials or reject, with the reason the guardian will read."""
     try:
         decide(engine(), application_id, request.form.get("decision", ""), account=current_account(), now=now(),
-               reason=request.form.get("reason"), seen_version=row_version(request.form.get("version", type=int)))
+               reason=request.form.get("reason"), seen_version=form_row_version())
     except UserFacingError as error:
         flash(message_unless_refused(error), "error")
         return redirect(url_for("review.application", application_id=application_id))
