@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -87,7 +88,10 @@ def diff_command(old: str, new: str, as_json: bool) -> None:
 @click.option("--explain", is_flag=True, help="Add the trace: matching row and, per better tier, the first failed condition.")
 @click.option("--validate", is_flag=True, help="Check each facts document against the facts schema first.")
 def classify(ruleset_file: str, catchments_file: str, input_file, explain: bool, validate: bool) -> None:
-    """Classify applications; print one JSON line each: id, eligible, tier, row, reasons."""
+    """Classify applications; print one JSON line each: id, eligible, tier, row, reasons.
+
+    A line that cannot be classified (not JSON, not an object, facts that do not fit the facts
+    schema) gets a line {"id", "errors"} instead, and the rest go on; the exit status is then 1."""
     rs = _load_or_exit(ruleset_file)
     try:
         index = load_catchments(catchments_file)
@@ -95,21 +99,48 @@ def classify(ruleset_file: str, catchments_file: str, input_file, explain: bool,
         for problem in exc.problems:
             click.echo(f"{catchments_file}: {problem}", err=True)
         sys.exit(1)
+    refused = 0
     for number, line in enumerate(input_file, start=1):
         if not line.strip():
             continue
-        record = json.loads(line)
-        facts = record.get("facts", record)
-        problems = schema_problems("facts", facts) if validate else []
-        if problems:
-            click.echo(json.dumps({"id": record.get("id", number), "errors": [str(p) for p in problems]}, ensure_ascii=False))
+        record_id, facts, errors = _read_line(line, number)
+        if facts is not None and validate:
+            errors = [str(p) for p in schema_problems("facts", facts)]
+        if not errors:
+            try:
+                result = rs.classify(facts, index, explain=explain)
+            except (AttributeError, KeyError, TypeError, ValueError):  # facts of the wrong shape
+                errors = [str(p) for p in schema_problems("facts", facts)]
+                if not errors:
+                    raise  # the facts fit the schema: a fault of the rules engine, not of the input
+        if errors:
+            refused += 1
+            click.echo(json.dumps({"id": record_id, "errors": errors}, ensure_ascii=False))
             continue
-        result = rs.classify(facts, index, explain=explain)
-        out = {"id": record.get("id", number), "eligible": result.eligible, "tier": result.tier,
-               "row": result.row, "catchment": result.catchment, "reasons": result.reasons}
+        answer = {"id": record_id, "eligible": result.eligible, "tier": result.tier,
+                  "row": result.row, "catchment": result.catchment, "reasons": result.reasons}
         if explain:
-            out["trace"] = result.trace
-        click.echo(json.dumps(out, ensure_ascii=False))
+            answer["trace"] = result.trace
+        click.echo(json.dumps(answer, ensure_ascii=False))
+    if refused:
+        click.echo(f"{refused} line(s) could not be classified: see their \"errors\"", err=True)
+        sys.exit(1)
+
+
+def _read_line(line: str, number: int) -> tuple[Any, dict | None, list[str]]:
+    """(id, facts, errors) of one input line; the id is the line number when the line has none."""
+    try:
+        record = json.loads(line.rstrip("\r\n"))
+    except json.JSONDecodeError as error:
+        return number, None, [f"line {number}: not JSON: {error.msg} (column {error.colno})"]
+    except ValueError as error:  # e.g. an integer of more digits than Python converts
+        return number, None, [f"line {number}: not JSON: {error}"]
+    if not isinstance(record, dict):
+        return number, None, [f"line {number}: not a JSON object"]
+    facts = record.get("facts", record)
+    if not isinstance(facts, dict):
+        return record.get("id", number), None, [f"line {number}: \"facts\" is not a JSON object"]
+    return record.get("id", number), facts, []
 
 
 @ruleset.command("simulate")

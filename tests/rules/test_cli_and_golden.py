@@ -93,9 +93,29 @@ def test_classify_validate_reports_a_bad_facts_document_and_goes_on(tmp_path):
                     encoding="utf-8")
     result = run("classify", "--ruleset", RULESET, "--catchments", str(GOLDEN / "catchments.json"),
                  "--input", str(path), "--validate")
-    first, second = [json.loads(line) for line in result.output.splitlines()]
+    first, second = [json.loads(line) for line in result.stdout.splitlines()]
     assert first["id"] == "bad" and any(e.startswith("/basis") for e in first["errors"])
     assert second["tier"] == 1
+    assert result.exit_code == 1 and "1 line(s) could not be classified" in result.stderr
+
+
+def test_classify_reports_each_line_it_cannot_read_and_classifies_the_rest(tmp_path):
+    """A broken line, a line that is not an object and facts of the wrong shape (no --validate
+    asked) each get their errors; the good family after them is still classified."""
+    good = (GOLDEN / "families.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    wrong_shape = {"id": "shape", "facts": {"pupil": "李小明", "guardians": "父母", "properties": 3,
+                                            "basis": {"kind": "property", "id": "P1"}}}
+    path = tmp_path / "input.jsonl"
+    path.write_text("\n".join(['{"id": "cut", "facts": {', "[1, 2]", json.dumps(wrong_shape, ensure_ascii=False),
+                               good]) + "\n", encoding="utf-8")
+    result = run("classify", "--ruleset", RULESET, "--catchments", str(GOLDEN / "catchments.json"),
+                 "--input", str(path))
+    cut, listed, shape, classified = [json.loads(line) for line in result.stdout.splitlines()]
+    assert cut == {"id": 1, "errors": ["line 1: not JSON: Expecting property name enclosed in double quotes (column 25)"]}
+    assert listed == {"id": 2, "errors": ["line 2: not a JSON object"]}
+    assert shape["id"] == "shape" and "/pupil: '李小明' is not of type 'object'" in shape["errors"]
+    assert classified["id"] == "F01" and classified["tier"] == 1
+    assert result.exit_code == 1 and "3 line(s) could not be classified" in result.stderr
 
 
 def test_embedded_tests_may_take_their_catchments_from_a_file_beside_the_ruleset(tmp_path, document_2021):
