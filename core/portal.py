@@ -2,6 +2,7 @@
 the guardian's start and the return of materials."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -161,6 +162,7 @@ class StatusView:
     assessment: dict[str, Any] | None
     events: list[Event]
     seat: dict[str, Any] | None
+    event_labels: dict[str, Mapping[str, str]]  # an event's action -> what the history calls it
 
     @property
     def feedback(self) -> list[Event]:
@@ -257,11 +259,23 @@ _CALLS = (select(ConnectorCall.source, ConnectorCall.outcome, ConnectorCall.star
           .order_by(ConnectorCall.started_at, ConnectorCall.id))
 
 
+#: What the history calls the events that are not workflow transitions (a transition's event
+#: is called by its label in the ruleset's workflow).
+EVENT_LABELS = {
+    "application_started": {"zh": "开始填报", "en": "Application started"},
+    "basis_chosen": {"zh": "选择居住依据", "en": "Residence basis chosen"},
+    "document_uploaded": {"zh": "上传材料", "en": "Document uploaded"},
+    "document_accepted": {"zh": "材料已认可", "en": "Document accepted"},
+    "document_rejected": {"zh": "材料未认可", "en": "Document rejected"},
+}
+
+
 def _status_fields(session: Session, application: Application, workflow: Workflow, *,
                    has_facts: bool, facts: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "application": application,
         "state_label": dict(workflow.state_label(application.state)),
+        "event_labels": {**EVENT_LABELS, **{t.id: t.label for t in workflow.transitions.values()}},
         "documents": list(session.scalars(_DOCUMENTS, {"application_id": application.id})),
         "events": list(session.scalars(_EVENTS, {"subject_id": str(application.id)})),
         "assessment": stored_or_assessed(session, application, facts=facts) if has_facts else None,

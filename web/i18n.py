@@ -8,9 +8,19 @@ from flask import Flask, request, session
 
 from core.clock import SHANGHAI
 
-__all__ = ["LANGUAGES", "current_language", "t", "label", "local_time", "init_app"]
+__all__ = ["LANGUAGES", "ROLE_LABELS", "current_language", "t", "label", "role_label", "local_time", "init_app"]
 
 LANGUAGES = ("zh", "en")
+
+#: Account roles as people call them.
+ROLE_LABELS = {
+    "guardian": {"zh": "监护人", "en": "Guardian"},
+    "reviewer": {"zh": "区审核员", "en": "District reviewer"},
+    "district_admin": {"zh": "区管理员", "en": "District administrator"},
+    "city_admin": {"zh": "市级管理员", "en": "City administrator"},
+    "operator": {"zh": "运维人员", "en": "Operator"},
+    "system": {"zh": "系统", "en": "System"},
+}
 
 
 def current_language() -> str:
@@ -37,6 +47,11 @@ def label(value: Mapping[str, str] | str | None) -> str:
     return value.get(current_language()) or value.get("zh") or value.get("en") or ""
 
 
+def role_label(role: str) -> str:
+    """An account role in the page language ("区审核员"), or the role itself if unknown."""
+    return label(ROLE_LABELS.get(str(role))) or str(role)
+
+
 def local_time(value: datetime | str | None, pattern: str = "%m-%d %H:%M") -> str:
     """An instant (stored in UTC; a datetime or ISO text) as Nanchang's local time, "06-16 17:00":
     the way the policy states times and the way guardians and staff read them."""
@@ -52,4 +67,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _language():
-        return {"t": t, "label": label, "lang": current_language()}
+        return {"t": t, "label": label, "role_label": role_label, "lang": current_language()}

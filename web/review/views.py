@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from core.errors import UserFacingError
-from core.portal import active_districts, application_view
+from core.portal import active_districts, application_view, state_labels
 from core.review import DECISIONS, DOCUMENT_REVIEW_STATES, PROBLEMS, decide, review_document, review_queue
 from web.context import engine, now
 from web.errors import message_unless_refused
@@ -24,7 +24,8 @@ def queue():
     page = review_queue(engine(), account=current_account(), state=request.args.get("state", "submitted") or None,
                         district=request.args.get("district") or None, problem=request.args.get("problem") or None,
                         page=request.args.get("page", 1, type=int))
-    return render_template("review/queue.html", page=page, problems=PROBLEMS, districts=active_districts(engine()))
+    return render_template("review/queue.html", page=page, problems=PROBLEMS, districts=active_districts(engine()),
+                           state_labels=state_labels(engine(), page.items))
 
 
 @bp.get("/applications/<int:application_id>")
