@@ -250,6 +250,10 @@ def _guard_view(application: Application) -> dict[str, Any]:
 def _freeze_facts(session: Session, application: Application, context: FireContext) -> dict[str, Any]:
     if context.facts is None:
         raise GuardFailed("尚未获取数据，不能提交", "no facts collected yet; cannot submit")
+    pupil = context.facts.get("pupil")
+    if not isinstance(pupil, dict) or pupil.get("primary_school") is None:  # what the school record brings
+        raise GuardFailed("尚未获取学生的学籍信息，不能提交；请先核对学籍信息",
+                          "the pupil's school record has not been fetched; cannot submit")
     return {"frozen_facts": dict(context.facts)}
 
 

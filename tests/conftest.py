@@ -137,8 +137,9 @@ def make_account(engine):
     return make
 
 
-MINIMAL_FACTS = {
-    "pupil": {"name": "张小明"},
+MINIMAL_FACTS = {  # enough to submit: the pupil's school record (see core.workflow._freeze_facts)
+    "pupil": {"name": "张小明", "primary_school": {"name": "南昌市育才小学", "district": "东湖区", "group": None,
+                                                "in_urban_area": True, "province": "江西省"}},
     "guardians": [],
 }
 

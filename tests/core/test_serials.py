@@ -12,6 +12,7 @@ from core.clock import parse_instant
 from core.db import read_session, write_session
 from core.models import Application, Event
 from core.serials import format_serial, is_valid_serial, issue_serial
+from tests.conftest import MINIMAL_FACTS
 
 
 def test_twenty_concurrent_submits_of_one_application_give_exactly_one_serial(engine, draft_application, now):
@@ -48,7 +49,7 @@ def test_submissions_in_one_district_get_consecutive_sequence_numbers(engine, se
         for sequence in (11, 13, 15):
             app = start_application(session, season=season, guardian=guardian, pupil_id_number=id_number(sequence=sequence),
                                     pupil_name="x", district="东湖区", now=now)
-            record_facts(session, app, source="sandbox", payload={"pupil": {}, "guardians": []}, fetched_at=now)
+            record_facts(session, app, source="sandbox", payload=MINIMAL_FACTS, fetched_at=now)
             ids.append(app.id)
     serials = [submit_application(engine, i, account=guardian, now=now).serial for i in ids]
     assert [s[10:16] for s in serials] == ["000001", "000002", "000003"]
@@ -63,7 +64,7 @@ def test_districts_count_separately(engine, season, make_account, id_number):
         for sequence, district in ((21, "东湖区"), (23, "红谷滩区")):
             app = start_application(session, season=season, guardian=guardian, pupil_id_number=id_number(sequence=sequence),
                                     pupil_name="x", district=district, now=now)
-            record_facts(session, app, source="sandbox", payload={"pupil": {}, "guardians": []}, fetched_at=now)
+            record_facts(session, app, source="sandbox", payload=MINIMAL_FACTS, fetched_at=now)
             apps.append(app.id)
     serials = [submit_application(engine, i, account=guardian, now=now).serial for i in apps]
     assert serials[0][4:10] == "360102" and serials[1][4:10] == "360113"

@@ -7,8 +7,9 @@ from sqlmodel import select
 from core.applications import fire_transition, submit_application
 from core.db import read_session, write_session
 from core.models import Application, Event
-from core.workflow import (Actor, FireContext, IllegalTransition, NotPermitted, ReasonRequired, StaleWrite,
-                           Workflow, fire)
+from core.workflow import (Actor, FireContext, GuardFailed, IllegalTransition, NotPermitted, ReasonRequired,
+                           StaleWrite, Workflow, fire)
+from tests.conftest import MINIMAL_FACTS
 
 
 def _row(engine, application_id):
@@ -29,9 +30,27 @@ def test_submit_moves_state_freezes_facts_pins_ruleset_and_issues_serial(engine,
     assert row.state == "submitted" == outcome.state
     assert row.serial == outcome.serial and row.serial.startswith("2021360102")
     assert row.ruleset_sha256 == season.active_ruleset_sha256
-    assert row.frozen_facts["pupil"] == {"name": "张小明"}
+    assert row.frozen_facts["pupil"] == MINIMAL_FACTS["pupil"]
     assert row.version == application.version + 1
     assert [e.action for e in _events(engine, application.id)] == ["application_started", "submit"]
+
+
+def test_submit_without_the_pupils_school_record_is_refused_and_changes_nothing(engine, season, make_account, now,
+                                                                              id_number):
+    """A pupil ID that no school record knows (a typo, a made-up number) cannot be submitted empty."""
+    from core.applications import record_facts, start_application
+
+    guardian, pupil = make_account("guardian-2"), id_number(sequence=7)
+    with write_session(engine) as session:
+        application = start_application(session, season=season, guardian=guardian, pupil_id_number=pupil,
+                                        pupil_name="张三", district="东湖区", now=now)
+        record_facts(session, application, source="hukou", payload={"pupil": {"id_number": pupil}}, fetched_at=now)
+    with pytest.raises(GuardFailed) as refused:
+        submit_application(engine, application.id, account=guardian, now=now)
+    assert "学籍信息" in refused.value.zh
+    row = _row(engine, application.id)
+    assert (row.state, row.serial, row.frozen_facts) == ("draft", None, None)
+    assert [e.action for e in _events(engine, application.id)] == ["application_started"]
 
 
 def test_stale_update_is_refused_and_leaves_the_row_unchanged(engine, draft_application, now):
