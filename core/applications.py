@@ -70,7 +70,9 @@ def start_application(session: Session, *, season: Season, guardian: Account, pu
     duplicate = session.exec(select(Application).where(
         Application.season_id == season.id, Application.pupil_id_number == check.number)).first()
     if duplicate is not None:
-        raise InvalidInput("该学生本年度已有报名记录", "this pupil already has an application this season",
+        raise InvalidInput("该学生本年度已有报名记录；如非您家庭所报，请联系学生所在区的教育局",
+                           "this pupil already has an application this season; if your family did not make it, "
+                           "contact the district's education bureau",
                            field="pupil_id_number")
     workflow = workflow_for(session, season.active_ruleset_sha256)
     application = Application(season_id=season.id, guardian_id=guardian.id, pupil_id_number=check.number,

@@ -11,21 +11,28 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from core.access import ensure_can_act
 from core.applications import fire_transition
 from core.connectors.records import store_answers
 from core.connectors.runtime import ConnectorRuntime, FetchResult, get_runtime
 from core.db import by_id, read_session, write_session
-from core.errors import InvalidInput, NotFound
-from core.models import Application, Role, Season
+from core.errors import InvalidInput, NotFound, UserFacingError
+from core.models import Account, Application, Role, Season
 from core.season.calendar import check_can_submit
 from core.workflow import Actor
 
-__all__ = ["collect_facts", "retry_pending_facts", "Collected"]
+__all__ = ["collect_facts", "retry_pending_facts", "Collected", "NotTheGuardian"]
 
 PENDING, DRAFT = "facts_pending", "draft"
+
+
+class NotTheGuardian(UserFacingError):
+    """The pupil's school record does not name the account that opened the application."""
+
+    code = "not_the_guardian"
+    http_status = 409
 
 
 @dataclass(frozen=True)
@@ -55,18 +62,39 @@ def collect_facts(engine: Engine, application_id: int, *, actor: Actor, now: dat
     result = runtime.fetch_facts(pupil_id_number, sources=sources)
     with write_session(engine) as session:
         application = by_id(session, Application, application_id)
-        if application.state not in (DRAFT, PENDING):  # submitted meanwhile: keep only the call log
+        listed = _guardian_is_listed(session, application, result)
+        if application.state not in (DRAFT, PENDING) or not listed:  # keep only the call log
             fragments = {}
         else:
             fragments = result.fragments
         store_answers(session, application_id, fragments.values(), result.outcomes)
         state = application.state
+    if not listed:
+        raise NotTheGuardian("学籍记录中该学生的监护人不包括您，不能为其报名；如有疑问，请联系学生所在区的教育局",
+                             "the pupil's school record does not list you as a guardian: you cannot register this "
+                             "pupil; if this is wrong, contact the district's education bureau")
     system = Actor.system("connectors")
     if state == DRAFT and not result.complete:
         state = fire_transition(engine, application_id, "wait_for_facts", account=None, actor=system, now=now).state
     elif state == PENDING and result.complete:
         state = fire_transition(engine, application_id, "facts_arrived", account=None, actor=system, now=now).state
     return Collected(application_id, state, result)
+
+
+def _guardian_is_listed(session: Session, application: Application, result: FetchResult) -> bool:
+    """Whether the school record, when this fetch brought it, names among the pupil's guardians
+    the account that opened the application: only a guardian may register a pupil, and see what
+    the sources say about the family. Not checked for an account without an ID number (made
+    through the Python API, as the demo's and the tests' are): every account signed up on the
+    web or through the API has a verified one."""
+    record = result.fragments.get("pupil_record")
+    if record is None:
+        return True
+    guardian = by_id(session, Account, application.guardian_id)
+    if guardian is None or not guardian.id_number:
+        return True
+    named = {str(g.get("id_number", "")).upper() for g in record.payload.get("guardians") or () if isinstance(g, dict)}
+    return guardian.id_number.upper() in named
 
 
 def retry_pending_facts(engine: Engine, *, now: datetime, runtime: ConnectorRuntime | None = None,
@@ -76,4 +104,10 @@ def retry_pending_facts(engine: Engine, *, now: datetime, runtime: ConnectorRunt
         waiting = session.exec(select(Application.id).where(Application.state == PENDING)
                                .order_by(Application.updated_at).limit(limit)).all()
     system = Actor.system("connectors")
-    return [collect_facts(engine, application_id, actor=system, now=now, runtime=runtime) for application_id in waiting]
+    collected = []
+    for application_id in waiting:
+        try:
+            collected.append(collect_facts(engine, application_id, actor=system, now=now, runtime=runtime))
+        except NotTheGuardian:  # nothing stored; the others are still asked
+            continue
+    return collected

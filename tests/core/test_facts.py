@@ -1,6 +1,7 @@
 """Collecting facts (§3.1): a failing source parks the application, never loses it."""
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from core.applications import current_facts, submit_application
@@ -89,3 +90,28 @@ def test_another_family_cannot_collect_facts_for_an_application(engine, draft_ap
     stranger = make_account("stranger")
     with pytest.raises(Forbidden):
         collect_facts(engine, application.id, actor=_actor(stranger), now=now, runtime=xuewei_runtime(EducationBureau()))
+
+
+def test_the_systems_retry_stores_nothing_for_a_guardian_the_school_record_does_not_name(
+        engine, draft_application, now, xuewei_runtime, id_number):
+    """The check is about the application's guardian, whoever asks the sources: the system's own
+    retry of an application parked while the school record was unavailable stores nothing either,
+    and goes on with the other applications."""
+    from core.db import write_session
+    from core.facts import NotTheGuardian
+    from core.models import Account
+
+    guardian, application = draft_application
+    with write_session(engine) as session:
+        account = session.get(Account, guardian.id)
+        account.id_number = id_number(birth="19800101", sequence=31)  # not among the record's guardians
+        session.add(account)
+    runtime = xuewei_runtime(EducationBureau())
+    with pytest.raises(NotTheGuardian):
+        collect_facts(engine, application.id, actor=Actor.system("connectors"), now=now, runtime=runtime)
+    with write_session(engine) as session:
+        session.get(Application, application.id).state = "facts_pending"
+    assert retry_pending_facts(engine, now=now, runtime=runtime) == []
+    with read_session(engine) as session:
+        sources = {r.source for r in session.exec(select(FactRecord).where(FactRecord.application_id == application.id))}
+    assert "pupil_record" not in sources

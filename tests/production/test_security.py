@@ -13,9 +13,11 @@ from click.testing import CliRunner
 from sqlalchemy import func
 from sqlmodel import select
 
+from core.applications import record_facts
 from core.cli import main
 from core.db import read_session, write_session
 from core.models import Account, Application, Event
+from tests.conftest import MINIMAL_FACTS
 from tests.production.conftest import ApiAs
 from tests.web.conftest import PASSWORD, submit_family
 
@@ -78,6 +80,9 @@ def test_free_text_a_guardian_enters_is_escaped_wherever_it_is_shown(app, api_as
     upload = api.call("POST", f"/api/v1/applications/{application_id}/documents", content_type="multipart/form-data",
                       data={"kind": "other", "file": (io.BytesIO(b"%PDF-1.4 x"), XSS + ".pdf", "application/pdf")})
     assert upload.status_code == 201
+    with write_session(engine) as session:  # the school record, without which nothing is submitted
+        record_facts(session, session.get(Application, application_id), source="pupil_record", payload=MINIMAL_FACTS,
+                     fetched_at=season.created_at)
     assert api.call("POST", f"/api/v1/applications/{application_id}/submit", json={"confirm": True}).status_code == 200
     _pages_show_no_raw_payload(api, ["/guardian/", f"/guardian/applications/{application_id}"])
     reviewer = api_as(make_account("reviewer-dh", role="reviewer", district="东湖区"))

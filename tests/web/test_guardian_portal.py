@@ -5,8 +5,11 @@ import io
 import re
 
 import pytest
+from sqlmodel import select
 
-from tests.web.conftest import LI_PUPIL
+from core.db import read_session
+from core.models import ConnectorCall, FactRecord
+from tests.web.conftest import LI_PUPIL, family_fragments, valid_id
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%fake but well-formed enough\n"
@@ -32,6 +35,44 @@ def _fetch_all(client, auth, application_id):
     client.post(f"/guardian/applications/{application_id}/facts",
                 data={"step": "pupil_record", "csrf_token": auth.csrf()})
     client.post(f"/guardian/applications/{application_id}/facts", data={"csrf_token": auth.csrf()})
+
+
+def _give_id_number(engine, username: str, id_number: str) -> None:
+    """What signing up on the web records: the account holder's verified ID number."""
+    from core.db import write_session
+    from core.models import Account
+
+    with write_session(engine) as session:
+        account = session.exec(select(Account).where(Account.username == username)).one()
+        account.id_number = id_number
+        session.add(account)
+
+
+def test_a_guardian_the_school_record_does_not_name_sees_nothing_of_the_family(client, guardian, engine):
+    """§1: a pupil is registered by their guardian. Someone else who types the pupil's ID number
+    gets no data from the sources, and cannot submit."""
+    _give_id_number(engine, "li-father", valid_id("360102197001010030"))  # not one of the pupil's guardians
+    application_id = _started_id(_start(client, guardian))
+    answer = client.post(f"/guardian/applications/{application_id}/facts", follow_redirects=True,
+                         data={"step": "pupil_record", "csrf_token": guardian.csrf()})
+    assert "学籍记录中该学生的监护人不包括您" in answer.get_data(as_text=True)
+    _fetch_all(client, guardian, application_id)
+    school = family_fragments("li_tier1")["pupil_record"]["pupil"]["primary_school"]["name"]
+    assert school not in client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+    with read_session(engine) as session:
+        assert not session.exec(select(FactRecord).where(FactRecord.application_id == application_id)).all()
+        assert session.exec(select(ConnectorCall).where(ConnectorCall.application_id == application_id)).all()
+    client.post(f"/guardian/applications/{application_id}/submit", data={"confirm": "yes", "csrf_token": guardian.csrf()})
+    assert 'data-testid="serial"' not in client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+
+
+def test_a_guardian_the_school_record_names_gets_the_familys_facts(client, guardian, engine):
+    father = family_fragments("li_tier1")["pupil_record"]["guardians"][0]["id_number"]
+    _give_id_number(engine, "li-father", father.lower())  # the record's X may be written either way
+    application_id = _started_id(_start(client, guardian))
+    _fetch_all(client, guardian, application_id)
+    with read_session(engine) as session:
+        assert session.exec(select(FactRecord).where(FactRecord.application_id == application_id)).all()
 
 
 def test_home_shows_the_season_phase_and_the_district_windows(client, guardian):
