@@ -222,8 +222,9 @@ def _allowed(workflow: Workflow, application: Application, transition_id: str, c
     transition = workflow.transitions.get(transition_id)
     state_zh = workflow.state_label(application.state).get("zh", application.state)
     if transition is None or application.state not in transition.sources:
+        action_zh = transition.label.get("zh", transition_id) if transition is not None else transition_id
         raise IllegalTransition(
-            f"当前状态为「{state_zh}」，不能执行「{transition_id}」",
+            f"当前状态为「{state_zh}」，不能执行「{action_zh}」",
             f"transition {transition_id!r} is not allowed from state {application.state!r}")
     if str(context.actor.role) not in transition.by:
         raise NotPermitted(
