@@ -19,7 +19,7 @@ from werkzeug.http import quote_etag
 from web.i18n import current_language
 from web.security import current_account
 
-__all__ = ["page_etag", "not_modified", "unchanged_since", "revalidate_each_time", "code_digest"]
+__all__ = ["page_etag", "not_modified", "unchanged_since", "message_waiting", "revalidate_each_time", "code_digest"]
 
 _ROOT = Path(__file__).resolve().parent.parent
 _CODE = ("core", "web")
@@ -51,10 +51,16 @@ def page_etag(*inputs: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
+def message_waiting() -> bool:
+    """A flashed message waits: the page drawn now shows it once. That page must be neither
+    answered 304 nor kept for revalidation (its ETag is the page's without the message, so a
+    reload would answer 304 and show the message again)."""
+    return bool(session.get("_flashes"))
+
+
 def unchanged_since(etag: str) -> bool:
-    """The browser holds the page with this ETag, and nothing only a fresh page shows (a
-    flashed message) is waiting."""
-    return etag in request.if_none_match and not session.get("_flashes")
+    """The browser holds the page with this ETag, and no message is waiting to be shown."""
+    return etag in request.if_none_match and not message_waiting()
 
 
 def revalidate_each_time(response: Response, etag: str) -> Response:

@@ -165,6 +165,17 @@ def test_a_waiting_message_is_shown_not_answered_304(browser):
     assert response.status_code == 200 and "已重新提交审核" in response.get_data(as_text=True)
 
 
+def test_a_page_showing_a_message_is_not_kept_so_a_reload_does_not_show_it_again(browser):
+    with browser.client.session_transaction() as session:
+        session["_flashes"] = [("ok", "已重新提交审核")]
+    shown = browser.client.get(browser.url)
+    assert "已重新提交审核" in shown.get_data(as_text=True)
+    assert "ETag" not in shown.headers and shown.headers["Cache-Control"] == "no-store"
+    reloaded = browser.client.get(browser.url)
+    assert reloaded.status_code == 200 and "已重新提交审核" not in reloaded.get_data(as_text=True)
+    assert reloaded.headers["ETag"] == browser.etag
+
+
 def test_another_family_learns_nothing_from_an_etag(app, browser, make_account, submitted):
     make_account("other-parent")
     other = app.test_client()

@@ -9,7 +9,7 @@ from core.errors import UserFacingError
 from core.facts import collect_facts
 from core.portal import (active_districts, application_view, applications_of, guardian_page_view, open_application,
                          season_overview, state_labels, status_page_version, supply_materials)
-from web.conditional import not_modified, page_etag, revalidate_each_time, unchanged_since
+from web.conditional import message_waiting, not_modified, page_etag, revalidate_each_time, unchanged_since
 from web.context import connector_runtime, documents_root, engine, now
 from web.downloads import document_response
 from web.errors import message_of, message_unless_refused
@@ -70,10 +70,11 @@ def application(application_id: int):
     etag = None if version is None else page_etag("guardian/status.html", version)
     if etag is not None and unchanged_since(etag):
         return not_modified(etag)
+    once = message_waiting()  # drawn with a message: not kept (no-store), or a reload would show it again
     view = guardian_page_view(engine(), current_actor(), application_id, now=now())
     template = "guardian/status.html" if view.application.serial else "guardian/application.html"
     response = make_response(render_template(template, view=view, a=view.application, kinds=DOCUMENT_KINDS))
-    return response if etag is None else revalidate_each_time(response, etag)
+    return response if etag is None or once else revalidate_each_time(response, etag)
 
 
 @bp.post("/applications/<int:application_id>/facts")
