@@ -150,10 +150,15 @@ def test_upload_refuses_a_file_that_only_claims_to_be_a_pdf(client, guardian):
 def test_upload_over_the_size_limit_is_refused(client, guardian, app):
     app.config["MAX_DOCUMENT_BYTES"] = 1024
     application_id = _started_id(_start(client, guardian))
-    client.post(f"/guardian/applications/{application_id}/documents", data={
+    refused = client.post(f"/guardian/applications/{application_id}/documents", data={
         "kind": "other", "file": (io.BytesIO(PDF + b"0" * 2048), "big.pdf"), "csrf_token": guardian.csrf()},
         content_type="multipart/form-data")
+    assert not refused.headers["Location"].endswith("#documents")  # the top of the page, where the message is
     assert 'data-testid="document"' not in client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+    uploaded = client.post(f"/guardian/applications/{application_id}/documents", data={
+        "kind": "other", "file": (io.BytesIO(PDF), "small.pdf"), "csrf_token": guardian.csrf()},
+        content_type="multipart/form-data")
+    assert uploaded.headers["Location"].endswith("#documents")
 
 
 def test_submit_needs_the_explicit_confirmation(client, guardian):

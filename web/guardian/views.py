@@ -1,7 +1,7 @@
 """Guardian pages; every step calls one core service and shows its refusal at the field."""
 from __future__ import annotations
 
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
 
 from core.applications import choose_basis, submit_application
 from core.documents import DOCUMENT_KINDS, store_document
@@ -22,7 +22,10 @@ guardian_only = role_required("guardian")
 
 
 def _back(application_id: int, anchor: str = ""):
-    return redirect(url_for("guardian.application", application_id=application_id) + anchor)
+    """Back to the application's page, at `anchor` (the section just used); after a refusal at
+    the top, where its message is shown: a phone scrolled down to the section would hide it."""
+    refused = any(category == "error" for category, _message in session.get("_flashes", ()))
+    return redirect(url_for("guardian.application", application_id=application_id) + ("" if refused else anchor))
 
 
 @bp.get("/")
