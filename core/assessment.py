@@ -99,4 +99,7 @@ def stored_or_assessed(session: Session, application: Application, catchments: C
     ruleset = ruleset_of(session, application.judging_ruleset(season))
     evidence = {check["id"] for check in ruleset.document.get("evidence", [])}
     result["evidence_problems"] = [r["code"] for r in result.get("reasons", []) if r.get("code") in evidence]
+    if result.get("catchment"):  # families know their school by its name, not by its code
+        result["catchment_name"] = session.scalar(select(School.name).where(
+            School.season_id == season.id, School.code == result["catchment"]))
     return result

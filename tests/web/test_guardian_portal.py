@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from core.db import read_session
 from core.models import ConnectorCall, FactRecord
-from tests.web.conftest import LI_PUPIL, family_fragments, valid_id
+from tests.web.conftest import LI_PUPIL, family_fragments, ruleset_tests, valid_id
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%fake but well-formed enough\n"
@@ -159,6 +159,20 @@ def test_upload_over_the_size_limit_is_refused(client, guardian, app):
         "kind": "other", "file": (io.BytesIO(PDF), "small.pdf"), "csrf_token": guardian.csrf()},
         content_type="multipart/form-data")
     assert uploaded.headers["Location"].endswith("#documents")
+
+
+def test_the_page_names_relations_the_school_and_document_types_in_words(client, guardian):
+    application_id = _started_id(_start(client, guardian))
+    _fetch_all(client, guardian, application_id)
+    client.post(f"/guardian/applications/{application_id}/basis", data={"basis": "property:P1", "csrf_token": guardian.csrf()})
+    client.post(f"/guardian/applications/{application_id}/documents", data={
+        "kind": "other", "file": (io.BytesIO(PDF), "scan.pdf"), "csrf_token": guardian.csrf()},
+        content_type="multipart/form-data")
+    page = client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+    assert "监护人 · 父亲" in page and "监护人 · 母亲" in page and "· father" not in page
+    school = next(c["school_name"] for c in ruleset_tests()["catchments"] if c["school_id"] == "dh-yuzhang")
+    assert f'data-testid="catchment-school" data-value="dh-yuzhang">{school}<' in page
+    assert "PDF文件 ·" in page and "application/pdf ·" not in page
 
 
 def test_submit_needs_the_explicit_confirmation(client, guardian):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
+from core.documents import DOCUMENT_KINDS
 from core.errors import UserFacingError
 from core.portal import active_districts, application_view, state_labels
 from core.review import DECISIONS, DOCUMENT_REVIEW_STATES, PROBLEMS, decide, review_document, review_queue
@@ -15,6 +16,8 @@ from web.security import current_account, current_actor, role_required
 
 STAFF = ("reviewer", "district_admin", "city_admin")
 DECIDERS = ("reviewer", "district_admin")
+
+KIND_LABELS = {code: {"zh": zh, "en": en} for code, zh, en in DOCUMENT_KINDS}  # a document's kind in words
 
 
 @bp.get("/")
@@ -35,7 +38,7 @@ def application(application_id: int):
     view = application_view(engine(), current_actor(), application_id)
     decisions = [tr for tr in view.transitions if tr["id"] in DECISIONS]
     return render_template("review/application.html", view=view, a=view.application, decisions=decisions,
-                           document_review_states=DOCUMENT_REVIEW_STATES)
+                           document_review_states=DOCUMENT_REVIEW_STATES, kind_labels=KIND_LABELS)
 
 
 @bp.post("/applications/<int:application_id>/decision")
