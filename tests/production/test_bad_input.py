@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from werkzeug.http import parse_options_header
 
 from core.models import Application, Document
 from core.paths import ruleset_path
@@ -194,6 +195,8 @@ def test_an_uploaded_png_is_served_back_as_an_attachment_never_inline(guardian_a
     assert response.status_code == 200 and response.data == PNG
     assert response.headers["Content-Type"] == "image/png"
     assert response.headers["Content-Disposition"].startswith("attachment")
+    response.headers["Content-Disposition"].encode("latin-1")  # a header a WSGI server can send
+    assert parse_options_header(response.headers["Content-Disposition"])[1]["filename"] == document["filename"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
