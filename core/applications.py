@@ -27,7 +27,8 @@ from core.season.calendar import check_can_register, check_can_submit, check_dur
 from core.workflow import Actor, FireContext, IllegalTransition, StaleWrite, Workflow, fire, fire_many
 
 __all__ = [
-    "start_application", "record_facts", "fact_records", "current_facts", "choose_basis", "submit_application",
+    "start_application", "record_facts", "fact_records", "current_facts", "basis_options", "choose_basis",
+    "submit_application",
     "fire_transition", "fire_in_session", "fire_on_season", "SubmitOutcome",
 ]
 
@@ -131,6 +132,26 @@ def current_facts(session: Session, application: Application,
     return facts
 
 
+def _address_text(item: dict[str, Any]) -> str:
+    address = item.get("address") or {}
+    return address.get("text") or "".join(str(address.get(k, "")) for k in ("district", "street", "number", "compound"))
+
+
+def basis_options(facts: dict[str, Any]) -> list[dict[str, Any]]:
+    """The properties, leases and demolished home the sources know of: what a family may name as
+    its residence basis (kind, id, address text and a detail for the list)."""
+    options = [{"kind": "property", "id": p.get("id"), "address": _address_text(p), "detail": p.get("cert_type")}
+               for p in facts.get("properties") or []]
+    options += [{"kind": "lease", "id": lease.get("id"), "address": _address_text(lease),
+                 "detail": "registered" if lease.get("registered") else "unregistered"}
+                for lease in facts.get("leases") or []]
+    demolition = facts.get("demolition")
+    if demolition:
+        options.append({"kind": "demolition", "id": demolition.get("id"), "address": _address_text(demolition),
+                        "detail": demolition.get("agreement_on")})
+    return options
+
+
 def choose_basis(engine: Engine, application_id: int, *, account: Account, basis: dict[str, Any],
                  now: datetime) -> Application:
     """Name the property, lease or demolished home the family lives at (before submission)."""
@@ -143,6 +164,11 @@ def choose_basis(engine: Engine, application_id: int, *, account: Account, basis
         if application.frozen_facts is not None:
             raise InvalidInput("申请已提交，不能修改", "the application is submitted and cannot change")
         check_can_submit(session, by_id(session, Season, application.season_id), now=now)
+        known = {(option["kind"], option["id"]) for option in basis_options(current_facts(session, application))}
+        if (basis["kind"], basis.get("id")) not in known:
+            raise InvalidInput("请从已获取的房产、租赁或拆迁记录中选择居住依据",
+                               "choose the basis among the properties, leases and demolition the sources returned",
+                               field="basis")
         chosen = {"residence_basis": {"kind": basis["kind"], "id": basis.get("id")},
                   "version": application.version + 1, "updated_at": now}
         update_held(session, application, chosen)

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from core.access import ensure_can_view
 from core.allocation.models import AllocationRun, AllocationSeat
 from core.allocation.store import seat_of_application
-from core.applications import current_facts, fact_records, fire_transition, start_application
+from core.applications import basis_options, current_facts, fact_records, fire_transition, start_application
 from core.assessment import stored_or_assessed
 from core.connectors.sources import SOURCES
 from core.db import DirectRead, by_id, read_session, write_session
@@ -223,24 +223,6 @@ def _source_progress(calls: list[Row], records: list[Row]) -> list[dict[str, Any
     return progress
 
 
-def _address_text(item: dict[str, Any]) -> str:
-    address = item.get("address") or {}
-    return address.get("text") or "".join(str(address.get(k, "")) for k in ("district", "street", "number", "compound"))
-
-
-def _basis_options(facts: dict[str, Any]) -> list[dict[str, Any]]:
-    options = [{"kind": "property", "id": p.get("id"), "address": _address_text(p), "detail": p.get("cert_type")}
-               for p in facts.get("properties") or []]
-    options += [{"kind": "lease", "id": lease.get("id"), "address": _address_text(lease),
-                 "detail": "registered" if lease.get("registered") else "unregistered"}
-                for lease in facts.get("leases") or []]
-    demolition = facts.get("demolition")
-    if demolition:
-        options.append({"kind": "demolition", "id": demolition.get("id"), "address": _address_text(demolition),
-                        "detail": demolition.get("agreement_on")})
-    return options
-
-
 def _season_and_workflow(session: Session, application: Application) -> tuple[Season, Workflow]:
     """The application's season, and the workflow of the ruleset it is (or will be) judged by."""
     season = by_id(session, Season, application.season_id)
@@ -295,7 +277,7 @@ def _application_view(session: Session, application: Application, actor: Actor,
     return ApplicationView(**_status_fields(session, application, workflow, has_facts=bool(records), facts=facts),
                            facts=facts,
                            sources=_source_progress(calls, records), records=records, transitions=transitions,
-                           basis_options=_basis_options(facts), window=window)
+                           basis_options=basis_options(facts), window=window)
 
 
 def application_view(engine: Engine, actor: Actor, application_id: int, *,

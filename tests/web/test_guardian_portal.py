@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from core.db import read_session
-from core.models import ConnectorCall, FactRecord
+from core.models import Application, ConnectorCall, FactRecord
 from tests.web.conftest import LI_PUPIL, family_fragments, ruleset_tests, valid_id
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -173,6 +173,18 @@ def test_the_page_names_relations_the_school_and_document_types_in_words(client,
     school = next(c["school_name"] for c in ruleset_tests()["catchments"] if c["school_id"] == "dh-yuzhang")
     assert f'data-testid="catchment-school" data-value="dh-yuzhang">{school}<' in page
     assert "PDF文件 ·" in page and "application/pdf ·" not in page
+
+
+@pytest.mark.parametrize("basis", ["property:P9", "lease:", "lease:P1", "demolition:"])
+def test_a_basis_the_sources_do_not_know_is_refused(client, guardian, engine, basis):
+    """The form lists what the sources returned; a crafted request naming anything else is refused."""
+    application_id = _started_id(_start(client, guardian))
+    _fetch_all(client, guardian, application_id)
+    answer = client.post(f"/guardian/applications/{application_id}/basis", follow_redirects=True,
+                         data={"basis": basis, "csrf_token": guardian.csrf()})
+    assert "请从已获取的房产、租赁或拆迁记录中选择居住依据" in answer.get_data(as_text=True)
+    with read_session(engine) as session:
+        assert session.get(Application, application_id).residence_basis is None
 
 
 def test_submit_needs_the_explicit_confirmation(client, guardian):
