@@ -9,6 +9,12 @@ document.addEventListener("DOMContentLoaded", function () {
       }, 0);
     });
   });
+  // A form with data-confirm asks before it is sent (activating a ruleset mid-season, say).
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
   // The submit confirmation: the button stays disabled until the guardian ticks the box.
   document.querySelectorAll("[data-requires-check]").forEach(function (button) {
     var box = document.getElementById(button.getAttribute("data-requires-check"));
