@@ -1,6 +1,7 @@
 """Accounts: guardians sign themselves up, staff accounts are made by a city administrator."""
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from sqlmodel import Session, select
@@ -14,6 +15,7 @@ from core.workflow import Actor
 __all__ = ["create_account", "authenticate", "prepare_authentication", "MIN_PASSWORD_LENGTH"]
 
 MIN_PASSWORD_LENGTH = 8
+USERNAME = re.compile(r"[\w.@-]{1,80}")  # letters (Chinese too), digits and . _ - @: shown in logs and lists as typed
 DISTRICT_ROLES = frozenset({Role.reviewer.value, Role.district_admin.value})  # accounts bound to one district
 
 
@@ -22,9 +24,9 @@ def create_account(session: Session, *, username: str, password: str, role: Role
     """A new account with a salted, slow password hash; district staff must name their district."""
     role = Role(role).value
     username = username.strip()
-    if not username or len(username) > 80:
-        raise InvalidInput("请填写用户名（不超过80个字符）", "a username of at most 80 characters is needed",
-                           field="username")
+    if not USERNAME.fullmatch(username):
+        raise InvalidInput("用户名只能由字母、汉字、数字和 . _ - @ 组成，不超过80个字符",
+                           "a username has at most 80 letters, digits and . _ - @", field="username")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(f"密码至少{MIN_PASSWORD_LENGTH}位", f"passwords have at least {MIN_PASSWORD_LENGTH} characters",
                            field="password")

@@ -22,6 +22,9 @@ def create_staff_account(engine: Engine, *, by: Account, username: str, password
         raise Forbidden("只有市级管理员可以创建工作人员账号", "only a city administrator creates staff accounts")
     if role not in STAFF_ROLES:
         raise InvalidInput("请选择工作人员角色", "choose a staff role", field="role")
+    display_name = display_name.strip()
+    if len(display_name) > 80:
+        raise InvalidInput("姓名不超过80个字符", "a name has at most 80 characters", field="display_name")
     district = district or None
     if district is not None and district not in districts:
         raise InvalidInput("请选择本年度的区县", "choose one of the season's districts", field="district")

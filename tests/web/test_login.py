@@ -1,6 +1,11 @@
 """Accounts: guardian sign-up with the identity check, login, logout, staff accounts, rate limits."""
 from __future__ import annotations
 
+import pytest
+from sqlmodel import select
+
+from core.db import read_session
+from core.models import Account
 from web.security import MAX_FAILURES
 from tests.web.conftest import PASSWORD, csrf_from
 
@@ -98,6 +103,26 @@ def test_reviewer_without_district_is_refused_at_the_field(client, auth, make_ac
                                            "district": "", "csrf_token": auth.csrf()})
     assert response.status_code == 422
     assert 'data-testid="error-district"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("field, form", [
+    ("username", {"username": "rev 东湖"}),
+    ("username", {"username": "<script>x</script>"}),
+    ("username", {"username": "r" * 81}),
+    ("display_name", {"username": "rev-dh", "display_name": "名" * 81}),
+])
+def test_a_username_or_name_staff_could_not_read_back_is_refused_at_its_field(client, auth, make_account, season,
+                                                                              field, form):
+    """Spaces and markup in user names, and names longer than the column (which PostgreSQL
+    would refuse with an error page), are refused next to the field, nothing created."""
+    make_account("city", role="city_admin")
+    auth.login("city")
+    response = client.post("/staff", data={"password": PASSWORD, "role": "reviewer", "district": "东湖区",
+                                           "csrf_token": auth.csrf(), **form})
+    assert response.status_code == 422
+    assert f'data-testid="error-{field}"' in response.get_data(as_text=True)
+    with read_session(client.application.extensions["xuewei.engine"]) as session:
+        assert session.exec(select(Account).where(Account.role == "reviewer")).first() is None
 
 
 def test_only_a_city_admin_reaches_the_staff_page(client, auth, make_account):
