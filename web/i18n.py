@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from urllib.parse import urlencode
 
 from flask import Flask, request, session
 
@@ -47,6 +48,12 @@ def label(value: Mapping[str, str] | str | None) -> str:
     return value.get(current_language()) or value.get("zh") or value.get("en") or ""
 
 
+def other_language_url() -> str:
+    """This page in the other language: the same query (a queue's filters, say) with `lang` swapped."""
+    query = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    return "?" + urlencode([*query, ("lang", "zh" if current_language() == "en" else "en")])
+
+
 def role_label(role: str) -> str:
     """An account role in the page language ("区审核员"), or the role itself if unknown."""
     return label(ROLE_LABELS.get(str(role))) or str(role)
@@ -67,4 +74,5 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _language():
-        return {"t": t, "label": label, "role_label": role_label, "lang": current_language()}
+        return {"t": t, "label": label, "role_label": role_label, "other_language_url": other_language_url,
+                "lang": current_language()}

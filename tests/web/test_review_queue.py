@@ -46,6 +46,15 @@ def test_application_page_shows_each_source_with_its_fetch_time_and_the_tier_exp
     assert 'data-testid="tier" data-value="1"' in body and 'data-testid="trace"' in body
 
 
+def test_switching_language_keeps_the_queues_filters(client, reviewer, submitted):
+    page = client.get("/review/?state=submitted&problem=documents&page=1").get_data(as_text=True)
+    switch = re.search(r'id="lang-switch" data-testid="lang-switch" href="([^"]+)"', page).group(1)
+    assert switch.replace("&amp;", "&") == "?state=submitted&problem=documents&page=1&lang=en"
+    english = client.get("/review/" + switch.replace("&amp;", "&")).get_data(as_text=True)
+    back = re.search(r'data-testid="lang-switch" href="([^"]+)"', english).group(1).replace("&amp;", "&")
+    assert back == "?state=submitted&problem=documents&page=1&lang=zh"
+
+
 def test_staff_read_times_in_beijing_time(client, reviewer, submitted):
     """Facts fetched and the application submitted at 10:00 in Nanchang, which is 02:00 UTC:
     the queue, the sources and the history all say 10:00, as the policy states its times."""
