@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SECURE=os.environ.get("XUEWEI_COOKIE_SECURE", "0") == "1",
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
         MAX_DOCUMENT_BYTES=5 * 1024 * 1024,
+        MAX_FACE_IMAGE_BYTES=2 * 1024 * 1024,
         DOCUMENTS_DIR=os.environ.get("XUEWEI_DOCUMENTS_DIR"),
         JSON_AS_ASCII=False,
     )

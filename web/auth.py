@@ -26,7 +26,6 @@ HOME_ENDPOINTS = {
     "city_admin": "admin.index",
     "operator": "operator.dashboard",
 }
-MAX_FACE_IMAGE_BYTES = 2 * 1024 * 1024
 # The navigation bar: (endpoint, zh, en, roles); endpoints not registered are left out.
 NAV = (
     ("guardian.home", "我的报名", "My applications", {"guardian"}),
@@ -93,9 +92,11 @@ def _face_image() -> bytes | None:
     face = request.files.get("face_image")
     if not face or not face.filename:
         return None
-    data = face.read(MAX_FACE_IMAGE_BYTES + 1)
-    if len(data) > MAX_FACE_IMAGE_BYTES:
-        raise UserFacingError("人脸照片过大", "the face photo is too large", field="face_image")
+    limit = current_app.config["MAX_FACE_IMAGE_BYTES"]
+    data = face.read(limit + 1)
+    if len(data) > limit:
+        raise UserFacingError("人脸照片过大（不超过2MB），请缩小后重试", "the face photo is too large (2 MB at most)",
+                              field="face_image")
     return data
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from core.errors import UserFacingError
@@ -54,11 +54,26 @@ def message_unless_refused(error: UserFacingError) -> str:
     return message_of(error)
 
 
+def _too_large() -> UserFacingError:
+    """413 with the limit in it: the guardian can shrink the photo and send it again."""
+    error = http_error(413)
+    megabytes = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    error.zh = f"上传内容过大：一次最多{megabytes}MB，请压缩或缩小文件后返回重试"
+    error.en = f"the upload is too large: at most {megabytes} MB at once; shrink the file, go back and try again"
+    return error
+
+
+def _page_before() -> str | None:
+    """The page of this site the person came from, to offer a way back from an error page."""
+    referrer = request.referrer
+    return referrer if referrer and referrer.startswith(request.host_url) else None
+
+
 def _respond(error: UserFacingError, headers=None):
     if is_api_request():
         response = jsonify(error.to_dict())
     else:
-        response = render_template("error.html", error=error)
+        response = render_template("error.html", error=error, back=_page_before())
     return response, error.http_status, headers or {}
 
 
@@ -74,7 +89,7 @@ def init_app(app: Flask) -> None:
         headers = None
         if error.code == 405 and error.valid_methods:
             headers = {"Allow": ", ".join(sorted(error.valid_methods))}
-        return _respond(http_error(error.code or 500), headers)
+        return _respond(_too_large() if error.code == 413 else http_error(error.code or 500), headers)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

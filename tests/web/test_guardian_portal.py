@@ -187,6 +187,22 @@ def test_a_basis_the_sources_do_not_know_is_refused(client, guardian, engine, ba
         assert session.get(Application, application_id).residence_basis is None
 
 
+def test_an_upload_past_the_request_limit_says_the_limit_and_leads_back(client, guardian, app):
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    application_id = _started_id(_start(client, guardian))
+    page = f"http://localhost/guardian/applications/{application_id}"
+    answer = client.post(f"/guardian/applications/{application_id}/documents", headers={"Referer": page}, data={
+        "kind": "other", "file": (io.BytesIO(PDF + b"0" * 1100 * 1024), "big.pdf"), "csrf_token": guardian.csrf()},
+        content_type="multipart/form-data")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 413 and "上传内容过大：一次最多1MB" in html
+    assert f'href="{page}" data-testid="error-back"' in html
+    elsewhere = client.post(f"/guardian/applications/{application_id}/documents",
+                            headers={"Referer": "https://example.org/"},
+                            data={"file": (io.BytesIO(b"0" * 1100 * 1024), "big.pdf")}, content_type="multipart/form-data")
+    assert 'data-testid="error-back"' not in elsewhere.get_data(as_text=True)  # only back to this site
+
+
 def test_submit_needs_the_explicit_confirmation(client, guardian):
     application_id = _started_id(_start(client, guardian))
     _fetch_all(client, guardian, application_id)

@@ -15,6 +15,26 @@ document.addEventListener("DOMContentLoaded", function () {
       if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
     });
   });
+  // A file input with data-max-bytes holds back a form whose file is too large: the server
+  // refuses it too, but a request past the upload limit loses everything else typed in the form.
+  document.querySelectorAll("form").forEach(function (form) {
+    var inputs = form.querySelectorAll("input[type=file][data-max-bytes]");
+    if (!inputs.length) { return; }
+    var tooLarge = function (input) {
+      var max = parseInt(input.getAttribute("data-max-bytes"), 10);
+      return Array.prototype.some.call(input.files || [], function (file) { return file.size > max; });
+    };
+    inputs.forEach(function (input) {
+      input.addEventListener("change", function () {
+        input.setCustomValidity(tooLarge(input) ? input.getAttribute("data-too-large") : "");
+      });
+    });
+    form.addEventListener("submit", function (event) {
+      inputs.forEach(function (input) {
+        if (tooLarge(input)) { event.preventDefault(); input.reportValidity(); }
+      });
+    });
+  });
   // The submit confirmation: the button stays disabled until the guardian ticks the box.
   document.querySelectorAll("[data-requires-check]").forEach(function (button) {
     var box = document.getElementById(button.getAttribute("data-requires-check"));
