@@ -4,16 +4,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from core.accounts import create_account
 from core.db import write_session
 from core.errors import InvalidInput
-from core.idnumbers import check_resident_id
+from core.idnumbers import age_on, check_resident_id
 from core.models import Account, Role
 from core.plugins import Hooks
 from core.workflow import Actor
 
 __all__ = ["sign_up_guardian", "check_guardian_login", "IdentityRejected"]
+
+ADULT_AGE = 18  # who may sign up as a guardian
 
 
 class IdentityRejected(InvalidInput):
@@ -48,8 +51,14 @@ def sign_up_guardian(engine: Engine, *, hooks: Hooks, username: str, password: s
     check = check_resident_id(id_number)
     if not check.ok:
         raise InvalidInput(check.problems[0]["zh"], check.problems[0]["en"], field="id_number")
+    if age_on(check.birth_date, now.date()) < ADULT_AGE:
+        raise InvalidInput("监护人须年满18周岁：请使用监护人本人的身份证号注册", "a guardian is 18 or older: sign up with "
+                           "the guardian's own ID number", field="id_number")
     verified = _verified(hooks, id_number=check.number, name=name, face_image=face_image)
     with write_session(engine) as session:
+        if session.exec(select(Account.id).where(Account.id_number == check.number)).first() is not None:
+            raise InvalidInput("该身份证号已注册过账号，请直接登录", "this ID number already has an account: log in",
+                               field="id_number")
         account = create_account(session, username=username, password=password, role=Role.guardian,
                                  display_name=name, by=Actor(username.strip(), Role.guardian))
         account.id_number = check.number

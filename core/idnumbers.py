@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 __all__ = [
+    "age_on",
     "IdCheck", "resident_id_check_char", "check_resident_id", "check_pupil_id",
     "credit_code_check_char", "check_credit_code", "mask_id_number", "CREDIT_CODE_ALPHABET",
 ]
@@ -75,7 +76,8 @@ def check_resident_id(number: str) -> IdCheck:
     return IdCheck(number, not problems, tuple(problems), born)
 
 
-def _age_on(born: date, day: date) -> int:
+def age_on(born: date, day: date) -> int:
+    """Whole years of age on `day` of someone born on `born`."""
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
@@ -84,7 +86,7 @@ def check_pupil_id(number: str, season_year: int) -> IdCheck:
     result = check_resident_id(number)
     if result.birth_date is None:
         return result
-    age = _age_on(result.birth_date, date(season_year, 8, 31))
+    age = age_on(result.birth_date, date(season_year, 8, 31))
     low, high = PUPIL_AGE_RANGE
     if low <= age <= high:
         return result

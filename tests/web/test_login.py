@@ -40,6 +40,21 @@ def test_signup_shows_a_wrong_check_character_at_the_id_field(client, season, id
     assert 'data-testid="error-id_number"' in body
 
 
+def test_a_pupils_own_id_number_cannot_sign_up_as_a_guardian(client, season, id_number):
+    body = _signup(client, id_number(birth="20090501", sequence=1)).get_data(as_text=True)
+    assert 'data-testid="error-id_number"' in body and "监护人须年满18周岁" in body
+    assert client.get("/me").status_code == 302
+
+
+def test_one_id_number_signs_up_once(app, client, season, id_number):
+    assert _signup(client, id_number(birth="19800101", sequence=1)).status_code == 302
+    other = app.test_client()
+    body = _signup(other, id_number(birth="19800101", sequence=1), username="zhangwei2").get_data(as_text=True)
+    assert "该身份证号已注册过账号，请直接登录" in body
+    with read_session(app.extensions["xuewei.engine"]) as session:
+        assert session.exec(select(Account).where(Account.username == "zhangwei2")).first() is None
+
+
 def test_login_rotates_the_session_and_its_csrf_token(client, auth, make_account):
     make_account("guardian-a")
     before = csrf_from(client)
