@@ -1,7 +1,7 @@
 """Per-object access checks: who may see or act on which application."""
 from __future__ import annotations
 
-from core.errors import Forbidden
+from core.errors import Forbidden, NotFound
 from core.models import Application, Role
 from core.workflow import Actor
 
@@ -25,9 +25,13 @@ def can_view(actor: Actor, application: Application) -> bool:
 
 
 def ensure_can_view(actor: Actor, application: Application) -> None:
-    """Refuse with 404-like wording so ids of other families' applications leak nothing."""
-    if not can_view(actor, application):
-        raise Forbidden("无权查看该申请", "you may not see this application")
+    """Refuse. A guardian is answered as if the application did not exist, so the ids of other
+    families' applications leak nothing; staff of another district are told they may not."""
+    if can_view(actor, application):
+        return
+    if str(actor.role) == Role.guardian.value:
+        raise NotFound("申请不存在", f"application {application.id} does not exist")
+    raise Forbidden("无权查看该申请", "you may not see this application")
 
 
 def ensure_can_act(actor: Actor, application: Application) -> None:

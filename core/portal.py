@@ -120,7 +120,7 @@ NOT_ON_STATUS_PAGE = (ConnectorCall, GraduateRow)  # calls to sources; the gradu
 # Compiled once and run without SQLAlchemy's per-execution work (see DirectRead): the page is
 # polled, and that work costs SQLAlchemy far more than the database takes to run the query.
 _STATUS_PAGE_INPUTS = DirectRead(select(
-    Application.guardian_id, Application.district,  # for the access check
+    Application.id, Application.guardian_id, Application.district,  # for the access check
     Application.season_id, Application.pupil_name, Application.state, Application.version, Application.serial,
     Application.ruleset_sha256, Application.tier, Application.updated_at, unclassified(),
     _newest(Event.seq, Event.subject_type == "application", Event.subject_id == bindparam("subject_id")),

@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from core.applications import record_facts
 from core.cli import main
+from core.errors import InvalidInput
 from core.db import read_session, write_session
 from core.models import Account, Application, Event
 from tests.conftest import MINIMAL_FACTS
@@ -101,13 +102,17 @@ def test_a_reviewers_reason_is_escaped_on_the_guardians_page(api_as, engine, sea
     _pages_show_no_raw_payload(api_as(make_account("operator-1", role="operator")), ["/operator/audit"])
 
 
-def test_names_of_accounts_are_escaped_on_the_staff_page_and_the_account_page(api_as, make_account, season):
+def test_names_of_accounts_are_escaped_on_the_staff_page_and_the_account_page(api_as, make_account, season, engine):
     admin = api_as(make_account("city-admin-1", role="city_admin"))
     created = admin.call("POST", "/api/v1/staff", json={"username": "op-xss", "password": PASSWORD,
                                                         "role": "operator", "display_name": XSS})
     assert created.status_code == 201, created.get_data(as_text=True)
     _pages_show_no_raw_payload(admin, ["/staff"])
-    guardian = make_account(XSS[:80])
+    with pytest.raises(InvalidInput):
+        make_account(XSS[:80])  # user names are letters, digits and . _ - @
+    guardian = make_account("guardian-xss")
+    with write_session(engine) as session:  # a name as signed up (checked against the ID, not its characters)
+        session.get(Account, guardian.id).display_name = XSS[:80]
     _pages_show_no_raw_payload(api_as(guardian), ["/me"])
 
 
@@ -170,6 +175,19 @@ def test_no_id_bearing_route_serves_another_familys_or_districts_application(app
     assert _events_of(engine, application.id) == events_before  # nothing was done to the application
     with read_session(engine) as session:
         assert session.get(Application, application.id).state == "submitted"
+
+
+def test_another_familys_application_answers_as_if_it_did_not_exist(api_as, engine, season, catchments, now,
+                                                                    make_account):
+    """Whether an id belongs to some family is itself something a guardian must not learn."""
+    application = submit_family(engine, season, now, "li-father")
+    intruder = api_as(make_account("guardian-b"))
+    theirs, missing = (intruder.call("GET", f"/api/v1/applications/{n}") for n in (application.id, application.id + 1000))
+    assert theirs.status_code == missing.status_code == 404
+    assert {**theirs.get_json(), "message_en": ""} == {**missing.get_json(), "message_en": ""}  # that names the id
+    theirs, missing = (intruder.call("GET", f"/guardian/applications/{n}") for n in (application.id, application.id + 1000))
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.get_data(as_text=True) == missing.get_data(as_text=True)
 
 
 def _events_of(engine, application_id: int) -> list[str]:

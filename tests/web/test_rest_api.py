@@ -125,11 +125,11 @@ def test_guardian_journey_through_the_api(api, season, catchments, family, id_nu
     assert first["serial"] and first["serial"] == again["serial"] and again["state"] == "submitted"
 
 
-def test_another_family_gets_403_and_nothing_of_the_application(api, submitted, make_account):
+def test_another_family_gets_404_and_nothing_of_the_application(api, submitted, make_account):
     make_account("other-parent")
     api.login("other-parent")
     response = api.call("GET", f"/applications/{submitted.id}")
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert set(response.get_json()) == ERROR_KEYS and submitted.pupil_id_number not in response.get_data(as_text=True)
     assert api.call("GET", "/applications").get_json()["items"] == []
 
