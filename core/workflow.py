@@ -165,7 +165,7 @@ def fire(
         changes.update(EFFECTS[effect](session, application, context))
     if update_by_id(session, Application, application.id, changes, version=version) != 1:
         raise StaleWrite(
-            "该申请已被他人或其他页面修改，请刷新后重试",
+            "该申请在您打开此页面后已有变化，请刷新后重试",
             f"application {application.id} changed since version {version}; reload and retry")
     from_state = application.state
     by_id(session, Application, application.id, reload=True)  # the row as moved, into `application`

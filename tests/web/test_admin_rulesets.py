@@ -114,6 +114,13 @@ def test_a_valid_edit_is_stored_as_a_draft_and_its_review_shows_the_diff_and_tes
     assert 'data-testid="version-status">draft<' in page
 
 
+def test_uploading_the_active_version_again_says_so_instead_of_draft(client, admin):
+    response = client.post("/admin/rulesets/new", data=_form(_ruleset(), admin.csrf()), follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "完全相同，未另存" in page and "保存为草稿版本" not in page
+    assert 'data-testid="version-status">active<' in page
+
+
 def test_activation_is_audited_and_moves_the_calendar(client, admin):
     data = _form(_ruleset(), admin.csrf())
     data["f:text:/meta/version"] = "1.1.0"

@@ -8,6 +8,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 
 from core import ruleset_editor as editor
 from core.db import read_session, write_session
+from core.models import RulesetStatus
 from core.portal import active_season
 from core.rules.errors import Problem
 from core.rulesets import RulesetNotActivatable, ruleset_document, store_ruleset
@@ -88,7 +89,11 @@ def save_ruleset():
         return _editor(fields, rest_text, problems, document, request.form.get("base"), status=422)
     with write_session(engine()) as session:
         version = store_ruleset(session, active_season(session), document, current_actor())
-    flash(t("规则已校验并保存为草稿版本", "The ruleset validates and is stored as a draft version"), "ok")
+    if version.status == RulesetStatus.draft.value:
+        flash(t("规则已校验并保存为草稿版本", "The ruleset validates and is stored as a draft version"), "ok")
+    else:  # identical content is stored once: this is that version, already active or retired
+        flash(t(f"内容与已有的规则版本 {version.version} 完全相同，未另存",
+                f"identical to the stored version {version.version}: nothing new was stored"), "ok")
     return redirect(url_for("admin.ruleset", sha256=version.sha256))
 
 
