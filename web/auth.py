@@ -31,6 +31,7 @@ NAV = (
     ("guardian.home", "我的报名", "My applications", {"guardian"}),
     ("review.queue", "审核队列", "Review queue", {"reviewer", "district_admin", "city_admin"}),
     ("admin.index", "规则与数据", "Rulesets and data", {"city_admin"}),
+    ("admin.lists", "锁定名单", "Locked lists", {"district_admin"}),  # the city administrator's are under 规则与数据
     ("auth.staff", "工作人员", "Staff", {"city_admin"}),
     ("operator.dashboard", "运行监控", "Operations", {"operator", "city_admin"}),
 )

@@ -56,7 +56,9 @@ def test_a_correction_needs_a_city_administrators_approval_and_is_audited(client
     _post(client, auth, f"/admin/lists/{list_id}/correction", reason="漏报一名学生", file=(_csv(id_number, 1, 3), "c.csv"))
     with read_session(engine) as session:
         proposed = session.exec(select(LockedListVersion).where(LockedListVersion.state == "proposed")).one()
-    _post(client, auth, f"/admin/lists/versions/{proposed.id}/decision", approve="1")
+    decided = _post(client, auth, f"/admin/lists/versions/{proposed.id}/decision", approve="1")
+    page = client.get(decided.headers["Location"]).get_data(as_text=True)
+    assert "名单第 2 版：更正已批准" in page and 'data-value="superseded">已被更正取代<' in page
     with read_session(engine) as session:
         assert session.get(LockedList, list_id).current_version == 2
         actions = [e.action for e in session.exec(select(Event).where(Event.subject_type == "locked_list"))]
@@ -66,6 +68,7 @@ def test_a_correction_needs_a_city_administrators_approval_and_is_audited(client
 def test_a_district_administrator_cannot_decide_corrections(client, auth, make_account, preparation):
     make_account("dh", role="district_admin", district="东湖区")
     auth.login("dh")
+    assert 'href="/admin/lists"' in client.get("/review/").get_data(as_text=True)  # in the navigation
     assert client.get("/admin/lists").status_code == 200
     assert _post(client, auth, "/admin/lists/versions/1/decision", approve="1").status_code == 403
 

@@ -19,6 +19,12 @@ from web.i18n import t
 from web.security import current_actor, role_required
 
 LIST_STAFF = ("city_admin", "district_admin")
+#: A list version's state in words (core.season.lists moves them).
+STATE_LABELS = {
+    "draft": {"zh": "草稿", "en": "draft"}, "submitted": {"zh": "已提交", "en": "submitted"},
+    "proposed": {"zh": "更正待审批", "en": "correction proposed"}, "approved": {"zh": "更正已批准", "en": "correction approved"},
+    "refused": {"zh": "更正已驳回", "en": "correction refused"}, "superseded": {"zh": "已被更正取代", "en": "superseded"},
+}
 
 
 def _season():
@@ -34,7 +40,8 @@ def lists():
         season = active_season(session)
         held = locked_lists(session, season)
         districts = season_districts(session, season)
-    return render_template("admin/lists.html", held=held, kinds=LIST_KINDS, districts=districts)
+    return render_template("admin/lists.html", held=held, kinds=LIST_KINDS, districts=districts,
+                           state_labels=STATE_LABELS)
 
 
 def _entries():
@@ -54,7 +61,8 @@ def _done(action):
     except UserFacingError as error:
         flash(t(error.zh, error.en), "error")
     else:
-        flash(t(f"名单第 {version.version} 版：{version.state}", f"list version {version.version}: {version.state}"), "ok")
+        state = STATE_LABELS.get(version.state, {"zh": version.state, "en": version.state})
+        flash(t(f"名单第 {version.version} 版：{state['zh']}", f"list version {version.version}: {state['en']}"), "ok")
     return redirect(url_for("admin.lists"))
 
 
