@@ -203,6 +203,18 @@ def test_an_upload_past_the_request_limit_says_the_limit_and_leads_back(client, 
     assert 'data-testid="error-back"' not in elsewhere.get_data(as_text=True)  # only back to this site
 
 
+def test_the_result_waits_for_the_basis_when_the_family_has_one_to_choose(client, guardian):
+    """Before a basis is chosen, the assessment would list every evidence rule of every kind of
+    basis as a problem: the page asks for the basis instead."""
+    application_id = _started_id(_start(client, guardian))
+    _fetch_all(client, guardian, application_id)
+    before = client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+    assert 'data-testid="choose-basis-first"' in before and 'data-testid="tier"' not in before
+    client.post(f"/guardian/applications/{application_id}/basis", data={"basis": "property:P1", "csrf_token": guardian.csrf()})
+    after = client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+    assert 'data-testid="choose-basis-first"' not in after and 'data-testid="tier" data-value="1"' in after
+
+
 def test_submit_needs_the_explicit_confirmation(client, guardian):
     application_id = _started_id(_start(client, guardian))
     _fetch_all(client, guardian, application_id)
