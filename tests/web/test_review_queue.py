@@ -83,6 +83,17 @@ def test_return_for_materials_needs_a_reason(client, reviewer, submitted):
     assert 'data-value="submitted"' in client.get(f"/review/applications/{submitted.id}").get_data(as_text=True)
 
 
+def test_a_refused_decision_keeps_the_reason_as_typed(client, reviewer, submitted):
+    page = client.get(f"/review/applications/{submitted.id}").get_data(as_text=True)
+    stale = int(re.search(r'name="version" value="(\d+)"', page).group(1)) - 1  # another reviewer moved it meanwhile
+    answer = client.post(f"/review/applications/{submitted.id}/decision", data={
+        "decision": "return_for_materials", "reason": "请补充户口簿首页", "version": str(stale),
+        "csrf_token": reviewer.csrf()})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 409 and "请刷新后重试" in html
+    assert '<textarea id="reason" name="reason" data-testid="input-reason" maxlength="1000">请补充户口簿首页</textarea>' in html
+
+
 def test_returned_with_a_reason_the_guardian_reads_and_answers(app, client, reviewer, submitted):
     page = client.get(f"/review/applications/{submitted.id}").get_data(as_text=True)
     version = re.search(r'name="version" value="(\d+)"', page).group(1)

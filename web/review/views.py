@@ -33,12 +33,13 @@ def queue():
 
 @bp.get("/applications/<int:application_id>")
 @role_required(*STAFF)
-def application(application_id: int):
-    """Every fact with its source and fetch time, the documents, the tier explanation, the history."""
+def application(application_id: int, *, reason: str = ""):
+    """Every fact with its source and fetch time, the documents, the tier explanation, the history
+    (and, after a refused decision, the reason as it was typed)."""
     view = application_view(engine(), current_actor(), application_id)
     decisions = [tr for tr in view.transitions if tr["id"] in DECISIONS]
     return render_template("review/application.html", view=view, a=view.application, decisions=decisions,
-                           document_review_states=DOCUMENT_REVIEW_STATES, kind_labels=KIND_LABELS)
+                           document_review_states=DOCUMENT_REVIEW_STATES, kind_labels=KIND_LABELS, reason=reason)
 
 
 @bp.post("/applications/<int:application_id>/decision")
@@ -48,9 +49,9 @@ def decision(application_id: int):
     try:
         decide(engine(), application_id, request.form.get("decision", ""), account=current_account(), now=now(),
                reason=request.form.get("reason"), seen_version=form_row_version())
-    except UserFacingError as error:
+    except UserFacingError as error:  # the page again, with the reason as typed: nothing is lost
         flash(message_unless_refused(error), "error")
-        return redirect(url_for("review.application", application_id=application_id))
+        return application(application_id, reason=request.form.get("reason", "")), error.http_status
     flash(t("已记录审核决定", "Decision recorded"), "ok")
     return redirect(url_for("review.queue"))
 
