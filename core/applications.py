@@ -158,17 +158,20 @@ def choose_basis(engine: Engine, application_id: int, *, account: Account, basis
     if basis.get("kind") not in ("property", "lease", "demolition"):
         raise InvalidInput("请选择房产、租赁或拆迁住址作为居住依据", "choose a property, lease or demolition basis",
                            field="basis")
+    with read_session(engine) as session:  # outside the write transaction: SQLite has one writer at a time
+        application = _load(session, application_id)
+        ensure_can_act(Actor.of(account), application)
+        known = {(option["kind"], option["id"]) for option in basis_options(current_facts(session, application))}
+    if application.frozen_facts is None and (basis["kind"], basis.get("id")) not in known:  # submitted: refused below
+        raise InvalidInput("请从已获取的房产、租赁或拆迁记录中选择居住依据",
+                           "choose the basis among the properties, leases and demolition the sources returned",
+                           field="basis")
     with write_session(engine) as session:
         application = _load(session, application_id)
         ensure_can_act(Actor.of(account), application)
         if application.frozen_facts is not None:
             raise InvalidInput("申请已提交，不能修改", "the application is submitted and cannot change")
         check_can_submit(session, by_id(session, Season, application.season_id), now=now)
-        known = {(option["kind"], option["id"]) for option in basis_options(current_facts(session, application))}
-        if (basis["kind"], basis.get("id")) not in known:
-            raise InvalidInput("请从已获取的房产、租赁或拆迁记录中选择居住依据",
-                               "choose the basis among the properties, leases and demolition the sources returned",
-                               field="basis")
         chosen = {"residence_basis": {"kind": basis["kind"], "id": basis.get("id")},
                   "version": application.version + 1, "updated_at": now}
         update_held(session, application, chosen)

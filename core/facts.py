@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from core.access import ensure_can_act
 from core.applications import fire_transition
@@ -59,10 +59,12 @@ def collect_facts(engine: Engine, application_id: int, *, actor: Actor, now: dat
         if str(actor.role) != Role.system.value:  # a guardian's own fetch counts as a change (§4.3)
             check_can_submit(session, by_id(session, Season, application.season_id), now=now)
         pupil_id_number = application.pupil_id_number
+        guardian = by_id(session, Account, application.guardian_id)
+        guardian_id_number = guardian.id_number if guardian is not None else None
     result = runtime.fetch_facts(pupil_id_number, sources=sources)
+    listed = _guardian_is_listed(guardian_id_number, result)
     with write_session(engine) as session:
         application = by_id(session, Application, application_id)
-        listed = _guardian_is_listed(session, application, result)
         if application.state not in (DRAFT, PENDING) or not listed:  # keep only the call log
             fragments = {}
         else:
@@ -81,20 +83,17 @@ def collect_facts(engine: Engine, application_id: int, *, actor: Actor, now: dat
     return Collected(application_id, state, result)
 
 
-def _guardian_is_listed(session: Session, application: Application, result: FetchResult) -> bool:
+def _guardian_is_listed(guardian_id_number: str | None, result: FetchResult) -> bool:
     """Whether the school record, when this fetch brought it, names among the pupil's guardians
-    the account that opened the application: only a guardian may register a pupil, and see what
-    the sources say about the family. Not checked for an account without an ID number (made
-    through the Python API, as the demo's and the tests' are): every account signed up on the
-    web or through the API has a verified one."""
+    the account holder who opened the application (`guardian_id_number`): only a guardian may
+    register a pupil, and see what the sources say about the family. Not checked for an account
+    without an ID number (made through the Python API, as the demo's and the tests' are): every
+    account signed up on the web or through the API has a verified one."""
     record = result.fragments.get("pupil_record")
-    if record is None:
-        return True
-    guardian = by_id(session, Account, application.guardian_id)
-    if guardian is None or not guardian.id_number:
+    if record is None or not guardian_id_number:
         return True
     named = {str(g.get("id_number", "")).upper() for g in record.payload.get("guardians") or () if isinstance(g, dict)}
-    return guardian.id_number.upper() in named
+    return guardian_id_number.upper() in named
 
 
 def retry_pending_facts(engine: Engine, *, now: datetime, runtime: ConnectorRuntime | None = None,
