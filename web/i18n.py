@@ -9,7 +9,8 @@ from flask import Flask, request, session
 
 from core.clock import SHANGHAI
 
-__all__ = ["LANGUAGES", "ROLE_LABELS", "current_language", "t", "label", "role_label", "local_time", "init_app"]
+__all__ = ["LANGUAGES", "ROLE_LABELS", "current_language", "t", "label", "role_label", "local_time", "other_language_url",
+           "init_app"]
 
 LANGUAGES = ("zh", "en")
 
