@@ -91,15 +91,22 @@ def stored_or_assessed(session: Session, application: Application, catchments: C
     `evidence_problems` lists the reasons that are failed evidence checks (the ruleset's
     `evidence` section): things the family can answer with a document.
     """
+    season = by_id(session, Season, application.season_id)
     if application.classification is not None:
         result = {"provisional": False, **application.classification}
+        code = result.get("catchment")
+        name = code and session.connection().execute(_SCHOOL_NAME, {"season_id": season.id, "code": code}).scalar()
     else:
+        catchments = catchments if catchments is not None else catchments_of(session, season.id)
         result = {"provisional": True, **assess(session, application, catchments, facts=facts).to_dict()}
-    season = by_id(session, Season, application.season_id)
+        name = catchments.catchments.get(result.get("catchment"), {}).get("school_name")
+    if name:  # families know their school by its name, not by its code
+        result["catchment_name"] = name
     ruleset = ruleset_of(session, application.judging_ruleset(season))
     evidence = {check["id"] for check in ruleset.document.get("evidence", [])}
     result["evidence_problems"] = [r["code"] for r in result.get("reasons", []) if r.get("code") in evidence]
-    if result.get("catchment"):  # families know their school by its name, not by its code
-        result["catchment_name"] = session.scalar(select(School.name).where(
-            School.season_id == season.id, School.code == result["catchment"]))
     return result
+
+
+# Built once: the polled status page of a classified application reads it.
+_SCHOOL_NAME = select(School.name).where(School.season_id == bindparam("season_id"), School.code == bindparam("code"))

@@ -274,6 +274,8 @@ def test_status_page_shows_the_pre_allocated_school_and_why(app, engine, season,
     assert 'data-value="allocated"' in page
     assert 'data-testid="seat-school" data-value="dh-yuzhang"' in page
     assert 'data-testid="seat-why"' in page
+    school = next(c["school_name"] for c in ruleset_tests()["catchments"] if c["school_id"] == "dh-yuzhang")
+    assert f'data-testid="catchment-school" data-value="dh-yuzhang">{school}<' in page  # the stored classification's
 
 
 def test_an_unregistered_lease_is_shown_as_an_evidence_problem(client, guardian, family):
