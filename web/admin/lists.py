@@ -15,7 +15,7 @@ from core.portal import active_season, season_districts
 from core.season.lists import LIST_KINDS, decide_correction, import_list, propose_correction, submit_list
 from web.admin import bp
 from web.context import engine, now
-from web.i18n import t
+from web.i18n import label, t
 from web.security import current_actor, role_required
 
 LIST_STAFF = ("city_admin", "district_admin")
@@ -61,8 +61,8 @@ def _done(action):
     except UserFacingError as error:
         flash(t(error.zh, error.en), "error")
     else:
-        state = STATE_LABELS.get(version.state, {"zh": version.state, "en": version.state})
-        flash(t(f"名单第 {version.version} 版：{state['zh']}", f"list version {version.version}: {state['en']}"), "ok")
+        state = label(STATE_LABELS.get(version.state)) or version.state
+        flash(t(f"名单第 {version.version} 版：{state}", f"list version {version.version}: {state}"), "ok")
     return redirect(url_for("admin.lists"))
 
 
