@@ -4,6 +4,10 @@ The sources are asked outside any database transaction (a slow source must not h
 write lock); what they said is then stored in one write transaction: a FactRecord per valid
 fragment, a ConnectorCall per source call, and the workflow move to "facts pending" when a
 source failed (or back to "draft" when the last missing source answered).
+
+A draft opened by someone the pupil's school record does not name as a guardian is discarded
+when the record says so: otherwise it would hold the pupil (one application per pupil and
+season) and the real parents could not register.
 """
 from __future__ import annotations
 
@@ -11,15 +15,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlalchemy import delete, update
+from sqlmodel import Session, select
 
 from core.access import ensure_can_act
 from core.applications import fire_transition
+from core.audit import append_event
 from core.connectors.records import store_answers
 from core.connectors.runtime import ConnectorRuntime, FetchResult, get_runtime
 from core.db import by_id, read_session, write_session
 from core.errors import InvalidInput, NotFound, UserFacingError
-from core.models import Account, Application, Role, Season
+from core.models import Account, Application, ConnectorCall, Document, FactRecord, Role, Season
 from core.season.calendar import check_can_submit
 from core.workflow import Actor
 
@@ -29,7 +35,8 @@ PENDING, DRAFT = "facts_pending", "draft"
 
 
 class NotTheGuardian(UserFacingError):
-    """The pupil's school record does not name the account that opened the application."""
+    """The pupil's school record does not name the account that opened the application, which
+    is therefore discarded (see `collect_facts`)."""
 
     code = "not_the_guardian"
     http_status = 409
@@ -64,17 +71,20 @@ def collect_facts(engine: Engine, application_id: int, *, actor: Actor, now: dat
     result = runtime.fetch_facts(pupil_id_number, sources=sources)
     listed = _guardian_is_listed(guardian_id_number, result)
     with write_session(engine) as session:
-        application = by_id(session, Application, application_id)
-        if application.state not in (DRAFT, PENDING) or not listed:  # keep only the call log
-            fragments = {}
+        application = by_id(session, Application, application_id)  # None: discarded meanwhile (a double click)
+        state = application.state if application is not None else None
+        if not listed or application is None:  # keep only the call log; free the pupil for the real parents
+            if application is not None and state in (DRAFT, PENDING):
+                _discard(session, application, actor=actor, now=now)
+            store_answers(session, None, (), result.outcomes)
         else:
-            fragments = result.fragments
-        store_answers(session, application_id, fragments.values(), result.outcomes)
-        state = application.state
-    if not listed:
-        raise NotTheGuardian("学籍记录中该学生的监护人不包括您，不能为其报名；如有疑问，请联系学生所在区的教育局",
+            store_answers(session, application_id, result.fragments.values() if state in (DRAFT, PENDING) else (),
+                          result.outcomes)
+    if not listed or state is None:
+        raise NotTheGuardian("学籍记录中该学生的监护人不包括您，不能为其报名，本次填报已撤销；如有疑问，请联系学生所在区的教育局",
                              "the pupil's school record does not list you as a guardian: you cannot register this "
-                             "pupil; if this is wrong, contact the district's education bureau")
+                             "pupil, and this draft has been removed; if this is wrong, contact the district's "
+                             "education bureau")
     system = Actor.system("connectors")
     if state == DRAFT and not result.complete:
         state = fire_transition(engine, application_id, "wait_for_facts", account=None, actor=system, now=now).state
@@ -94,6 +104,22 @@ def _guardian_is_listed(guardian_id_number: str | None, result: FetchResult) -> 
         return True
     named = {str(g.get("id_number", "")).upper() for g in record.payload.get("guardians") or () if isinstance(g, dict)}
     return guardian_id_number.upper() in named
+
+
+def _discard(session: Session, application: Application, *, actor: Actor, now: datetime) -> None:
+    """Remove an unsubmitted application whose guardian the school record does not name: what the
+    sources said about the family, what was uploaded, and the row itself. The connector calls stay
+    (operators' health figures), no longer tied to it; the audit trail records who and when."""
+    application_id = application.id
+    session.execute(update(ConnectorCall).where(ConnectorCall.application_id == application_id)
+                    .values(application_id=None))
+    session.execute(delete(FactRecord).where(FactRecord.application_id == application_id))
+    session.execute(delete(Document).where(Document.application_id == application_id))
+    state = application.state
+    session.delete(application)
+    append_event(session, actor=actor.name, actor_role=str(actor.role), subject_type="application",
+                 subject_id=application_id, action="application_discarded", from_state=state,
+                 reason="not_the_guardian", at=now)
 
 
 def retry_pending_facts(engine: Engine, *, now: datetime, runtime: ConnectorRuntime | None = None,

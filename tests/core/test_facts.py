@@ -90,13 +90,12 @@ def test_another_family_cannot_collect_facts_for_an_application(engine, draft_ap
         collect_facts(engine, application.id, actor=_actor(stranger), now=now, runtime=xuewei_runtime(EducationBureau()))
 
 
-def test_the_systems_retry_stores_nothing_for_a_guardian_the_school_record_does_not_name(
+def test_the_systems_retry_removes_the_draft_of_a_guardian_the_school_record_does_not_name(
         engine, draft_application, now, xuewei_runtime, id_number):
     """The check is about the application's guardian, whoever asks the sources: the system's own
-    retry of an application parked while the school record was unavailable stores nothing either,
-    and goes on with the other applications."""
+    retry of an application parked while the school record was unavailable removes it too,
+    stores nothing of the family, and goes on with the other applications."""
     from core.db import write_session
-    from core.facts import NotTheGuardian
     from core.models import Account
 
     guardian, application = draft_application
@@ -104,12 +103,42 @@ def test_the_systems_retry_stores_nothing_for_a_guardian_the_school_record_does_
         account = session.get(Account, guardian.id)
         account.id_number = id_number(birth="19800101", sequence=31)  # not among the record's guardians
         session.add(account)
-    runtime = xuewei_runtime(EducationBureau())
-    with pytest.raises(NotTheGuardian):
-        collect_facts(engine, application.id, actor=Actor.system("connectors"), now=now, runtime=runtime)
-    with write_session(engine) as session:
         session.get(Application, application.id).state = "facts_pending"
-    assert retry_pending_facts(engine, now=now, runtime=runtime) == []
+    assert retry_pending_facts(engine, now=now, runtime=xuewei_runtime(EducationBureau())) == []
     with read_session(engine) as session:
-        sources = {r.source for r in session.exec(select(FactRecord).where(FactRecord.application_id == application.id))}
-    assert "pupil_record" not in sources
+        assert session.get(Application, application.id) is None
+        assert not session.exec(select(FactRecord).where(FactRecord.application_id == application.id)).all()
+        assert {c.source for c in session.exec(select(ConnectorCall))} >= {"pupil_record"}
+
+
+def test_a_double_click_on_fetch_by_someone_the_record_does_not_name_removes_the_draft_once(
+        engine, draft_application, now, xuewei_runtime, id_number):
+    """Both requests read the draft before either removed it (the school record answers the first
+    only after the second has finished): the first finds it gone and says so, instead of failing
+    half-way or storing its answers."""
+    from core.db import write_session
+    from core.facts import NotTheGuardian
+    from core.models import Account, Event
+
+    guardian, application = draft_application
+    with write_session(engine) as session:
+        session.get(Account, guardian.id).id_number = id_number(birth="19800101", sequence=31)
+
+    class SlowBureau(EducationBureau):
+        clicks = 0
+
+        @hookimpl
+        def fetch_pupil_record(self, pupil_id_number):
+            SlowBureau.clicks += 1
+            if SlowBureau.clicks == 1:  # the second click runs to the end meanwhile
+                with pytest.raises(NotTheGuardian):
+                    collect_facts(engine, application.id, actor=_actor(guardian), now=now, runtime=runtime)
+            return _pupil_record(pupil_id_number)
+
+    runtime = xuewei_runtime(SlowBureau())
+    with pytest.raises(NotTheGuardian):
+        collect_facts(engine, application.id, actor=_actor(guardian), now=now, runtime=runtime)
+    with read_session(engine) as session:
+        assert len(session.exec(select(Event).where(Event.action == "application_discarded")).all()) == 1
+        assert session.get(Application, application.id) is None
+        assert len(session.exec(select(ConnectorCall).where(ConnectorCall.source == "pupil_record")).all()) == 2

@@ -50,20 +50,43 @@ def _give_id_number(engine, username: str, id_number: str) -> None:
 
 def test_a_guardian_the_school_record_does_not_name_sees_nothing_of_the_family(client, guardian, engine):
     """§1: a pupil is registered by their guardian. Someone else who types the pupil's ID number
-    gets no data from the sources, and cannot submit."""
+    gets no data from the sources, and the draft is removed, so it cannot be submitted."""
     _give_id_number(engine, "li-father", valid_id("360102197001010030"))  # not one of the pupil's guardians
     application_id = _started_id(_start(client, guardian))
-    answer = client.post(f"/guardian/applications/{application_id}/facts", follow_redirects=True,
+    answer = client.post(f"/guardian/applications/{application_id}/facts",
                          data={"step": "pupil_record", "csrf_token": guardian.csrf()})
-    assert "学籍记录中该学生的监护人不包括您" in answer.get_data(as_text=True)
-    _fetch_all(client, guardian, application_id)
-    school = family_fragments("li_tier1")["pupil_record"]["pupil"]["primary_school"]["name"]
-    assert school not in client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
-    with read_session(engine) as session:
-        assert not session.exec(select(FactRecord).where(FactRecord.application_id == application_id)).all()
-        assert session.exec(select(ConnectorCall).where(ConnectorCall.application_id == application_id)).all()
+    assert answer.headers["Location"].endswith("/guardian/")
+    home = client.get("/guardian/").get_data(as_text=True)
+    assert "学籍记录中该学生的监护人不包括您" in home and "本次填报已撤销" in home
+    assert client.get(f"/guardian/applications/{application_id}").status_code == 404
     client.post(f"/guardian/applications/{application_id}/submit", data={"confirm": "yes", "csrf_token": guardian.csrf()})
-    assert 'data-testid="serial"' not in client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+    with read_session(engine) as session:
+        assert session.get(Application, application_id) is None
+        assert not session.exec(select(FactRecord).where(FactRecord.application_id == application_id)).all()
+        assert session.exec(select(ConnectorCall).where(ConnectorCall.application_id.is_(None))).all()
+
+
+def test_the_real_parents_can_register_a_pupil_after_someone_else_tried(client, guardian, engine, make_account):
+    """The removed draft no longer holds the pupil (one application per pupil and season); the
+    audit trail keeps who tried, and still verifies."""
+    from core.audit import verify_chain
+    from core.models import Event
+
+    _give_id_number(engine, "li-father", valid_id("360102197001010030"))
+    tried = _started_id(_start(client, guardian))
+    client.post(f"/guardian/applications/{tried}/facts", data={"step": "pupil_record", "csrf_token": guardian.csrf()})
+    client.post("/logout", data={"csrf_token": guardian.csrf()})
+    make_account("li-mother")
+    father = family_fragments("li_tier1")["pupil_record"]["guardians"][0]["id_number"]
+    _give_id_number(engine, "li-mother", father)
+    guardian.login("li-mother")
+    application_id = _started_id(_start(client, guardian))
+    _fetch_all(client, guardian, application_id)
+    with read_session(engine) as session:
+        assert session.exec(select(FactRecord).where(FactRecord.application_id == application_id)).all()
+        discarded = session.exec(select(Event).where(Event.action == "application_discarded")).one()
+        assert (discarded.subject_id, discarded.actor, discarded.from_state) == (str(tried), "li-father", "draft")
+        assert verify_chain(session) is None
 
 
 def test_a_guardian_the_school_record_names_gets_the_familys_facts(client, guardian, engine):

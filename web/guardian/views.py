@@ -6,7 +6,7 @@ from flask import current_app, flash, make_response, redirect, render_template, 
 from core.applications import choose_basis, submit_application
 from core.documents import DOCUMENT_KINDS, store_document
 from core.errors import UserFacingError
-from core.facts import collect_facts
+from core.facts import NotTheGuardian, collect_facts
 from core.portal import (active_districts, application_view, applications_of, guardian_page_view, open_application,
                          season_overview, state_labels, status_page_version, supply_materials)
 from web.conditional import message_waiting, not_modified, page_etag, revalidate_each_time, unchanged_since
@@ -88,6 +88,9 @@ def fetch_facts(application_id: int):
     try:
         collected = collect_facts(engine(), application_id, actor=current_actor(), now=now(),
                                   runtime=connector_runtime(), sources=sources)
+    except NotTheGuardian as error:  # the draft is gone
+        flash(message_of(error), "error")
+        return redirect(url_for(".home"))
     except UserFacingError as error:
         flash(message_unless_refused(error), "error")
     else:
