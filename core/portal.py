@@ -18,7 +18,7 @@ from core.applications import basis_options, current_facts, fact_records, fire_t
 from core.assessment import stored_or_assessed
 from core.connectors.sources import SOURCES
 from core.db import DirectRead, by_id, read_session, write_session
-from core.errors import NotFound
+from core.errors import InvalidInput, NotFound
 from core.models import (Account, Application, CatchmentsVersion, ConnectorCall, Document, Event, FactRecord, Season,
                          unclassified)
 from core.rulesets import ruleset_document, workflow_for
@@ -169,6 +169,17 @@ class StatusView:
         """Reviewers' decisions with the reason the guardian is meant to read."""
         return [e for e in self.events if e.reason and e.actor_role != "guardian"]
 
+    @property
+    def document_reasons(self) -> dict[int, str]:
+        """Why each rejected document was rejected (its latest verdict's reason), shown beside it."""
+        reasons: dict[int, str] = {}
+        for e in self.events:  # oldest first: a later verdict wins
+            if e.action in ("document_accepted", "document_rejected") and isinstance(e.data, dict):
+                reasons.pop(e.data.get("document_id"), None)
+                if e.reason:
+                    reasons[e.data.get("document_id")] = e.reason
+        return reasons
+
 
 @dataclass
 class ApplicationView(StatusView):
@@ -300,6 +311,24 @@ def guardian_page_view(engine: Engine, actor: Actor, application_id: int, *, now
         return StatusView(**_status_fields(session, application, workflow, has_facts=has_facts))
 
 
+_RETURNS_AND_UPLOADS = (select(Event.action).where(Event.subject_type == "application",
+                                                   Event.subject_id == bindparam("subject_id"),
+                                                   Event.action.in_(("return_for_materials", "document_uploaded")))
+                        .order_by(Event.seq.desc()).limit(1))
+
+
 def supply_materials(engine: Engine, application_id: int, *, account: Account, now: datetime) -> Application:
-    """Send a returned application back to the reviewers once the asked-for documents are uploaded."""
+    """Send a returned application back to the reviewers once the asked-for documents are uploaded:
+    something must have been uploaded since it was returned (§8.1 "补充材料"), or the reviewer would
+    find the same application again."""
+    with read_session(engine) as session:
+        application = by_id(session, Application, application_id)
+        if application is None:
+            raise _no_such_application(application_id)
+        ensure_can_view(Actor.of(account), application)
+        latest = session.scalar(_RETURNS_AND_UPLOADS, {"subject_id": str(application_id)})
+    if application.state == "returned" and latest == "return_for_materials":
+        raise InvalidInput("请先按审核意见上传补充材料，再重新提交审核",
+                           "upload the materials the reviewer asked for before sending the application back",
+                           field="file")
     return fire_transition(engine, application_id, "supply_materials", account=account, now=now)

@@ -8,9 +8,10 @@ from urllib.parse import urlencode
 from flask import Flask, request, session
 
 from core.clock import SHANGHAI
+from core.documents import DOCUMENT_KINDS
 
-__all__ = ["LANGUAGES", "ROLE_LABELS", "current_language", "t", "label", "role_label", "local_time", "other_language_url",
-           "init_app"]
+__all__ = ["LANGUAGES", "ROLE_LABELS", "current_language", "t", "label", "role_label", "document_kind", "local_time",
+           "other_language_url", "init_app"]
 
 LANGUAGES = ("zh", "en")
 
@@ -60,6 +61,14 @@ def role_label(role: str) -> str:
     return label(ROLE_LABELS.get(str(role))) or str(role)
 
 
+_DOCUMENT_KIND_LABELS = {code: {"zh": zh, "en": en} for code, zh, en in DOCUMENT_KINDS}
+
+
+def document_kind(kind: str) -> str:
+    """What an uploaded document is ("户口簿"), in the page language; the code itself if unknown."""
+    return label(_DOCUMENT_KIND_LABELS.get(kind)) or kind
+
+
 def local_time(value: datetime | str | None, pattern: str = "%m-%d %H:%M") -> str:
     """An instant (stored in UTC; a datetime or ISO text) as Nanchang's local time, "06-16 17:00":
     the way the policy states times and the way guardians and staff read them."""
@@ -75,5 +84,6 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _language():
-        return {"t": t, "label": label, "role_label": role_label, "other_language_url": other_language_url,
+        return {"t": t, "label": label, "role_label": role_label, "document_kind": document_kind,
+                "other_language_url": other_language_url,
                 "lang": current_language()}

@@ -145,6 +145,13 @@ def test_reviewer_returns_for_materials_through_the_api(api, submitted, make_acc
                         json={"decision": "return_for_materials", "reason": "请补充租赁备案证明"}).get_json()
     assert returned["state"] == "returned"
     assert returned["feedback"][-1]["reason"] == "请补充租赁备案证明"
+    api.login("li-father")
+    nothing_uploaded = api.call("POST", f"/applications/{submitted.id}/supply")
+    assert nothing_uploaded.status_code == 422 and nothing_uploaded.get_json()["field"] == "file"
+    upload = api.call("POST", f"/applications/{submitted.id}/documents", content_type="multipart/form-data",
+                      data={"kind": "lease_registration", "file": (io.BytesIO(b"%PDF-1.7\n"), "lease.pdf")})
+    assert upload.status_code == 201
+    assert api.call("POST", f"/applications/{submitted.id}/supply").get_json()["state"] == "submitted"
 
 
 def test_reviewer_judges_an_uploaded_document_through_the_api(api, submitted, make_account, engine, now, tmp_path):

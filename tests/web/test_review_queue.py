@@ -1,6 +1,7 @@
 """Reviewers: the district queue, the full application, decisions with reasons the guardian reads."""
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -111,6 +112,12 @@ def test_returned_with_a_reason_the_guardian_reads_and_answers(app, client, revi
     status = family.get(f"/guardian/applications/{submitted.id}").get_data(as_text=True)
     assert "请上传户口簿首页" in status and 'data-value="returned"' in status
     assert "2021-06-01 10:00" in status and "UTC" not in status  # decided at 10:00 Beijing time (02:00 UTC)
+    refused = family.post(f"/guardian/applications/{submitted.id}/supply", follow_redirects=True,
+                          data={"csrf_token": guardian.csrf()}).get_data(as_text=True)
+    assert "请先按审核意见上传补充材料" in refused and 'data-value="returned"' in refused  # nothing uploaded yet
+    family.post(f"/guardian/applications/{submitted.id}/documents", content_type="multipart/form-data", data={
+        "kind": "hukou_booklet", "file": (io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64), "hukou.png"),
+        "csrf_token": guardian.csrf()})
     family.post(f"/guardian/applications/{submitted.id}/supply", data={"csrf_token": guardian.csrf()})
     assert 'data-value="submitted"' in family.get(f"/guardian/applications/{submitted.id}").get_data(as_text=True)
     resubmitted = client.get("/review/?problem=resubmitted").get_data(as_text=True)
@@ -170,7 +177,10 @@ def test_rejected_document_shows_the_guardian_why(app, client, reviewer, submitt
     family = app.test_client()
     AuthActions(family).login("li-father")
     status = family.get(f"/guardian/applications/{submitted.id}").get_data(as_text=True)
-    assert 'data-testid="document-state" data-value="rejected"' in status and "照片不清晰" in status
+    assert 'data-testid="document-state" data-value="rejected"' in status
+    beside = re.search(r'data-testid="document-reason">([^<]*)', status).group(1)
+    assert "照片不清晰" in beside and "请重新上传" in beside  # at the document itself, not only in the feedback
+    assert re.search(r'data-action="document_rejected">材料未认可（户口簿）：<strong>照片不清晰', status)
     with read_session(engine) as session:
         assert verify_chain(session) is None
 
