@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import String, cast, exists
+from sqlalchemy import String, cast, exists, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -33,6 +33,7 @@ PROBLEMS = {
 }
 _REVIEWERS = {Role.reviewer.value, Role.district_admin.value}
 _CITY = {Role.city_admin.value}
+SEARCH_MAX = 40  # longer than any serial, ID number or name
 PAGE_SIZE = 50
 MAX_PAGE = 100_000  # past any real queue; keeps OFFSET within every database's range
 
@@ -48,10 +49,21 @@ class QueuePage:
     page: int
     has_more: bool
     assessments: dict[int, dict] = field(default_factory=dict)  # id -> tier, eligible, evidence problems
+    search: str | None = None
+
+
+def _matching(search: str):
+    """SQL: the application a family's call is about, by what they can read out: the serial or
+    the pupil's ID number (whole), or part of the pupil's name."""
+    if len(search) > SEARCH_MAX:
+        raise InvalidInput(f"查找内容不能超过{SEARCH_MAX}个字符", f"search for at most {SEARCH_MAX} characters", field="q")
+    escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return or_(Application.serial == search, Application.pupil_id_number == search.upper(),
+               Application.pupil_name.like(f"%{escaped}%", escape="\\"))
 
 
 def review_queue(engine: Engine, *, account: Account, state: str | None = "submitted", district: str | None = None,
-                 problem: str | None = None, page: int = 1) -> QueuePage:
+                 problem: str | None = None, page: int = 1, search: str | None = None) -> QueuePage:
     """Applications to review, oldest submission first; district staff are held to their district."""
     if account.role in _REVIEWERS:
         district = account.district
@@ -60,7 +72,8 @@ def review_queue(engine: Engine, *, account: Account, state: str | None = "submi
     if problem and problem not in PROBLEMS:
         raise InvalidInput("未知的筛选条件", f"unknown problem filter {problem!r}", field="problem")
     page = min(max(1, page), MAX_PAGE)
-    query = select(Application)
+    search = (search or "").strip() or None
+    query = select(Application) if search is None else select(Application).where(_matching(search))
     if district:
         query = query.where(Application.district == district)
     if state:
@@ -79,7 +92,7 @@ def review_queue(engine: Engine, *, account: Account, state: str | None = "submi
         rows = list(session.exec(query))
         items = rows[:PAGE_SIZE]
         assessments = _assessments(session, [a for a in items if a.frozen_facts is not None])
-    return QueuePage(items, district, state, problem, page, len(rows) > PAGE_SIZE, assessments)
+    return QueuePage(items, district, state, problem, page, len(rows) > PAGE_SIZE, assessments, search)
 
 
 def _assessments(session: Session, applications: list[Application]) -> dict[int, dict]:

@@ -8,7 +8,8 @@ from flask import request
 
 from core.errors import InvalidInput, UserFacingError
 
-__all__ = ["MalformedJSON", "json_body", "text", "row_version", "form_row_version", "refuse_nul_characters"]
+__all__ = ["MalformedJSON", "json_body", "text", "row_version", "form_row_version", "refuse_nul_characters",
+           "queue_filters"]
 
 MAX_ROW_VERSION = 2**31 - 1  # Application.version is a 32-bit INTEGER
 
@@ -82,3 +83,13 @@ def form_row_version() -> int | None:
         return None
     digits = value.isascii() and value.isdigit() and len(value) <= len(str(MAX_ROW_VERSION))
     return row_version(int(value) if digits else value)
+
+
+def queue_filters() -> dict[str, Any]:
+    """The review queue's filters from the query string (`core.review.review_queue`'s keywords),
+    alike for the pages and the API. The queue opens on what waits for review; a search (`q`)
+    looks in every state unless a state is asked for."""
+    search = request.args.get("q", "").strip() or None
+    return {"state": request.args.get("state", None if search else "submitted") or None,
+            "district": request.args.get("district") or None, "problem": request.args.get("problem") or None,
+            "page": request.args.get("page", 1, type=int), "search": search}

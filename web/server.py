@@ -136,7 +136,9 @@ def gunicorn_options(options: ServeOptions) -> dict:
         # Behind proxies the peer is the proxy: log the client's address the proxy passed on too.
         client = '%({x-forwarded-for}i)s via %(h)s' if options.proxy_hops else "%(h)s"
         settings["accesslog"] = "-"
-        settings["access_log_format"] = client + ' "%(r)s" %(s)s %(b)s %(M)sms'
+        # The path without its query string: a query may hold a searched name, which no mask
+        # recognises once percent-encoded (ID numbers in paths are masked by core.logs).
+        settings["access_log_format"] = client + ' "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
     return settings
 
 

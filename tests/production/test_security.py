@@ -137,7 +137,9 @@ def test_sql_in_a_filter_is_only_ever_a_value(api_as, engine, season, catchments
         (reviewer, "/api/v1/applications?state={}", set()), (reviewer, "/api/v1/applications?district={}", {"东湖区"}),
         (reviewer, "/api/v1/applications?problem={}", set()), (reviewer, "/api/v1/applications?page={}", {"东湖区"}),
         (admin, "/api/v1/applications?district={}", set()), (admin, "/api/v1/applications?state={}", set()),
+        (reviewer, "/api/v1/applications?q={}", set()), (admin, "/api/v1/applications?q={}", set()),
         (reviewer, "/review/?state={}", None), (reviewer, "/review/?district={}", None), (admin, "/review/?district={}", None),
+        (reviewer, "/review/?q={}", None),
         (operator, "/operator/audit?before={}", None), (admin, "/admin/rulesets/new?from={}", None), (reviewer, "/?lang={}", None),
     ]:
         response = client.call("GET", path.format(requests.utils.quote(attempt)))

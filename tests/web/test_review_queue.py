@@ -224,3 +224,67 @@ def test_documents_are_judged_only_while_the_application_is_with_the_reviewers(
     with pytest.raises(Exception) as caught:
         review_document(engine, submitted.id + 1000, returned_with_document.id, "accepted", account=account, now=now)
     assert caught.value.http_status == 404
+
+
+def _rename(engine, application_id, name):
+    from core.db import write_session
+    from core.models import Application
+
+    with write_session(engine) as session:
+        session.get(Application, application_id).pupil_name = name
+
+
+def _found(client, query, **filters):
+    body = client.get("/review/", query_string={"q": query, **filters}).get_data(as_text=True)
+    return {int(i) for i in re.findall(r'data-testid="queue-row" data-application-id="(\d+)"', body)}
+
+
+def test_reviewer_finds_an_application_by_serial_id_number_or_part_of_the_name_in_any_state(
+        client, reviewer, submitted, engine, season, now):
+    """A family calls the bureau: the reviewer finds them by what they can read out, whether
+    the application waits for review or was returned."""
+    from core.db import read_session
+    from core.models import Application
+    from core.review import decide
+
+    other = submit_family(engine, season, now, "wang-parent", pupil_sequence="0031")
+    _rename(engine, other.id, "王小红")
+    with read_session(engine) as session:
+        serial = session.get(Application, submitted.id).serial
+    decide(engine, submitted.id, "return_for_materials", account=_staff(engine, "rev-donghu"), now=now, reason="请补充")
+    assert _found(client, serial) == {submitted.id}
+    assert _found(client, submitted.pupil_id_number.lower()) == {submitted.id}
+    assert _found(client, "小红") == {other.id}
+    assert _found(client, "小") == {submitted.id, other.id}
+    assert _found(client, "小", state="submitted") == {other.id}  # a state asked for still applies
+
+
+def test_search_never_reaches_another_district_and_takes_wildcards_literally(
+        client, auth, make_account, submitted, engine, season, now):
+    from core.db import read_session
+    from core.models import Application
+
+    elsewhere = submit_family(engine, season, now, "xihu-parent", district="经开区", pupil_sequence="0031")
+    with read_session(engine) as session:
+        serial = session.get(Application, elsewhere.id).serial
+    make_account("rev-donghu", role="reviewer", district="东湖区")
+    auth.login("rev-donghu")
+    assert _found(client, serial) == set()
+    assert _found(client, "%") == set() and _found(client, "_") == set()
+    too_long = client.get("/review/", query_string={"q": "李" * 41})
+    assert too_long.status_code == 422 and "查找内容不能超过40个字符" in too_long.get_data(as_text=True)
+
+
+def test_the_api_searches_the_queue_as_the_page_does(client, reviewer, submitted):
+    answer = client.get("/api/v1/applications", query_string={"q": submitted.pupil_id_number}).get_json()
+    assert [item["id"] for item in answer["items"]] == [submitted.id]
+
+
+def _staff(engine, username):
+    from sqlmodel import select
+
+    from core.db import read_session
+    from core.models import Account
+
+    with read_session(engine) as session:
+        return session.exec(select(Account).where(Account.username == username)).one()

@@ -14,7 +14,7 @@ from core.review import decide, review_document, review_queue
 from web.api import bp
 from web.context import connector_runtime, documents_root, engine, now
 from web.downloads import document_response
-from web.inputs import MalformedJSON, json_body, row_version, text
+from web.inputs import MalformedJSON, json_body, queue_filters, row_version, text
 from web.security import current_account, current_actor, login_required, role_required
 
 GUARDIAN, DECIDERS = ("guardian",), ("reviewer", "district_admin")
@@ -38,9 +38,7 @@ def list_applications():
     account = current_account()
     if account.role == "guardian":
         return jsonify(items=[summary(a) for a in applications_of(engine(), account)], has_more=False)
-    page = review_queue(engine(), account=account, state=request.args.get("state", "submitted") or None,
-                        district=request.args.get("district") or None, problem=request.args.get("problem") or None,
-                        page=request.args.get("page", 1, type=int))
+    page = review_queue(engine(), account=account, **queue_filters())
     return jsonify(items=[summary(a) for a in page.items], has_more=page.has_more, page=page.page)
 
 

@@ -10,7 +10,7 @@ from core.review import DECISIONS, DOCUMENT_REVIEW_STATES, PROBLEMS, decide, rev
 from web.context import engine, now
 from web.errors import message_unless_refused
 from web.i18n import t
-from web.inputs import form_row_version
+from web.inputs import form_row_version, queue_filters
 from web.review import bp
 from web.security import current_account, current_actor, role_required
 
@@ -23,10 +23,8 @@ KIND_LABELS = {code: {"zh": zh, "en": en} for code, zh, en in DOCUMENT_KINDS}  #
 @bp.get("/")
 @role_required(*STAFF)
 def queue():
-    """The queue, filtered by state and problem (and district for city staff)."""
-    page = review_queue(engine(), account=current_account(), state=request.args.get("state", "submitted") or None,
-                        district=request.args.get("district") or None, problem=request.args.get("problem") or None,
-                        page=request.args.get("page", 1, type=int))
+    """The queue, filtered by state and problem (and district for city staff), or searched."""
+    page = review_queue(engine(), account=current_account(), **queue_filters())
     return render_template("review/queue.html", page=page, problems=PROBLEMS, districts=active_districts(engine()),
                            state_labels=state_labels(engine(), page.items))
 
