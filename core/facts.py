@@ -78,8 +78,10 @@ def collect_facts(engine: Engine, application_id: int, *, actor: Actor, now: dat
                 _discard(session, application, actor=actor, now=now)
             store_answers(session, None, (), result.outcomes)
         else:
-            store_answers(session, application_id, result.fragments.values() if state in (DRAFT, PENDING) else (),
-                          result.outcomes)
+            unfrozen = state in (DRAFT, PENDING)
+            store_answers(session, application_id, result.fragments.values() if unfrozen else (), result.outcomes)
+            if unfrozen:
+                _take_name_from_record(application, result)
     if not listed or state is None:
         raise NotTheGuardian("学籍记录中该学生的监护人不包括您，不能为其报名，本次填报已撤销；如有疑问，请联系学生所在区的教育局",
                              "the pupil's school record does not list you as a guardian: you cannot register this "
@@ -91,6 +93,16 @@ def collect_facts(engine: Engine, application_id: int, *, actor: Actor, now: dat
     elif state == PENDING and result.complete:
         state = fire_transition(engine, application_id, "facts_arrived", account=None, actor=system, now=now).state
     return Collected(application_id, state, result)
+
+
+def _take_name_from_record(application: Application, result: FetchResult) -> None:
+    """The pupil's name as the school record spells it, not as typed when the draft was opened:
+    the reviewers' queue, the serial list and the graduates database (§5) carry it."""
+    record = result.fragments.get("pupil_record")
+    pupil = record.payload.get("pupil") if record is not None else None
+    name = pupil.get("name") if isinstance(pupil, dict) else None
+    if isinstance(name, str) and 0 < len(name.strip()) <= 80:
+        application.pupil_name = name.strip()
 
 
 def _guardian_is_listed(guardian_id_number: str | None, result: FetchResult) -> bool:

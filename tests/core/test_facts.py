@@ -59,6 +59,18 @@ def test_failing_source_parks_the_application_in_facts_pending_and_keeps_what_ar
     assert facts["pupil"]["primary_school"]["district"] == "东湖区"
 
 
+def test_the_pupils_name_is_taken_from_the_school_record_not_as_typed(engine, draft_application, now, xuewei_runtime):
+    """The queue, the serial list and the graduates database (§5) carry the record's spelling."""
+    from core.db import write_session
+
+    guardian, application = draft_application
+    with write_session(engine) as session:
+        session.get(Application, application.id).pupil_name = "张晓明"  # a homophone typed at the start
+    collect_facts(engine, application.id, actor=_actor(guardian), now=now, runtime=xuewei_runtime(EducationBureau()))
+    with read_session(engine) as session:
+        assert session.get(Application, application.id).pupil_name == "张小明"
+
+
 def test_retry_brings_a_pending_application_back_to_draft_once_the_source_answers(
         engine, draft_application, now, xuewei_runtime):
     guardian, application = draft_application
