@@ -192,6 +192,19 @@ class ApplicationView(StatusView):
     basis_options: list[dict[str, Any]] = field(default_factory=list)
     window: dict[str, Any] | None = None
 
+    @property
+    def other_school_district(self) -> str | None:
+        """The district of the pupil's primary school when the school record places it in the
+        urban area but in another district than the application's; else None. A pupil registers
+        in the school's district (§2.2), with exceptions (private schools, school groups) that a
+        person must judge: so the family and the reviewer are told, and nothing is changed."""
+        pupil = self.facts.get("pupil")
+        school = pupil.get("primary_school") if isinstance(pupil, dict) else None
+        if not isinstance(school, dict) or school.get("in_urban_area") is not True:
+            return None
+        district = school.get("district")
+        return district if isinstance(district, str) and district and district != self.application.district else None
+
     def to_dict(self) -> dict[str, Any]:
         """The API's representation."""
         a = self.application
@@ -204,6 +217,7 @@ class ApplicationView(StatusView):
             "documents": [_document_dict(d) for d in self.documents],
             "assessment": self.assessment, "basis_options": self.basis_options,
             "transitions": self.transitions, "seat": self.seat, "window": self.window,
+            "other_school_district": self.other_school_district,
             "feedback": [{"at": e.at.isoformat(), "action": e.action, "to_state": e.to_state, "reason": e.reason}
                          for e in self.feedback],
         }

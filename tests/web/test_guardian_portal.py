@@ -324,3 +324,24 @@ def test_status_page_reads_neither_fact_records_nor_connector_calls(app, stateme
     statements = [statement.lower() for statement in seen]
     assert 'data-testid="serial"' in page and 'data-testid="assessment"' in page and "第1类" in page
     assert statements and not [s for s in statements if "connectorcall" in s or "factrecord.payload" in s]
+
+
+def test_the_family_is_told_when_the_school_record_places_the_school_in_another_district(client, guardian, engine):
+    """§2.2: a pupil registers in the district of the primary school. A draft opened for another
+    district is not moved (private schools and school groups are exceptions a person judges),
+    but the family reads which district the record names."""
+    from core.db import write_session
+
+    father = family_fragments("li_tier1")["pupil_record"]["guardians"][0]["id_number"]
+    _give_id_number(engine, "li-father", father)
+    application_id = _started_id(_start(client, guardian))
+    with write_session(engine) as session:
+        session.get(Application, application_id).district = "西湖区"
+    client.post(f"/guardian/applications/{application_id}/facts", data={"step": "pupil_record", "csrf_token": guardian.csrf()})
+    page = client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+    school_district = family_fragments("li_tier1")["pupil_record"]["pupil"]["primary_school"]["district"]
+    assert f'data-testid="other-school-district" data-value="{school_district}"' in page
+    assert f"学籍记录显示学生就读于{school_district}的小学，本申请选择的是西湖区" in page
+    with write_session(engine) as session:
+        session.get(Application, application_id).district = school_district
+    assert 'data-testid="other-school-district"' not in client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)

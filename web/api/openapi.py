@@ -94,7 +94,9 @@ SCHEMAS: dict[str, Any] = {
         "basis_options": {"type": "array", "items": {"type": "object"}},
         "transitions": {"type": "array", "items": {"type": "object"}},
         "feedback": {"type": "array", "items": {"type": "object"}}, "seat": {"type": ["object", "null"]},
-        "window": {"type": ["object", "null"], "description": "the district's collection window: state, message"}}},
+        "window": {"type": ["object", "null"], "description": "the district's collection window: state, message"},
+        "other_school_district": {"type": ["string", "null"], "description": "the primary school's district when the "
+                                  "school record places it in another urban district than the application's (§2.2)"}}},
     "ApplicationCreate": {"type": "object", "required": ["pupil_id_number", "pupil_name", "district"], "properties": {
         "pupil_id_number": _STR, "pupil_name": _STR, "district": _STR}},
     "FactsRequest": {"type": "object", "properties": {"sources": {"type": "array", "items": _STR}}},
