@@ -183,9 +183,14 @@ def propose_correction(engine: Engine, season: Season, list_id: int, *, entries:
 
 def decide_correction(engine: Engine, season: Season, version_id: int, *, approve: bool, actor: Actor,
                       now: datetime, reason: str | None = None) -> LockedListVersion:
-    """A city administrator approves (it becomes the list) or refuses a proposed correction."""
+    """A city administrator approves (it becomes the list) or refuses a proposed correction; a
+    refusal says why, for the district that proposed it."""
     if str(actor.role) != Role.city_admin.value:
         raise Forbidden("名单更正须由市级管理员审批", "only a city administrator decides list corrections")
+    reason = (reason or "").strip() or None
+    if not approve and reason is None:
+        raise InvalidInput("请填写驳回原因，提出更正的区将看到该原因", "say why the correction is refused; the district reads it",
+                           field="reason")
     with write_session(engine) as session:
         version = session.get(LockedListVersion, version_id)
         if version is None or version.state != "proposed":
@@ -193,7 +198,7 @@ def decide_correction(engine: Engine, season: Season, version_id: int, *, approv
         locked = session.get(LockedList, version.list_id)
         if locked.season_id != season.id:
             raise NotFound("名单不存在", f"list version {version_id} does not exist")
-        version.decided_by, version.decided_at = actor.name, now
+        version.decided_by, version.decided_at, version.decision_reason = actor.name, now, reason
         if approve:
             for previous in _versions(session, locked):
                 if previous.version == locked.current_version:

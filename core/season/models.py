@@ -150,6 +150,7 @@ class LockedListVersion(SQLModel, table=True):
     created_at: datetime = _created()
     decided_by: str | None = Field(default=None, max_length=80)
     decided_at: datetime | None = _time()
+    decision_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # why it was refused
 
 
 class GraduateSnapshot(SQLModel, table=True):

@@ -78,3 +78,25 @@ def test_lists_page_is_refused_to_other_roles(client, auth, make_account, season
     make_account("someone", role=role, district="东湖区" if role == "reviewer" else None)
     auth.login("someone")
     assert client.get("/admin/lists").status_code == 403
+
+
+def test_a_refused_correction_says_why_to_the_district_that_proposed_it(client, auth, make_account, preparation,
+                                                                        engine, id_number):
+    make_account("city", role="city_admin")
+    auth.login("city")
+    _post(client, auth, "/admin/lists/import", kind="special_policy", owner="city", file=(_csv(id_number, 1), "l.csv"))
+    with read_session(engine) as session:
+        list_id = session.exec(select(LockedList.id)).one()
+    _post(client, auth, f"/admin/lists/{list_id}/submit")
+    _post(client, auth, f"/admin/lists/{list_id}/correction", reason="漏报一名学生", file=(_csv(id_number, 1, 3), "c.csv"))
+    with read_session(engine) as session:
+        proposed = session.exec(select(LockedListVersion).where(LockedListVersion.state == "proposed")).one()
+    silent = _post(client, auth, f"/admin/lists/versions/{proposed.id}/decision", approve="0")
+    assert "请填写驳回原因" in client.get(silent.headers["Location"]).get_data(as_text=True)
+    _post(client, auth, f"/admin/lists/versions/{proposed.id}/decision", approve="0", reason="新增学生缺少审批文件")
+    page = client.get("/admin/lists").get_data(as_text=True)
+    assert 'data-testid="list-decision-reason">驳回原因：新增学生缺少审批文件<' in page
+    with read_session(engine) as session:
+        assert session.get(LockedListVersion, proposed.id).state == "refused"
+        refused = session.exec(select(Event).where(Event.action == "list_correction_refused")).one()
+    assert refused.data["decision_reason"] == "新增学生缺少审批文件"
