@@ -27,8 +27,8 @@ from core.season.calendar import check_can_register, check_can_submit, check_dur
 from core.workflow import Actor, FireContext, IllegalTransition, StaleWrite, Workflow, fire, fire_many
 
 __all__ = [
-    "start_application", "record_facts", "fact_records", "current_facts", "basis_options", "choose_basis",
-    "submit_application",
+    "start_application", "record_facts", "fact_records", "current_facts", "address_text", "basis_options",
+    "choose_basis", "submit_application",
     "fire_transition", "fire_in_session", "fire_on_season", "SubmitOutcome",
 ]
 
@@ -132,23 +132,24 @@ def current_facts(session: Session, application: Application,
     return facts
 
 
-def _address_text(item: dict[str, Any]) -> str:
-    address = item.get("address") or {}
+def address_text(address: dict[str, Any] | None) -> str:
+    """An address as one line: the text printed on its source document, else built from its parts."""
+    address = address or {}
     return address.get("text") or "".join(str(address.get(k, "")) for k in ("district", "street", "number", "compound"))
 
 
 def basis_options(facts: dict[str, Any]) -> list[dict[str, Any]]:
     """The properties, leases and demolished home the sources know of: what a family may name as
     its residence basis (kind, id, address text and a detail for the list)."""
-    options = [{"kind": "property", "id": p.get("id"), "address": _address_text(p), "detail": p.get("cert_type")}
-               for p in facts.get("properties") or []]
-    options += [{"kind": "lease", "id": lease.get("id"), "address": _address_text(lease),
+    options = [{"kind": "property", "id": p.get("id"), "address": address_text(p.get("address")),
+                "detail": p.get("cert_type")} for p in facts.get("properties") or []]
+    options += [{"kind": "lease", "id": lease.get("id"), "address": address_text(lease.get("address")),
                  "detail": "registered" if lease.get("registered") else "unregistered"}
                 for lease in facts.get("leases") or []]
     demolition = facts.get("demolition")
     if demolition:
-        options.append({"kind": "demolition", "id": demolition.get("id"), "address": _address_text(demolition),
-                        "detail": demolition.get("agreement_on")})
+        options.append({"kind": "demolition", "id": demolition.get("id"),
+                        "address": address_text(demolition.get("address")), "detail": demolition.get("agreement_on")})
     return options
 
 

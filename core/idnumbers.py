@@ -116,10 +116,12 @@ def check_credit_code(code: str) -> IdCheck:
     return IdCheck(code, True)
 
 
-def mask_id_number(number: str | None) -> str:
-    """Hide an ID number for logs and lists: the first 3 and last 2 characters stay."""
+def mask_id_number(number: str | None, *, first: int = 3, last: int = 2) -> str:
+    """Hide an ID number for logs and lists: the first 3 and last 2 characters stay. Pages that
+    show a family's people keep the last 4 only (first=0, last=4): enough to tell the father
+    from the pupil and to match the paper in front of a reviewer, too little to copy."""
     if not number:
         return ""
-    if len(number) <= 5:
+    if len(number) <= first + last:
         return "*" * len(number)
-    return number[:3] + "*" * (len(number) - 5) + number[-2:]
+    return number[:first] + "*" * (len(number) - first - last) + number[len(number) - last:]

@@ -10,7 +10,7 @@ from flask import Flask, request, session
 from core.clock import SHANGHAI
 from core.documents import DOCUMENT_KINDS
 
-__all__ = ["LANGUAGES", "ROLE_LABELS", "current_language", "t", "label", "role_label", "document_kind", "local_time",
+__all__ = ["LANGUAGES", "ROLE_LABELS", "TERMS", "current_language", "t", "label", "role_label", "term", "local_time",
            "other_language_url", "init_app"]
 
 LANGUAGES = ("zh", "en")
@@ -23,6 +23,43 @@ ROLE_LABELS = {
     "city_admin": {"zh": "市级管理员", "en": "City administrator"},
     "operator": {"zh": "运维人员", "en": "Operator"},
     "system": {"zh": "系统", "en": "System"},
+}
+
+#: The enumerated values of the facts vocabulary (schemas/facts.schema.json) as people say them,
+#: by the kind of value: a relation to the pupil, a certificate type, a property's usage … and
+#: what an uploaded document is.
+TERMS = {
+    "relation": {
+        "pupil": {"zh": "学生本人", "en": "the pupil"}, "father": {"zh": "父亲", "en": "father"},
+        "mother": {"zh": "母亲", "en": "mother"}, "grandfather": {"zh": "祖父", "en": "grandfather"},
+        "grandmother": {"zh": "祖母", "en": "grandmother"},
+        "maternal_grandfather": {"zh": "外祖父", "en": "maternal grandfather"},
+        "maternal_grandmother": {"zh": "外祖母", "en": "maternal grandmother"}, "other": {"zh": "其他", "en": "other"},
+    },
+    "cert_type": {
+        "property_certificate": {"zh": "房产证", "en": "property certificate"},
+        "real_estate_certificate": {"zh": "不动产权证", "en": "real estate certificate"},
+        "purchase_contract": {"zh": "购房合同", "en": "purchase contract"},
+    },
+    "usage": {
+        "residential": {"zh": "住宅", "en": "residential"}, "apartment": {"zh": "公寓", "en": "apartment"},
+        "commercial_residential": {"zh": "商住楼", "en": "commercial-residential"}, "other": {"zh": "其他", "en": "other"},
+    },
+    "basis_kind": {
+        "property": {"zh": "房产", "en": "Property"}, "lease": {"zh": "租赁", "en": "Lease"},
+        "demolition": {"zh": "拆迁", "en": "Demolition"},
+    },
+    "demolition_kind": {
+        "metro": {"zh": "地铁建设", "en": "metro construction"},
+        "shanty_town": {"zh": "棚户区改造", "en": "shanty-town renewal"},
+        "state_construction": {"zh": "国家建设", "en": "state construction"},
+    },
+    "demolition_choice": {
+        "original": {"zh": "原户籍或原住址", "en": "original hukou or home address"},
+        "resettlement": {"zh": "安置房地址", "en": "resettlement address"},
+        "coordinated": {"zh": "统筹安排", "en": "placed by the authority"},
+    },
+    "document_kind": {code: {"zh": zh, "en": en} for code, zh, en in DOCUMENT_KINDS},
 }
 
 
@@ -61,12 +98,9 @@ def role_label(role: str) -> str:
     return label(ROLE_LABELS.get(str(role))) or str(role)
 
 
-_DOCUMENT_KIND_LABELS = {code: {"zh": zh, "en": en} for code, zh, en in DOCUMENT_KINDS}
-
-
-def document_kind(kind: str) -> str:
-    """What an uploaded document is ("户口簿"), in the page language; the code itself if unknown."""
-    return label(_DOCUMENT_KIND_LABELS.get(kind)) or kind
+def term(kind: str, code: object) -> str:
+    """An enumerated value in words ("father" as relation: 父亲), or the code itself if unknown."""
+    return label(TERMS[kind].get(str(code))) or str(code)
 
 
 def local_time(value: datetime | str | None, pattern: str = "%m-%d %H:%M") -> str:
@@ -84,6 +118,6 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _language():
-        return {"t": t, "label": label, "role_label": role_label, "document_kind": document_kind,
+        return {"t": t, "label": label, "role_label": role_label, "term": term,
                 "other_language_url": other_language_url,
                 "lang": current_language()}

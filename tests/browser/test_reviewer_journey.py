@@ -21,7 +21,7 @@ def test_reviewer_returns_for_materials_and_the_guardian_answers(start_server, s
 
     login(page, server, "reviewer-dh")
     page.click(f"[data-testid=queue-row] >> text={submitted.serial}")
-    expect(page.locator("[data-testid=fact-record]").first).to_be_visible()
+    expect(page.locator("[data-testid=basis-marker]")).to_be_visible()  # the family's facts in words
     page.fill("#reason", REASON)
     shoot(page, "reviewer-application")
     page.click("[data-testid=decision-return_for_materials]")

@@ -99,3 +99,8 @@ def test_credit_code_with_forbidden_letters_is_refused():
 def test_masking_keeps_only_the_ends():
     assert mask_id_number("11010519491231002X") == "110*************2X"
     assert mask_id_number(None) == ""
+
+
+def test_reviewers_pages_keep_the_last_four_characters_only():
+    assert mask_id_number("11010519491231002X", first=0, last=4) == "**************002X"
+    assert mask_id_number("002X", first=0, last=4) == "****"

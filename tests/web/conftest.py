@@ -198,13 +198,16 @@ LI_PUPIL = valid_id("360102200907150011")
 
 
 def submit_family(engine, season, now, guardian_username: str, *, family: str = "li_tier1",
-                  district: str = "东湖区", pupil_sequence: str | None = None):
-    """A guardian's application built through the core services and submitted; returns it."""
+                  district: str = "东湖区", pupil_sequence: str | None = None, fragments: dict | None = None):
+    """A guardian's application built through the core services and submitted; returns it.
+
+    `fragments` are what the sources answered when not the model family's `family_fragments`
+    (a source left out never answered)."""
     from core.accounts import create_account
     from core.applications import choose_basis, record_facts, start_application, submit_application
     from core.db import write_session
 
-    fragments = family_fragments(family)
+    fragments = fragments or family_fragments(family)
     pupil = fragments["pupil_record"]["pupil"]["id_number"]
     if pupil_sequence is not None:  # a second family reusing the model's facts under another pupil
         pupil = valid_id(pupil[:14] + pupil_sequence)

@@ -288,3 +288,15 @@ def _staff(engine, username):
 
     with read_session(engine) as session:
         return session.exec(select(Account).where(Account.username == username)).one()
+
+
+def test_reviewer_is_told_when_the_school_record_places_the_school_in_another_district(
+        client, auth, make_account, engine, season, now, catchments):
+    """Registered in 经开区 with a school record of a 东湖区 primary school (§2.2): the 经开区
+    reviewer sees it at the top of the page, and decides."""
+    elsewhere = submit_family(engine, season, now, "jk-parent", district="经开区", pupil_sequence="0031")
+    make_account("rev-jk", role="reviewer", district="经开区")
+    auth.login("rev-jk")
+    page = client.get(f"/review/applications/{elsewhere.id}").get_data(as_text=True)
+    assert 'data-testid="other-school-district" data-value="东湖区"' in page
+    assert "学籍记录显示就读小学位于东湖区，与本申请的区县（经开区）不一致" in page

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
-from core.documents import DOCUMENT_KINDS
 from core.errors import UserFacingError
 from core.portal import active_districts, application_view, state_labels
 from core.review import DECISIONS, DOCUMENT_REVIEW_STATES, PROBLEMS, decide, review_document, review_queue
@@ -12,12 +11,16 @@ from web.errors import message_unless_refused
 from web.i18n import t
 from web.inputs import form_row_version, queue_filters
 from web.review import bp
+from web.review.fact_sheet import fact_sheet
+from web.review.trace_words import expectation, trace_value
 from web.security import current_account, current_actor, role_required
 
 STAFF = ("reviewer", "district_admin", "city_admin")
 DECIDERS = ("reviewer", "district_admin")
 
-KIND_LABELS = {code: {"zh": zh, "en": en} for code, zh, en in DOCUMENT_KINDS}  # a document's kind in words
+
+bp.add_app_template_filter(trace_value)  # review/_trace.html
+bp.add_app_template_filter(expectation)
 
 
 @bp.get("/")
@@ -32,12 +35,13 @@ def queue():
 @bp.get("/applications/<int:application_id>")
 @role_required(*STAFF)
 def application(application_id: int, *, reason: str = ""):
-    """Every fact with its source and fetch time, the documents, the tier explanation, the history
-    (and, after a refused decision, the reason as it was typed)."""
+    """The family's facts in words (and each source's raw record for audit), the documents, the
+    tier with its trace, the history (and, after a refused decision, the reason as it was typed)."""
     view = application_view(engine(), current_actor(), application_id)
     decisions = [tr for tr in view.transitions if tr["id"] in DECISIONS]
     return render_template("review/application.html", view=view, a=view.application, decisions=decisions,
-                           document_review_states=DOCUMENT_REVIEW_STATES, kind_labels=KIND_LABELS, reason=reason)
+                           sheet=fact_sheet(view.facts), document_review_states=DOCUMENT_REVIEW_STATES,
+                           reason=reason)
 
 
 @bp.post("/applications/<int:application_id>/decision")

@@ -1,0 +1,92 @@
+"""The reviewer's page of one application: the family's facts and the decision trace in words,
+the raw records and the raw trace kept for audit."""
+from __future__ import annotations
+
+import pytest
+
+from tests.web.conftest import LI_PUPIL, family_fragments, submit_family, valid_id
+
+
+@pytest.fixture
+def reviewer(make_account, auth):
+    make_account("rev-donghu", role="reviewer", district="东湖区")
+    auth.login("rev-donghu")
+    return auth
+
+
+def page(client, application, query: str = "") -> str:
+    return client.get(f"/review/applications/{application.id}{query}").get_data(as_text=True)
+
+
+def fact_section(body: str, key: str) -> str:
+    """The HTML of one top-level fact (pupil, properties …) in the family facts."""
+    start = body.index(f'data-testid="fact-section" data-key="{key}"')
+    ends = [i for i in (body.find('data-testid="fact-section"', start + 1), body.find("</section>", start)) if i != -1]
+    return body[start:min(ends)]
+
+
+def family_facts(body: str) -> str:
+    start = body.index('data-testid="family-facts"')
+    return body[start:body.index("</section>", start)]
+
+
+def trace_step(body: str, row: str) -> str:
+    start = body.index(f'data-testid="trace-step" data-kind="better" data-row="{row}"')
+    return body[start:body.index("</li>", start)]
+
+
+def test_reviewer_sees_the_property_in_words_when_the_family_owns_one(client, reviewer, submitted):
+    properties = fact_section(page(client, submitted), "properties")
+    assert "江西省南昌市东湖区八一大道101号滨江花园3栋2单元501" in properties
+    assert "<dt>证件类型</dt><dd>不动产权证</dd>" in properties and "<dt>房屋用途</dt><dd>住宅</dd>" in properties
+    assert "父亲 李大伟" in properties and "母亲 王丽" in properties  # owners named from the pupil record
+    assert "<dt>发证日期</dt><dd>2012-02-20</dd>" in properties and "2015年（本人）" in properties
+    assert "real_estate_certificate" not in properties and "residential" not in properties
+
+
+def test_reviewer_sees_id_numbers_masked_but_for_the_last_four(client, reviewer, submitted):
+    facts = family_facts(page(client, submitted))
+    father = valid_id("360102198001010015")
+    assert "*" * 14 + LI_PUPIL[-4:] in facts and "*" * 14 + father[-4:] in facts
+    assert LI_PUPIL not in facts and father not in facts
+
+
+def test_reviewer_tells_a_source_not_fetched_from_one_that_found_nothing(client, reviewer, engine, season,
+                                                                          catchments, now):
+    fragments = family_fragments("li_tier1")
+    del fragments["residence_permits"]  # the source never answered; the lease register found none
+    application = submit_family(engine, season, now, "li-father", fragments=fragments)
+    body = page(client, application)
+    permits, leases = fact_section(body, "residence_permits"), fact_section(body, "leases")
+    assert 'data-state="missing"' in permits and "未获取" in permits
+    assert 'data-state="none"' in leases and "无" in leases and "未获取" not in leases
+    english = page(client, application, "?lang=en")
+    assert "not fetched" in fact_section(english, "residence_permits")
+    assert "real estate certificate" in fact_section(english, "properties")
+
+
+def test_reviewer_sees_the_residence_basis_marked(client, reviewer, submitted):
+    properties = fact_section(page(client, submitted), "properties")
+    assert 'data-basis="true"' in properties and 'data-testid="basis-marker">居住依据<' in properties
+
+
+def test_reviewer_sees_why_a_better_tier_failed_when_the_family_is_tier_3(client, reviewer, engine, season,
+                                                                          catchments, now):
+    application = submit_family(engine, season, now, "wang-father", family="wang_tier3")
+    body = page(client, application)
+    tier_1 = trace_step(body, "T1")
+    assert "第1类" in tier_1 and "§6-1" in tier_1
+    assert "学生及父母户口（家庭户）均在学区范围内" in tier_1 and "§6" in tier_1
+    assert '<code data-testid="trace-fact">pupil.hukou.address</code>' in tier_1
+    assert "在学区 dh-yuzhang 内" in tier_1 and "江西省南昌市西湖区孺子路5号7栋603" in tier_1
+    assert 'data-kind="matched" data-row="T3"' in body
+    assert 'data-testid="trace"' in body  # the raw trace, for audit
+
+
+def test_reviewer_sees_markup_in_a_fact_as_text(client, reviewer, engine, season, catchments, now):
+    fragments = family_fragments("li_tier1")
+    fragments["properties"]["properties"][0]["cert_number"] = "<script>alert('xss')</script>"
+    application = submit_family(engine, season, now, "li-father", fragments=fragments)
+    body = page(client, application)
+    assert "<script>alert(" not in body
+    assert "&lt;script&gt;alert(&#39;xss&#39;)&lt;/script&gt;" in fact_section(body, "properties")
