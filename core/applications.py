@@ -147,9 +147,10 @@ def basis_options(facts: dict[str, Any]) -> list[dict[str, Any]]:
                  "detail": "registered" if lease.get("registered") else "unregistered"}
                 for lease in facts.get("leases") or []]
     demolition = facts.get("demolition")
-    if demolition:
+    if demolition:  # the demolished home itself (§3.4); a resettlement flat is a property of its own
         options.append({"kind": "demolition", "id": demolition.get("id"),
-                        "address": address_text(demolition.get("address")), "detail": demolition.get("agreement_on")})
+                        "address": address_text(demolition.get("original_address")),
+                        "detail": demolition.get("agreement_on")})
     return options
 
 
