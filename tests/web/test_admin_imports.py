@@ -81,7 +81,7 @@ def test_catchment_rows_with_errors_are_named_by_line(engine, season):
     _import(engine, season, import_schools, SCHOOLS, districts=DISTRICTS)
     text = CATCHMENTS + "dh-sanzhong,南昌三中,东湖区,阳明路,9,,odd,\ndh-sanzhong,南昌三中,东湖区,叠山路,50,10,all,\n"
     problems = _problems(engine, season, import_catchments, text)
-    assert problems == [(5, None)]  # from, to and parity not all set
+    assert problems == [(5, None), (6, "from/to/parity")]  # not all set; an empty range
     text = CATCHMENTS + "dh-sanzhong,南昌三中,东湖区,叠山路,50,10,all,\n"
     assert _problems(engine, season, import_catchments, text) == [(5, "from/to/parity")]
 
