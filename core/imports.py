@@ -1,26 +1,26 @@
 """Importing a season's schools, capacities and catchments (学区) from CSV, row by row.
 
 An import is all or nothing: every line is checked first and each problem is reported with
-its line number and column, as a district office needs to fix its spreadsheet; only a file
-without problems changes the database, in one write transaction, with one audit event.
-Catchment files follow schemas/catchments.md and are validated by
-`core.rules.catchments.load_catchments`.
+its line number and column, in Chinese and English, as a district office needs to fix its
+spreadsheet; only a file without problems changes the database, in one write transaction, with
+one audit event.
+Catchment files follow schemas/catchments.md and are read and checked by
+`core.rules.catchments` (`parse_catchments_csv`, `catchment_problems`).
 """
 from __future__ import annotations
 
 import csv
 import io
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, select
 
 from core.audit import append_event
 from core.models import Catchment, School, Season
-from core.rules.catchments import CatchmentError, load_catchments, read_catchments_csv
+from core.rules.catchments import CSV_COLUMNS as CATCHMENT_COLUMNS, catchment_problems, parse_catchments_csv
+from core.rules.errors import Problem
 from core.workflow import Actor
 
 __all__ = [
@@ -34,28 +34,48 @@ SCHOOL_COLUMNS = ("code", "name", "stage", "kind", "district", "coordinating_dis
 REQUIRED_SCHOOL_COLUMNS = ("code", "name", "stage", "district")
 CAPACITY_COLUMNS = ("code", "capacity")
 STAGES = ("primary", "middle")
+STAGES_ZH = {"primary": "小学", "middle": "初中"}
 KINDS = ("public", "province_run", "private")
 TRUE, FALSE = ("1", "true", "yes", "是"), ("0", "false", "no", "否")
 
 
+SHOWN_PROBLEMS = 100  # a page lists this many problems of a refused file and counts the rest
+
+
 @dataclass(frozen=True)
 class RowProblem:
-    """One fault of an import file: the line (1 is the header), the column, what is wrong."""
+    """One fault of an import file: the line (1 is the header), the column, what is wrong (English
+    `message`, Chinese `zh`)."""
 
     line: int
     column: str | None
     message: str
+    zh: str
 
     def __str__(self) -> str:
         return f"line {self.line}" + (f", {self.column}" if self.column else "") + f": {self.message}"
 
+    def in_chinese(self) -> str:
+        """The problem as `str()` says it, in Chinese: "第 5 行，capacity 列：…"."""
+        return f"第 {self.line} 行" + (f"，{self.column} 列" if self.column else "") + f"：{self.zh}"
+
 
 class ImportFailed(Exception):
-    """The file was refused; nothing was imported. `problems` lists every faulty row."""
+    """The file was refused; nothing was imported. `problems` lists every faulty row, by line;
+    `shown` the first SHOWN_PROBLEMS of them for a page, `unshown` how many more there are."""
 
     def __init__(self, problems: list[RowProblem]):
-        self.problems = problems
-        super().__init__("; ".join(map(str, problems[:5])) + (" …" if len(problems) > 5 else ""))
+        self.problems = sorted(problems, key=lambda p: p.line)
+        super().__init__("; ".join(map(str, self.problems[:5])) + (" …" if len(problems) > 5 else ""))
+        self.zh = "；".join(p.in_chinese() for p in self.problems[:5]) + (" …" if len(problems) > 5 else "")
+
+    @property
+    def shown(self) -> list[RowProblem]:
+        return self.problems[:SHOWN_PROBLEMS]
+
+    @property
+    def unshown(self) -> int:
+        return max(0, len(self.problems) - SHOWN_PROBLEMS)
 
 
 @dataclass(frozen=True)
@@ -76,19 +96,42 @@ def decode_csv(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportFailed([RowProblem(1, None, "the file is not UTF-8 text (save the spreadsheet as CSV UTF-8)")]) from exc
+        raise ImportFailed([RowProblem(1, None, "the file is not UTF-8 text (save the spreadsheet as CSV UTF-8)",
+                                       "文件不是 UTF-8 文本（请把表格另存为“CSV UTF-8”）")]) from exc
+
+
+def _header(reader: csv.DictReader, required: Iterable[str]) -> None:
+    """Refuse a file whose header lacks a required column: no line can be read without it."""
+    missing = ", ".join(c for c in required if c not in (reader.fieldnames or ()))
+    if missing:
+        raise ImportFailed([RowProblem(1, None, f"the header lacks column(s): {missing}", f"首行缺少列：{missing}")])
+
+
+def _some(rows: list) -> list:
+    """Refuse a file with a header and nothing under it."""
+    if not rows:
+        raise ImportFailed([RowProblem(1, None, "the file has a header but no rows", "文件只有首行，没有数据行")])
+    return rows
 
 
 def _rows(text: str, required: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    missing = [c for c in required if c not in (reader.fieldnames or ())]
-    if missing:
-        raise ImportFailed([RowProblem(1, None, f"the header lacks column(s): {', '.join(missing)}")])
-    rows = [(line, {k: (v or "").strip() for k, v in row.items() if k is not None})
-            for line, row in enumerate(reader, start=2)]
-    if not rows:
-        raise ImportFailed([RowProblem(1, None, "the file has a header but no rows")])
-    return rows
+    _header(reader, required)
+    return _some([(line, {k: (v or "").strip() for k, v in row.items() if k is not None})
+                  for line, row in enumerate(reader, start=2)])
+
+
+def _empty(line: int, column: str) -> RowProblem:
+    return RowProblem(line, column, "is empty", "未填写")
+
+
+def _not_one_of(line: int, column: str, value: str, allowed: Iterable[str]) -> RowProblem:
+    words = ", ".join(allowed)
+    return RowProblem(line, column, f"{value!r} is not one of {words}", f"{value!r} 不是可选值之一（{words}）")
+
+
+def _twice(line: int, code: str) -> RowProblem:
+    return RowProblem(line, "code", f"school {code!r} appears twice in the file", f"学校 {code!r} 在文件中出现了两次")
 
 
 def _number(row: Mapping[str, str], column: str, line: int, problems: list[RowProblem],
@@ -99,10 +142,11 @@ def _number(row: Mapping[str, str], column: str, line: int, problems: list[RowPr
     try:
         value = convert(text)
     except ValueError:
-        problems.append(RowProblem(line, column, f"{text!r} is not a {'whole ' if convert is int else ''}number"))
+        problems.append(RowProblem(line, column, f"{text!r} is not a {'whole ' if convert is int else ''}number",
+                                   f"{text!r} 不是{'整数' if convert is int else '数字'}"))
         return default
     if minimum is not None and value < minimum:
-        problems.append(RowProblem(line, column, f"{value} is below {minimum}"))
+        problems.append(RowProblem(line, column, f"{value} is below {minimum}", f"{value} 小于 {minimum}"))
     return value
 
 
@@ -110,18 +154,19 @@ def _school_fields(line: int, row: Mapping[str, str], districts: set[str], probl
     before = len(problems)
     for column in REQUIRED_SCHOOL_COLUMNS:
         if not row.get(column):
-            problems.append(RowProblem(line, column, "is empty"))
+            problems.append(_empty(line, column))
     if row.get("stage") and row["stage"] not in STAGES:
-        problems.append(RowProblem(line, "stage", f"{row['stage']!r} is not one of {', '.join(STAGES)}"))
+        problems.append(_not_one_of(line, "stage", row["stage"], STAGES))
     kind = row.get("kind") or "public"
     if kind not in KINDS:
-        problems.append(RowProblem(line, "kind", f"{kind!r} is not one of {', '.join(KINDS)}"))
+        problems.append(_not_one_of(line, "kind", kind, KINDS))
     for column in ("district", "coordinating_district"):
         if row.get(column) and districts and row[column] not in districts:
-            problems.append(RowProblem(line, column, f"{row[column]!r} is not a district of the season's ruleset"))
+            problems.append(RowProblem(line, column, f"{row[column]!r} is not a district of the season's ruleset",
+                                       f"{row[column]!r} 不是本季规则中的区县"))
     urban = (row.get("in_urban_area") or "1").lower()
     if urban not in TRUE + FALSE:
-        problems.append(RowProblem(line, "in_urban_area", f"{urban!r} is neither 1 nor 0"))
+        problems.append(RowProblem(line, "in_urban_area", f"{urban!r} is neither 1 nor 0", f"{urban!r} 既不是 1 也不是 0"))
     fields = {
         "code": row.get("code", ""), "name": row.get("name", ""), "stage": row.get("stage", ""), "kind": kind,
         "district": row.get("district", ""), "coordinating_district": row.get("coordinating_district") or None,
@@ -147,7 +192,7 @@ def import_schools(session: Session, season: Season, text: str, *, actor: Actor,
     for line, row in _rows(text, REQUIRED_SCHOOL_COLUMNS):
         fields = _school_fields(line, row, known, problems)
         if fields and fields["code"] in parsed:
-            problems.append(RowProblem(line, "code", f"school {fields['code']!r} appears twice in the file"))
+            problems.append(_twice(line, fields["code"]))
         elif fields:
             parsed[fields["code"]] = fields
     if problems:
@@ -179,15 +224,17 @@ def import_capacities(session: Session, season: Season, text: str, *, actor: Act
     for line, row in _rows(text, CAPACITY_COLUMNS):
         school = schools.get(row["code"])
         if school is None:
-            problems.append(RowProblem(line, "code", f"no school {row['code']!r} in this season; import the schools first"))
+            problems.append(RowProblem(line, "code", f"no school {row['code']!r} in this season; import the schools first",
+                                       f"本季没有学校 {row['code']!r}；请先导入学校"))
             continue
         if school.stage != "middle":
-            problems.append(RowProblem(line, "code", f"{school.name} is a {school.stage} school; only middle schools take pupils"))
+            problems.append(RowProblem(line, "code", f"{school.name} is a {school.stage} school; only middle schools take pupils",
+                                       f"{school.name} 是{STAGES_ZH.get(school.stage, school.stage)}；只有初中招收学生"))
         capacity = _number(row, "capacity", line, problems, int, None, minimum=0)
         if capacity is None and row.get("capacity", "") == "":
-            problems.append(RowProblem(line, "capacity", "is empty"))
+            problems.append(_empty(line, "capacity"))
         if row["code"] in changes:
-            problems.append(RowProblem(line, "code", f"school {row['code']!r} appears twice in the file"))
+            problems.append(_twice(line, row["code"]))
         if capacity is not None:
             changes[row["code"]] = capacity
     if problems:
@@ -201,55 +248,44 @@ def import_capacities(session: Session, season: Season, text: str, *, actor: Act
     return result
 
 
-def _catchment_lines(text: str) -> dict[tuple[int, int], int]:
-    """(school index, rule index) → CSV line, in the order `read_catchments_csv` groups them."""
-    order: dict[str, int] = {}
-    seen: dict[str, int] = {}
-    where: dict[tuple[int, int], int] = {}
-    for line, row in enumerate(csv.DictReader(io.StringIO(text, newline="")), start=2):
-        school = (row.get("school_id") or "").strip()
-        index = order.setdefault(school, len(order))
-        where[(index, seen.get(school, 0))] = line
-        seen[school] = seen.get(school, 0) + 1
-    return where
-
-
-def _catchment_problem(problem, lines: dict[tuple[int, int], int]) -> RowProblem:
+def _catchment_problem(problem: Problem, lines: dict[tuple[int, int], int]) -> RowProblem:
     """A `Problem` of the catchment loader, at the CSV line and column it came from."""
     pointer = problem.pointer
     if pointer.startswith("line "):
-        return RowProblem(int(pointer.split()[1]), None, problem.message)
+        return RowProblem(int(pointer.split()[1]), None, problem.message, problem.zh)
     parts = pointer.strip("/").split("/")
     if len(parts) >= 3 and parts[1] == "rules" and parts[0].isdigit() and parts[2].isdigit():
         column = {"numbers": "from/to/parity"}.get(parts[3], parts[3]) if len(parts) > 3 else None
-        return RowProblem(lines.get((int(parts[0]), int(parts[2])), 1), column, problem.message)
+        return RowProblem(lines.get((int(parts[0]), int(parts[2])), 1), column, problem.message, problem.zh)
     if parts and parts[0].isdigit():
         first = lines.get((int(parts[0]), 0), 1)
-        return RowProblem(first, parts[1] if len(parts) > 1 else None, problem.message)
-    return RowProblem(1, None, problem.message)
+        return RowProblem(first, parts[1] if len(parts) > 1 else None, problem.message, problem.zh)
+    return RowProblem(1, None, problem.message, problem.zh)
+
+
+def _unknown_schools(data: list[dict[str, Any]], schools: Mapping[str, School],
+                     lines: dict[tuple[int, int], int]) -> list[RowProblem]:
+    """Catchments of a school id the season has no middle school for, at the school's first line."""
+    return [RowProblem(lines.get((i, 0), 1), "school_id",
+                       f"no middle school {c['school_id']!r} in this season; import the schools first",
+                       f"本季没有初中 {c['school_id']!r}；请先导入学校")
+            for i, c in enumerate(data) if c["school_id"]
+            and (schools.get(c["school_id"]) is None or schools[c["school_id"]].stage != "middle")]
 
 
 def import_catchments(session: Session, season: Season, text: str, *, actor: Actor,
                       filename: str | None = None) -> ImportResult:
     """Replace the season's catchments with the CSV's (format: schemas/catchments.md).
 
-    Every `school_id` must be a middle school already imported for the season.
+    Every `school_id` must be a middle school already imported for the season. Every line is
+    checked (its numbers, the schema, the ranges, the school) before a problem refuses the file.
     """
-    _rows(text, ("school_id", "district"))
-    lines = _catchment_lines(text)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "catchments.csv"
-        path.write_text(text, encoding="utf-8")
-        try:
-            data = read_catchments_csv(path)
-            load_catchments(data)
-        except CatchmentError as error:
-            raise ImportFailed([_catchment_problem(p, lines) for p in error.problems]) from error
+    _rows(text, CATCHMENT_COLUMNS)
+    parsed = parse_catchments_csv(text)
+    data = parsed.data
     schools = {s.code: s for s in session.exec(select(School).where(School.season_id == season.id))}
-    problems = [RowProblem(lines.get((i, 0), 1), "school_id",
-                           f"no middle school {c['school_id']!r} in this season; import the schools first")
-                for i, c in enumerate(data) if schools.get(c["school_id"]) is None
-                or schools[c["school_id"]].stage != "middle"]
+    problems = [_catchment_problem(p, parsed.lines) for p in parsed.problems + catchment_problems(data)]
+    problems += _unknown_schools(data, schools, parsed.lines)
     if problems:
         raise ImportFailed(problems)
     existing = {c.code: c for c in session.exec(select(Catchment).where(Catchment.season_id == season.id))}
@@ -288,12 +324,8 @@ def summary(session: Session, season: Season) -> dict[str, Any]:
 def list_entries(text: str) -> list[dict[str, str]]:
     """The rows of a locked-list CSV (§4.1) as entries; the list service checks their content."""
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    if "pupil_id_number" not in (reader.fieldnames or ()):
-        raise ImportFailed([RowProblem(1, None, "the header lacks column(s): pupil_id_number")])
-    entries = [{k: (v or "").strip() for k, v in row.items() if k} for row in reader]
-    if not entries:
-        raise ImportFailed([RowProblem(1, None, "the file has a header but no rows")])
-    return entries
+    _header(reader, ("pupil_id_number",))
+    return _some([{k: (v or "").strip() for k, v in row.items() if k} for row in reader])
 
 
 def locked_lists(session: Session, season: Season) -> list[dict[str, Any]]:

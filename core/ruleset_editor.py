@@ -26,7 +26,7 @@ from core.rules import RulesetError, diff, load_ruleset
 from core.rulesets import activate_ruleset
 from core.season.boundaries import materialise
 from core.workflow import Actor
-from core.rules.errors import Problem, pointer_join
+from core.rules.errors import Problem, json_error_zh, pointer_join
 from core.rules.simulate import SimulationReport, Subject, simulate
 from core.rules.testing import CaseResult, run_tests
 
@@ -141,8 +141,9 @@ def _convert(kind: str, text: str, pointer: str) -> tuple[Any, Problem | None]:
                 raise ValueError
             return text.lower() == "true", None
     except ValueError:
-        wanted = {"integer": "a whole number", "number": "a number", "boolean": "true or false"}[kind]
-        return None, Problem(pointer, f"{text!r} is not {wanted}")
+        wanted, wanted_zh = {"integer": ("a whole number", "整数"), "number": ("a number", "数字"),
+                             "boolean": ("true or false", "true 或 false")}[kind]
+        return None, Problem(pointer, f"{text!r} is not {wanted}", zh=f"{text!r} 不是{wanted_zh}")
     if kind == "lines":
         return [line.strip() for line in text.splitlines() if line.strip()], None
     return text, None
@@ -185,7 +186,7 @@ def merge(fields: Mapping[str, tuple[str, str]], rest: dict[str, Any]) -> tuple[
     for pointer in sorted(fields, key=_sort_key):
         kind, text = fields[pointer]
         if kind not in KINDS or not pointer.startswith("/") or not _owned(pointer):
-            problems.append(Problem(pointer, "this form field is not part of the editor"))
+            problems.append(Problem(pointer, "this form field is not part of the editor", zh="这个表单字段不属于规则编辑器"))
             continue
         value, problem = _convert(kind, text, pointer)
         if problem is not None:
@@ -200,20 +201,22 @@ def _sort_key(pointer: str) -> list[tuple[int, Any]]:
     return [(0, int(t)) if t.isdigit() else (1, t) for t in _tokens(pointer)]
 
 
-def parse_json(text: str, what: str = "the JSON") -> tuple[Any, list[Problem]]:
-    """Parse JSON text; a syntax error becomes a problem naming its line and column."""
+def parse_json(text: str, what: str = "the JSON", what_zh: str = "这段文本") -> tuple[Any, list[Problem]]:
+    """Parse JSON text; a syntax error becomes a problem naming its line and column.
+    `what` and `what_zh` name the text in English and in Chinese ("the uploaded file", "上传的文件")."""
     try:
         return json.loads(text), []
     except json.JSONDecodeError as error:
-        return None, [Problem("", f"{what} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}")]
+        return None, [Problem("", f"{what} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}",
+                              zh=f"{what_zh}不是有效的 JSON：{json_error_zh(error)}")]
     except RecursionError:
-        return None, [Problem("", f"{what} is nested too deeply to be a ruleset")]
+        return None, [Problem("", f"{what} is nested too deeply to be a ruleset", zh=f"{what_zh}嵌套太深，不可能是规则")]
 
 
 def check(document: Any) -> list[Problem]:
     """Every problem of a document as a ruleset (schema and semantic), most relevant first."""
     if not isinstance(document, dict):
-        return [Problem("", "a ruleset is a JSON object")]
+        return [Problem("", "a ruleset is a JSON object", zh="规则必须是一个 JSON 对象（{ … }）")]
     try:
         compiled(json.dumps(document, sort_keys=True, ensure_ascii=False))
     except RulesetError as error:

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from core.rules.errors import Problem, RulesetError
 from core.rules.schemas import schema_problems
 
-__all__ = ["CatchmentIndex", "CatchmentError", "load_catchments", "read_catchments_csv"]
+__all__ = ["CatchmentIndex", "CatchmentError", "CsvCatchments", "load_catchments", "parse_catchments_csv",
+           "catchment_problems", "CSV_COLUMNS"]
 
 MEMO_LIMIT = 200_000  # distinct addresses remembered before the memo starts afresh
 CSV_COLUMNS = ("school_id", "school_name", "district", "street", "from", "to", "parity", "compound")
@@ -133,59 +136,99 @@ class CatchmentIndex:
         return False
 
 
-def read_catchments_csv(path: str | Path) -> list[dict[str, Any]]:
-    """The JSON form of a catchment CSV (one rule per line, see schemas/catchments.md)."""
-    order: dict[str, dict[str, Any]] = {}
-    problems: list[Problem] = []
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or ())]
-        if missing:
-            raise CatchmentError([Problem("", f"CSV header lacks column(s): {', '.join(missing)}")])
-        for line, row in enumerate(reader, start=2):
-            row = {k: _clean(v) or None for k, v in row.items() if k in CSV_COLUMNS}
-            rule: dict[str, Any] = {"district": row["district"]}
-            if row["street"]:
-                rule["street"] = row["street"]
-            if row["compound"]:
-                rule["compound"] = row["compound"]
-            numbered = [row["from"], row["to"], row["parity"]]
-            if any(numbered):
-                try:
-                    rule["numbers"] = {"from": int(row["from"]), "to": int(row["to"]), "parity": row["parity"]}
-                except (TypeError, ValueError):
-                    problems.append(Problem(f"line {line}", "from, to and parity must all be set, from/to as whole numbers"))
-                    continue
-            entry = order.setdefault(row["school_id"], {"school_id": row["school_id"], "rules": []})
-            if row["school_name"]:
-                entry["school_name"] = row["school_name"]
-            entry["rules"].append(rule)
-    if problems:
-        raise CatchmentError(problems)
-    return list(order.values())
+@dataclass
+class CsvCatchments:
+    """A catchment CSV in the JSON form, with the CSV line of every rule and the lines it could not read."""
+
+    data: list[dict[str, Any]] = field(default_factory=list)
+    lines: dict[tuple[int, int], int] = field(default_factory=dict)  # (catchment index, rule index) → line
+    problems: list[Problem] = field(default_factory=list)  # at "line N"
 
 
-def load_catchments(source: str | Path | list[Mapping[str, Any]]) -> CatchmentIndex:
-    """Import catchments from a JSON or CSV file, or a list in the JSON form, validating them."""
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        if path.suffix.lower() == ".csv":
-            data: Any = read_catchments_csv(path)
-        else:
-            with open(path, encoding="utf-8") as fh:
-                data = json.load(fh)
-    else:
-        data = list(source)
+def parse_catchments_csv(text: str) -> CsvCatchments:
+    """Read a catchment CSV (one rule per line, see schemas/catchments.md), every line, faulty or not."""
+    out = CsvCatchments()
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or ())]
+    if missing:
+        out.problems.append(Problem("", f"CSV header lacks column(s): {', '.join(missing)}",
+                                    zh=f"CSV 首行缺少列：{', '.join(missing)}"))
+        return out
+    order: dict[str | None, int] = {}  # school id → index of its catchment in data
+    for line, row in enumerate(reader, start=2):
+        row = {k: _clean(v) or None for k, v in row.items() if k in CSV_COLUMNS}
+        rule = _csv_rule(row)
+        if rule is None:
+            out.problems.append(Problem(f"line {line}", "from, to and parity must all be set, from/to as whole numbers",
+                                        zh="from、to 和 parity 必须都填写，from/to 须为整数"))
+            continue
+        index = order.setdefault(row["school_id"], len(order))
+        if index == len(out.data):
+            out.data.append({"school_id": row["school_id"], "rules": []})
+        entry = out.data[index]
+        if row["school_name"]:
+            entry["school_name"] = row["school_name"]
+        out.lines[(index, len(entry["rules"]))] = line
+        entry["rules"].append(rule)
+    return out
+
+
+def _csv_rule(row: Mapping[str, str | None]) -> dict[str, Any] | None:
+    """The rule of one CSV line, or None when its house-number range is half set or not numbers."""
+    rule: dict[str, Any] = {"district": row["district"]}
+    if row["street"]:
+        rule["street"] = row["street"]
+    if row["compound"]:
+        rule["compound"] = row["compound"]
+    if any((row["from"], row["to"], row["parity"])):
+        try:
+            rule["numbers"] = {"from": int(row["from"]), "to": int(row["to"]), "parity": row["parity"]}
+        except (TypeError, ValueError):
+            return None
+    return rule
+
+
+def catchment_problems(data: Any) -> list[Problem]:
+    """Every problem of catchments in the JSON form: the schema's, then schools listed twice and
+    empty house-number ranges among the catchments the schema finds no fault in."""
     problems = schema_problems("catchments", data)
+    faulty = {p.pointer.split("/")[1] if p.pointer else "" for p in problems}
+    if "" in faulty:
+        return problems
     seen: set[str] = set()
-    for i, catchment in enumerate(data if not problems else ()):
+    for i, catchment in enumerate(data):
+        if str(i) in faulty:
+            continue
         if catchment["school_id"] in seen:
-            problems.append(Problem(f"/{i}/school_id", f"school {catchment['school_id']!r} is listed twice"))
+            problems.append(Problem(f"/{i}/school_id", f"school {catchment['school_id']!r} is listed twice",
+                                    zh=f"学校 {catchment['school_id']!r} 出现了两次"))
         seen.add(catchment["school_id"])
         for j, rule in enumerate(catchment["rules"]):
             n = rule.get("numbers")
             if n and n["from"] > n["to"]:
-                problems.append(Problem(f"/{i}/rules/{j}/numbers", f"house numbers from {n['from']} to {n['to']} is an empty range"))
+                problems.append(Problem(f"/{i}/rules/{j}/numbers",
+                                        f"house numbers from {n['from']} to {n['to']} is an empty range",
+                                        zh=f"门牌号从 {n['from']} 到 {n['to']} 是空范围（from 大于 to）"))
+    return problems
+
+
+def _read(source: str | Path | list[Mapping[str, Any]]) -> tuple[Any, list[Problem]]:
+    """Catchments in the JSON form from a JSON or CSV file or a list, and the CSV lines that could not be read."""
+    if not isinstance(source, (str, Path)):
+        return list(source), []
+    path = Path(source)
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        if path.suffix.lower() != ".csv":
+            return json.load(fh), []
+        parsed = parse_catchments_csv(fh.read())
+    return parsed.data, parsed.problems
+
+
+def load_catchments(source: str | Path | list[Mapping[str, Any]]) -> CatchmentIndex:
+    """Import catchments from a JSON or CSV file, or a list in the JSON form, validating them;
+    refused with every problem (a CSV's by line)."""
+    data, problems = _read(source)
+    problems += catchment_problems(data)
     if problems:
         raise CatchmentError(problems)
     return CatchmentIndex(data)

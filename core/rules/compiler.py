@@ -42,7 +42,8 @@ class Compiler:
     """Compiles expressions of one ruleset; collects every problem instead of stopping."""
 
     def __init__(self, schema: SchemaTypes | None, *, params: Mapping[str, tuple[Any, Type]] | None = None,
-                 param_problem: Callable[[str], str | None] | None = None, known: Mapping[str, Any] | None = None):
+                 param_problem: Callable[[str], tuple[str, str] | None] | None = None,
+                 known: Mapping[str, Any] | None = None):
         self.schema = schema
         self.root = schema.of(schema.document) if schema is not None else ANY
         self.params = dict(params or {})
@@ -55,8 +56,9 @@ class Compiler:
         self.slots: dict[tuple[str, str], int] = {}
 
     # -- bookkeeping ------------------------------------------------------------------
-    def error(self, pointer: str, message: str) -> Node:
-        self.problems.append(Problem(pointer, message))
+    def error(self, pointer: str, message: str, *, zh: str) -> Node:
+        """Record a problem (English `message`, Chinese `zh`); the node stands in, undetermined."""
+        self.problems.append(Problem(pointer, message, zh=zh))
         return const_node(U, ANY, pointer)
 
     def define(self, kind: str, name: str, expr: Any, pointer: str, meta: Mapping[str, Any] | None = None) -> None:
@@ -70,19 +72,26 @@ class Compiler:
             return self.compiled[key]
         entry = self.named[kind].get(name)
         if entry is None:
-            known = ", ".join(sorted(self.named[kind])) or "none"
-            word = "predicate" if kind == "pred" else "derived value"
-            return self.error(pointer, f"unknown {word} {name!r} (known: {known})")
+            return self.unknown_name(kind, name, pointer)
         if key in self._compiling:
             chain = " -> ".join(n for _, n in self._compiling[self._compiling.index(key):])
-            return self.error(pointer, f"{name!r} refers to itself ({chain} -> {name})")
+            return self.error(pointer, f"{name!r} refers to itself ({chain} -> {name})",
+                              zh=f"{name!r} 引用了它自己（{chain} -> {name}）")
         self._compiling.append(key)
         body = self.compile(entry["expr"], entry["pointer"], self.root)
         self._compiling.pop()
         if kind == "pred" and body.type.kind not in ("bool", "any"):
-            self.error(entry["pointer"], f"predicate {name!r} must be true or false, but its expression gives {body.type}")
+            self.error(entry["pointer"], f"predicate {name!r} must be true or false, but its expression gives {body.type}",
+                       zh=f"条件 {name!r} 必须得出真或假，但它的表达式得出{body.type.zh}")
         self.compiled[key] = body
         return body
+
+    def unknown_name(self, kind: str, name: str, pointer: str) -> Node:
+        """A reference to a predicate or derived value the ruleset does not define."""
+        known = ", ".join(sorted(self.named[kind]))
+        word, word_zh = ("predicate", "条件") if kind == "pred" else ("derived value", "派生值")
+        return self.error(pointer, f"unknown {word} {name!r} (known: {known or 'none'})",
+                          zh=f"未定义的{word_zh} {name!r}（已定义：{known or '无'}）")
 
     def slot(self, kind: str, name: str) -> int:
         """The cache slot of a named value in `Env.cache` (one list per evaluation)."""
@@ -108,21 +117,24 @@ class Compiler:
         if isinstance(expr, list):
             items = [self.compile(x, pointer_join(pointer, i), scope) for i, x in enumerate(expr)]
             if any(n.const is NOT_CONST for n in items):
-                return self.error(pointer, "a list literal may hold only constants")
+                return self.error(pointer, "a list literal may hold only constants", zh="列表字面量只能包含常量")
             item_type = items[0].type if items else ANY
             for n in items[1:]:
                 if not comparable(item_type, n.type):
-                    return self.error(n.pointer, f"list items of different types ({item_type} and {n.type})")
+                    return self.error(n.pointer, f"list items of different types ({item_type} and {n.type})",
+                                      zh=f"列表中的项类型不一致（{item_type.zh}与{n.type.zh}）")
             return const_node(tuple(n.const for n in items), list_of(item_type), pointer)
         if not isinstance(expr, Mapping) or len(expr) != 1:
-            return self.error(pointer, "an expression object must have exactly one key, its operator")
+            return self.error(pointer, "an expression object must have exactly one key, its operator",
+                              zh="表达式对象必须恰好有一个键，即它的运算符")
         (op, args), = expr.items()
         at = pointer_join(pointer, op)
         if op in LOOSE:
-            return self.error(at, f"loose equality {op!r} is not allowed: it converts types (1 == \"1\"); use {LOOSE[op]!r}")
+            return self.error(at, f"loose equality {op!r} is not allowed: it converts types (1 == \"1\"); use {LOOSE[op]!r}",
+                              zh=f"不允许宽松相等 {op!r}：它会转换类型（1 == \"1\" 成立）；请改用 {LOOSE[op]!r}")
         spec = OPS.get(op)
         if spec is None:
-            return self.error(at, f"unknown operator {op!r}")
+            return self.error(at, f"unknown operator {op!r}", zh=f"未知的运算符 {op!r}")
         return spec(self, args, at, scope)
 
 
@@ -148,7 +160,7 @@ def children(c: Compiler, args: Any, at: str, scope: Type, count: int | tuple[in
     lo, hi = (count, count) if isinstance(count, int) else (count or (0, 99))
     if not lo <= len(items) <= hi:
         want = str(lo) if lo == hi else f"{lo} to {hi}"
-        c.error(at, f"takes {want} argument(s), got {len(items)}")
+        c.error(at, f"takes {want} argument(s), got {len(items)}", zh=f"需要 {want} 个参数，实际有 {len(items)} 个")
         return None
     return [c.compile(x, pointer_join(at, i) if isinstance(args, list) else at, scope) for i, x in enumerate(items)]
 
@@ -214,12 +226,13 @@ def lifted2(fa: Callable[[Any, Any], Any], fb: Callable[[Any, Any], Any], combin
     return fn
 
 
-def need_bool(c: Compiler, nodes: list[Node], what: str) -> bool:
-    """Report arguments that are not true/false."""
+def need_bool(c: Compiler, nodes: list[Node], what: str, what_zh: str | None = None) -> bool:
+    """Report arguments that are not true/false; `what` names the operator, or the part in words."""
     ok = True
     for n in nodes:
         if n.type.kind not in ("bool", "any"):
-            c.error(n.pointer, f"{what} needs true/false, but this gives {n.type}")
+            c.error(n.pointer, f"{what} needs true/false, but this gives {n.type}",
+                    zh=f"{what_zh or what} 需要真或假，但这里得出{n.type.zh}")
             ok = False
     return ok
 
@@ -338,11 +351,14 @@ def resolve_path(c: Compiler, base: Type, path: tuple[str, ...], at: str, shown:
         nxt = c.schema.field(t, key) if c.schema is not None else ANY
         if nxt is None:
             where = ".".join(path[:i]) or ("the current item" if base is not c.root else "the facts")
+            where_zh = ".".join(path[:i]) or ("当前项" if base is not c.root else "事实数据")
             if t.kind == "object":
                 known = ", ".join(sorted(t.schema.get("properties", {})))
-                c.error(at, f"fact {shown!r} does not exist: {where} has no field {key!r} (it has: {known})")
+                c.error(at, f"fact {shown!r} does not exist: {where} has no field {key!r} (it has: {known})",
+                        zh=f"事实 {shown!r} 不存在：{where_zh} 没有字段 {key!r}（它有：{known}）")
             else:
-                c.error(at, f"fact {shown!r} does not exist: {where} is {t}, not an object")
+                c.error(at, f"fact {shown!r} does not exist: {where} is {t}, not an object",
+                        zh=f"事实 {shown!r} 不存在：{where_zh} 是{t.zh}，不是对象")
             return None
         t = nxt
     return t
@@ -352,7 +368,8 @@ def resolve_path(c: Compiler, base: Type, path: tuple[str, ...], at: str, shown:
 def _var(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     items = arg_list(args)
     if len(items) != 1 or not isinstance(items[0], str):
-        return c.error(at, "var takes one path string; defaults are not allowed (a missing fact is undetermined)")
+        return c.error(at, "var takes one path string; defaults are not allowed (a missing fact is undetermined)",
+                       zh="var 只接受一个路径字符串；不允许默认值（缺失的事实即为不确定）")
     text = items[0]
     from_root = text.startswith("$.") or text == "$"
     rel = text[2:] if text.startswith("$.") else ("" if text == "$" else text)
@@ -374,13 +391,16 @@ def _var(c: Compiler, args: Any, at: str, scope: Type) -> Node:
 def _param(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     items = arg_list(args)
     if len(items) != 1 or not isinstance(items[0], str):
-        return c.error(at, "param takes one parameter name")
+        return c.error(at, "param takes one parameter name", zh="param 只接受一个参数名")
     name = items[0]
     if name not in c.params:
-        return c.error(at, f"unknown parameter {name!r} (known: {', '.join(sorted(c.params)) or 'none'})")
+        known = ", ".join(sorted(c.params))
+        return c.error(at, f"unknown parameter {name!r} (known: {known or 'none'})",
+                       zh=f"未定义的参数 {name!r}（已定义：{known or '无'}）")
     problem = c.param_problem(name) if c.param_problem else None
     if problem:
-        return c.error(at, problem)
+        message, zh = problem
+        return c.error(at, message, zh=zh)
     value, t = c.params[name]
     node = const_node(value, t, at)
     node.op, node.path = "param", name
@@ -391,7 +411,7 @@ def _named_ref(kind: str):
     def compile_ref(c: Compiler, args: Any, at: str, scope: Type) -> Node:
         items = arg_list(args)
         if len(items) != 1 or not isinstance(items[0], str):
-            return c.error(at, f"{kind} takes one name")
+            return c.error(at, f"{kind} takes one name", zh=f"{kind} 只接受一个名称")
         name = items[0]
         body = c.named_node(kind, name, at)
         if body.const is not NOT_CONST:
@@ -422,7 +442,8 @@ OPS["pred"] = _named_ref("pred")
 def _get(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     items = arg_list(args)
     if len(items) != 2 or not isinstance(items[1], str):
-        return c.error(at, "get takes an object expression and a field path string")
+        return c.error(at, "get takes an object expression and a field path string",
+                       zh="get 需要一个对象表达式和一个字段路径字符串")
     obj = c.compile(items[0], pointer_join(at, 0), scope)
     path = tuple(items[1].split("."))
     t = resolve_path(c, obj.type, path, pointer_join(at, 1), items[1])

@@ -15,7 +15,8 @@ def _compile(expr: Any, pointer: str):
     compiler = Compiler(None)
     node = compiler.compile(expr, pointer, compiler.root)
     if node.type.kind not in ("bool", "any"):
-        compiler.error(pointer, f"a guard must be true or false, but gives {node.type}")
+        compiler.error(pointer, f"a guard must be true or false, but gives {node.type}",
+                       zh=f"流转条件（guard）必须得出真或假，但得出{node.type.zh}")
     return node, compiler.problems
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from core.rules.compiler import NOT_CONST, Compiler, Node, kleene
-from core.rules.errors import Problem, RulesetError, pointer_join
+from core.rules.errors import Problem, RulesetError, json_error_zh, pointer_join
 from core.rules.ops_domain import parse_date
 from core.rules.patch import PatchError, apply_patch
 from core.rules.schemas import schema_document, schema_problems
-from core.rules.types import BOOL, DATE, INT, NUMBER, STRING, SchemaTypes, Type, list_of
+from core.rules.types import BOOL, DATE, INT, NUMBER, OBJECT_ZH, STRING, SchemaTypes, Type, list_of
 from core.rules.values import UNDETERMINED as U, as_datetime
 
 __all__ = ["read_document", "build", "specialise", "Check", "Row", "Compiled", "test_facts", "reason"]
@@ -96,7 +96,8 @@ def nesting_problem(document: Any) -> Problem | None:
         value, pointer, depth = stack.pop()
         if depth > MAX_NESTING:
             return Problem(pointer, f"nested more than {MAX_NESTING} levels deep; split the expression into "
-                                    "named predicates or derived values")
+                                    "named predicates or derived values",
+                           zh=f"嵌套超过 {MAX_NESTING} 层；请把表达式拆分为命名的条件或派生值")
         if isinstance(value, Mapping):
             stack.extend((v, pointer_join(pointer, k), depth + 1) for k, v in value.items())
         elif isinstance(value, list):
@@ -111,9 +112,10 @@ def read_document(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
             try:
                 source = json.load(fh)
             except json.JSONDecodeError as exc:
-                raise RulesetError([Problem("", f"not JSON: {exc}")]) from None
+                raise RulesetError([Problem("", f"not JSON: {exc}", zh=f"不是 JSON：{json_error_zh(exc)}")]) from None
             except RecursionError:
-                raise RulesetError([Problem("", "not JSON this program reads: nested too deeply")]) from None
+                raise RulesetError([Problem("", "not JSON this program reads: nested too deeply",
+                                            zh="本程序无法读取这个 JSON：嵌套太深")]) from None
     problem = nesting_problem(source)
     if problem is not None:
         raise RulesetError([problem])
@@ -129,14 +131,14 @@ class Builder:
         self.problems: list[Problem] = []
         self.as_of = doc["meta"]["effective"]["from"]
         self.params: dict[str, tuple[Any, Type]] = {}
-        self.param_errors: dict[str, str] = {}
+        self.param_errors: dict[str, tuple[str, str]] = {}  # name → (English, Chinese)
         self._parameters()
         self.parameter_problems = len(self.problems)
         self.c = Compiler(SchemaTypes(schema_document("facts")), params=self.params,
                           param_problem=self.param_errors.get, known=known)
 
-    def error(self, pointer: str, message: str) -> None:
-        self.problems.append(Problem(pointer, message))
+    def error(self, pointer: str, message: str, *, zh: str) -> None:
+        self.problems.append(Problem(pointer, message, zh=zh))
 
     def _parameters(self) -> None:
         for name, spec in self.doc["parameters"].items():
@@ -145,10 +147,13 @@ class Builder:
             for i, entry in enumerate(spec["values"]):
                 if not _param_value_ok(kind, entry["value"]):
                     word = "a real calendar date YYYY-MM-DD" if kind == "date" else f"of type {kind}"
-                    self.error(pointer_join(base, i, "value"), f"bad value {entry['value']!r}: parameter {name!r} needs {word}")
+                    word_zh = "真实存在的日期（YYYY-MM-DD）" if kind == "date" else f"{kind} 类型的值"
+                    self.error(pointer_join(base, i, "value"), f"bad value {entry['value']!r}: parameter {name!r} needs {word}",
+                               zh=f"取值 {entry['value']!r} 无效：参数 {name!r} 需要{word_zh}")
                     bad = True
                 if previous is not None and entry["from"] <= previous:
-                    self.error(pointer_join(base, i, "from"), f"values must be in increasing order of 'from' ({entry['from']} follows {previous})")
+                    self.error(pointer_join(base, i, "from"), f"values must be in increasing order of 'from' ({entry['from']} follows {previous})",
+                               zh=f"各取值必须按 'from' 从早到晚排列（{entry['from']} 排在 {previous} 之后）")
                 previous = entry["from"]
                 if entry["from"] <= self.as_of:
                     chosen = entry["value"]
@@ -156,27 +161,40 @@ class Builder:
             self.params[name] = (U if bad else value, PARAM_TYPES[kind])
             if chosen is None:
                 first = spec["values"][0]["from"]
-                self.param_errors[name] = (f"parameter {name!r} is used before its effective date: its first value applies "
-                                           f"from {first} (/parameters/{name}/values/0/from), the ruleset decides as of {self.as_of}")
+                self.param_errors[name] = (
+                    f"parameter {name!r} is used before its effective date: its first value applies "
+                    f"from {first} (/parameters/{name}/values/0/from), the ruleset decides as of {self.as_of}",
+                    f"参数 {name!r} 在生效日期之前被使用：它的第一个取值自 {first} 起适用"
+                    f"（/parameters/{name}/values/0/from），而本规则按 {self.as_of} 判定")
 
     def compile(self, expr: Any, pointer: str, expect: Type | None = BOOL) -> Node:
         node = self.c.compile(expr, pointer, self.c.root)
         if expect is not None and node.type.kind not in (expect.kind, "any"):
-            self.error(pointer, f"type mismatch: must give {expect}, but gives {node.type}")
+            self.error(pointer, f"type mismatch: must give {expect}, but gives {node.type}",
+                       zh=f"类型不匹配：这里必须得出{expect.zh}，但得出{node.type.zh}")
+        return node
+
+    def compile_object(self, expr: Any, pointer: str, name: str) -> Node:
+        """Compile an expression that must give an object of the facts schema ('address', 'property')."""
+        node = self.compile(expr, pointer, expect=None)
+        if node.type.kind not in ("any", "null") and node.type.name != name:
+            article = "an" if name[0] in "aeiou" else "a"
+            self.error(pointer, f"type mismatch: must give {article} {name}, but gives {node.type}",
+                       zh=f"类型不匹配：这里必须得出{OBJECT_ZH[name]}，但得出{node.type.zh}")
         return node
 
     def pred_ref(self, name: str, pointer: str) -> Node:
         """A reference to a named predicate from a row or the eligibility list (pointer at the name)."""
         if name not in self.c.named["pred"]:
-            known = ", ".join(sorted(self.c.named["pred"]))
-            return self.c.error(pointer, f"unknown predicate {name!r} (known: {known})")
+            return self.c.unknown_name("pred", name, pointer)
         return self.c.compile({"pred": name}, pointer, self.c.root)
 
-    def _unique(self, items: list[tuple[str, str]], what: str) -> None:
+    def _unique(self, items: list[tuple[str, str]], what: str, what_zh: str) -> None:
         seen: dict[str, str] = {}
         for ident, pointer in items:
             if ident in seen:
-                self.error(pointer, f"duplicate {what} {ident!r} (first at {seen[ident]})")
+                self.error(pointer, f"duplicate {what} {ident!r} (first at {seen[ident]})",
+                           zh=f"{what_zh} {ident!r} 重复（第一次出现在 {seen[ident]}）")
             else:
                 seen[ident] = pointer
 
@@ -189,9 +207,7 @@ class Builder:
         self.c.finish()
         eligibility = tuple((name, self.pred_ref(name, f"/eligibility/any/{i}"))
                             for i, name in enumerate(doc["eligibility"]["any"]))
-        address = self.compile(doc["catchment"]["address"], "/catchment/address", expect=None)
-        if address.type.kind not in ("any", "null") and address.type.name != "address":
-            self.error("/catchment/address", f"type mismatch: must give an address, but gives {address.type}")
+        address = self.compile_object(doc["catchment"]["address"], "/catchment/address", "address")
         checks = [*self._evidence(), *self._three_year(), *self._coordinated()]
         rows = self._rows()
         window_district = self.compile(doc["calendar"]["window_key"]["district"], "/calendar/window_key/district", STRING)
@@ -199,7 +215,7 @@ class Builder:
         if not self.specialised:
             self._calendar()
             self._workflow()
-            self._unique(self._check_ids() + [(r.id, f"/tiers/rows/{i}/id") for i, r in enumerate(rows)], "id")
+            self._unique(self._check_ids() + [(r.id, f"/tiers/rows/{i}/id") for i, r in enumerate(rows)], "id", "编号（id）")
             self._tests(rows)
         self.problems[self.parameter_problems:self.parameter_problems] = self.c.problems
         return Compiled(eligibility, kleene([n for _, n in eligibility], True), address, tuple(checks), tuple(rows),
@@ -240,9 +256,7 @@ class Builder:
 
     def _three_year(self) -> list[Check]:
         rule = self.doc["three_year_rule"]
-        prop = self.compile(rule["property"], "/three_year_rule/property", expect=None)
-        if prop.type.kind not in ("any", "null") and prop.type.name != "property":
-            self.error("/three_year_rule/property", f"type mismatch: must give a property, but gives {prop.type}")
+        prop = self.compile_object(rule["property"], "/three_year_rule/property", "property")
         years = self.compile(rule["years"], "/three_year_rule/years", INT)
         counted_to = self.compile(rule["counted_to"], "/three_year_rule/counted_to", DATE)
         if prop.const is None:
@@ -299,49 +313,61 @@ class Builder:
                 shadows = (policy == "FIRST" and j < i) or (
                     policy == "PRIORITY" and (other.tier, j) < (row.tier, i))
                 if shadows:
+                    needs = sorted(n for n, _ in other.conditions)
                     self.error(f"/tiers/rows/{i}", f"row {row.id!r} is unreachable: row {other.id!r} needs only "
-                                                   f"{sorted(n for n, _ in other.conditions)}, a subset of its conditions, and wins first")
+                                                   f"{needs}, a subset of its conditions, and wins first",
+                               zh=f"行 {row.id!r} 永远不会被命中：行 {other.id!r} 只需要 {needs}，"
+                                  f"是它的条件的子集，并且优先命中")
                     break
             if policy == "FIRST" and i and row.tier < rows[i - 1].tier:
                 self.error(f"/tiers/rows/{i}/tier", f"row {row.id!r} (tier {row.tier}) comes after a row of tier "
-                                                    f"{rows[i - 1].tier}: under FIRST rows go from the best tier down")
+                                                    f"{rows[i - 1].tier}: under FIRST rows go from the best tier down",
+                           zh=f"行 {row.id!r}（第 {row.tier} 类）排在第 {rows[i - 1].tier} 类的行之后："
+                              f"FIRST 规则下各行须从最优的类别往下排")
         return rows
 
     def _calendar(self) -> None:
         cal = self.doc["calendar"]
         phases = {p["id"]: p for p in cal["phases"]}
-        self._unique([(p["id"], f"/calendar/phases/{i}/id") for i, p in enumerate(cal["phases"])], "phase")
-        self._unique([(w["id"], f"/calendar/windows/{i}/id") for i, w in enumerate(cal["windows"])], "window")
+        self._unique([(p["id"], f"/calendar/phases/{i}/id") for i, p in enumerate(cal["phases"])], "phase", "阶段")
+        self._unique([(w["id"], f"/calendar/windows/{i}/id") for i, w in enumerate(cal["windows"])], "window", "时段")
         for i, p in enumerate(cal["phases"]):
             if as_datetime(p["start"]) >= as_datetime(p["end"]):
-                self.error(f"/calendar/phases/{i}/end", f"phase {p['id']!r} ends before it starts")
+                self.error(f"/calendar/phases/{i}/end", f"phase {p['id']!r} ends before it starts",
+                           zh=f"阶段 {p['id']!r} 的结束时间早于开始时间")
         host = phases.get(cal.get("window_phase", ""))
         if "window_phase" in cal and host is None:
-            self.error("/calendar/window_phase", f"unknown phase {cal['window_phase']!r}")
+            self.error("/calendar/window_phase", f"unknown phase {cal['window_phase']!r}",
+                       zh=f"未定义的阶段 {cal['window_phase']!r}")
         for i, w in enumerate(cal["windows"]):
             if host and not as_datetime(host["start"]) <= as_datetime(w["opens_at"]) < as_datetime(host["end"]):
-                self.error(f"/calendar/windows/{i}/opens_at", f"window {w['id']!r} opens outside phase {host['id']!r}")
+                self.error(f"/calendar/windows/{i}/opens_at", f"window {w['id']!r} opens outside phase {host['id']!r}",
+                           zh=f"时段 {w['id']!r} 的开放时间不在阶段 {host['id']!r} 之内")
 
     def _workflow(self) -> None:
         from core.rules.guards import guard_problems
         wf = self.doc["workflow"]
         states = {s["id"] for s in wf["states"]}
-        self._unique([(s["id"], f"/workflow/states/{i}/id") for i, s in enumerate(wf["states"])], "state")
-        self._unique([(t["id"], f"/workflow/transitions/{i}/id") for i, t in enumerate(wf["transitions"])], "transition")
-        if wf["initial"] not in states:
-            self.error("/workflow/initial", f"unknown state {wf['initial']!r}")
+        self._unique([(s["id"], f"/workflow/states/{i}/id") for i, s in enumerate(wf["states"])], "state", "状态")
+        self._unique([(t["id"], f"/workflow/transitions/{i}/id") for i, t in enumerate(wf["transitions"])],
+                     "transition", "流转")
+        self._known_state(states, wf["initial"], "/workflow/initial")
         for i, t in enumerate(wf["transitions"]):
             for j, s in enumerate(t["from"]):
-                if s not in states:
-                    self.error(f"/workflow/transitions/{i}/from/{j}", f"unknown state {s!r}")
-            if t["to"] not in states:
-                self.error(f"/workflow/transitions/{i}/to", f"unknown state {t['to']!r}")
+                self._known_state(states, s, f"/workflow/transitions/{i}/from/{j}")
+            self._known_state(states, t["to"], f"/workflow/transitions/{i}/to")
             if "guard" in t:
                 self.problems += guard_problems(t["guard"], f"/workflow/transitions/{i}/guard")
             phases = {p["id"] for p in self.doc.get("calendar", {}).get("phases", ())}
             for j, phase in enumerate(t.get("during", ())):
                 if phase not in phases:
-                    self.error(f"/workflow/transitions/{i}/during/{j}", f"unknown calendar phase {phase!r}")
+                    self.error(f"/workflow/transitions/{i}/during/{j}", f"unknown calendar phase {phase!r}",
+                               zh=f"未定义的日程阶段 {phase!r}")
+
+    def _known_state(self, states: set[str], state: str, pointer: str) -> None:
+        """A workflow state named where the workflow refers to one must be one of its states."""
+        if state not in states:
+            self.error(pointer, f"unknown state {state!r}", zh=f"未定义的状态 {state!r}")
 
     def _tests(self, rows: list[Row]) -> None:
         tests = self.doc["tests"]
@@ -351,30 +377,44 @@ class Builder:
         families = tests.get("families", {})
         for name, facts in families.items():
             self.problems += schema_problems("facts", facts, pointer_join("/tests/families", name))
-        row_ids = {r.id for r in rows}
-        tiers = {r.tier for r in rows}
-        self._unique([(c["name"], f"/tests/cases/{i}/name") for i, c in enumerate(tests["cases"])], "test name")
+        self._unique([(c["name"], f"/tests/cases/{i}/name") for i, c in enumerate(tests["cases"])],
+                     "test name", "测试名称")
         for i, case in enumerate(tests["cases"]):
             base = f"/tests/cases/{i}"
             try:
                 facts = test_facts(case, families)
             except KeyError:
-                self.error(f"{base}/family", f"unknown family {case['family']!r}")
+                self.error(f"{base}/family", f"unknown family {case['family']!r}", zh=f"未定义的家庭 {case['family']!r}")
                 continue
             except PatchError as exc:
-                self.error(f"{base}/patch", f"the patch does not apply: {exc}")
+                self.error(f"{base}/patch", f"the patch does not apply: {exc}", zh=f"补丁无法应用：{exc.zh}")
                 continue
-            where = f"{base}/facts" if "facts" in case else base
-            for p in schema_problems("facts", facts, where):
-                self.error(p.pointer if "facts" in case else f"{base}/patch", p.message +
-                           ("" if "facts" in case else f" (in the patched facts, at {p.pointer[len(base):] or '/'})"))
-            expect = case["expect"]
-            if expect.get("row") is not None and expect["row"] not in row_ids:
-                self.error(f"{base}/expect/row", f"no tier row has id {expect['row']!r} (rows: {', '.join(sorted(row_ids))})")
-            if isinstance(expect.get("tier"), int) and expect["tier"] not in tiers:
-                self.error(f"{base}/expect/tier", f"no tier row gives tier {expect['tier']} (tiers: {sorted(tiers)})")
-            if expect.get("catchment") is not None and schools and expect["catchment"] not in schools:
-                self.error(f"{base}/expect/catchment", f"no fixture catchment {expect['catchment']!r}")
+            self._case_facts_problems(case, base, facts)
+            self._case_expectations(case["expect"], base, rows, schools)
+
+    def _case_facts_problems(self, case: Mapping[str, Any], base: str, facts: Any) -> None:
+        """Schema problems of a test case's facts: at the facts, or at the patch that made them."""
+        if "facts" in case:
+            self.problems += schema_problems("facts", facts, f"{base}/facts")
+            return
+        for p in schema_problems("facts", facts, base):
+            at = p.pointer[len(base):] or "/"
+            self.error(f"{base}/patch", f"{p.message} (in the patched facts, at {at})",
+                       zh=f"{p.zh}（在打补丁后的事实数据中，位于 {at}）")
+
+    def _case_expectations(self, expect: Mapping[str, Any], base: str, rows: list[Row], schools: set) -> None:
+        """A test case may expect only rows, tiers and catchments the ruleset has."""
+        row_ids = ", ".join(sorted({r.id for r in rows}))
+        tiers = sorted({r.tier for r in rows})
+        if expect.get("row") is not None and expect["row"] not in {r.id for r in rows}:
+            self.error(f"{base}/expect/row", f"no tier row has id {expect['row']!r} (rows: {row_ids})",
+                       zh=f"没有编号为 {expect['row']!r} 的类别行（已有的行：{row_ids}）")
+        if isinstance(expect.get("tier"), int) and expect["tier"] not in tiers:
+            self.error(f"{base}/expect/tier", f"no tier row gives tier {expect['tier']} (tiers: {tiers})",
+                       zh=f"没有哪一行给出第 {expect['tier']} 类（已有的类别：{tiers}）")
+        if expect.get("catchment") is not None and schools and expect["catchment"] not in schools:
+            self.error(f"{base}/expect/catchment", f"no fixture catchment {expect['catchment']!r}",
+                       zh=f"测试学区中没有 {expect['catchment']!r}")
 
 
 def test_facts(case: Mapping[str, Any], families: Mapping[str, Any]) -> dict[str, Any]:

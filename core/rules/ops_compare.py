@@ -7,7 +7,7 @@ from functools import partial
 from typing import Any
 
 from core.rules.compiler import NOT_CONST, OPS, Compiler, Node, children, const_node, fold, fused, lifted2, operator
-from core.rules.types import ANY, BOOL, INT, NUMBER, Type, comparable
+from core.rules.types import ANY, BOOL, INT, KIND_ZH, NUMBER, Type, comparable
 from core.rules.values import UNDETERMINED as U, as_datetime
 
 __all__ = ["check_enum", "orderable", "needs_instants"]
@@ -21,8 +21,9 @@ def check_enum(c: Compiler, a: Node, b: Node) -> None:
             values = lit.const if lit.type.kind == "list" else (lit.const,)
             for v in values:
                 if v is not None and v not in allowed:
-                    c.error(lit.pointer, f"{v!r} is never a value of {fact.path or 'this fact'} "
-                                         f"(allowed: {', '.join(sorted(allowed))})")
+                    values_allowed = ", ".join(sorted(allowed))
+                    c.error(lit.pointer, f"{v!r} is never a value of {fact.path or 'this fact'} (allowed: {values_allowed})",
+                            zh=f"{fact.path or '这个事实'} 永远不会取值 {v!r}（可取值：{values_allowed}）")
 
 
 def _strict_equal(x, y) -> bool:
@@ -39,7 +40,8 @@ def _equality(negate: bool):
             return const_node(U, ANY, at)
         a, b = nodes
         if not comparable(a.type, b.type):
-            return c.error(at, f"type mismatch: compares {a.type} with {b.type}")
+            return c.error(at, f"type mismatch: compares {a.type} with {b.type}",
+                           zh=f"类型不匹配：把{a.type.zh}与{b.type.zh}比较")
         check_enum(c, a, b)
         fa, fb = a.fn, b.fn
         untyped = "any" in (a.type.kind, b.type.kind)
@@ -73,17 +75,21 @@ OPS["==="] = _equality(False)
 OPS["!=="] = _equality(True)
 
 
+DATE_HINT = (" (write dates as {\"date\": \"YYYY-MM-DD\"})", "（日期请写作 {\"date\": \"YYYY-MM-DD\"}）")
+
+
 def orderable(c: Compiler, nodes: list[Node], at: str) -> str | None:
     """The shared kind of ordered operands (numbers, dates or datetimes), or None after an error."""
     kinds = {("number" if n.type.numeric else n.type.kind) for n in nodes} - {"any"}
+    hint, hint_zh = DATE_HINT if "string" in kinds else ("", "")
     if len(kinds) > 1:
-        hint = " (write dates as {\"date\": \"YYYY-MM-DD\"})" if "string" in kinds else ""
-        c.error(at, f"type mismatch: orders {' with '.join(str(n.type) for n in nodes)}{hint}")
+        c.error(at, f"type mismatch: orders {' with '.join(str(n.type) for n in nodes)}{hint}",
+                zh=f"类型不匹配：比较大小的是{'与'.join(n.type.zh for n in nodes)}{hint_zh}")
         return None
     kind = kinds.pop() if kinds else "any"
     if kind not in ("number", "date", "datetime", "any"):
-        c.error(at, f"only numbers, dates and datetimes are ordered, not {kind}"
-                    + (" (write dates as {\"date\": \"YYYY-MM-DD\"})" if kind == "string" else ""))
+        c.error(at, f"only numbers, dates and datetimes are ordered, not {kind}{hint}",
+                zh=f"只有数字、日期和日期时间可以比较大小，{KIND_ZH[kind]}不行{hint_zh}")
         return None
     return kind
 
@@ -159,9 +165,11 @@ def _in(c: Compiler, args: Any, at: str, scope: Type) -> Node:
         return const_node(U, ANY, at)
     x, coll = nodes
     if coll.type.kind not in ("list", "any"):
-        return c.error(coll.pointer, f"in needs a list as its second argument, not {coll.type}")
+        return c.error(coll.pointer, f"in needs a list as its second argument, not {coll.type}",
+                       zh=f"in 的第二个参数必须是列表，而不是{coll.type.zh}")
     if coll.type.kind == "list" and not comparable(x.type, coll.type.item):
-        return c.error(at, f"type mismatch: looks for {x.type} in a {coll.type}")
+        return c.error(at, f"type mismatch: looks for {x.type} in a {coll.type}",
+                       zh=f"类型不匹配：在{coll.type.zh}中查找{x.type.zh}")
     check_enum(c, x, coll)
     fx, fl = x.fn, coll.fn
     one = fused(x, frozenset(coll.const).__contains__) if coll.const is not NOT_CONST else None
@@ -192,7 +200,8 @@ def _arith(name: str, sign: int):
             return const_node(U, ANY, at)
         for n in nodes:
             if not n.type.numeric and n.type.kind != "any":
-                return c.error(n.pointer, f"{name} needs numbers, not {n.type} (use add_days/days_between for dates)")
+                return c.error(n.pointer, f"{name} needs numbers, not {n.type} (use add_days/days_between for dates)",
+                               zh=f"{name} 需要数字，而不是{n.type.zh}（日期请用 add_days/days_between）")
         fn = lifted2(nodes[0].fn, nodes[1].fn, lambda x, y: x + sign * y)
         t = INT if all(n.type.kind == "int" for n in nodes) else NUMBER
         return fold(Node(fn, name, tuple(nodes), t, at))

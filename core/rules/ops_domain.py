@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from core.rules.compiler import Compiler, Node, arg_list, children, const_node, fold, lifted2, operator
-from core.rules.types import ANY, BOOL, DATE, DATETIME, INT, Type
+from core.rules.types import ANY, BOOL, DATE, DATETIME, INT, KIND_ZH, OBJECT_ZH, Type
 from core.rules.values import UNDETERMINED as U, as_date, as_datetime
 
 __all__ = ["parse_date", "add_years", "addresses_agree", "ADDRESS_KEYS"]
@@ -37,7 +37,9 @@ def add_years(day: date, years: int) -> date:
 def _date(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     items = arg_list(args)
     if len(items) != 1 or parse_date(items[0]) is None:
-        return c.error(at, f"bad date {items[0] if items else ''!r}: write a real calendar date as YYYY-MM-DD")
+        shown = items[0] if items else ""
+        return c.error(at, f"bad date {shown!r}: write a real calendar date as YYYY-MM-DD",
+                       zh=f"日期 {shown!r} 无效：请写一个真实存在的日期，格式为 YYYY-MM-DD")
     return const_node(items[0], DATE, at)
 
 
@@ -49,7 +51,8 @@ def _datetime(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     except ValueError:
         value = None
     if value is None or value.tzinfo is None:
-        return c.error(at, "bad datetime: write ISO 8601 with an offset, e.g. 2021-06-16T17:00:00+08:00")
+        return c.error(at, "bad datetime: write ISO 8601 with an offset, e.g. 2021-06-16T17:00:00+08:00",
+                       zh="日期时间无效：请按 ISO 8601 写明时区偏移，例如 2021-06-16T17:00:00+08:00")
     return const_node(value, DATETIME, at)
 
 
@@ -58,7 +61,9 @@ def _typed(c: Compiler, nodes: list[Node], kinds: tuple[str, ...], op: str) -> b
     for n, kind in zip(nodes, kinds):
         ok = n.type.kind == "any" or (n.type.name == kind if kind == "address" else n.type.kind == kind)
         if not ok:
-            c.error(n.pointer, f"{op} needs {'an' if kind[0] in 'aeiou' else 'a'} {kind} here, not {n.type}")
+            wanted_zh = (OBJECT_ZH if kind == "address" else KIND_ZH)[kind]
+            c.error(n.pointer, f"{op} needs {'an' if kind[0] in 'aeiou' else 'a'} {kind} here, not {n.type}",
+                    zh=f"{op} 在这里需要{wanted_zh}，而不是{n.type.zh}")
             return False
     return True
 

@@ -14,15 +14,16 @@ __all__: list[str] = []
 def _list_and_body(c: Compiler, args: Any, at: str, scope: Type) -> tuple[Node, Node] | None:
     items = arg_list(args)
     if len(items) != 2:
-        c.error(at, f"takes a list and a condition on each item, got {len(items)} argument(s)")
+        c.error(at, f"takes a list and a condition on each item, got {len(items)} argument(s)",
+                zh=f"需要一个列表和一个针对每一项的条件，实际有 {len(items)} 个参数")
         return None
     lst = c.compile(items[0], pointer_join(at, 0), scope)
     if lst.type.kind not in ("list", "any"):
-        c.error(lst.pointer, f"needs a list, but this gives {lst.type}")
+        c.error(lst.pointer, f"needs a list, but this gives {lst.type}", zh=f"需要列表，但这里得出{lst.type.zh}")
         return None
     item = lst.type.item if lst.type.kind == "list" else ANY
     body = c.compile(items[1], pointer_join(at, 1), item)
-    if not need_bool(c, [body], "the item condition"):
+    if not need_bool(c, [body], "the item condition", "逐项条件"):
         return None
     return lst, body
 
@@ -114,10 +115,10 @@ def _find(c: Compiler, args: Any, at: str, scope: Type) -> Node:
 def _count(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     items = arg_list(args)
     if len(items) != 1:
-        return c.error(at, "count takes one list")
+        return c.error(at, "count takes one list", zh="count 只接受一个列表")
     lst = c.compile(items[0], pointer_join(at, 0) if isinstance(args, list) else at, scope)
     if lst.type.kind not in ("list", "any"):
-        return c.error(lst.pointer, f"count needs a list, not {lst.type}")
+        return c.error(lst.pointer, f"count needs a list, not {lst.type}", zh=f"count 需要列表，而不是{lst.type.zh}")
     fl = lst.fn
 
     def fn(e, it):

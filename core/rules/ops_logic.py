@@ -54,14 +54,16 @@ def _not(c: Compiler, args: Any, at: str, scope: Type) -> Node:
 def _if(c: Compiler, args: Any, at: str, scope: Type) -> Node:
     nodes = children(c, args, at, scope, (3, 99))
     if nodes is None or len(nodes) % 2 == 0:
-        return c.error(at, "if takes condition, value pairs and a final else value (an odd count)")
+        return c.error(at, "if takes condition, value pairs and a final else value (an odd count)",
+                       zh="if 需要若干对“条件, 值”再加一个最后的否则值（参数个数为奇数）")
     conds, values = nodes[0:-1:2], [*nodes[1:-1:2], nodes[-1]]
-    if not need_bool(c, conds, "an if condition"):
+    if not need_bool(c, conds, "an if condition", "if 的条件"):
         return const_node(U, ANY, at)
     t = next((v.type for v in values if v.type.kind != "null"), NULL)
     for v in values:
         if not comparable(t, v.type):
-            return c.error(v.pointer, f"if branches give different types ({t} and {v.type})")
+            return c.error(v.pointer, f"if branches give different types ({t} and {v.type})",
+                           zh=f"if 的各分支得出的类型不同（{t.zh}与{v.type.zh}）")
     live = [(a, b) for a, b in zip(conds, values) if a.const is not False]
     if not live or live[0][0].const is True:
         chosen = live[0][1] if live else values[-1]

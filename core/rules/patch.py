@@ -8,7 +8,11 @@ __all__ = ["apply_patch", "PatchError"]
 
 
 class PatchError(ValueError):
-    """A patch operation whose path does not fit the document."""
+    """A patch operation whose path does not fit the document; said in English and in Chinese (`zh`)."""
+
+    def __init__(self, message: str, zh: str):
+        super().__init__(message)
+        self.zh = zh
 
 
 def _tokens(path: str) -> list[str]:
@@ -19,7 +23,7 @@ def _index(container: list, token: str, *, appending: bool) -> int:
     if appending and token == "-":
         return len(container)
     if not token.isdigit() or int(token) > len(container) - (0 if appending else 1):
-        raise PatchError(f"no list position {token!r}")
+        raise PatchError(f"no list position {token!r}", f"列表中没有位置 {token!r}")
     return int(token)
 
 
@@ -29,13 +33,13 @@ def apply_patch(document: Any, operations: list[dict[str, Any]]) -> Any:
     for op in operations:
         tokens = _tokens(op["path"])
         if not tokens:
-            raise PatchError("a patch cannot replace the whole document")
+            raise PatchError("a patch cannot replace the whole document", "补丁不能替换整个文档")
         parent: Any = doc
         for token in tokens[:-1]:
             try:
                 parent = parent[_index(parent, token, appending=False)] if isinstance(parent, list) else parent[token]
             except (KeyError, TypeError):
-                raise PatchError(f"{op['path']}: {token!r} does not exist") from None
+                raise PatchError(f"{op['path']}: {token!r} does not exist", f"{op['path']}：{token!r} 不存在") from None
         last, kind = tokens[-1], op["op"]
         if isinstance(parent, list):
             i = _index(parent, last, appending=kind == "add")
@@ -47,11 +51,11 @@ def apply_patch(document: Any, operations: list[dict[str, Any]]) -> Any:
                 del parent[i]
         elif isinstance(parent, dict):
             if kind != "add" and last not in parent:
-                raise PatchError(f"{op['path']}: nothing to {kind}")
+                raise PatchError(f"{op['path']}: nothing to {kind}", f"{op['path']}：没有可以 {kind} 的内容")
             if kind == "remove":
                 del parent[last]
             else:
                 parent[last] = copy.deepcopy(op["value"])
         else:
-            raise PatchError(f"{op['path']}: the parent is not an object or a list")
+            raise PatchError(f"{op['path']}: the parent is not an object or a list", f"{op['path']}：上一级既不是对象也不是列表")
     return doc

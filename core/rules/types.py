@@ -27,9 +27,23 @@ class Type:
         return self.kind
 
     @property
+    def zh(self) -> str:
+        """The type in Chinese words, for problems the administrators read ("日期", "文本列表")."""
+        if self.kind == "list":
+            return f"{self.item.zh}列表"
+        if self.kind == "object" and self.name:
+            return OBJECT_ZH.get(self.name, f"{self.name} 对象")
+        return KIND_ZH[self.kind]
+
+    @property
     def numeric(self) -> bool:
         return self.kind in ("int", "number")
 
+
+#: Kinds of value in Chinese, and the facts schema's objects that expressions name.
+KIND_ZH = {"any": "任意值", "bool": "真/假值", "int": "整数", "number": "数字", "string": "文本", "date": "日期",
+           "datetime": "日期时间", "null": "空值（null）", "list": "列表", "object": "对象"}
+OBJECT_ZH = {"address": "地址", "property": "房产"}
 
 ANY, BOOL, INT, NUMBER = Type("any"), Type("bool"), Type("int"), Type("number")
 STRING, DATE, DATETIME, NULL = Type("string"), Type("date"), Type("datetime"), Type("null")

@@ -1,9 +1,13 @@
 """A bad ruleset is refused with every problem named by its JSON pointer, most relevant first."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from core.rules import RulesetError, load_ruleset
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def problems_of(doc) -> list:
@@ -154,3 +158,52 @@ def test_schema_problems_come_most_relevant_first(lean_document):
     problems = problems_of(lean_document)
     assert [p.pointer for p in problems] == ["", "/tiers/rows/0/tier_label"]
     assert "allocation" in problems[0].message
+
+
+def _rows_out_of_order(doc):
+    rows = doc["tiers"]["rows"]
+    rows[0], rows[2] = rows[2], rows[0]
+
+
+#: Semantic faults, one per place (the loader reports them all at once), by the pointer each is reported at.
+SEMANTIC_MUTATIONS = {
+    "/predicates/head_is_parent/when/method":
+        lambda d: d["predicates"]["head_is_parent"].update(when={"method": [{"var": "pupil.name"}, "upper"]}),
+    "/predicates/basis_is_lease/when/==":
+        lambda d: d["predicates"]["basis_is_lease"].update(when={"==": [{"var": "basis.kind"}, "lease"]}),
+    "/predicates/pupil_urban_hukou/when/in/0/var":
+        lambda d: d["predicates"]["pupil_urban_hukou"].update(when={"in": [{"var": "pupil.hukou.householder"}, ["x"]]}),
+    "/parameters/evidence_cutoff/values/0/value":
+        lambda d: d["parameters"]["evidence_cutoff"]["values"][0].update(value="2021-02-30"),
+    "/evidence/1/require/<=/1/date": lambda d: d["evidence"][1].update(
+        require={"<=": [{"get": [{"derived": "basis_property"}, "issued_on"]}, {"date": "2021-13-01"}]}),
+    "/evidence/0/require/<=": lambda d: d["evidence"][0].update(require={"<=": [{"var": "pupil.birth_date"}, 20210531]}),
+    "/tiers/rows/3/id": lambda d: d["tiers"]["rows"][3].update(id="T2"),
+    "/tiers/rows/1/tier": _rows_out_of_order,
+    "/coordinated/0/when/!/pred": lambda d: d["coordinated"][0].update(when={"!": {"pred": "no_such_predicate"}}),
+    "/workflow/transitions/0/to": lambda d: d["workflow"]["transitions"][0].update(to="limbo"),
+    "/workflow/initial": lambda d: d["workflow"].update(initial="nowhere"),
+    "/calendar/phases/0/end": lambda d: d["calendar"]["phases"][0].update(end=d["calendar"]["phases"][0]["start"]),
+    "/tests/cases/0/expect/row": lambda d: d["tests"]["cases"].append(
+        {"name": "t", "facts": {"pupil": {}, "guardians": []}, "expect": {"row": "T8"}}),
+}
+
+#: Faults the schema finds (it is checked first, so these are loaded apart from the semantic ones).
+SCHEMA_MUTATIONS = {
+    "/tiers/rows/0/tier_label": lambda d: d["tiers"]["rows"][0].update(tier_label="一类"),
+    "": lambda d: d.pop("allocation"),
+    "/meta/effective/from": lambda d: d["meta"]["effective"].update({"from": "15/05/2021"}),
+    "/tiers/rows/1/tier": lambda d: d["tiers"]["rows"][1].update(tier="one"),
+    "/tiers/hit_policy": lambda d: d["tiers"].update(hit_policy="LAST"),
+    "/coordinated/0/id": lambda d: d["coordinated"][0].update(id=""),
+    "/eligibility/any": lambda d: d["eligibility"].update(any=[]),
+}
+
+
+@pytest.mark.parametrize("mutations", [SEMANTIC_MUTATIONS, SCHEMA_MUTATIONS], ids=["semantic", "schema"])
+def test_every_problem_says_in_chinese_too_what_is_wrong(lean_document, mutations):
+    for mutate in mutations.values():
+        mutate(lean_document)
+    problems = problems_of(lean_document)
+    assert set(mutations) <= {p.pointer for p in problems}
+    assert [p for p in problems if not CHINESE.search(p.zh)] == []

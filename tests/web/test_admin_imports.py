@@ -1,6 +1,8 @@
 """Schools, capacities and catchments imported from CSV, with every faulty row reported."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlmodel import select
 
@@ -81,7 +83,7 @@ def test_catchment_rows_with_errors_are_named_by_line(engine, season):
     _import(engine, season, import_schools, SCHOOLS, districts=DISTRICTS)
     text = CATCHMENTS + "dh-sanzhong,南昌三中,东湖区,阳明路,9,,odd,\ndh-sanzhong,南昌三中,东湖区,叠山路,50,10,all,\n"
     problems = _problems(engine, season, import_catchments, text)
-    assert problems == [(5, None)]  # from, to and parity not all set
+    assert problems == [(5, None), (6, "from/to/parity")]  # not all set; an empty range
     text = CATCHMENTS + "dh-sanzhong,南昌三中,东湖区,叠山路,50,10,all,\n"
     assert _problems(engine, season, import_catchments, text) == [(5, "from/to/parity")]
 
@@ -113,6 +115,37 @@ def test_import_page_lists_each_faulty_line_and_imports_nothing(client, auth, ma
     body = response.get_data(as_text=True)
     assert body.count('data-testid="import-problem" data-line="5"') == 3
     assert "初中 0 所" in body
+
+
+def test_catchment_import_page_lists_every_bad_line_in_chinese_and_stores_nothing(client, auth, make_account, engine,
+                                                                                 season):
+    make_account("city", role="city_admin")
+    auth.login("city")
+    assert _upload(client, auth, "schools", SCHOOLS).status_code == 302
+    text = CATCHMENTS + ("dh-sanzhong,南昌三中,东湖区,阳明路,9,,odd,\n"  # a half range
+                         "dh-sanzhong,南昌三中,东湖区,叠山路,50,10,all,\n"  # an empty range
+                         "dh-nowhere,无名中学,东湖区,,,,,某小区\n")  # no such school
+    response = _upload(client, auth, "catchments", text)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    rows = dict(re.findall(r'data-testid="import-problem" data-line="(\d+)">(.*?)</tr>', body, re.S))
+    assert sorted(rows) == ["5", "6", "7"]
+    assert "from、to 和 parity 必须都填写" in rows["5"]
+    assert "门牌号从 50 到 10 是空范围" in rows["6"]
+    assert "本季没有初中 &#39;dh-nowhere&#39;" in rows["7"]
+    with read_session(engine) as session:
+        assert session.exec(select(Catchment)).all() == []
+
+
+def test_a_file_with_very_many_bad_lines_lists_the_first_hundred_and_counts_the_rest(client, auth, make_account,
+                                                                                   season):
+    make_account("city", role="city_admin")
+    auth.login("city")
+    _upload(client, auth, "schools", SCHOOLS)
+    text = CATCHMENTS + "dh-yuzhang,豫章中学,东湖区,阳明路,9,,odd,\n" * 130
+    body = _upload(client, auth, "catchments", text).get_data(as_text=True)
+    assert body.count('data-testid="import-problem"') == 100
+    assert "130 处问题" in body and "另有 30 处问题未列出" in body
 
 
 def test_import_page_accepts_good_files_in_order(client, auth, make_account, season):

@@ -1,6 +1,7 @@
 """The city administrator's ruleset pages: edit or upload, problems at their pointer, review, activation."""
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -92,6 +93,54 @@ def test_an_unknown_operator_in_the_json_is_shown_with_its_pointer_and_what_is_t
     pointers = re.findall(r'data-testid="problem" data-pointer="([^"]*)"', body)
     assert any(p.startswith(f"/predicates/{name}/when") for p in pointers), pointers
     assert 'data-testid="rest-error"' in body and "eval" in body
+
+
+def _upload(client, admin, document: dict):
+    return client.post("/admin/rulesets/new", data={
+        "file": (io.BytesIO(json.dumps(document, ensure_ascii=False).encode()), "r.json"), "csrf_token": admin.csrf()},
+        content_type="multipart/form-data")
+
+
+def _problems_shown(body: str) -> dict[str, str]:
+    """Each listed problem's text (tags dropped, entities read) by its pointer."""
+    found = re.findall(r'<li data-testid="problem" data-pointer="([^"]*)">(.*?)</li>', body, re.S)
+    return {html.unescape(pointer): html.unescape(re.sub(r"<[^>]+>", " ", text)) for pointer, text in found}
+
+
+def _set(path: str, value):
+    """A mutation of the 2021 ruleset: put `value` at the JSON pointer `path`."""
+    def mutate(document: dict) -> None:
+        *parents, last = path.strip("/").split("/")
+        node = document
+        for token in parents:
+            node = node[int(token)] if isinstance(node, list) else node[token]
+        node[int(last) if isinstance(node, list) else last] = value
+    return mutate
+
+
+@pytest.mark.parametrize("mutate, pointer, chinese, english", [
+    (_set("/tiers/rows/0/tier_label", "一类"), "/tiers/rows/0/tier_label", "不允许的键 'tier_label'",
+     "Additional properties are not allowed"),
+    (_set("/predicates/head_is_parent/when", {"eval": ["1 + 1"]}), "/predicates/head_is_parent/when/eval",
+     "未知的运算符 'eval'", "unknown operator 'eval'"),
+    (_set("/predicates/basis_is_lease/when", {"==": [{"var": "basis.kind"}, "lease"]}),
+     "/predicates/basis_is_lease/when/==", "不允许宽松相等 '=='", "loose equality '==' is not allowed"),
+    (_set("/predicates/head_is_parent/when", {"in": [{"var": "pupil.hukou.householder"}, ["father"]]}),
+     "/predicates/head_is_parent/when/in/0/var", "事实 'pupil.hukou.householder' 不存在",
+     "fact 'pupil.hukou.householder' does not exist"),
+    (_set("/evidence/1/require/<=/1", {"date": "2021-13-01"}), "/evidence/1/require/<=/1/date",
+     "日期 '2021-13-01' 无效", "bad date '2021-13-01'"),
+], ids=["unknown key", "unknown operator", "loose equality", "unresolved fact", "bad date"])
+def test_a_refused_ruleset_says_in_chinese_what_is_wrong_at_its_pointer_with_the_english_beneath(
+        client, admin, mutate, pointer, chinese, english):
+    document = _ruleset()
+    mutate(document)
+    response = _upload(client, admin, document)
+    assert response.status_code == 422
+    shown = _problems_shown(response.get_data(as_text=True))
+    assert pointer in shown, shown
+    assert chinese in shown[pointer] and english in shown[pointer]
+    assert shown[pointer].index(chinese) < shown[pointer].index(english)
 
 
 def test_a_file_that_is_not_json_names_the_line(client, admin):

@@ -12,10 +12,12 @@ from web.i18n import t
 from web.security import current_actor, role_required
 
 
-def _page(problems=None, kind: str | None = None, status: int = 200):
+def _page(failed: ImportFailed | None = None, kind: str | None = None, status: int = 200):
+    """The imports page; after a refused file, its problems (the first ones, and how many more)."""
     with read_session(engine()) as session:
         held = summary(session, active_season(session))
-    return render_template("admin/imports.html", held=held, problems=problems or [], failed_kind=kind), status
+    return render_template("admin/imports.html", held=held, problems=failed.shown if failed else [],
+                           unshown=failed.unshown if failed else 0, failed_kind=kind), status
 
 
 @bp.get("/imports")
@@ -42,7 +44,7 @@ def run_import(kind: str):
             extra = {"districts": [d["name"] for d in season_districts(session, season)]} if kind == "schools" else {}
             result = IMPORTERS[kind](session, season, text, actor=current_actor(), filename=upload.filename, **extra)
     except ImportFailed as error:
-        return _page(error.problems, kind, status=422)
+        return _page(error, kind, status=422)
     flash(t(f"导入成功：新增 {result.created} 行，更新 {result.updated} 行",
             f"imported: {result.created} created, {result.updated} updated"), "ok")
     return redirect(url_for("admin.imports"))

@@ -47,7 +47,7 @@ def lists():
 def _entries():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise ImportFailed([RowProblem(1, None, "no file was chosen")])
+        raise ImportFailed([RowProblem(1, None, "no file was chosen", "没有选择文件")])
     return list_entries(decode_csv(upload.read()))
 
 
@@ -56,8 +56,8 @@ def _done(action):
     try:
         version = action()
     except ImportFailed as error:
-        flash(t("请选择UTF-8编码、含 pupil_id_number 列的CSV文件：", "choose a UTF-8 CSV with a pupil_id_number column: ")
-              + str(error), "error")
+        flash(t("请选择UTF-8编码、含 pupil_id_number 列的CSV文件：" + error.zh,
+                "choose a UTF-8 CSV with a pupil_id_number column: " + str(error)), "error")
     except UserFacingError as error:
         flash(t(error.zh, error.en), "error")
     else:

@@ -50,8 +50,8 @@ def _from_upload(data: bytes) -> tuple[Any, list[editor.Field], str, list[Proble
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return None, [], "", [Problem("", "the uploaded file is not UTF-8 text")]
-    document, problems = editor.parse_json(text, "the uploaded file")
+        return None, [], "", [Problem("", "the uploaded file is not UTF-8 text", zh="上传的文件不是 UTF-8 文本")]
+    document, problems = editor.parse_json(text, "the uploaded file", "上传的文件")
     if document is None:
         return None, [], text, problems
     problems = editor.check(document)
@@ -67,9 +67,10 @@ def _from_form() -> tuple[Any, list[editor.Field], str, list[Problem]]:
             typed[pointer] = (kind, value)
     fields = [editor.Field(pointer, kind, value, editor.group_of(pointer)) for pointer, (kind, value) in typed.items()]
     rest_text = request.form.get("rest", "")
-    rest, problems = editor.parse_json(rest_text, "the JSON of the rest")
+    rest, problems = editor.parse_json(rest_text, "the JSON of the rest", "“其余部分”的内容")
     if rest is not None and not isinstance(rest, dict):
-        rest, problems = None, [Problem("", "the JSON of the rest must be an object ({ … })")]
+        rest, problems = None, [Problem("", "the JSON of the rest must be an object ({ … })",
+                                        zh="“其余部分”的 JSON 必须是一个对象（{ … }）")]
     if rest is None:
         return None, fields, rest_text, problems
     document, problems = editor.merge(typed, rest)
