@@ -45,8 +45,8 @@ def test_special_policy_list_is_imported_submitted_and_then_locked(client, auth,
     assert [(v.version, v.state, len(v.entries)) for v in versions] == [(1, "submitted", 2)]
 
 
-def test_a_correction_needs_a_city_administrators_approval_and_is_audited(client, auth, make_account, preparation,
-                                                                          engine, id_number):
+def _correction_proposed(client, auth, make_account, engine, id_number) -> tuple[int, LockedListVersion]:
+    """A city list imported and submitted, then a correction of it proposed: (list id, the proposal)."""
     make_account("city", role="city_admin")
     auth.login("city")
     _post(client, auth, "/admin/lists/import", kind="special_policy", owner="city", file=(_csv(id_number, 1), "l.csv"))
@@ -55,7 +55,12 @@ def test_a_correction_needs_a_city_administrators_approval_and_is_audited(client
     _post(client, auth, f"/admin/lists/{list_id}/submit")
     _post(client, auth, f"/admin/lists/{list_id}/correction", reason="漏报一名学生", file=(_csv(id_number, 1, 3), "c.csv"))
     with read_session(engine) as session:
-        proposed = session.exec(select(LockedListVersion).where(LockedListVersion.state == "proposed")).one()
+        return list_id, session.exec(select(LockedListVersion).where(LockedListVersion.state == "proposed")).one()
+
+
+def test_a_correction_needs_a_city_administrators_approval_and_is_audited(client, auth, make_account, preparation,
+                                                                          engine, id_number):
+    list_id, proposed = _correction_proposed(client, auth, make_account, engine, id_number)
     decided = _post(client, auth, f"/admin/lists/versions/{proposed.id}/decision", approve="1")
     page = client.get(decided.headers["Location"]).get_data(as_text=True)
     assert "名单第 2 版：更正已批准" in page and 'data-value="superseded">已被更正取代<' in page
@@ -82,15 +87,7 @@ def test_lists_page_is_refused_to_other_roles(client, auth, make_account, season
 
 def test_a_refused_correction_says_why_to_the_district_that_proposed_it(client, auth, make_account, preparation,
                                                                         engine, id_number):
-    make_account("city", role="city_admin")
-    auth.login("city")
-    _post(client, auth, "/admin/lists/import", kind="special_policy", owner="city", file=(_csv(id_number, 1), "l.csv"))
-    with read_session(engine) as session:
-        list_id = session.exec(select(LockedList.id)).one()
-    _post(client, auth, f"/admin/lists/{list_id}/submit")
-    _post(client, auth, f"/admin/lists/{list_id}/correction", reason="漏报一名学生", file=(_csv(id_number, 1, 3), "c.csv"))
-    with read_session(engine) as session:
-        proposed = session.exec(select(LockedListVersion).where(LockedListVersion.state == "proposed")).one()
+    _, proposed = _correction_proposed(client, auth, make_account, engine, id_number)
     silent = _post(client, auth, f"/admin/lists/versions/{proposed.id}/decision", approve="0")
     assert "请填写驳回原因" in client.get(silent.headers["Location"]).get_data(as_text=True)
     _post(client, auth, f"/admin/lists/versions/{proposed.id}/decision", approve="0", reason="新增学生缺少审批文件")
