@@ -27,7 +27,7 @@ from core.season.calendar import check_can_register, check_can_submit, check_dur
 from core.workflow import Actor, FireContext, IllegalTransition, StaleWrite, Workflow, fire, fire_many
 
 __all__ = [
-    "start_application", "record_facts", "fact_records", "current_facts", "address_text", "basis_options",
+    "check_can_start", "start_application", "record_facts", "fact_records", "current_facts", "address_text", "basis_options",
     "choose_basis", "submit_application",
     "fire_transition", "fire_in_session", "fire_on_season", "SubmitOutcome",
 ]
@@ -56,9 +56,11 @@ def _active_sha(season: Season) -> str:
     return season.active_ruleset_sha256
 
 
-def start_application(session: Session, *, season: Season, guardian: Account, pupil_id_number: str,
-                      pupil_name: str, district: str, now: datetime, school_group: str | None = None) -> Application:
-    """Open a draft for one pupil inside their first-login window (§2.2); the ID must pass GB 11643."""
+def check_can_start(session: Session, *, season: Season, pupil_id_number: str, district: str, now: datetime,
+                    school_group: str | None = None) -> str:
+    """Refuse a draft that could not be opened: an ID failing GB 11643, a district outside the
+    city, a first-login window not open (§2.2), a pupil who already has an application this
+    season. Returns the ID number as stored (upper-case check character)."""
     check = check_pupil_id(pupil_id_number, season.year)
     if not check.ok:
         raise InvalidInput(check.problems[0]["zh"], check.problems[0]["en"], field="pupil_id_number")
@@ -68,15 +70,23 @@ def start_application(session: Session, *, season: Season, guardian: Account, pu
     except KeyError:
         raise InvalidInput("请选择城区的区县", f"unknown district {district!r}", field="district") from None
     check_can_register(session, season, district=district, school_group=school_group, now=now)
-    duplicate = session.exec(select(Application).where(
+    duplicate = session.exec(select(Application.id).where(
         Application.season_id == season.id, Application.pupil_id_number == check.number)).first()
     if duplicate is not None:
         raise InvalidInput("该学生本年度已有报名记录；如非您家庭所报，请联系学生所在区的教育局",
                            "this pupil already has an application this season; if your family did not make it, "
                            "contact the district's education bureau",
                            field="pupil_id_number")
+    return check.number
+
+
+def start_application(session: Session, *, season: Season, guardian: Account, pupil_id_number: str,
+                      pupil_name: str, district: str, now: datetime, school_group: str | None = None) -> Application:
+    """Open a draft for one pupil inside their first-login window (§2.2) (see `check_can_start`)."""
+    number = check_can_start(session, season=season, pupil_id_number=pupil_id_number, district=district, now=now,
+                             school_group=school_group)
     workflow = workflow_for(session, season.active_ruleset_sha256)
-    application = Application(season_id=season.id, guardian_id=guardian.id, pupil_id_number=check.number,
+    application = Application(season_id=season.id, guardian_id=guardian.id, pupil_id_number=number,
                               pupil_name=pupil_name, district=district, state=workflow.initial,
                               created_at=now, updated_at=now)
     session.add(application)

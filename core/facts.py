@@ -29,7 +29,8 @@ from core.models import Account, Application, ConnectorCall, Document, FactRecor
 from core.season.calendar import check_can_submit
 from core.workflow import Actor
 
-__all__ = ["collect_facts", "retry_pending_facts", "Collected", "NotTheGuardian"]
+__all__ = ["collect_facts", "retry_pending_facts", "confirm_guardian", "store_confirmed_record", "Collected", "NotTheGuardian",
+           "RecordUnavailable"]
 
 PENDING, DRAFT = "facts_pending", "draft"
 
@@ -40,6 +41,13 @@ class NotTheGuardian(UserFacingError):
 
     code = "not_the_guardian"
     http_status = 409
+
+
+class RecordUnavailable(UserFacingError):
+    """The pupil's school record could not be asked (the source failed): nothing was opened."""
+
+    code = "source_unavailable"
+    http_status = 503
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,37 @@ def collect_facts(engine: Engine, application_id: int, *, actor: Actor, now: dat
     elif state == PENDING and result.complete:
         state = fire_transition(engine, application_id, "facts_arrived", account=None, actor=system, now=now).state
     return Collected(application_id, state, result)
+
+
+def confirm_guardian(engine: Engine, account: Account, pupil_id_number: str, *,
+                     runtime: ConnectorRuntime | None = None) -> FetchResult | None:
+    """Before a draft is opened for a pupil: the school record must name the account holder among
+    the pupil's guardians. A draft holds the pupil for the season (one application per pupil),
+    so a stranger must not be able to open one. Returns the school record's fetch, to store with
+    the draft; None for an account without an ID number, which is not checked (see
+    `_guardian_is_listed`). A refusal stores the call log only."""
+    if not account.id_number:
+        return None
+    result = (runtime or get_runtime()).fetch_facts(pupil_id_number, sources=["pupil_record"])
+    if "pupil_record" in result.fragments and _guardian_is_listed(account.id_number, result):
+        return result
+    with write_session(engine) as session:
+        store_answers(session, None, (), result.outcomes)
+    if result.failed:
+        raise RecordUnavailable("学籍系统暂时无法访问，请稍后再试", "the school record cannot be asked now; try again later")
+    if "pupil_record" not in result.fragments:
+        raise InvalidInput("未找到该学生的学籍记录，请核对身份证号；如无误，请联系就读小学",
+                           "no school record of this pupil: check the ID number, or ask the primary school",
+                           field="pupil_id_number")
+    raise NotTheGuardian("学籍记录中该学生的监护人不包括您，不能为其报名；如有疑问，请联系学生所在区的教育局",
+                         "the pupil's school record does not list you as a guardian: you cannot register this "
+                         "pupil; if this is wrong, contact the district's education bureau", field="pupil_id_number")
+
+
+def store_confirmed_record(session: Session, application: Application, result: FetchResult) -> None:
+    """Keep the school record `confirm_guardian` fetched with the draft just opened, as a fetch would."""
+    store_answers(session, application.id, result.fragments.values(), result.outcomes)
+    _take_name_from_record(application, result)
 
 
 def _take_name_from_record(application: Application, result: FetchResult) -> None:

@@ -134,7 +134,9 @@ class Account(SQLModel, table=True):
 class Application(SQLModel, table=True):
     """One pupil's registration: its workflow state, and once submitted, frozen for good."""
 
-    __table_args__ = (UniqueConstraint("season_id", "pupil_id_number"),)
+    # An id is never given twice (SQLite's AUTOINCREMENT; PostgreSQL's sequences never reuse):
+    # a removed draft's audit events must not become another application's history.
+    __table_args__ = (UniqueConstraint("season_id", "pupil_id_number"), {"sqlite_autoincrement": True})
 
     id: int | None = Field(default=None, primary_key=True)
     season_id: int = Field(foreign_key="season.id", index=True)

@@ -14,10 +14,13 @@ from sqlmodel import Session, select
 from core.access import ensure_can_view
 from core.allocation.models import AllocationRun, AllocationSeat
 from core.allocation.store import seat_of_application
-from core.applications import basis_options, current_facts, fact_records, fire_transition, start_application
+from core.applications import (basis_options, check_can_start, current_facts, fact_records, fire_transition,
+                               start_application)
 from core.assessment import stored_or_assessed
+from core.connectors.runtime import ConnectorRuntime
 from core.connectors.sources import SOURCES
 from core.db import DirectRead, by_id, read_session, write_session
+from core.facts import confirm_guardian, store_confirmed_record
 from core.errors import InvalidInput, NotFound
 from core.models import (Account, Application, CatchmentsVersion, ConnectorCall, Document, Event, FactRecord, Season,
                          unclassified)
@@ -87,12 +90,21 @@ def state_labels(engine: Engine, applications: list[Application]) -> dict[int, d
 
 
 def open_application(engine: Engine, *, account: Account, pupil_id_number: str, pupil_name: str,
-                     district: str, now: datetime) -> Application:
-    """Start a draft in the active season (start_application checks the district's window, §2.2)."""
-    with write_session(engine) as session:
-        season = active_season(session)
-        return start_application(session, season=season, guardian=account, pupil_id_number=pupil_id_number,
-                                 pupil_name=pupil_name.strip(), district=district, now=now)
+                     district: str, now: datetime, runtime: ConnectorRuntime | None = None) -> Application:
+    """Start a draft in the active season: what `check_can_start` checks (the ID, the district's
+    window, §2.2), then the school record must name the account holder as the pupil's guardian
+    (`confirm_guardian`; asked outside any transaction), and is kept with the draft."""
+    with read_session(engine) as session:
+        number = check_can_start(session, season=active_season(session), pupil_id_number=pupil_id_number,
+                                 district=district, now=now)
+    record = confirm_guardian(engine, account, number, runtime=runtime)
+    with write_session(engine) as session:  # checked again: another family may have opened one meanwhile
+        application = start_application(session, season=active_season(session), guardian=account,
+                                        pupil_id_number=number, pupil_name=pupil_name.strip(), district=district,
+                                        now=now)
+        if record is not None:
+            store_confirmed_record(session, application, record)
+        return application
 
 
 def load_application(session: Session, actor: Actor, application_id: int) -> Application:

@@ -31,11 +31,27 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Migrate the database to the newest revision (every head, should branches exist)."""
+    """Migrate the database to the newest revision (every head, should branches exist).
+
+    On SQLite, the check of rows referring to other rows is off while migrating (set before the
+    transaction begins: SQLite ignores it inside one) and made whole before COMMIT: SQLite
+    alters a table by copying it into a new one, and dropping the old one would otherwise
+    delete, or trip on, every row referring to it (Alembic's "batch" mode, see its docs).
+    """
     config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                    raise RuntimeError("the migration left rows referring to rows that do not exist")
+        finally:
+            if sqlite:
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 def make_revision(engine: Engine, message: str) -> None:

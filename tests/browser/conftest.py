@@ -348,7 +348,7 @@ def guardian_submits(shoot):
         page.select_option("#district", district)
         page.click("[data-testid=new-application-submit]")
         application_id = int(page.locator("[data-testid=application]").get_attribute("data-application-id"))
-        page.click("[data-testid=fetch-pupil-record]")
+        # the school record came with the draft (it had to name this guardian): confirm it
         expect(page.locator("[data-testid=pupil-name]")).to_have_text(pupil["name"])
         shoot(page, "pupil-record")
         page.click("[data-testid=confirm-pupil-record]")

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from core.db import read_session
 from core.models import Application, ConnectorCall, FactRecord
+from core.testing import xuewei_plugins, xuewei_runtime  # noqa: F401  (fixtures)
 from tests.web.conftest import LI_PUPIL, family_fragments, ruleset_tests, valid_id
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -48,45 +49,51 @@ def _give_id_number(engine, username: str, id_number: str) -> None:
         session.add(account)
 
 
-def test_a_guardian_the_school_record_does_not_name_sees_nothing_of_the_family(client, guardian, engine):
+def test_someone_the_school_record_does_not_name_cannot_open_a_draft_for_the_pupil(client, guardian, engine):
     """§1: a pupil is registered by their guardian. Someone else who types the pupil's ID number
-    gets no data from the sources, and the draft is removed, so it cannot be submitted."""
+    is refused before any draft exists: a draft would hold the pupil for the season, and the
+    real parents could not register (one application per pupil)."""
     _give_id_number(engine, "li-father", valid_id("360102197001010030"))  # not one of the pupil's guardians
-    application_id = _started_id(_start(client, guardian))
-    answer = client.post(f"/guardian/applications/{application_id}/facts",
-                         data={"step": "pupil_record", "csrf_token": guardian.csrf()})
-    assert answer.headers["Location"].endswith("/guardian/")
-    home = client.get("/guardian/").get_data(as_text=True)
-    assert "学籍记录中该学生的监护人不包括您" in home and "本次填报已撤销" in home
-    assert client.get(f"/guardian/applications/{application_id}").status_code == 404
-    client.post(f"/guardian/applications/{application_id}/submit", data={"confirm": "yes", "csrf_token": guardian.csrf()})
+    answer = _start(client, guardian)
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 409 and "学籍记录中该学生的监护人不包括您" in body
+    school = family_fragments("li_tier1")["pupil_record"]["pupil"]["primary_school"]["name"]
+    assert school not in body
     with read_session(engine) as session:
-        assert session.get(Application, application_id) is None
-        assert not session.exec(select(FactRecord).where(FactRecord.application_id == application_id)).all()
-        assert session.exec(select(ConnectorCall).where(ConnectorCall.application_id.is_(None))).all()
+        assert not session.exec(select(Application)).all() and not session.exec(select(FactRecord)).all()
+        assert [(c.source, c.application_id) for c in session.exec(select(ConnectorCall))] == [("pupil_record", None)]
 
 
-def test_the_real_parents_can_register_a_pupil_after_someone_else_tried(client, guardian, engine, make_account):
-    """The removed draft no longer holds the pupil (one application per pupil and season); the
-    audit trail keeps who tried, and still verifies."""
-    from core.audit import verify_chain
-    from core.models import Event
-
+def test_the_real_parents_register_the_pupil_after_someone_else_tried(client, guardian, engine, make_account):
     _give_id_number(engine, "li-father", valid_id("360102197001010030"))
-    tried = _started_id(_start(client, guardian))
-    client.post(f"/guardian/applications/{tried}/facts", data={"step": "pupil_record", "csrf_token": guardian.csrf()})
+    assert _start(client, guardian).status_code == 409
     client.post("/logout", data={"csrf_token": guardian.csrf()})
     make_account("li-mother")
-    father = family_fragments("li_tier1")["pupil_record"]["guardians"][0]["id_number"]
-    _give_id_number(engine, "li-mother", father)
+    _give_id_number(engine, "li-mother", family_fragments("li_tier1")["pupil_record"]["guardians"][0]["id_number"])
     guardian.login("li-mother")
     application_id = _started_id(_start(client, guardian))
-    _fetch_all(client, guardian, application_id)
+    page = client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+    assert 'data-testid="confirm-pupil-record"' in page  # the record came with the draft: confirm it, go on
     with read_session(engine) as session:
-        assert session.exec(select(FactRecord).where(FactRecord.application_id == application_id)).all()
-        discarded = session.exec(select(Event).where(Event.action == "application_discarded")).one()
-        assert (discarded.subject_id, discarded.actor, discarded.from_state) == (str(tried), "li-father", "draft")
-        assert verify_chain(session) is None
+        assert [r.source for r in session.exec(select(FactRecord).where(FactRecord.application_id == application_id))] \
+            == ["pupil_record"]
+
+
+def test_a_draft_cannot_be_opened_while_the_school_record_cannot_be_asked(client, guardian, engine, app,
+                                                                          xuewei_runtime):
+    from core.hookspecs import hookimpl
+
+    class SchoolRecordDown:
+        @hookimpl
+        def fetch_pupil_record(self, pupil_id_number):
+            raise ConnectionError("the education bureau's gateway is down")
+
+    app.config["CONNECTOR_RUNTIME"] = xuewei_runtime(SchoolRecordDown())
+    _give_id_number(engine, "li-father", family_fragments("li_tier1")["pupil_record"]["guardians"][0]["id_number"])
+    answer = _start(client, guardian)
+    assert answer.status_code == 503 and "学籍系统暂时无法访问，请稍后再试" in answer.get_data(as_text=True)
+    with read_session(engine) as session:
+        assert not session.exec(select(Application)).all()
 
 
 def test_a_guardian_the_school_record_names_gets_the_familys_facts(client, guardian, engine):

@@ -48,7 +48,8 @@ def create_application():
     """Start a draft for a pupil (ID number checked, district window open)."""
     data = json_body()
     application = open_application(engine(), account=current_account(), pupil_id_number=text(data, "pupil_id_number"),
-                                   pupil_name=text(data, "pupil_name"), district=text(data, "district"), now=now())
+                                   pupil_name=text(data, "pupil_name"), district=text(data, "district"), now=now(),
+                                   runtime=connector_runtime())
     return _detail(application.id, 201)
 
 

@@ -24,7 +24,7 @@ def _answer(description: str, schema: str | None = None, media: str = _JSON) -> 
     return answer
 
 
-_ERRORS = {str(code): {"$ref": f"#/components/responses/Error{code}"} for code in (400, 401, 403, 404, 409, 422, 429)}
+_ERRORS = {str(code): {"$ref": f"#/components/responses/Error{code}"} for code in (400, 401, 403, 404, 409, 422, 429, 503)}
 
 
 def _op(summary: str, ok: dict[str, Any], *, body: str | None = None, params: list | None = None,
@@ -145,8 +145,9 @@ PATHS: dict[str, Any] = {
                            _query("problem", {"enum": ["documents", "resubmitted", "facts_pending"]}),
                            _query("page", {"type": "integer", "minimum": 1}),
                            _query("q", {"type": "string", "maxLength": 40})], errors=("401", "403", "422")),
-        "post": _op("Start an application", _answer("created", "Application"), body="ApplicationCreate",
-                    status="201"),
+        "post": _op("Start an application (the school record must name the caller as a guardian)",
+                    _answer("created", "Application"), body="ApplicationCreate", status="201",
+                    errors=("400", "401", "403", "404", "409", "422", "503")),
     },
     "/applications/{application_id}": {"get": _op("One application", _answer("the application", "Application"),
                                                   params=_APP, errors=("401", "403", "404"))},
@@ -179,7 +180,7 @@ PATHS: dict[str, Any] = {
 
 _ERROR_TEXT = {400: "malformed request, bad JSON or CSRF token missing", 401: "not logged in", 403: "not allowed",
                404: "not found", 409: "workflow conflict (state or version changed)", 422: "invalid input",
-               429: "too many login attempts"}
+               429: "too many login attempts", 503: "a data source needed now cannot be asked; try again later"}
 
 
 def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:

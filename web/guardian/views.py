@@ -49,19 +49,20 @@ def home():
 def new_application():
     """The pupil's ID number (checked, with the reason at the field), name and district."""
     errors: dict[str, str] = {}
+    status = 200
     form = request.form
     if request.method == "POST":
         try:
             application = open_application(engine(), account=current_account(),
                                            pupil_id_number=form.get("pupil_id_number", ""),
                                            pupil_name=form.get("pupil_name", ""),
-                                           district=form.get("district", ""), now=now())
+                                           district=form.get("district", ""), now=now(),
+                                           runtime=connector_runtime())
         except UserFacingError as error:
-            errors[error.field or "_form"] = message_of(error)
+            errors[error.field or "_form"], status = message_of(error), error.http_status
         else:
             return _back(application.id)
-    return render_template("guardian/new.html", errors=errors, form=form, districts=active_districts(engine())), \
-        (422 if errors else 200)
+    return render_template("guardian/new.html", errors=errors, form=form, districts=active_districts(engine())), status
 
 
 @bp.get("/applications/<int:application_id>")
