@@ -205,6 +205,19 @@ class ApplicationView(StatusView):
     window: dict[str, Any] | None = None
 
     @property
+    def chosen_basis(self) -> dict[str, Any] | None:
+        """The basis option the family chose (kind, id, address), as the list offered it."""
+        chosen = self.application.residence_basis or {}
+        return next((o for o in self.basis_options if (o["kind"], o["id"]) == (chosen.get("kind"), chosen.get("id"))),
+                    None)
+
+    @property
+    def family_fetched(self) -> bool:
+        """Whether more than the school record has been fetched: before that, an assessment
+        could only say that facts are missing."""
+        return any(record.source != "pupil_record" for record in self.records)
+
+    @property
     def other_school_district(self) -> str | None:
         """The district of the pupil's primary school when the school record places it in the
         urban area but in another district than the application's; else None. A pupil registers

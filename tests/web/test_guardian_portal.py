@@ -245,6 +245,28 @@ def test_the_result_waits_for_the_basis_when_the_family_has_one_to_choose(client
     assert 'data-testid="choose-basis-first"' not in after and 'data-testid="tier" data-value="1"' in after
 
 
+def test_the_steps_are_numbered_in_order_and_the_result_waits_for_the_familys_data(client, guardian):
+    """With only the school record fetched, an assessment could only say that facts are missing
+    ("缺少必要信息"): the page says when the result will come instead."""
+    application_id = _started_id(_start(client, guardian))
+    client.post(f"/guardian/applications/{application_id}/facts", data={"step": "pupil_record", "csrf_token": guardian.csrf()})
+    page = client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+    steps = re.findall(r"<h2>\s*(\d)\. ", page)
+    assert steps == ["1", "2", "3", "4", "5", "6"]
+    assert 'data-testid="assessment-waiting"' in page and 'data-testid="basis-waiting"' in page
+    assert 'data-testid="tier"' not in page
+
+
+def test_the_confirmation_names_the_chosen_basis_by_its_address(client, guardian):
+    application_id = _started_id(_start(client, guardian))
+    _fetch_all(client, guardian, application_id)
+    client.post(f"/guardian/applications/{application_id}/basis", data={"basis": "property:P1", "csrf_token": guardian.csrf()})
+    page = client.get(f"/guardian/applications/{application_id}/submit").get_data(as_text=True)
+    address = family_fragments("li_tier1")["properties"]["properties"][0]["address"]["text"]
+    assert f'data-testid="chosen-basis">房产 · {address}<' in page
+    assert 'data-testid="document-count">0 份<' in page
+
+
 def test_submit_needs_the_explicit_confirmation(client, guardian):
     application_id = _started_id(_start(client, guardian))
     _fetch_all(client, guardian, application_id)
