@@ -19,8 +19,8 @@ from core.paths import instance_dir
 from core.workflow import Actor
 
 __all__ = [
-    "DOCUMENT_KINDS", "UPLOAD_STATES", "sniff_media_type", "clean_filename", "store_document",
-    "documents_of", "read_document", "documents_dir",
+    "DOCUMENT_KINDS", "UPLOAD_STATES", "REMOVE_STATES", "sniff_media_type", "clean_filename", "store_document",
+    "remove_document", "documents_of", "read_document", "documents_dir",
 ]
 
 # What a guardian may upload, as (code, zh, en).
@@ -38,6 +38,7 @@ DOCUMENT_KINDS = (
 )
 _KIND_CODES = {code for code, _, _ in DOCUMENT_KINDS}
 UPLOAD_STATES = ("draft", "facts_pending", "returned")
+REMOVE_STATES = ("draft", "facts_pending")  # before submission: no reviewer has seen them
 _MAGIC = ((b"%PDF-", "application/pdf"), (b"\xff\xd8\xff", "image/jpeg"),
           (b"\x89PNG\r\n\x1a\n", "image/png"))
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
@@ -99,6 +100,26 @@ def store_document(engine: Engine, application_id: int, *, actor: Actor, kind: s
         append_event(session, actor=actor.name, actor_role=str(actor.role), subject_type="application",
                      subject_id=application_id, action="document_uploaded", at=now,
                      data={"document": document.id, "kind": kind, "sha256": digest})
+        return document
+
+
+def remove_document(engine: Engine, application_id: int, document_id: int, *, actor: Actor, now: datetime) -> Document:
+    """Take back a document uploaded by mistake, before the application is submitted. The file
+    itself stays (stored once by content, it may be another upload's too); the audit trail
+    records which one was removed."""
+    with write_session(engine) as session:
+        application = session.get(Application, application_id)
+        document = session.get(Document, document_id)
+        if application is None or document is None or document.application_id != application_id:
+            raise NotFound("材料不存在", f"document {document_id} of application {application_id} does not exist")
+        ensure_can_act(actor, application)
+        if application.state not in REMOVE_STATES:
+            raise InvalidInput("申请提交后不能删除材料", "documents cannot be removed once the application is submitted",
+                               field="file")
+        session.delete(document)
+        append_event(session, actor=actor.name, actor_role=str(actor.role), subject_type="application",
+                     subject_id=application_id, action="document_removed", at=now,
+                     data={"document": document.id, "kind": document.kind, "sha256": document.sha256})
         return document
 
 

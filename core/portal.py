@@ -299,6 +299,7 @@ EVENT_LABELS = {
     "document_uploaded": {"zh": "上传材料", "en": "Document uploaded"},
     "document_accepted": {"zh": "材料已认可", "en": "Document accepted"},
     "document_rejected": {"zh": "材料未认可", "en": "Document rejected"},
+    "document_removed": {"zh": "删除材料", "en": "Document removed"},
 }
 
 

@@ -35,7 +35,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("guardian.new_application", "POST"): GUARDIANS, ("guardian.application", "GET"): OWNER,
     ("guardian.fetch_facts", "POST"): OWNER, ("guardian.basis", "POST"): OWNER, ("guardian.upload", "POST"): OWNER,
     ("guardian.confirm_submit", "GET"): OWNER, ("guardian.submit", "POST"): OWNER, ("guardian.supply", "POST"): OWNER,
-    ("guardian.document", "GET"): SEES_APPLICATION,
+    ("guardian.document", "GET"): SEES_APPLICATION, ("guardian.remove", "POST"): OWNER,
     ("review.queue", "GET"): REVIEW_PAGES, ("review.application", "GET"): REVIEW_PAGES & SEES_APPLICATION,
     ("review.decision", "POST"): DECIDES, ("review.document_verdict", "POST"): DECIDES,
     ("api.get_session", "GET"): EVERYONE, ("api.login", "POST"): EVERYONE, ("api.logout", "DELETE"): EVERYONE,
@@ -45,7 +45,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("api.get_application", "GET"): SEES_APPLICATION, ("api.fetch_facts", "POST"): OWNER,
     ("api.put_basis", "PUT"): OWNER, ("api.upload_document", "POST"): OWNER, ("api.get_document", "GET"): SEES_APPLICATION,
     ("api.submit", "POST"): OWNER, ("api.supply", "POST"): OWNER, ("api.decision", "POST"): DECIDES,
-    ("api.document_review", "POST"): DECIDES,
+    ("api.document_review", "POST"): DECIDES, ("api.delete_document", "DELETE"): OWNER,
 }
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16

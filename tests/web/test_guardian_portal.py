@@ -374,3 +374,36 @@ def test_the_family_is_told_when_the_school_record_places_the_school_in_another_
     with write_session(engine) as session:
         session.get(Application, application_id).district = school_district
     assert 'data-testid="other-school-district"' not in client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+
+
+def test_a_document_uploaded_by_mistake_can_be_removed_before_submission_only(client, guardian, engine):
+    from core.models import Document, Event
+
+    application_id = _started_id(_start(client, guardian))
+    client.post(f"/guardian/applications/{application_id}/documents", content_type="multipart/form-data",
+                data={"kind": "hukou_booklet", "file": (io.BytesIO(PNG), "wrong.png"), "csrf_token": guardian.csrf()})
+    with read_session(engine) as session:
+        document = session.exec(select(Document)).one()
+    page = client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+    assert f'data-testid="remove-document-{document.id}"' in page
+    client.post(f"/guardian/applications/{application_id}/documents/{document.id}/remove", data={"csrf_token": guardian.csrf()})
+    with read_session(engine) as session:
+        assert session.exec(select(Document)).all() == []
+        assert session.exec(select(Event).where(Event.action == "document_removed")).one().data["document"] == document.id
+    client.post(f"/guardian/applications/{application_id}/documents", content_type="multipart/form-data",
+                data={"kind": "hukou_booklet", "file": (io.BytesIO(PNG), "hukou.png"), "csrf_token": guardian.csrf()})
+    _fetch_all(client, guardian, application_id)
+    client.post(f"/guardian/applications/{application_id}/basis", data={"basis": "property:P1", "csrf_token": guardian.csrf()})
+    version = re.search(r'name="version" value="(\d+)"',
+                        client.get(f"/guardian/applications/{application_id}/submit").get_data(as_text=True)).group(1)
+    client.post(f"/guardian/applications/{application_id}/submit", data={"confirm": "yes", "version": version,
+                                                                          "csrf_token": guardian.csrf()})
+    with read_session(engine) as session:
+        kept = session.exec(select(Document)).one()
+    status = client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+    assert 'data-testid="serial"' in status and "remove-document" not in status
+    refused = client.post(f"/guardian/applications/{application_id}/documents/{kept.id}/remove", follow_redirects=True,
+                          data={"csrf_token": guardian.csrf()})
+    assert "申请提交后不能删除材料" in refused.get_data(as_text=True)
+    with read_session(engine) as session:
+        assert session.exec(select(Document)).all() != []

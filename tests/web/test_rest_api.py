@@ -205,3 +205,16 @@ def test_a_page_past_any_page_is_an_empty_page(api, submitted, make_account):
     api.login("rev")
     response = api.call("GET", f"/applications?page={10**20}")
     assert response.status_code == 200 and response.get_json()["items"] == []
+
+
+def test_a_guardian_removes_a_document_through_the_api_before_submission(api, make_account, season, catchments, family):
+    make_account("li-father")
+    api.login("li-father")
+    application_id = api.call("POST", "/applications", json={"pupil_id_number": LI_PUPIL, "pupil_name": "李小明",
+                                                               "district": "东湖区"}).get_json()["id"]
+    document = api.call("POST", f"/applications/{application_id}/documents", content_type="multipart/form-data",
+                        data={"kind": "other", "file": (io.BytesIO(b"%PDF-1.7\n"), "a.pdf")}).get_json()
+    answer = api.call("DELETE", f"/applications/{application_id}/documents/{document['id']}")
+    assert answer.status_code == 200 and answer.get_json()["documents"] == []
+    again = api.call("DELETE", f"/applications/{application_id}/documents/{document['id']}")
+    assert again.status_code == 404 and again.get_json()["code"] == "not_found"

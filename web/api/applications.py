@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 
 from core.applications import choose_basis, submit_application
-from core.documents import store_document
+from core.documents import remove_document, store_document
 from core.errors import InvalidInput
 from core.facts import collect_facts
 from core.models import Application
@@ -100,6 +100,14 @@ def upload_document(application_id: int):
                               now=now(), max_bytes=limit, root=documents_root())
     return jsonify(id=document.id, kind=document.kind, filename=document.filename, media_type=document.media_type,
                    size=document.size, sha256=document.sha256), 201
+
+
+@bp.delete("/applications/<int:application_id>/documents/<int:document_id>")
+@role_required(*GUARDIAN)
+def delete_document(application_id: int, document_id: int):
+    """Take back a document uploaded by mistake, before submission; answers with the application."""
+    remove_document(engine(), application_id, document_id, actor=current_actor(), now=now())
+    return _detail(application_id)
 
 
 @bp.get("/documents/<int:document_id>")

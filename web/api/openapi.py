@@ -160,6 +160,9 @@ PATHS: dict[str, Any] = {
     "/applications/{application_id}/documents": {"post": _op(
         "Upload a PDF, JPEG or PNG (type read from the content)", _answer("stored", "Document"), params=_APP,
         status="201", multipart="Upload", errors=("400", "401", "403", "404", "422"))},
+    "/applications/{application_id}/documents/{document_id}": {"delete": _op(
+        "Remove a document uploaded by mistake, before submission", _answer("the application", "Application"),
+        params=[*_APP, _path_id("document_id")], errors=("400", "401", "403", "404", "422"))},
     "/applications/{application_id}/documents/{document_id}/review": {"post": _op(
         "Accept a document, or reject it with the reason the guardian reads", _answer("the application", "Application"),
         body="DocumentReview", params=[*_APP, _path_id("document_id")])},

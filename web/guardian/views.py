@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
 
 from core.applications import choose_basis, submit_application
-from core.documents import DOCUMENT_KINDS, store_document
+from core.documents import DOCUMENT_KINDS, REMOVE_STATES, remove_document, store_document
 from core.errors import UserFacingError
 from core.facts import NotTheGuardian, collect_facts
 from core.portal import (active_districts, application_view, applications_of, guardian_page_view, open_application,
@@ -77,7 +77,8 @@ def application(application_id: int):
     once = message_waiting()  # drawn with a message: not kept (no-store), or a reload would show it again
     view = guardian_page_view(engine(), current_actor(), application_id, now=now())
     template = "guardian/status.html" if view.application.serial else "guardian/application.html"
-    response = make_response(render_template(template, view=view, a=view.application, kinds=DOCUMENT_KINDS))
+    response = make_response(render_template(template, view=view, a=view.application, kinds=DOCUMENT_KINDS,
+                                             remove_states=REMOVE_STATES))
     return response if etag is None or once else revalidate_each_time(response, etag)
 
 
@@ -128,6 +129,19 @@ def upload(application_id: int):
         flash(message_unless_refused(error), "error")
     else:
         flash(t("材料已上传", "Document uploaded"), "ok")
+    return _back(application_id, "#documents")
+
+
+@bp.post("/applications/<int:application_id>/documents/<int:document_id>/remove")
+@guardian_only
+def remove(application_id: int, document_id: int):
+    """Take back a document uploaded by mistake (before submission)."""
+    try:
+        remove_document(engine(), application_id, document_id, actor=current_actor(), now=now())
+    except UserFacingError as error:
+        flash(message_unless_refused(error), "error")
+    else:
+        flash(t("材料已删除", "Document removed"), "ok")
     return _back(application_id, "#documents")
 
 
