@@ -6,8 +6,9 @@ import os
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from core.clock import clock_from_env
+from core.clock import RealClock, clock_from_env
 from core.config import database_url, secret_key
+from core.connectors.runtime import ConnectorRuntime
 from core.db import get_engine
 
 __all__ = ["create_app"]
@@ -49,7 +50,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         raise RuntimeError("XUEWEI_SECRET_KEY is not set: sessions cannot be signed (see docs/deploy.md)")
     app.json.ensure_ascii = False
     app.extensions["xuewei.engine"] = app.config.get("ENGINE") or get_engine(app.config["DATABASE_URL"])
-    app.extensions["xuewei.clock"] = app.config.get("CLOCK") or clock_from_env()
+    app.extensions["xuewei.clock"] = clock = app.config.get("CLOCK") or clock_from_env()
+    if app.config.get("CONNECTOR_RUNTIME") is None and not isinstance(clock, RealClock):
+        # A season clock that is not the wall clock (the demo's, a rehearsal's): the sources'
+        # answers are stamped by it too, or a page would show two calendars side by side.
+        app.config["CONNECTOR_RUNTIME"] = ConnectorRuntime(now=clock.now)
     if app.config.get("HOOKS") is not None:
         app.extensions["xuewei.hooks"] = app.config["HOOKS"]
 

@@ -407,3 +407,15 @@ def test_a_document_uploaded_by_mistake_can_be_removed_before_submission_only(cl
     assert "申请提交后不能删除材料" in refused.get_data(as_text=True)
     with read_session(engine) as session:
         assert session.exec(select(Document)).all() != []
+
+
+def test_sources_stamp_their_answers_by_the_season_clock_when_it_is_not_the_wall_clock(engine, clock, plugin_manager):
+    """In the demo or a rehearsal the season clock runs in June 2021: a page must not show the
+    sources' answers fetched in another year than the submission."""
+    from web import create_app
+    from web.context import connector_runtime
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "ENGINE": engine, "CLOCK": clock})
+    with app.app_context():
+        outcome, = connector_runtime().fetch_facts(LI_PUPIL, sources=["pupil_record"]).outcomes
+    assert outcome.started_at == clock.now()
