@@ -26,7 +26,7 @@ from core.workflow import Actor
 __all__ = [
     "RowProblem", "ImportFailed", "ImportResult", "SCHOOL_COLUMNS", "CAPACITY_COLUMNS",
     "import_schools", "import_capacities", "import_catchments", "decode_csv", "IMPORTERS", "summary",
-    "list_entries", "locked_lists",
+    "list_entries", "locked_lists", "unknown_middle_school", "FIRST_DATA_LINE",
 ]
 
 SCHOOL_COLUMNS = ("code", "name", "stage", "kind", "district", "coordinating_district", "school_group",
@@ -39,6 +39,7 @@ KINDS = ("public", "province_run", "private")
 TRUE, FALSE = ("1", "true", "yes", "是"), ("0", "false", "no", "否")
 
 
+FIRST_DATA_LINE = 2  # line 1 of every import file is its header: a row is named by its line in the file
 SHOWN_PROBLEMS = 100  # a page lists this many problems of a refused file and counts the rest
 
 
@@ -118,7 +119,7 @@ def _rows(text: str, required: Iterable[str]) -> list[tuple[int, dict[str, str]]
     reader = csv.DictReader(io.StringIO(text, newline=""))
     _header(reader, required)
     return _some([(line, {k: (v or "").strip() for k, v in row.items() if k is not None})
-                  for line, row in enumerate(reader, start=2)])
+                  for line, row in enumerate(reader, start=FIRST_DATA_LINE)])
 
 
 def _empty(line: int, column: str) -> RowProblem:
@@ -263,12 +264,16 @@ def _catchment_problem(problem: Problem, lines: dict[tuple[int, int], int]) -> R
     return RowProblem(1, None, problem.message, problem.zh)
 
 
+def unknown_middle_school(line: int, code: str) -> RowProblem:
+    """A line naming a school id the season has no middle school for (catchments, lists)."""
+    return RowProblem(line, "school_id", f"no middle school {code!r} in this season; import the schools first",
+                      f"本季没有初中 {code!r}；请先导入学校")
+
+
 def _unknown_schools(data: list[dict[str, Any]], schools: Mapping[str, School],
                      lines: dict[tuple[int, int], int]) -> list[RowProblem]:
     """Catchments of a school id the season has no middle school for, at the school's first line."""
-    return [RowProblem(lines.get((i, 0), 1), "school_id",
-                       f"no middle school {c['school_id']!r} in this season; import the schools first",
-                       f"本季没有初中 {c['school_id']!r}；请先导入学校")
+    return [unknown_middle_school(lines.get((i, 0), 1), c["school_id"])
             for i, c in enumerate(data) if c["school_id"]
             and (schools.get(c["school_id"]) is None or schools[c["school_id"]].stage != "middle")]
 

@@ -40,6 +40,20 @@ __all__ = [
 OWNED_PREFIXES = ("/meta", "/parameters", "/calendar/phases", "/calendar/windows")
 LABEL_PATTERN = re.compile(r"^/(predicates/[^/]+|tiers/rows/\d+|workflow/states/\d+)/label/(zh|en)$")
 KINDS = ("text", "integer", "number", "boolean", "lines")
+#: What each field of the editor holds, in Chinese and English, by its name within its fieldset.
+FIELD_LABELS = {
+    "id": ("编号", "id"), "year": ("年度", "year"), "version": ("版本号", "version"),
+    "source": ("依据文件", "source document"), "title/zh": ("标题（中文）", "title (Chinese)"),
+    "title/en": ("标题（英文）", "title (English)"),
+    "effective/from": ("生效日期（参数按此日期取值）", "effective from (parameters are read at this date)"),
+    "effective/to": ("失效日期", "effective until"), "label/zh": ("名称（中文）", "name (Chinese)"),
+    "label/en": ("名称（英文）", "name (English)"), "zh": ("中文", "Chinese"), "en": ("英文", "English"),
+    "clause": ("政策条款", "policy clause"), "type": ("取值类型", "type of value"),
+    "minimum": ("最小值", "minimum"), "start": ("开始时间", "starts"), "end": ("结束时间", "ends"),
+    "opens_at": ("开放时间", "opens at"), "districts": ("区县（每行一个）", "districts (one per line)"),
+    "groups": ("学校集团（每行一个）", "school groups (one per line)"),
+}
+VALUE_FIELD = re.compile(r"^values/(\d+)/(from|value)$")
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,24 @@ class Field:
         """The last reference tokens, the way a person reads them (`phases/1/end` → `end`)."""
         tail = self.pointer[len(self.group):].strip("/")
         return tail.replace("~1", "/").replace("~0", "~")
+
+    @property
+    def label(self) -> dict[str, str]:
+        """What the field holds, for the form's label ({"zh", "en"}): a JSON path such as
+        `effective/from` means nothing to most administrators. Unknown names stay as they are."""
+        zh, en = FIELD_LABELS.get(self.name) or _value_label(self.name) or (self.name, self.name)
+        return {"zh": zh, "en": en}
+
+
+def _value_label(name: str) -> tuple[str, str] | None:
+    """A parameter's dated values, counted from 1: `values/0/from` → 第 1 个取值：起始日期."""
+    match = VALUE_FIELD.match(name)
+    if match is None:
+        return None
+    number = int(match[1]) + 1
+    if match[2] == "from":
+        return f"第 {number} 个取值：起始日期", f"value {number}: applies from"
+    return f"第 {number} 个取值", f"value {number}"
 
 
 def _owned(pointer: str) -> bool:

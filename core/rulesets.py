@@ -16,22 +16,24 @@ from core.canonical import canonical_json, sha256_hex
 from core.models import RulesetStatus, RulesetVersion, Season
 from core.paths import rulesets_dir
 from core.rules import RulesetError, load_ruleset
+from core.rules.errors import Problem
 from core.rules.guards import compile_guard
-from core.rules.testing import run_tests
+from core.rules.testing import CaseResult, run_tests
 from core.types import utcnow
 from core.workflow import Actor, Workflow
 
 __all__ = [
     "ensure_season", "store_ruleset", "activate_ruleset", "ruleset_document", "workflow_for",
-    "district_code", "RulesetNotActivatable",
+    "district_code", "RulesetNotActivatable", "check_activatable", "activation_refusals",
 ]
 
 
 class RulesetNotActivatable(Exception):
-    """The ruleset failed validation or its embedded tests; `problems` says where and why."""
+    """The ruleset failed validation or its embedded tests; `problems` says where and why, in
+    English and Chinese (`Problem.message`, `Problem.zh`)."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(map(str, problems)))
         self.problems = problems
 
 
@@ -95,14 +97,24 @@ def check_activatable(document: dict[str, Any]) -> None:
     try:
         ruleset = load_ruleset(document)
     except RulesetError as exc:
-        raise RulesetNotActivatable([f"{p.pointer or '/'}: {p.message}" for p in exc.problems]) from exc
+        raise RulesetNotActivatable(exc.problems) from exc
     try:
         Workflow.from_spec(document["workflow"], compile_guard=compile_guard)
     except (KeyError, ValueError, RulesetError) as exc:
-        raise RulesetNotActivatable([f"/workflow: {exc}"]) from exc
-    failed = [result for result in run_tests(ruleset, rulesets_dir()) if not result.passed]
-    if failed:
-        raise RulesetNotActivatable([f"/tests: case {r.name!r} fails: {'; '.join(r.differences)}" for r in failed])
+        raise RulesetNotActivatable([Problem("/workflow", f"the workflow does not build: {exc}",
+                                             zh=f"流程（workflow）无法建立：{exc}")]) from exc
+    refused = activation_refusals([], run_tests(ruleset, rulesets_dir()))
+    if refused:
+        raise RulesetNotActivatable(refused)
+
+
+def activation_refusals(problems: list[Problem], results: list[CaseResult]) -> list[Problem]:
+    """Why a version cannot become active: its validation problems, else every difference of a
+    failing embedded case. The version's page says this beside the greyed-out button, in the
+    words the refusal itself uses."""
+    return list(problems) or [
+        Problem(d.pointer, f"case {r.name!r} fails: {d.message}", zh=f"测试用例 {r.name!r} 未通过：{d.zh}")
+        for r in results if not r.passed for d in r.differences]
 
 
 _DOCUMENTS: dict[str, dict[str, Any]] = {}

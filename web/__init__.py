@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask
+from flask import Flask, current_app
 from werkzeug.routing import IntegerConverter
 
 from core.clock import RealClock, clock_from_env
@@ -21,6 +21,12 @@ class _RowId(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(url_map, *args, **kwargs)
+
+
+def _favicon():
+    """The site's icon where browsers look without a page's link (a download, a JSON answer):
+    otherwise every such visit leaves a 404 in the log."""
+    return current_app.send_static_file("favicon.svg")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -70,4 +76,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(operator.bp)
     app.register_blueprint(admin.bp)
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
     return app

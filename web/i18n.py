@@ -10,7 +10,7 @@ from flask import Flask, request, session
 from core.clock import SHANGHAI
 from core.documents import DOCUMENT_KINDS
 
-__all__ = ["LANGUAGES", "ROLE_LABELS", "TERMS", "current_language", "t", "label", "role_label", "term", "local_time",
+__all__ = ["LANGUAGES", "ROLE_LABELS", "TERMS", "DASHBOARD_TERMS", "current_language", "t", "label", "role_label", "term", "local_time",
            "other_language_url", "init_app"]
 
 LANGUAGES = ("zh", "en")
@@ -60,7 +60,48 @@ TERMS = {
         "coordinated": {"zh": "统筹安排", "en": "placed by the authority"},
     },
     "document_kind": {code: {"zh": zh, "en": en} for code, zh, en in DOCUMENT_KINDS},
+    # a stored ruleset version (core.models.RulesetStatus) and the parts a ruleset diff names (core.rules.diff)
+    "ruleset_status": {
+        "draft": {"zh": "草稿", "en": "draft"}, "validated": {"zh": "已校验", "en": "validated"},
+        "active": {"zh": "已启用", "en": "active"}, "retired": {"zh": "已停用", "en": "retired"},
+    },
+    "ruleset_part": {
+        "meta": {"zh": "基本信息", "en": "about"}, "parameter": {"zh": "参数", "en": "parameter"},
+        "derived": {"zh": "派生值", "en": "derived value"}, "predicate": {"zh": "条件", "en": "predicate"},
+        "eligibility": {"zh": "报名资格", "en": "eligibility"}, "catchment": {"zh": "学区依据", "en": "catchment"},
+        "evidence": {"zh": "证件核验", "en": "evidence check"}, "three_year_rule": {"zh": "三年规则", "en": "three-year rule"},
+        "coordinated": {"zh": "统筹安排", "en": "coordinated placement"}, "tier_row": {"zh": "类别行", "en": "tier row"},
+        "hit_policy": {"zh": "命中策略", "en": "hit policy"}, "phase": {"zh": "日程阶段", "en": "phase"},
+        "window": {"zh": "首次登录时段", "en": "district window"}, "state": {"zh": "流程状态", "en": "workflow state"},
+        "transition": {"zh": "流程流转", "en": "workflow transition"}, "allocation": {"zh": "学位分配", "en": "allocation"},
+        "test": {"zh": "测试用例", "en": "test case"},
+    },
+    # the season clock as the operators' dashboard shows it (core.season.models, core.season.boundaries)
+    "phase_state": {
+        "pending": {"zh": "未开始", "en": "not started"}, "open": {"zh": "进行中", "en": "open"},
+        "closed": {"zh": "已结束", "en": "closed"},
+    },
+    "window_state": {
+        "pending": {"zh": "未开放", "en": "not open yet"}, "open": {"zh": "已开放", "en": "open"},
+        "closed": {"zh": "已关闭", "en": "closed"},
+    },
+    "job_state": {
+        "pending": {"zh": "待执行", "en": "pending"}, "fired": {"zh": "已触发，阶段操作进行中", "en": "fired, actions running"},
+        "done": {"zh": "已完成", "en": "done"},
+    },
+    "job_outcome": {
+        "running": {"zh": "运行中", "en": "running"}, "fired": {"zh": "已触发", "en": "fired"},
+        "already_done": {"zh": "此前已完成", "en": "already done"},
+        "actions_done": {"zh": "阶段操作已完成", "en": "actions done"},
+        "waiting": {"zh": "等待其他执行者完成", "en": "waiting for another runner"}, "failed": {"zh": "失败", "en": "failed"},
+    },
+    "breaker": {
+        "closed": {"zh": "正常", "en": "closed (normal)"}, "open": {"zh": "已熔断", "en": "open (calls stopped)"},
+        "half_open": {"zh": "试探恢复中", "en": "half-open (one trial call)"},
+    },
 }
+#: The kinds of term the operators' dashboard redraws in the browser (operator.js reads them from its JSON).
+DASHBOARD_TERMS = ("phase_state", "window_state", "job_state", "job_outcome", "breaker")
 
 
 def current_language() -> str:

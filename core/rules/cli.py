@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from core.rules.catchments import CatchmentError, load_catchments
-from core.rules.diff import diff
+from core.rules.diff import diff, shown
 from core.rules.errors import RulesetError
 from core.rules.ruleset import Ruleset, load_ruleset
 from core.rules.schemas import schema_problems
@@ -52,7 +52,7 @@ def test(file: str, verbose: bool) -> None:
         if not result.passed:
             click.echo(f"FAIL {result.name}")
             for difference in result.differences:
-                click.echo(f"     {difference}")
+                click.echo(f"     {difference.message}")
         elif verbose:
             click.echo(f"ok   {result.name}")
     failed = sum(not r.passed for r in results)
@@ -76,6 +76,8 @@ def diff_command(old: str, new: str, as_json: bool) -> None:
         if change["kind"] == "meta":
             detail = f": {change['old']!r} -> {change['new']!r}"
         click.echo(f"{mark} {change['kind']} {change['id']}{detail}")
+        for inner in change.get("details", ()):
+            click.echo(f"    {inner['path'] or '(whole)'}: {shown(inner, 'old', '(absent)')} -> {shown(inner, 'new', '(absent)')}")
     if not as_json:
         click.echo(f"{len(changes)} change(s)")
 

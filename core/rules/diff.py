@@ -1,14 +1,22 @@
-"""A semantic diff of two rulesets: what changed, by section and id, not by line."""
+"""A semantic diff of two rulesets: what changed, by section and id, not by line.
+
+A changed entry names its changed `fields` and, in `details`, every value that differs inside
+it with the old and the new value (`{"path": "values/0/value", "old": 3, "new": 5}`; a side
+without a value there has no key): "values changed" alone does not tell a reviewer what to check.
+"""
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
+from core.rules.errors import pointer_join
 from core.rules.ruleset import Ruleset
 
-__all__ = ["diff", "Change"]
+__all__ = ["diff", "Change", "shown"]
 
 Change = dict[str, Any]
+SHOWN_CHARS = 120  # a value longer than this (a whole expression, a family) is cut in what people read
 
 
 def _doc(x: Ruleset | Mapping[str, Any]) -> Mapping[str, Any]:
@@ -32,8 +40,35 @@ def _compare(kind: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[
             fields = sorted(k for k in set(old[ident]) | set(new[ident]) if old[ident].get(k) != new[ident].get(k)) \
                 if isinstance(old[ident], Mapping) and isinstance(new[ident], Mapping) else []
             out.append({"kind": kind, "id": ident, "change": "changed", "fields": fields,
-                        "old": old[ident], "new": new[ident]})
+                        "details": _details(old[ident], new[ident]), "old": old[ident], "new": new[ident]})
     return out
+
+
+def _details(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
+    """Each differing value inside two versions of an entry, by its path relative to the entry.
+
+    Objects are compared key by key and lists of equal length item by item; anything else that
+    differs (a list that grew or shrank, a value that changed type) is one detail, whole."""
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        out = []
+        for key in [*old, *(k for k in new if k not in old)]:
+            at = pointer_join(path, key)
+            if key in old and key in new:
+                out += _details(old[key], new[key], at)
+            else:
+                out.append({"path": at[1:], **({"old": old[key]} if key in old else {"new": new[key]})})
+        return out
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [detail for i, (a, b) in enumerate(zip(old, new)) for detail in _details(a, b, pointer_join(path, i))]
+    return [] if old == new else [{"path": path[1:], "old": old, "new": new}]
+
+
+def shown(detail: Mapping[str, Any], side: str, absent: str) -> str:
+    """One side of a detail as people read it: JSON text, cut after SHOWN_CHARS, or `absent`."""
+    if side not in detail:
+        return absent
+    text = json.dumps(detail[side], ensure_ascii=False)
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 1] + "…"
 
 
 SECTIONS = (

@@ -20,6 +20,10 @@ __all__ = ["read_document", "build", "specialise", "Check", "Row", "Compiled", "
 
 PARAM_TYPES = {"date": DATE, "integer": INT, "number": NUMBER, "string": STRING, "boolean": BOOL,
                "strings": list_of(STRING)}
+NUMERIC_PARAMS = ("integer", "number")
+#: The least value of a numeric parameter that declares no `minimum`: policy numbers are years,
+#: days, months and counts, and a negative one (a -3-year validity) is a typing slip, not a rule.
+DEFAULT_MINIMUM = 0
 
 
 def _param_value_ok(kind: str, value: Any) -> bool:
@@ -144,12 +148,9 @@ class Builder:
         for name, spec in self.doc["parameters"].items():
             base = pointer_join("/parameters", name, "values")
             kind, chosen, previous, bad = spec["type"], None, None, False
+            self._minimum_applies(name, spec)
             for i, entry in enumerate(spec["values"]):
-                if not _param_value_ok(kind, entry["value"]):
-                    word = "a real calendar date YYYY-MM-DD" if kind == "date" else f"of type {kind}"
-                    word_zh = "真实存在的日期（YYYY-MM-DD）" if kind == "date" else f"{kind} 类型的值"
-                    self.error(pointer_join(base, i, "value"), f"bad value {entry['value']!r}: parameter {name!r} needs {word}",
-                               zh=f"取值 {entry['value']!r} 无效：参数 {name!r} 需要{word_zh}")
+                if not self._parameter_value_ok(name, spec, entry["value"], pointer_join(base, i, "value")):
                     bad = True
                 if previous is not None and entry["from"] <= previous:
                     self.error(pointer_join(base, i, "from"), f"values must be in increasing order of 'from' ({entry['from']} follows {previous})",
@@ -166,6 +167,33 @@ class Builder:
                     f"from {first} (/parameters/{name}/values/0/from), the ruleset decides as of {self.as_of}",
                     f"参数 {name!r} 在生效日期之前被使用：它的第一个取值自 {first} 起适用"
                     f"（/parameters/{name}/values/0/from），而本规则按 {self.as_of} 判定")
+
+    def _parameter_value_ok(self, name: str, spec: Mapping[str, Any], value: Any, pointer: str) -> bool:
+        """Whether one value fits its parameter's type and, for a number, its minimum; a problem if not."""
+        kind = spec["type"]
+        if not _param_value_ok(kind, value):
+            word = "a real calendar date YYYY-MM-DD" if kind == "date" else f"of type {kind}"
+            word_zh = "真实存在的日期（YYYY-MM-DD）" if kind == "date" else f"{kind} 类型的值"
+            self.error(pointer, f"bad value {value!r}: parameter {name!r} needs {word}",
+                       zh=f"取值 {value!r} 无效：参数 {name!r} 需要{word_zh}")
+            return False
+        least = spec.get("minimum", DEFAULT_MINIMUM)
+        if kind in NUMERIC_PARAMS and value < least:
+            declared = "minimum" in spec
+            self.error(pointer, f"bad value {value!r}: parameter {name!r} must be at least {least}"
+                       + ("" if declared else " (a number of years, days or anything counted is never negative; "
+                                              "a parameter that may be declares its own 'minimum')"),
+                       zh=f"取值 {value!r} 无效：参数 {name!r} 不能小于 {least}"
+                       + ("" if declared else "（年数、天数和各种数量都不能为负数；确实可以为负数的参数须自行声明 'minimum'）"))
+            return False
+        return True
+
+    def _minimum_applies(self, name: str, spec: Mapping[str, Any]) -> None:
+        """A `minimum` bounds numbers only: on a date, text or list parameter it is a mistake."""
+        if "minimum" in spec and spec["type"] not in NUMERIC_PARAMS:
+            self.error(pointer_join("/parameters", name, "minimum"),
+                       f"'minimum' applies to integer and number parameters only, not to type {spec['type']}",
+                       zh=f"只有 integer 或 number 类型的参数可以声明 'minimum'，这里的类型是 {spec['type']}")
 
     def compile(self, expr: Any, pointer: str, expect: Type | None = BOOL) -> Node:
         node = self.c.compile(expr, pointer, self.c.root)

@@ -19,15 +19,16 @@ from core.audit import append_event
 from core.canonical import sha256_hex
 from core.db import write_session
 from core.errors import Forbidden, InvalidInput, NotFound, UserFacingError
-from core.idnumbers import check_pupil_id
-from core.models import Role, Season
+from core.idnumbers import IdCheck, check_pupil_id
+from core.imports import FIRST_DATA_LINE, ImportFailed, RowProblem, unknown_middle_school
+from core.models import Role, School, Season
 from core.season.calendar import calendar_for, local_text
 from core.season.models import LockedList, LockedListVersion
 from core.workflow import Actor
 
 __all__ = [
     "ListKind", "LIST_KINDS", "ListLocked", "import_list", "submit_list", "propose_correction",
-    "decide_correction", "current_entries",
+    "decide_correction", "current_entries", "may_act",
 ]
 
 
@@ -46,11 +47,12 @@ class ListKind:
     responsible: tuple[str, ...]
     required: tuple[str, ...]
     categories: tuple[str, ...] = ()
+    per_district: bool = False  # each district lists its own schools' pupils: every school_id is one of its middle schools
 
 
 LIST_KINDS: dict[str, ListKind] = {
     "direct_promotion": ListKind({"zh": "对口直升名单", "en": "direct-promotion list"}, (Role.district_admin.value,),
-                                 ("pupil_id_number", "name", "primary_school", "school_id")),
+                                 ("pupil_id_number", "name", "primary_school", "school_id"), per_district=True),
     "special_policy": ListKind({"zh": "政策优待名单", "en": "special-policy list"}, (Role.city_admin.value,),
                                ("pupil_id_number", "name", "category"),
                                ("military", "talent", "police_hero", "fire_rescue", "moral_model",
@@ -67,31 +69,87 @@ def _kind(kind: str) -> ListKind:
     return LIST_KINDS[kind]
 
 
-def _check_entries(kind: ListKind, entries: list[Mapping[str, Any]], year: int) -> list[dict[str, Any]]:
-    seen: set[str] = set()
-    clean = []
-    for i, entry in enumerate(entries, start=1):
+def _check_entries(session: Session, season: Season, kind: ListKind, owner: str,
+                   entries: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The entries with normalised ID numbers, each checked as an import checks a file: every line,
+    each problem named by its CSV line (the header is line 1), and any problem refuses the list.
+    An import and a correction go through here alike."""
+    schools = _middle_school_districts(session, season) if kind.per_district else {}
+    seen: dict[str, int] = {}
+    clean: list[dict[str, Any]] = []
+    problems: list[RowProblem] = []
+    for line, entry in enumerate(entries, start=FIRST_DATA_LINE):
         missing = [key for key in kind.required if not str(entry.get(key) or "").strip()]
         if missing:
-            raise InvalidInput(f"第{i}行缺少：{'、'.join(missing)}", f"row {i} lacks {', '.join(missing)}")
-        check = check_pupil_id(str(entry["pupil_id_number"]), year)
-        if not check.ok:
-            raise InvalidInput(f"第{i}行：{check.problems[0]['zh']}", f"row {i}: {check.problems[0]['en']}")
-        if check.number in seen:
-            raise InvalidInput(f"第{i}行：学生重复", f"row {i}: pupil listed twice")
-        if kind.categories and entry["category"] not in kind.categories:
-            raise InvalidInput(f"第{i}行：未知的政策类别", f"row {i}: unknown category {entry['category']!r}")
-        seen.add(check.number)
-        clean.append({**entry, "pupil_id_number": check.number})
+            problems.append(RowProblem(line, None, f"lacks {', '.join(missing)}", f"缺少：{'、'.join(missing)}"))
+            continue
+        check = check_pupil_id(str(entry["pupil_id_number"]), season.year)
+        found = [*_pupil_problems(check, line, seen), *_category_problems(kind, entry, line),
+                 *(_school_problems(str(entry["school_id"]), line, owner, schools) if kind.per_district else ())]
+        problems += found
+        if not found:
+            clean.append({**entry, "pupil_id_number": check.number})
+    if problems:
+        raise ImportFailed(problems)
     return clean
 
 
-def _ensure_responsible(kind: ListKind, owner: str, actor: Actor) -> None:
+def _pupil_problems(check: IdCheck, line: int, seen: dict[str, int]) -> list[RowProblem]:
+    """A bad ID number, or one listed on an earlier line (`seen`: number → line, kept up to date here)."""
+    if not check.ok:
+        return [RowProblem(line, "pupil_id_number", check.problems[0]["en"], check.problems[0]["zh"])]
+    first = seen.setdefault(check.number, line)
+    if first != line:
+        return [RowProblem(line, "pupil_id_number", f"pupil listed twice (first on line {first})",
+                           f"学生重复（第 {first} 行已列出）")]
+    return []
+
+
+def _category_problems(kind: ListKind, entry: Mapping[str, Any], line: int) -> list[RowProblem]:
+    if kind.categories and entry["category"] not in kind.categories:
+        return [RowProblem(line, "category", f"unknown category {entry['category']!r}",
+                           f"未知的政策类别 {entry['category']!r}")]
+    return []
+
+
+def _school_problems(code: str, line: int, owner: str, districts: Mapping[str, str]) -> list[RowProblem]:
+    """A district's list names its own middle schools only (a school of another district would
+    seat the pupil there under the wrong district's authority)."""
+    if code not in districts:
+        return [unknown_middle_school(line, code)]
+    if districts[code] != owner:
+        return [RowProblem(line, "school_id", f"school {code!r} is in {districts[code]}, not in {owner}: "
+                                              "a district lists its own schools only",
+                           f"学校 {code!r} 属于{districts[code]}，不属于{owner}；各区只能填报本区的学校")]
+    return []
+
+
+def _middle_school_districts(session: Session, season: Season) -> dict[str, str]:
+    """The season's middle schools: code → district."""
+    return dict(session.exec(select(School.code, School.district).where(School.season_id == season.id,
+                                                                         School.stage == "middle")).all())
+
+
+def _refusal(kind: ListKind, owner: str, actor: Actor) -> Forbidden | None:
+    """Why the actor may not import, submit or correct this list; None when it may."""
     if str(actor.role) not in kind.responsible:
-        raise Forbidden(f"{kind.label['zh']}由{'、'.join(kind.responsible)}负责导入",
-                        f"the {kind.label['en']} is imported by {', '.join(kind.responsible)}")
+        return Forbidden(f"{kind.label['zh']}由{'、'.join(kind.responsible)}负责导入",
+                         f"the {kind.label['en']} is imported by {', '.join(kind.responsible)}")
     if str(actor.role) == Role.district_admin.value and actor.district != owner:
-        raise Forbidden("只能导入本区的名单", f"district staff import lists of their own district ({actor.district})")
+        return Forbidden("只能导入本区的名单", f"district staff import lists of their own district ({actor.district})")
+    return None
+
+
+def _ensure_responsible(kind: ListKind, owner: str, actor: Actor) -> None:
+    refusal = _refusal(kind, owner, actor)
+    if refusal is not None:
+        raise refusal
+
+
+def may_act(kind: str, owner: str, actor: Actor) -> bool:
+    """Whether the actor may import, submit and propose corrections of this list, so a page offers
+    only the forms the service would accept."""
+    return kind in LIST_KINDS and _refusal(LIST_KINDS[kind], owner, actor) is None
 
 
 def _event(session: Session, actor: Actor, action: str, version: LockedListVersion, now: datetime, **data) -> None:
@@ -110,7 +168,6 @@ def import_list(engine: Engine, season: Season, *, kind: str, owner: str, entrie
     """Import (or re-import) a draft list during preparation; a submitted list refuses."""
     spec = _kind(kind)
     _ensure_responsible(spec, owner, actor)
-    clean = _check_entries(spec, entries, season.year)
     with write_session(engine) as session:
         collection = calendar_for(session, season).collection
         if now >= collection.start:
@@ -128,6 +185,7 @@ def import_list(engine: Engine, season: Season, *, kind: str, owner: str, entrie
             raise ListLocked(f"{spec.label['zh']}已提交，不能修改；更正须提交新版本并经市级管理员审批",
                              f"the {spec.label['en']} is submitted and cannot change; propose a correction "
                              "for a city administrator to approve")
+        clean = _check_entries(session, season, spec, owner, entries)
         draft = versions[-1] if versions else LockedListVersion(list_id=locked.id, version=1, state="draft",
                                                                 entries=[], entries_sha256="", created_by=actor.name)
         draft.entries, draft.entries_sha256, draft.created_at = clean, sha256_hex(clean), now
@@ -171,7 +229,7 @@ def propose_correction(engine: Engine, season: Season, list_id: int, *, entries:
         versions = _versions(session, locked)
         if any(v.state == "proposed" for v in versions):
             raise ListLocked("已有待审批的更正", "a correction is already waiting for approval")
-        clean = _check_entries(spec, entries, season.year)
+        clean = _check_entries(session, season, spec, locked.owner, entries)
         version = LockedListVersion(list_id=locked.id, version=versions[-1].version + 1, state="proposed",
                                     entries=clean, entries_sha256=sha256_hex(clean), reason=reason.strip(),
                                     created_by=actor.name, created_at=now)

@@ -34,16 +34,17 @@ def test_admin_sees_a_broken_ruleset_error_at_its_pointer_and_fixes_it(live_serv
 
     field.fill("2021-06-16T17:00:00+08:00")
     page.click("[data-testid=ruleset-save]")
-    expect(page.locator("[data-testid=version-status]")).to_have_text("draft")
+    expect(page.locator("[data-testid=version-status]")).to_have_attribute("data-value", "draft")
+    expect(page.locator("[data-testid=version-status]")).to_have_text("草稿")
     expect(page.locator("[data-testid=change-meta-version]")).to_contain_text("1.1.0")
-    expect(page.locator("[data-testid=tests-summary]")).to_contain_text(" 0 failed")
+    expect(page.locator("[data-testid=tests-summary]")).to_have_attribute("data-failed", "0")
     shoot(page, "review")
 
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
     page.click("[data-testid=activate]")  # asked first, and answered "no": nothing happens
-    expect(page.locator("[data-testid=version-status]")).to_have_text("draft")
+    expect(page.locator("[data-testid=version-status]")).to_have_attribute("data-value", "draft")
     assert asked and "1.1.0" in asked[0]
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("[data-testid=activate]")
-    expect(page.locator("[data-testid=version-status]")).to_have_text("active")
+    expect(page.locator("[data-testid=version-status]")).to_have_text("已启用")

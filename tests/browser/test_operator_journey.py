@@ -16,15 +16,20 @@ def test_operator_dashboard_shows_collection_close_without_a_reload(start_server
     page.goto(server.url + "/operator/?refresh=1")
     phase = page.locator("#season-phase")
     expect(phase).to_have_attribute("data-phase", "collection")
-    expect(page.locator("[data-testid=job-season-2021-collection-end]")).to_contain_text("pending")
+    job_state = page.locator("[data-testid=job-season-2021-collection-end] [data-term=job_state]")
+    expect(job_state).to_have_attribute("data-value", "pending")
+    expect(job_state).to_have_text("待执行")
     shoot(page, "dashboard-collection-open")
     page.evaluate("window.__sameDocument = true")  # gone if the page reloads
 
     server.run("scheduler", "--once")  # the scheduler comes back after 17:00 and catches up
     expect(phase).to_have_attribute("data-phase", "collection_closed", timeout=20_000)
     expect(phase).to_contain_text("已结束")
-    expect(page.locator("[data-testid=phase-collection]")).to_contain_text("closed")
-    expect(page.locator("[data-testid=job-season-2021-collection-end]")).not_to_contain_text("pending")
+    collection_state = page.locator("[data-testid=phase-collection] [data-term=phase_state]")
+    expect(collection_state).to_have_attribute("data-value", "closed")
+    expect(collection_state).to_have_text("已结束")  # redrawn by the script in words, not as the code
+    expect(job_state).not_to_have_attribute("data-value", "pending")
+    expect(job_state).not_to_have_text("待执行")
     assert page.evaluate("window.__sameDocument") is True
     shoot(page, "dashboard-collection-closed")
 

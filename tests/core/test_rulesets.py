@@ -40,16 +40,16 @@ def test_activation_is_audited_and_retires_the_previous_version(engine, season):
     assert activation.data["sha256"] == version.sha256 and activation.actor == "city-admin"
 
 
-def test_a_ruleset_that_does_not_validate_cannot_be_activated(engine, season):
+def test_a_ruleset_that_does_not_validate_cannot_be_activated_and_says_why_in_chinese_too(engine, season):
     broken = _ruleset_2021()
     broken["meta"]["unexpected"] = True
     version = _store(engine, season, broken)
     with pytest.raises(RulesetNotActivatable) as refused, write_session(engine) as session:
         activate_ruleset(session, session.get(Season, season.id), version.sha256, ADMIN)
-    assert any(problem.startswith("/meta") for problem in refused.value.problems)
+    assert any(problem.pointer.startswith("/meta") and "不允许的键" in problem.zh for problem in refused.value.problems)
 
 
-def test_a_ruleset_whose_embedded_test_fails_cannot_be_activated(engine, season):
+def test_a_ruleset_whose_embedded_test_fails_cannot_be_activated_and_names_the_expectation(engine, season):
     document = _ruleset_2021()
     wrong = copy.deepcopy(document)
     case = wrong["tests"]["cases"][0]
@@ -57,7 +57,9 @@ def test_a_ruleset_whose_embedded_test_fails_cannot_be_activated(engine, season)
     version = _store(engine, season, wrong)
     with pytest.raises(RulesetNotActivatable) as refused, write_session(engine) as session:
         activate_ruleset(session, session.get(Season, season.id), version.sha256, ADMIN)
-    assert any(case["name"] in problem for problem in refused.value.problems)
+    assert [(p.pointer, p.message, p.zh) for p in refused.value.problems] == [
+        ("/tests/cases/0/expect/tier", f"case {case['name']!r} fails: tier: expected {case['expect']['tier']}, got 1",
+         f"测试用例 {case['name']!r} 未通过：tier：应为 {case['expect']['tier']}，实际为 1")]
     with read_session(engine) as session:
         assert session.get(Season, season.id).active_ruleset_sha256 == season.active_ruleset_sha256
 

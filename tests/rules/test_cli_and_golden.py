@@ -52,14 +52,15 @@ def test_test_command_reports_a_failing_case(tmp_path, document_2021):
     assert "tier: expected 2, got 1" in result.output
 
 
-def test_diff_command_lists_changes_by_id(tmp_path, document_2021):
+def test_diff_command_lists_changes_by_id_with_old_and_new_values(tmp_path, document_2021):
     new = copy.deepcopy(document_2021)
     new["parameters"]["evidence_cutoff"]["values"][0]["value"] = "2021-05-30"
     new["tests"]["cases"] = new["tests"]["cases"][:1]
     path = tmp_path / "new.json"
     path.write_text(json.dumps(new, ensure_ascii=False), encoding="utf-8")
     result = run("ruleset", "diff", RULESET, str(path))
-    assert "~ parameter evidence_cutoff (values)" in result.output
+    assert "~ parameter evidence_cutoff (values)\n" \
+           '    values/0/value: "2021-05-31" -> "2021-05-30"\n' in result.output
     assert "- test tier 2: grandfather household head, grandparents' flat, parents own nothing" in result.output
 
 

@@ -57,6 +57,28 @@ def test_bad_parameter_date_is_refused(lean_document):
     assert "date" in problem.message
 
 
+def test_a_negative_number_of_years_is_refused_at_its_value(lean_document):
+    lean_document["parameters"]["demolition_valid_years"]["values"][0]["value"] = -3
+    problem = problems_of(lean_document)[0]
+    assert problem.pointer == "/parameters/demolition_valid_years/values/0/value"
+    assert "must be at least 0" in problem.message and "不能小于 0" in problem.zh
+
+
+def test_a_parameter_may_declare_its_own_minimum_lower_or_higher(lean_document):
+    lean_document["parameters"]["demolition_valid_years"].update(minimum=-5, values=[{"from": "2021-01-01", "value": -3}])
+    lean_document["parameters"]["min_holding_years"].update(minimum=1, values=[{"from": "2021-01-01", "value": 0}])
+    problems = problems_of(lean_document)
+    assert [(p.pointer, p.message) for p in problems] == [
+        ("/parameters/min_holding_years/values/0/value", "bad value 0: parameter 'min_holding_years' must be at least 1")]
+
+
+def test_a_minimum_on_a_parameter_that_is_not_a_number_is_refused(lean_document):
+    lean_document["parameters"]["evidence_cutoff"]["minimum"] = 0
+    problem = problems_of(lean_document)[0]
+    assert problem.pointer == "/parameters/evidence_cutoff/minimum"
+    assert "integer and number parameters only" in problem.message
+
+
 def test_bad_date_literal_in_an_expression_is_refused(lean_document):
     lean_document["evidence"][1]["require"] = {"<=": [{"get": [{"derived": "basis_property"}, "issued_on"]}, {"date": "2021-13-01"}]}
     assert first_pointer(lean_document) == "/evidence/1/require/<=/1/date"
@@ -175,6 +197,9 @@ SEMANTIC_MUTATIONS = {
         lambda d: d["predicates"]["pupil_urban_hukou"].update(when={"in": [{"var": "pupil.hukou.householder"}, ["x"]]}),
     "/parameters/evidence_cutoff/values/0/value":
         lambda d: d["parameters"]["evidence_cutoff"]["values"][0].update(value="2021-02-30"),
+    "/parameters/property_reuse_years/values/0/value":
+        lambda d: d["parameters"]["property_reuse_years"]["values"][0].update(value=-1),
+    "/parameters/city/minimum": lambda d: d["parameters"]["city"].update(minimum=1),
     "/evidence/1/require/<=/1/date": lambda d: d["evidence"][1].update(
         require={"<=": [{"get": [{"derived": "basis_property"}, "issued_on"]}, {"date": "2021-13-01"}]}),
     "/evidence/0/require/<=": lambda d: d["evidence"][0].update(require={"<=": [{"var": "pupil.birth_date"}, 20210531]}),

@@ -29,6 +29,18 @@ def test_diff_names_changed_parameters_rows_and_dates(lean_document):
             ("tier_row", "T1", "changed"), ("phase", "collection", "changed"), ("meta", "version", "changed")} <= found
 
 
+def test_diff_gives_the_old_and_new_value_of_everything_that_changed_inside_an_entry(lean_document):
+    new = copy.deepcopy(lean_document)
+    new["parameters"]["demolition_valid_years"]["values"][0]["value"] = 5
+    del new["parameters"]["demolition_valid_years"]["clause"]
+    new["tiers"]["rows"][0]["all"] = new["tiers"]["rows"][0]["all"][:-1]
+    changes = {(c["kind"], c["id"]): c["details"] for c in diff(lean_document, new) if c["change"] == "changed"}
+    assert changes[("parameter", "demolition_valid_years")] == [
+        {"path": "values/0/value", "old": 3, "new": 5}, {"path": "clause", "old": "§3.4"}]
+    assert changes[("tier_row", "T1")] == [
+        {"path": "all", "old": lean_document["tiers"]["rows"][0]["all"], "new": new["tiers"]["rows"][0]["all"]}]
+
+
 def test_diff_of_identical_rulesets_is_empty(ruleset_2021):
     assert diff(ruleset_2021, ruleset_2021) == []
 

@@ -5,9 +5,10 @@ import pytest
 from sqlmodel import select
 
 from core.audit import verify_chain
-from core.db import read_session
+from core.db import read_session, write_session
 from core.errors import Forbidden
-from core.models import Event
+from core.imports import ImportFailed
+from core.models import Event, School
 from core.season.lists import ListLocked, current_entries, decide_correction, import_list, propose_correction, submit_list
 from core.season.models import LockedListVersion
 from core.workflow import Actor
@@ -21,6 +22,14 @@ PREPARING = at("2021-05-20T09:00:00")
 def _entry(id_number, sequence, school="dh-yuzhang"):
     return {"pupil_id_number": id_number(sequence=sequence), "name": "直升生", "primary_school": "东湖小学",
             "school_id": school}
+
+
+@pytest.fixture(autouse=True)
+def schools(engine, season):
+    """Two middle schools of 东湖区 and one of 经开区, as the schools import leaves them."""
+    with write_session(engine) as session:
+        for code, district in (("dh-yuzhang", "东湖区"), ("dh-sanzhong", "东湖区"), ("d6-m01", "经开区")):
+            session.add(School(season_id=season.id, code=code, name=code, stage="middle", district=district))
 
 
 @pytest.fixture
@@ -84,3 +93,38 @@ def test_a_correction_is_a_new_version_approved_by_a_city_administrator_and_audi
         ("list_imported", "donghu-admin"), ("list_submitted", "donghu-admin"),
         ("list_correction_proposed", "donghu-admin"), ("list_correction_approved", "city-admin")]
     assert trail[2].reason == "学校代码填错"
+
+
+def _refused_lines(action) -> list[tuple[int, str | None, str]]:
+    with pytest.raises(ImportFailed) as refused:
+        action()
+    return [(p.line, p.column, p.zh) for p in refused.value.problems]
+
+
+def test_a_direct_promotion_list_names_middle_schools_of_its_own_district_only(engine, season, id_number):
+    entries = [_entry(id_number, 1), _entry(id_number, 3, school="d6-m01"), _entry(id_number, 5, school="dh-nowhere")]
+    assert _refused_lines(lambda: import_list(engine, season, kind="direct_promotion", owner="东湖区", entries=entries,
+                                              actor=DISTRICT, now=PREPARING)) == [
+        (3, "school_id", "学校 'd6-m01' 属于经开区，不属于东湖区；各区只能填报本区的学校"),
+        (4, "school_id", "本季没有初中 'dh-nowhere'；请先导入学校")]
+    with read_session(engine) as session:
+        assert session.exec(select(LockedListVersion)).all() == []  # nothing of a refused file is kept
+
+
+def test_a_correction_is_checked_like_an_import_and_names_the_file_line(engine, season, submitted, id_number):
+    corrected = [_entry(id_number, 1, school="d6-m01")]
+    assert _refused_lines(lambda: propose_correction(engine, season, submitted.list_id, entries=corrected,
+                                                     reason="学校代码填错", actor=DISTRICT,
+                                                     now=at("2021-06-03T09:00:00"))) == [
+        (2, "school_id", "学校 'd6-m01' 属于经开区，不属于东湖区；各区只能填报本区的学校")]  # line 1 is the header
+    with read_session(engine) as session:
+        assert [v.state for v in session.exec(select(LockedListVersion))] == ["submitted"]
+
+
+def test_every_faulty_line_of_a_list_is_reported_by_its_line_in_the_file(engine, season, id_number):
+    entries = [_entry(id_number, 1), {**_entry(id_number, 3), "name": ""}, _entry(id_number, 1),
+               {**_entry(id_number, 5), "pupil_id_number": "36010220090501005X"}]
+    problems = _refused_lines(lambda: import_list(engine, season, kind="direct_promotion", owner="东湖区",
+                                                  entries=entries, actor=DISTRICT, now=PREPARING))
+    assert [(line, column) for line, column, _ in problems] == [(3, None), (4, "pupil_id_number"), (5, "pupil_id_number")]
+    assert problems[0][2] == "缺少：name" and problems[1][2] == "学生重复（第 2 行已列出）"

@@ -7,9 +7,11 @@ import pytest
 from sqlmodel import select
 
 from core.clock import parse_instant
-from core.db import read_session
-from core.models import Event
+from core.db import read_session, write_session
+from core.models import Event, School
+from core.season.lists import import_list, submit_list
 from core.season.models import LockedList, LockedListVersion
+from core.workflow import Actor
 
 
 @pytest.fixture
@@ -97,3 +99,54 @@ def test_a_refused_correction_says_why_to_the_district_that_proposed_it(client, 
         assert session.get(LockedListVersion, proposed.id).state == "refused"
         refused = session.exec(select(Event).where(Event.action == "list_correction_refused")).one()
     assert refused.data["decision_reason"] == "新增学生缺少审批文件"
+
+
+def _submitted_lists(engine, season, id_number, now) -> dict[str, int]:
+    """Submitted lists of 东湖区 and 西湖区 (direct promotion) and of the city (special policy): id by name."""
+    with write_session(engine) as session:
+        for code, district in (("dh-yuzhang", "东湖区"), ("xh-m01", "西湖区"), ("d6-m01", "经开区")):
+            session.add(School(season_id=season.id, code=code, name=code, stage="middle", district=district))
+    made = {}
+    for name, kind, owner, actor, entry in (
+            ("东湖区", "direct_promotion", "东湖区", Actor("dh", "district_admin", district="东湖区"), {"school_id": "dh-yuzhang"}),
+            ("西湖区", "direct_promotion", "西湖区", Actor("xh", "district_admin", district="西湖区"), {"school_id": "xh-m01"}),
+            ("city", "special_policy", "city", Actor("city", "city_admin"), {"category": "military"})):
+        entries = [{"pupil_id_number": id_number(sequence=len(made) + 1), "name": "学生", "primary_school": "小学", **entry}]
+        draft = import_list(engine, season, kind=kind, owner=owner, entries=entries, actor=actor, now=now)
+        made[name] = submit_list(engine, season, draft.list_id, actor=actor, now=now).list_id
+    return made
+
+
+def test_a_district_administrator_sees_correction_forms_only_on_its_own_districts_lists(
+        client, auth, make_account, preparation, engine, id_number, clock):
+    lists = _submitted_lists(engine, preparation, id_number, clock.now())
+    make_account("dh-admin", role="district_admin", district="东湖区")
+    auth.login("dh-admin")
+    page = client.get("/admin/lists").get_data(as_text=True)
+    assert f'data-testid="list-correct-{lists["东湖区"]}"' in page
+    assert f'data-testid="list-correct-{lists["西湖区"]}"' not in page
+    assert f'data-testid="list-correct-{lists["city"]}"' not in page
+
+
+def test_a_city_administrator_sees_correction_forms_only_on_the_lists_the_city_keeps(
+        client, auth, make_account, preparation, engine, id_number, clock):
+    lists = _submitted_lists(engine, preparation, id_number, clock.now())
+    make_account("city-admin", role="city_admin")
+    auth.login("city-admin")
+    page = client.get("/admin/lists").get_data(as_text=True)
+    assert f'data-testid="list-correct-{lists["city"]}"' in page
+    assert f'data-testid="list-correct-{lists["东湖区"]}"' not in page
+
+
+def test_a_correction_naming_another_districts_school_is_refused_by_its_line_in_the_file(
+        client, auth, make_account, preparation, engine, id_number, clock):
+    lists = _submitted_lists(engine, preparation, id_number, clock.now())
+    make_account("dh-admin", role="district_admin", district="东湖区")
+    auth.login("dh-admin")
+    csv = f"pupil_id_number,name,primary_school,school_id\n{id_number(sequence=1)},学生,小学,d6-m01\n"
+    response = _post(client, auth, f"/admin/lists/{lists['东湖区']}/correction", reason="学校代码填错",
+                     file=(BytesIO(csv.encode()), "c.csv"))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "名单文件有问题，未作任何更改：第 2 行，school_id 列：学校 &#39;d6-m01&#39; 属于经开区，不属于东湖区" in page
+    with read_session(engine) as session:
+        assert session.exec(select(LockedListVersion).where(LockedListVersion.state == "proposed")).all() == []

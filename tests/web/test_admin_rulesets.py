@@ -73,6 +73,30 @@ def test_a_bad_date_in_a_calendar_field_is_shown_at_that_field(client, admin):
         assert len(session.exec(select(RulesetVersion)).all()) == 1  # nothing stored
 
 
+def test_a_negative_number_of_years_is_refused_at_its_field_in_chinese_and_nothing_is_stored(client, admin):
+    data = _form(_ruleset(), admin.csrf())
+    data["f:integer:/parameters/demolition_valid_years/values/0/value"] = "-3"
+    response = client.post("/admin/rulesets/new", data=data)
+    assert response.status_code == 422
+    body = html.unescape(response.get_data(as_text=True))
+    assert 'data-testid="field-error" data-pointer="/parameters/demolition_valid_years/values/0/value"' in body
+    assert "参数 'demolition_valid_years' 不能小于 0" in body
+    with read_session(admin.client.application.extensions["xuewei.engine"]) as session:
+        assert len(session.exec(select(RulesetVersion)).all()) == 1
+
+
+def test_editor_fields_are_labelled_in_chinese_with_the_english_beneath_not_by_json_path(client, admin):
+    body = client.get("/admin/rulesets/new").get_data(as_text=True)
+    labels = dict(re.findall(r'<label for="[^"]*" title="([^"]*)" data-testid="field-label">(.*?)</label>', body, re.S))
+    effective = labels["/meta/effective/from"]
+    assert "生效日期" in effective and 'lang="en">effective from' in effective
+    assert "第 1 个取值" in labels["/parameters/demolition_valid_years/values/0/value"]
+    assert "名称（英文）" in labels["/calendar/phases/1/label/en"]
+    assert not [text for text in labels.values() if re.fullmatch(r"\s*[\w/]+\s*", text)]  # no bare path is left
+    english = client.get("/admin/rulesets/new?lang=en").get_data(as_text=True)
+    assert "effective from (parameters are read at this date)" in english and "生效日期" not in english
+
+
 def test_a_word_where_a_number_belongs_is_refused_at_its_pointer(client, admin):
     data = _form(_ruleset(), admin.csrf())
     data["f:integer:/parameters/min_holding_years/values/0/value"] = "one"
@@ -159,15 +183,15 @@ def test_a_valid_edit_is_stored_as_a_draft_and_its_review_shows_the_diff_and_tes
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'data-testid="change-phase-collection"' in page
-    assert re.search(r'data-testid="tests-summary">\d+ passed, 0 failed<', page)
-    assert 'data-testid="version-status">draft<' in page
+    assert re.search(r'data-testid="tests-summary" data-failed="0">\d+ 个通过，0 个未通过<', page)
+    assert 'data-testid="version-status" data-value="draft">草稿<' in page
 
 
 def test_uploading_the_active_version_again_says_so_instead_of_draft(client, admin):
     response = client.post("/admin/rulesets/new", data=_form(_ruleset(), admin.csrf()), follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "完全相同，未另存" in page and "保存为草稿版本" not in page
-    assert 'data-testid="version-status">active<' in page
+    assert 'data-testid="version-status" data-value="active">已启用<' in page
 
 
 def test_activation_is_audited_and_moves_the_calendar(client, admin):
@@ -196,9 +220,57 @@ def test_a_version_whose_embedded_tests_fail_cannot_be_activated(client, admin):
     page = client.get(location).get_data(as_text=True)
     assert 'data-testid="test-failed"' in page and 'data-testid="activate" disabled' in page
     sha = location.rsplit("/", 1)[-1]
-    client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf()})
+    refused = client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf()}, follow_redirects=True)
+    assert f"不能启用：/tests/cases/0/expect/tier：测试用例 {case['name']!r} 未通过" in html.unescape(refused.get_data(as_text=True))
     with read_session(client.application.extensions["xuewei.engine"]) as session:
         assert session.exec(select(Season)).one().active_ruleset_sha256 != sha
+
+
+def _why_not_activatable(page: str) -> str:
+    """The text beside the greyed-out activate button, tags dropped."""
+    found = re.search(r'data-testid="activate-refused">(.*?)</div>', page, re.S)
+    assert found, "no reason beside the activate button"
+    return html.unescape(re.sub(r"<[^>]+>", " ", found.group(1)))
+
+
+def test_beside_a_greyed_out_activate_button_the_page_says_which_case_fails_and_how(client, admin):
+    document = _ruleset()
+    document["meta"]["version"] = "9.9.9"
+    case = document["tests"]["cases"][0]
+    case["expect"]["tier"] = 7
+    location = _upload(client, admin, document).headers["Location"]
+    why = _why_not_activatable(client.get(location).get_data(as_text=True))
+    assert "1 个内置测试用例未通过" in why
+    assert f"测试用例 {case['name']!r} 未通过：tier：应为 7，实际为 1" in why
+    assert f"case {case['name']!r} fails: tier: expected 7, got 1" in why
+
+
+def test_a_stored_version_that_no_longer_validates_says_so_beside_the_button_in_chinese(client, admin, engine, season):
+    from core.db import write_session
+    from core.rulesets import store_ruleset
+    from core.workflow import Actor
+
+    document = _ruleset()
+    document["parameters"]["demolition_valid_years"]["values"][0]["value"] = -3  # stored before the minimum rule
+    with write_session(engine) as session:
+        sha = store_ruleset(session, session.merge(season), document, Actor("city", "city_admin")).sha256
+    page = client.get(f"/admin/rulesets/{sha}").get_data(as_text=True)
+    assert 'data-testid="activate" disabled' in page
+    why = _why_not_activatable(page)
+    assert "规则未通过校验" in why and "/parameters/demolition_valid_years/values/0/value" in why
+    assert "参数 'demolition_valid_years' 不能小于 0" in why and "must be at least 0" in why
+
+
+def test_the_review_shows_each_changed_value_old_and_new_with_chinese_names_of_the_parts(client, admin):
+    data = _form(_ruleset(), admin.csrf())
+    data["f:text:/meta/version"] = "1.1.0"
+    data["f:integer:/parameters/demolition_valid_years/values/0/value"] = "4"
+    del data["f:text:/parameters/demolition_valid_years/clause"]
+    page = client.get(client.post("/admin/rulesets/new", data=data).headers["Location"]).get_data(as_text=True)
+    row = html.unescape(re.search(r'data-testid="change-parameter-demolition_valid_years".*?</tr>', page, re.S).group(0))
+    assert "<td>参数</td>" in row
+    assert re.search(r'data-path="values/0/value"><code>values/0/value</code>: 3 → 4<', row)
+    assert '<code>clause</code>: "§3.4" → （无）<' in row
 
 
 def _submitted_from_the_embedded_cases(engine, season):

@@ -1,6 +1,8 @@
 """Accounts: guardian sign-up with the identity check, login, logout, staff accounts, rate limits."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlmodel import select
 
@@ -118,6 +120,20 @@ def test_reviewer_without_district_is_refused_at_the_field(client, auth, make_ac
                                            "district": "", "csrf_token": auth.csrf()})
     assert response.status_code == 422
     assert 'data-testid="error-district"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["city_admin", "operator"])
+def test_a_district_chosen_for_city_wide_staff_is_refused_at_the_field_not_dropped(client, auth, make_account,
+                                                                                   season, role):
+    make_account("city", role="city_admin")
+    auth.login("city")
+    response = client.post("/staff", data={"username": "wide", "password": PASSWORD, "role": role,
+                                           "district": "东湖区", "csrf_token": auth.csrf()})
+    assert response.status_code == 422
+    error = re.search(r'data-testid="error-district">([^<]*)<', response.get_data(as_text=True)).group(1)
+    assert "不属于任何区县" in error
+    with read_session(client.application.extensions["xuewei.engine"]) as session:
+        assert session.exec(select(Account).where(Account.username == "wide")).first() is None
 
 
 @pytest.mark.parametrize("field, form", [

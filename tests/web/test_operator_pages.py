@@ -1,6 +1,7 @@
 """The operators' dashboard pages: who may see them, what they show, the retry buttons."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -145,3 +146,29 @@ def test_dashboard_speaks_english_on_request(client, auth, make_account, calenda
     auth.login("op")
     body = client.get("/operator/?lang=en").get_data(as_text=True)
     assert "Season dashboard" in body and "Scheduler jobs" in body and "赛季运行看板" not in body
+
+
+def _badges(body: str) -> set[tuple[str, str, str]]:
+    """Every state badge of the page: (kind of state, code, the words shown)."""
+    return set(re.findall(r'data-term="(\w+)" data-value="(\w+)">([^<]*)<', body))
+
+
+def test_phases_windows_jobs_and_breakers_are_named_in_words_not_codes(client, auth, make_account, calendar,
+                                                                        engine, clock):
+    run_due(engine, clock, runner="s1")  # preparation closed, collection open, the first windows open
+    make_account("op", role="operator")
+    auth.login("op")
+    shown = _badges(client.get("/operator/").get_data(as_text=True))
+    assert {("phase_state", "closed", "已结束"), ("phase_state", "open", "进行中"), ("phase_state", "pending", "未开始"),
+            ("window_state", "open", "已开放"), ("window_state", "pending", "未开放"),
+            ("job_state", "done", "已完成"), ("job_state", "pending", "待执行")} <= shown
+    assert not [words for _, code, words in shown if words == code]  # no code is left as it is
+    assert ("phase_state", "closed", "closed") in _badges(client.get("/operator/?lang=en").get_data(as_text=True))
+
+
+def test_dashboard_json_carries_the_words_the_script_redraws_states_with(client, auth, make_account, calendar):
+    make_account("op", role="operator")
+    auth.login("op")
+    terms = client.get("/operator/dashboard.json").get_json()["terms"]
+    assert terms["job_outcome"]["failed"] == {"zh": "失败", "en": "failed"}
+    assert terms["breaker"]["open"]["zh"] == "已熔断" and set(terms) >= {"phase_state", "window_state", "job_state"}

@@ -9,10 +9,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from core.db import read_session
-from core.errors import UserFacingError
-from core.imports import ImportFailed, RowProblem, decode_csv, list_entries, locked_lists
+from core.errors import InvalidInput, UserFacingError
+from core.imports import ImportFailed, decode_csv, list_entries, locked_lists
 from core.portal import active_season, season_districts
-from core.season.lists import LIST_KINDS, decide_correction, import_list, propose_correction, submit_list
+from core.season.lists import LIST_KINDS, decide_correction, import_list, may_act, propose_correction, submit_list
 from web.admin import bp
 from web.context import engine, now
 from web.i18n import label, t
@@ -35,19 +35,22 @@ def _season():
 @bp.get("/lists")
 @role_required(*LIST_STAFF)
 def lists():
-    """Every list with its versions, and the forms the signed-in role may use."""
+    """Every list with its versions, and the forms the signed-in account may use: submit and
+    correct only on the lists it is responsible for (its own district's, for district staff)."""
     with read_session(engine()) as session:
         season = active_season(session)
         held = locked_lists(session, season)
         districts = season_districts(session, season)
+    actor = current_actor()
+    acting = {item["list"].id for item in held if may_act(item["list"].kind, item["list"].owner, actor)}
     return render_template("admin/lists.html", held=held, kinds=LIST_KINDS, districts=districts,
-                           state_labels=STATE_LABELS)
+                           state_labels=STATE_LABELS, acting=acting)
 
 
 def _entries():
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise ImportFailed([RowProblem(1, None, "no file was chosen", "没有选择文件")])
+        raise InvalidInput("没有选择文件", "no file was chosen", field="file")
     return list_entries(decode_csv(upload.read()))
 
 
@@ -56,8 +59,8 @@ def _done(action):
     try:
         version = action()
     except ImportFailed as error:
-        flash(t("请选择UTF-8编码、含 pupil_id_number 列的CSV文件：" + error.zh,
-                "choose a UTF-8 CSV with a pupil_id_number column: " + str(error)), "error")
+        flash(t("名单文件有问题，未作任何更改：" + error.zh, "the list file was refused, nothing changed: " + str(error)),
+              "error")
     except UserFacingError as error:
         flash(t(error.zh, error.en), "error")
     else:

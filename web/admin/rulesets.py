@@ -10,8 +10,9 @@ from core import ruleset_editor as editor
 from core.db import read_session, write_session
 from core.models import RulesetStatus
 from core.portal import active_season
+from core.rules.diff import shown
 from core.rules.errors import Problem
-from core.rulesets import RulesetNotActivatable, ruleset_document, store_ruleset
+from core.rulesets import RulesetNotActivatable, activation_refusals, ruleset_document, store_ruleset
 from web.admin import ADMINS, bp
 from web.context import engine
 from web.i18n import t
@@ -107,7 +108,8 @@ def _version(session, sha256: str):
 @bp.get("/rulesets/<sha256>")
 @role_required(*ADMINS)
 def ruleset(sha256: str):
-    """One version: its problems, the semantic diff against the active one, its embedded tests."""
+    """One version: its problems, the semantic diff against the active one, its embedded tests,
+    and why it cannot be activated when it cannot."""
     with read_session(engine()) as session:
         season, version, document = _version(session, sha256)
         active = season.active_ruleset_sha256
@@ -117,6 +119,7 @@ def ruleset(sha256: str):
     changes = [] if problems else editor.changes(active_document, document)
     return render_template("admin/ruleset.html", version=version, season=season, problems=problems,
                            results=results, failed=[r for r in results if not r.passed], changes=changes,
+                           refusals=activation_refusals(problems, results), shown=shown,
                            is_active=version.sha256 == active, has_active=active is not None)
 
 
@@ -151,7 +154,7 @@ def activate(sha256: str):
             editor.activate(session, active_season(session), sha256, current_actor())
     except RulesetNotActivatable as error:
         for problem in error.problems:
-            flash(t(f"不能启用：{problem}", f"cannot activate: {problem}"), "error")
+            flash(t(f"不能启用：{problem.pointer or '/'}：{problem.zh}", f"cannot activate: {problem}"), "error")
     else:
         flash(t("规则版本已启用，日程已按新版本排定", "The version is active; the calendar follows it"), "ok")
     return redirect(url_for("admin.ruleset", sha256=sha256))

@@ -10,7 +10,7 @@ from core.facts import collect_facts
 from core.portal import active_season
 from core.workflow import Actor
 from web.context import connector_runtime, engine, now
-from web.i18n import t
+from web.i18n import DASHBOARD_TERMS, TERMS, t
 from web.security import current_actor, role_required
 
 __all__ = ["bp", "STAFF"]
@@ -22,9 +22,11 @@ AUDIT_PAGE = 50
 
 
 def _snapshot() -> dict:
-    """Everything the dashboard shows, as the page renders it and the script polls it."""
+    """Everything the dashboard shows, as the page renders it and the script polls it, with the
+    words for its state codes (`terms`), so the script redraws them as the page first drew them."""
     with read_session(engine()) as session:
-        return queries.snapshot(session, active_season(session), now(), connector_runtime().health())
+        data = queries.snapshot(session, active_season(session), now(), connector_runtime().health())
+    return {**data, "terms": {kind: TERMS[kind] for kind in DASHBOARD_TERMS}}
 
 
 @bp.get("/")

@@ -43,6 +43,14 @@
     target.replaceChildren.apply(target, nodes);
   }
   function stateName(data, state) { return label(data.state_labels[state]) || state; }
+  // A phase, window, job or breaker state in words (the server's `terms`), or the code itself if unknown.
+  function termOf(data, kind, code) { return label(((data.terms || {})[kind] || {})[code]) || code; }
+  function stateBadge(data, kind, code, extra) {
+    var node = badge(termOf(data, kind, code), extra);
+    node.setAttribute("data-term", kind);
+    node.setAttribute("data-value", code);
+    return node;
+  }
 
   function drawPhases(data) {
     fill("phase-list", data.timeline.phases, function (p) {
@@ -52,13 +60,13 @@
       li.appendChild(document.createTextNode(" "));
       li.appendChild(el("span", when(p.starts_at) + " – " + when(p.ends_at) + " · " + p.clause, {"class": "muted"}));
       li.appendChild(document.createTextNode(" "));
-      li.appendChild(badge(p.state, "state-" + p.state));
+      li.appendChild(stateBadge(data, "phase_state", p.state, "state-" + p.state));
       if (p.current) { li.appendChild(document.createTextNode(" ")); li.appendChild(badge(t("当前", "now"), "ok now-marker")); }
       return li;
     });
     fill("window-rows", data.timeline.windows, function (w) {
       var state = el("span");
-      state.appendChild(badge(w.state));
+      state.appendChild(stateBadge(data, "window_state", w.state));
       if (w.open_now) { state.appendChild(document.createTextNode(" ")); state.appendChild(badge(t("开放中", "open"), "ok")); }
       return row([label(w.label), w.districts.concat(w.groups).join("、"), when(w.opens_at), when(w.closes_at), state],
                  {"data-testid": "window-" + w.id, "class": w.open_now ? "current" : ""});
@@ -96,13 +104,15 @@
 
   function drawJobs(data) {
     fill("job-rows", data.jobs, function (j) {
-      return row([j.job_id, when(j.due_at), badge(j.state), j.last_run ? when(j.last_run.season_time) : "—",
-                  j.last_run ? j.last_run.outcome : "—"], {"data-testid": "job-" + j.job_id});
+      return row([j.job_id, when(j.due_at), stateBadge(data, "job_state", j.state),
+                  j.last_run ? when(j.last_run.season_time) : "—",
+                  j.last_run ? termOf(data, "job_outcome", j.last_run.outcome) : "—"], {"data-testid": "job-" + j.job_id});
     });
     fill("connector-rows", data.connectors, function (c) {
       return row([c.source, c.calls, (c.failure_rate * 100).toFixed(1) + "%",
                   c.p95_latency_ms === null ? "—" : Math.round(c.p95_latency_ms),
-                  badge(c.breaker, "breaker-" + c.breaker), c.worker_calls], {"data-testid": "connector-" + c.source});
+                  stateBadge(data, "breaker", c.breaker, "breaker-" + c.breaker), c.worker_calls],
+                 {"data-testid": "connector-" + c.source});
     });
     fill("audit-rows", data.audit, function (e) {
       return row([e.seq, when(e.at), e.actor + " (" + e.actor_role + ")", e.subject,
