@@ -230,7 +230,7 @@ def fire_on_season(engine: Engine, season_id: int, transition_id: str, *, actor:
 
 def fire_in_session(session: Session, application_id: int, transition_id: str, *, account: Account | None,
                     now: datetime, reason: str | None = None, seen_version: int | None = None,
-                    actor: Actor | None = None) -> Application:
+                    actor: Actor | None = None, event_data: dict[str, Any] | None = None) -> Application:
     """`fire_transition` inside the caller's write transaction, for callers that batch many (the season replay)."""
     actor = actor or Actor.of(account)
     application = _load(session, application_id)
@@ -246,7 +246,7 @@ def fire_in_session(session: Session, application_id: int, transition_id: str, *
                           district_code=district_code(document, application.district),
                           facts=current_facts(session, application))
     return fire(session, application, transition_id, workflow=workflow,
-                context=context, reason=reason, seen_version=seen_version)
+                context=context, reason=reason, seen_version=seen_version, event_data=event_data)
 
 
 def submit_application(engine: Engine, application_id: int, *, account: Account, now: datetime,

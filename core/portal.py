@@ -24,6 +24,7 @@ from core.facts import confirm_guardian, store_confirmed_record
 from core.errors import InvalidInput, NotFound
 from core.models import (Account, Application, CatchmentsVersion, ConnectorCall, Document, Event, FactRecord, Season,
                          unclassified)
+from core.review import DECIDED_STATES, DECISIONS
 from core.rulesets import ruleset_document, workflow_for
 from core.season.calendar import calendar_for, window_status
 from core.season.models import GraduateRow
@@ -32,7 +33,7 @@ from core.workflow import Actor, Workflow
 __all__ = [
     "active_season", "season_districts", "active_districts", "season_overview", "applications_of", "state_labels", "open_application",
     "load_application", "application_view", "guardian_page_view", "StatusView", "ApplicationView", "supply_materials",
-    "status_page_version", "STATUS_PAGE_ROWS", "NOT_ON_STATUS_PAGE",
+    "status_page_version", "STATUS_PAGE_ROWS", "NOT_ON_STATUS_PAGE", "EVENT_LABELS", "REASON_LABELS",
 ]
 
 
@@ -175,11 +176,20 @@ class StatusView:
     events: list[Event]
     seat: dict[str, Any] | None
     event_labels: dict[str, Mapping[str, str]]  # an event's action -> what the history calls it
+    # Once the reviewers have decided: the state naming their decision and its label, else None.
+    review_result: dict[str, Any] | None
 
     @property
     def feedback(self) -> list[Event]:
-        """Reviewers' decisions with the reason the guardian is meant to read."""
-        return [e for e in self.events if e.reason and e.actor_role != "guardian"]
+        """Reviewers' decisions (an approval too, which needs no reason: the family wants to know
+        when it came) and every other reason the guardian is meant to read."""
+        return [e for e in self.events if e.action in DECISIONS or (e.reason and e.actor_role != "guardian")]
+
+    @staticmethod
+    def reason_words(event: Event) -> Mapping[str, str] | str | None:
+        """An event's reason as people read it: a code the system wrote ("not_the_guardian") in
+        words, a person's reason as they typed it."""
+        return REASON_LABELS.get(event.reason or "", event.reason)
 
     @property
     def document_reasons(self) -> dict[int, str]:
@@ -300,7 +310,20 @@ EVENT_LABELS = {
     "document_accepted": {"zh": "材料已认可", "en": "Document accepted"},
     "document_rejected": {"zh": "材料未认可", "en": "Document rejected"},
     "document_removed": {"zh": "删除材料", "en": "Document removed"},
+    "application_discarded": {"zh": "未提交的申请已删除", "en": "Unsubmitted application removed"},
 }
+
+#: The reasons the system writes into events as codes (a person's reasons are their own words).
+REASON_LABELS = {
+    "not_the_guardian": {"zh": "学籍记录列出的监护人中没有该账户持有人",
+                         "en": "the school record does not name the account holder among the pupil's guardians"},
+}
+
+
+def _review_result(workflow: Workflow, state: str) -> dict[str, Any] | None:
+    """The reviewers' decision once made, named by the state it led to (see DECIDED_STATES)."""
+    decided = DECIDED_STATES.get(state)
+    return None if decided is None else {"state": decided, "label": dict(workflow.state_label(decided))}
 
 
 def _status_fields(session: Session, application: Application, workflow: Workflow, *,
@@ -309,6 +332,7 @@ def _status_fields(session: Session, application: Application, workflow: Workflo
         "application": application,
         "state_label": dict(workflow.state_label(application.state)),
         "event_labels": {**EVENT_LABELS, **{t.id: t.label for t in workflow.transitions.values()}},
+        "review_result": _review_result(workflow, application.state),
         "documents": list(session.scalars(_DOCUMENTS, {"application_id": application.id})),
         "events": list(session.scalars(_EVENTS, {"subject_id": str(application.id)})),
         "assessment": stored_or_assessed(session, application, facts=facts) if has_facts else None,

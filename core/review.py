@@ -1,6 +1,8 @@
 """The reviewers' queue and decisions: district staff see and decide their own district only."""
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -9,21 +11,26 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from core.access import ensure_can_act
-from core.applications import fire_transition
+from core.applications import fire_in_session
 from core.assessment import catchments_of, stored_or_assessed
 from core.audit import append_event
 from core.db import read_session, write_session
 from core.errors import Forbidden, InvalidInput, NotFound
-from core.models import Account, Application, Document, Event, Role
+from core.models import Account, Application, Document, Event, Role, RulesetStatus, RulesetVersion
 from core.rules import CatchmentIndex
-from core.workflow import Actor
+from core.rulesets import workflow_for
+from core.workflow import Actor, changed_since
 
-__all__ = ["DECISIONS", "DOCUMENT_VERDICTS", "DOCUMENT_REVIEW_STATES", "PROBLEMS", "QueuePage", "review_queue", "decide", "review_document"]
+__all__ = ["DECISIONS", "DECIDED_STATES", "DOCUMENT_VERDICTS", "DOCUMENT_REVIEW_STATES", "PROBLEMS", "QueuePage",
+           "review_queue", "decide", "review_document", "unsettled_documents"]
 
 DECISIONS = ("approve", "return_for_materials", "reject")
 # What a reviewer can say of one uploaded document; every document starts "pending".
 DOCUMENT_VERDICTS = ("accepted", "rejected")
 DOCUMENT_REVIEW_STATES = ("submitted", "returned")  # the application is with the reviewers
+# The states the reviewers' decision has settled, each with the state that names the decision:
+# an allocated application was approved first.
+DECIDED_STATES = {"approved": "approved", "allocated": "approved", "rejected": "rejected"}
 REASON_MAX = 1000  # as the decision form's reason
 # Filters a reviewer can pick, as code -> (zh, en).
 PROBLEMS = {
@@ -54,11 +61,12 @@ class QueuePage:
 
 def _matching(search: str):
     """SQL: the application a family's call is about, by what they can read out: the serial or
-    the pupil's ID number (whole), or part of the pupil's name."""
+    the pupil's ID number (whole; both may end in "X", which is typed in either case), or part of
+    the pupil's name."""
     if len(search) > SEARCH_MAX:
         raise InvalidInput(f"查找内容不能超过{SEARCH_MAX}个字符", f"search for at most {SEARCH_MAX} characters", field="q")
     escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return or_(Application.serial == search, Application.pupil_id_number == search.upper(),
+    return or_(Application.serial == search.upper(), Application.pupil_id_number == search.upper(),
                Application.pupil_name.like(f"%{escaped}%", escape="\\"))
 
 
@@ -89,10 +97,23 @@ def review_queue(engine: Engine, *, account: Account, state: str | None = "submi
         query = query.where(Application.state == "facts_pending")
     query = query.order_by(Application.submitted_at, Application.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     with read_session(engine) as session:
+        _refuse_unknown_state(session, state)
         rows = list(session.exec(query))
         items = rows[:PAGE_SIZE]
         assessments = _assessments(session, [a for a in items if a.frozen_facts is not None])
     return QueuePage(items, district, state, problem, page, len(rows) > PAGE_SIZE, assessments, search)
+
+
+def _refuse_unknown_state(session: Session, state: str | None) -> None:
+    """Refuse a state that no ruleset ever in force names, as an unknown problem filter is: a
+    mistyped `state` would otherwise show an empty queue, as if nothing waited. Before any
+    ruleset is in force there is no application to filter, and nothing to refuse."""
+    if state is None:
+        return
+    in_force = session.exec(select(RulesetVersion.sha256).where(
+        RulesetVersion.status.in_((RulesetStatus.active.value, RulesetStatus.retired.value)))).all()
+    if in_force and not any(state in workflow_for(session, sha).states for sha in in_force):
+        raise InvalidInput("未知的申请状态", f"unknown state {state!r}", field="state")
 
 
 def _assessments(session: Session, applications: list[Application]) -> dict[int, dict]:
@@ -109,20 +130,36 @@ def _assessments(session: Session, applications: list[Application]) -> dict[int,
     return found
 
 
+def unsettled_documents(review_states: Iterable[str]) -> dict[str, int]:
+    """How many of an application's documents (given by their review states) still wait for a
+    verdict, and how many were rejected: what a reviewer approving anyway is asked about first."""
+    counted = Counter(review_states)
+    return {"pending": counted["pending"], "rejected": counted["rejected"]}
+
+
 def decide(engine: Engine, application_id: int, decision: str, *, account: Account, now: datetime,
            reason: str | None = None, seen_version: int | None = None) -> Application:
-    """Approve, return for materials or reject; the workflow checks role, reach and reason, and audits."""
+    """Approve, return for materials or reject; the workflow checks role, reach and reason, and audits.
+    The decision is the reviewer's even with documents unsettled (the page asks first), so an
+    approval's audit event keeps how many were, for a later audit to see."""
     if decision not in DECISIONS:
         raise InvalidInput("未知的审核决定", f"unknown decision {decision!r}", field="decision")
-    return fire_transition(engine, application_id, decision, account=account, now=now,
-                           reason=(reason or "").strip() or None, seen_version=seen_version)
+    with write_session(engine) as session:
+        event_data = None
+        if decision == "approve":
+            states = session.exec(select(Document.review_state).where(Document.application_id == application_id))
+            event_data = {"documents": unsettled_documents(states)}
+        return fire_in_session(session, application_id, decision, account=account, now=now,
+                               reason=(reason or "").strip() or None, seen_version=seen_version,
+                               event_data=event_data)
 
 
 def review_document(engine: Engine, application_id: int, document_id: int, verdict: str, *, account: Account,
-                    now: datetime, reason: str | None = None) -> Document:
+                    now: datetime, reason: str | None = None, seen_version: int | None = None) -> Document:
     """Accept an uploaded document, or reject it with the reason the guardian reads (for
     example "照片不清晰"); audited on the application. Only district staff deciding in their
-    district, and only while the application is with the reviewers."""
+    district, and only while the application is with the reviewers. With `seen_version`, only
+    if the application is still as the reviewer saw it (a verdict does not move it)."""
     if account.role not in _REVIEWERS:
         raise Forbidden("无权审核材料", "you may not review documents")
     with write_session(engine) as session:
@@ -131,6 +168,8 @@ def review_document(engine: Engine, application_id: int, document_id: int, verdi
             raise NotFound("材料不存在", f"document {document_id} of application {application_id} does not exist")
         application = session.get(Application, application_id)
         ensure_can_act(Actor.of(account), application)
+        if seen_version is not None and seen_version != application.version:
+            raise changed_since(application_id, seen_version)
         if verdict not in DOCUMENT_VERDICTS:
             raise InvalidInput("未知的材料审核结论", f"unknown document verdict {verdict!r}", field="verdict")
         reason = (reason or "").strip() or None

@@ -23,7 +23,7 @@ from core.serials import issue_serial
 
 __all__ = [
     "Actor", "Transition", "Workflow", "WorkflowError", "IllegalTransition", "NotPermitted",
-    "GuardFailed", "ReasonRequired", "StaleWrite", "fire", "fire_many", "EFFECTS",
+    "GuardFailed", "ReasonRequired", "StaleWrite", "changed_since", "fire", "fire_many", "EFFECTS",
 ]
 
 Guard = Callable[[Mapping[str, Any]], "bool | None"]
@@ -156,17 +156,17 @@ def fire(
     context: FireContext,
     reason: str | None = None,
     seen_version: int | None = None,
+    event_data: dict[str, Any] | None = None,
 ) -> Application:
-    """Fire one transition on `application` inside the caller's write transaction."""
+    """Fire one transition on `application` inside the caller's write transaction; `event_data`
+    is what the caller wants the audit event to keep of the moment besides (see core.review.decide)."""
     transition = _allowed(workflow, application, transition_id, context, reason)
     version = application.version if seen_version is None else seen_version
     changes: dict[str, Any] = {"state": transition.target, "version": version + 1, "updated_at": context.now}
     for effect in (e for e in transition.effects if e not in LATE_EFFECTS):
         changes.update(EFFECTS[effect](session, application, context))
     if update_by_id(session, Application, application.id, changes, version=version) != 1:
-        raise StaleWrite(
-            "该申请在您打开此页面后已有变化，请刷新后重试",
-            f"application {application.id} changed since version {version}; reload and retry")
+        raise changed_since(application.id, version)
     from_state = application.state
     by_id(session, Application, application.id, reload=True)  # the row as moved, into `application`
     late: dict[str, Any] = {}
@@ -179,10 +179,17 @@ def fire(
         session, actor=context.actor.name, actor_role=str(context.actor.role),
         subject_type="application", subject_id=application.id, action=transition.id,
         from_state=from_state, to_state=transition.target, reason=reason,
-        data={k: v for k, v in changes.items() if k in ("serial", "ruleset_sha256")} or None,
+        data={**{k: v for k, v in changes.items() if k in ("serial", "ruleset_sha256")}, **(event_data or {})} or None,
         at=context.now,
     )
     return application
+
+
+def changed_since(application_id: int, version: int) -> StaleWrite:
+    """The refusal of a write from a page drawn at `version` of an application that has moved on
+    since: the person reloads and sees what changed before acting again."""
+    return StaleWrite("该申请在您打开此页面后已有变化，请刷新后重试",
+                      f"application {application_id} changed since version {version}; reload and retry")
 
 
 def fire_many(session: Session, applications: Sequence[Application], transition_id: str, *,

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request, session
 from werkzeug.exceptions import HTTPException
 
 from core.errors import UserFacingError
 
-__all__ = ["init_app", "is_api_request", "http_error", "message_of", "message_unless_refused"]
+__all__ = ["init_app", "is_api_request", "http_error", "message_of", "message_unless_refused", "anchor_unless_refused"]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,14 @@ def message_unless_refused(error: UserFacingError) -> str:
     if error.http_status in (401, 403, 404):
         raise error
     return message_of(error)
+
+
+def anchor_unless_refused(anchor: str) -> str:
+    """`anchor` (the section a form was sent from) to go back to, or none after a refusal was
+    flashed: its message is shown at the top of the page, which a page scrolled down to the
+    section would hide (on a phone, or beside a long list of documents)."""
+    refused = any(category == "error" for category, _message in session.get("_flashes", ()))
+    return "" if refused else anchor
 
 
 def _too_large() -> UserFacingError:

@@ -75,10 +75,12 @@ def row_version(value: Any) -> int | None:
     return value
 
 
-def form_row_version() -> int | None:
+def form_row_version(*, required: bool = False) -> int | None:
     """`row_version` of the form's `version` field. A field that is there but not a number is
-    refused like a number out of range, not taken as "not sent" (which skips the check)."""
-    value = request.form.get("version")
+    refused like a number out of range, not taken as "not sent" (which skips the check); so is
+    a missing one when `required`: a form that always carries it (a reviewer's decision) must
+    never skip the check for lack of it."""
+    value = request.form.get("version", "" if required else None)  # "" is refused as not a number
     if value is None:
         return None
     digits = value.isascii() and value.isdigit() and len(value) <= len(str(MAX_ROW_VERSION))

@@ -1,5 +1,6 @@
 """A reviewer returns an application for materials (§8.1); the guardian reads why online, uploads
-the document and sends it back; the reviewer sees it again, accepts the document and approves."""
+the document and sends it back; the reviewer sees it again, is asked before approving while the
+document is unchecked, accepts the document and approves."""
 from __future__ import annotations
 
 import pytest
@@ -48,6 +49,11 @@ def test_reviewer_returns_for_materials_and_the_guardian_answers(start_server, s
     expect(page.locator("[data-testid=document]")).to_contain_text("房产证.pdf")
     expect(page.locator("[data-testid=event][data-action=return_for_materials]")).to_contain_text(REASON)
     expect(page.locator("[data-testid=document-state]")).to_have_attribute("data-value", "pending")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click("[data-testid=decision-approve]")  # asked first, the document unchecked, and answered "no"
+    expect(page.locator("[data-testid=state]")).to_have_attribute("data-value", "submitted")
+    assert asked == ["尚有1份材料待审核、0份材料未认可，确定审核通过？"]
     page.click("[data-testid=document-accept]")
     expect(page.locator("[data-testid=flash-ok]")).to_be_visible()
     expect(page.locator("[data-testid=document-state]")).to_have_attribute("data-value", "accepted")

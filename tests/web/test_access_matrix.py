@@ -64,8 +64,8 @@ def _body(endpoint: str, token: str):
             return {}
         return {"json": payloads.get(endpoint, {})}
     forms = {"guardian.basis": {"basis": "property:P1"}, "guardian.submit": {"confirm": "yes"},
-             "review.decision": {"decision": "reject", "reason": ""},
-             "review.document_verdict": {"verdict": "rejected", "reason": ""}}
+             "review.decision": {"decision": "reject", "reason": "", "version": "1"},
+             "review.document_verdict": {"verdict": "rejected", "reason": "", "version": "1"}}
     return {"data": {**forms.get(endpoint, {}), "csrf_token": token}}
 
 

@@ -419,3 +419,49 @@ def test_sources_stamp_their_answers_by_the_season_clock_when_it_is_not_the_wall
     with app.app_context():
         outcome, = connector_runtime().fetch_facts(LI_PUPIL, sources=["pupil_record"]).outcomes
     assert outcome.started_at == clock.now()
+
+
+def _status_page(app, application, query: str = "") -> str:
+    """The status page as the family 李 reads it."""
+    from tests.web.conftest import AuthActions
+
+    client = app.test_client()
+    AuthActions(client).login("li-father")
+    return client.get(f"/guardian/applications/{application.id}{query}").get_data(as_text=True)
+
+
+def _eligibility(page: str) -> str:
+    start = page.index('data-testid="eligible"')
+    return page[start:page.index("</dd>", start)]
+
+
+@pytest.mark.parametrize(("decision", "reason", "badge"), [
+    ("approve", None, '<span class="badge ok" data-testid="review-result" data-value="approved">审核通过</span>'),
+    ("reject", "不符合报名条件（§1）",
+     '<span class="badge bad" data-testid="review-result" data-value="rejected">不符合报名条件</span>'),
+])
+def test_status_page_says_the_review_is_finished_once_decided(app, engine, submitted, now, make_account,
+                                                               decision, reason, badge):
+    from core.review import decide
+
+    assert "（预判，以审核结果为准）" in _eligibility(_status_page(app, submitted))
+    decide(engine, submitted.id, decision, account=make_account("rev", role="reviewer"), now=now, reason=reason)
+    eligibility = _eligibility(_status_page(app, submitted))
+    assert badge in eligibility and "（审核已完成）" in eligibility and "预判" not in eligibility
+    assert "(review finished)" in _eligibility(_status_page(app, submitted, "?lang=en"))
+
+
+def test_status_page_lists_the_approval_with_its_time_among_the_feedback(app, engine, submitted, now, make_account):
+    from core.review import decide
+
+    decide(engine, submitted.id, "approve", account=make_account("rev", role="reviewer"), now=now)
+    approval = re.search(r'<li data-testid="feedback-item" data-action="approve">(.*?)</li>', _status_page(app, submitted),
+                         re.S).group(1)
+    assert approval.startswith("审核通过") and "2021-06-01 10:00" in approval and "：" not in approval  # no reason
+
+
+def test_status_page_names_the_tier_once_and_writes_status_with_a_full_width_colon(app, submitted):
+    page = _status_page(app, submitted)
+    assert page.count("学区生源类别") == 1 and "状态：<span" in page
+    english = _status_page(app, submitted, "?lang=en")
+    assert english.count("Catchment tier") == 1 and "Status: <span" in english

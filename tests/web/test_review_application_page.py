@@ -2,6 +2,11 @@
 the raw records and the raw trace kept for audit."""
 from __future__ import annotations
 
+import ast
+import json
+import re
+from pathlib import Path
+
 import pytest
 
 from tests.web.conftest import LI_PUPIL, family_fragments, submit_family, valid_id
@@ -90,3 +95,65 @@ def test_reviewer_sees_markup_in_a_fact_as_text(client, reviewer, engine, season
     body = page(client, application)
     assert "<script>alert(" not in body
     assert "&lt;script&gt;alert(&#39;xss&#39;)&lt;/script&gt;" in fact_section(body, "properties")
+
+
+# Actions computed when written, and what they can be: the workflow's transition ids, or a
+# document verdict (core.review.review_document).
+_COMPUTED_ACTIONS = {"transition.id": "transitions", "f'document_{verdict}'": "verdicts"}
+
+
+def _transitions() -> list[dict]:
+    from core.paths import ruleset_path
+
+    return json.loads(ruleset_path(2021).read_text())["workflow"]["transitions"]
+
+
+def _actions_written_about_applications() -> set[str]:
+    """Every `action` that code in core/ writes into an event about an application."""
+    from core.review import DOCUMENT_VERDICTS
+
+    computed = {"transitions": {t["id"] for t in _transitions()},
+                "verdicts": {f"document_{verdict}" for verdict in DOCUMENT_VERDICTS}}
+    actions = set()
+    for path in (Path(__file__).resolve().parents[2] / "core").rglob("*.py"):
+        for call in ast.walk(ast.parse(path.read_text())):
+            keywords = {k.arg: k.value for k in getattr(call, "keywords", ())}
+            subject = keywords.get("subject_type")
+            if not (isinstance(subject, ast.Constant) and subject.value == "application" and "action" in keywords):
+                continue
+            action = keywords["action"]
+            if isinstance(action, ast.Constant):
+                actions.add(action.value)
+            else:
+                assert ast.unparse(action) in _COMPUTED_ACTIONS, f"{path}: say what {ast.unparse(action)} can be"
+                actions |= computed[_COMPUTED_ACTIONS[ast.unparse(action)]]
+    return actions
+
+
+def test_every_action_written_about_an_application_has_a_label_in_both_languages():
+    from core.portal import EVENT_LABELS
+
+    labels = {**EVENT_LABELS, **{t["id"]: t.get("label", {}) for t in _transitions()}}
+    actions = _actions_written_about_applications()
+    assert {"application_discarded", "document_rejected", "approve"} <= actions
+    assert [a for a in sorted(actions) if not (labels.get(a, {}).get("zh") and labels.get(a, {}).get("en"))] == []
+
+
+def _history(body: str) -> list[str]:
+    return re.findall(r'<li data-testid="event" data-action="([^"]+)">([^<]*)</li>', body)
+
+
+def test_history_names_a_discarded_application_and_its_reason_code_in_words(client, reviewer, engine, submitted, now):
+    from core.audit import append_event
+    from core.db import write_session
+
+    with write_session(engine) as session:  # as core.facts writes it
+        append_event(session, actor="li-father", actor_role="guardian", subject_type="application",
+                     subject_id=submitted.id, action="application_discarded", from_state="draft",
+                     reason="not_the_guardian", at=now)
+    [(_, chinese)] = [item for item in _history(page(client, submitted)) if item[0] == "application_discarded"]
+    assert "未提交的申请已删除 · 学籍记录列出的监护人中没有该账户持有人" in chinese
+    [(_, english)] = [item for item in _history(page(client, submitted, "?lang=en"))
+                      if item[0] == "application_discarded"]
+    assert "Unsubmitted application removed · the school record does not name the account holder" in english
+    assert "not_the_guardian" not in chinese + english and "application_discarded" not in chinese + english

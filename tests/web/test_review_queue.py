@@ -160,9 +160,18 @@ def returned_with_document(engine, submitted, now, make_account, tmp_path):
                           now=now, max_bytes=1 << 20, root=tmp_path / "documents")
 
 
-def _verdict(client, reviewer, submitted, document, verdict, reason=""):
+def _page_version(client, application) -> str:
+    """The application's version as the reviewer's page carries it in its forms."""
+    page = client.get(f"/review/applications/{application.id}").get_data(as_text=True)
+    return re.search(r'name="version" value="(\d+)"', page).group(1)
+
+
+def _verdict(client, reviewer, submitted, document, verdict, reason="", **version):
+    """A document verdict sent from the page (or with `version=` as given; None leaves it out)."""
+    form = {"verdict": verdict, "reason": reason, "csrf_token": reviewer.csrf(),
+            "version": version["version"] if "version" in version else _page_version(client, submitted)}
     return client.post(f"/review/applications/{submitted.id}/documents/{document.id}",
-                       data={"verdict": verdict, "reason": reason, "csrf_token": reviewer.csrf()})
+                       data={key: value for key, value in form.items() if value is not None})
 
 
 def test_rejected_document_shows_the_guardian_why(app, client, reviewer, submitted, returned_with_document, engine):
@@ -203,7 +212,7 @@ def test_reviewer_of_another_district_cannot_judge_a_document(client, auth, make
                                                               returned_with_document):
     make_account("rev-xihu", role="reviewer", district="西湖区")
     auth.login("rev-xihu")
-    assert _verdict(client, auth, submitted, returned_with_document, "accepted").status_code == 403
+    assert _verdict(client, auth, submitted, returned_with_document, "accepted", version="2").status_code == 403
 
 
 def test_documents_are_judged_only_while_the_application_is_with_the_reviewers(
@@ -300,3 +309,128 @@ def test_reviewer_is_told_when_the_school_record_places_the_school_in_another_di
     page = client.get(f"/review/applications/{elsewhere.id}").get_data(as_text=True)
     assert 'data-testid="other-school-district" data-value="东湖区"' in page
     assert "学籍记录显示就读小学位于东湖区，与本申请的区县（经开区）不一致" in page
+
+
+def test_a_decision_without_a_version_is_refused_like_a_bad_one(client, reviewer, submitted):
+    """The page's form always carries the version it was drawn at: a post without one would skip
+    the check that the reviewer saw the application as it is now."""
+    answer = client.post(f"/review/applications/{submitted.id}/decision", data={
+        "decision": "approve", "reason": "", "csrf_token": reviewer.csrf()})
+    assert answer.status_code == 422 and "版本号无效，请刷新后重试" in answer.get_data(as_text=True)
+    assert 'data-value="submitted"' in client.get(f"/review/applications/{submitted.id}").get_data(as_text=True)
+
+
+def test_a_document_verdict_without_a_version_is_refused(client, reviewer, submitted, returned_with_document):
+    answer = _verdict(client, reviewer, submitted, returned_with_document, "accepted", version=None)
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "版本号无效，请刷新后重试" in page and 'data-testid="document-state" data-value="pending"' in page
+
+
+def test_a_document_verdict_from_a_page_drawn_before_the_application_moved_is_refused(
+        client, reviewer, engine, submitted, returned_with_document, now):
+    from core.db import read_session
+    from core.models import Account
+    from core.portal import supply_materials
+
+    drawn_at = _page_version(client, submitted)
+    with read_session(engine) as session:
+        guardian = session.get(Account, submitted.guardian_id)
+    supply_materials(engine, submitted.id, account=guardian, now=now)  # sent back meanwhile
+    answer = _verdict(client, reviewer, submitted, returned_with_document, "accepted", version=drawn_at)
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "请刷新后重试" in page and 'data-testid="document-state" data-value="pending"' in page
+
+
+def test_a_refused_document_verdict_comes_back_at_the_top_where_its_message_is(
+        client, reviewer, submitted, returned_with_document):
+    refused = _verdict(client, reviewer, submitted, returned_with_document, "rejected")  # no reason given
+    assert "#" not in refused.headers["Location"]
+    accepted = _verdict(client, reviewer, submitted, returned_with_document, "accepted")
+    assert accepted.headers["Location"].endswith("#documents")  # back at the list to judge the next one
+
+
+def _decision_button(page: str, decision: str) -> str:
+    return re.search(rf'<button[^>]*data-testid="decision-{decision}"[^>]*>', page).group(0)
+
+
+def test_approve_asks_first_when_documents_are_pending_or_rejected(client, reviewer, engine, submitted,
+                                                                   returned_with_document, now, tmp_path):
+    from core.db import read_session
+    from core.documents import store_document
+    from core.models import Account
+    from core.portal import supply_materials
+    from core.workflow import Actor
+
+    second = store_document(engine, submitted.id, actor=Actor("li-father", "guardian", submitted.guardian_id),
+                            kind="other", filename="other.png", data=b"\x89PNG\r\n\x1a\n" + b"\x01" * 64,
+                            now=now, max_bytes=1 << 20, root=tmp_path / "documents")
+    _verdict(client, reviewer, submitted, second, "rejected", "照片不清晰")
+    with read_session(engine) as session:
+        supply_materials(engine, submitted.id, account=session.get(Account, submitted.guardian_id), now=now)
+    page = client.get(f"/review/applications/{submitted.id}").get_data(as_text=True)
+    assert 'data-confirm="尚有1份材料待审核、1份材料未认可，确定审核通过？"' in _decision_button(page, "approve")
+    english = client.get(f"/review/applications/{submitted.id}?lang=en").get_data(as_text=True)
+    asked = re.search(r'data-confirm="([^"]*)"', _decision_button(english, "approve")).group(1)
+    assert asked == "Documents still pending: 1; rejected: 1. Approve anyway?"
+
+
+def test_approve_asks_nothing_when_no_document_is_unsettled_but_reject_always_asks(client, reviewer, submitted):
+    page = client.get(f"/review/applications/{submitted.id}").get_data(as_text=True)
+    assert "data-confirm" not in _decision_button(page, "approve")
+    assert 'data-confirm="确定该申请不符合报名条件？申请人将看到所填原因。"' in _decision_button(page, "reject")
+    assert "data-confirm" not in _decision_button(page, "return_for_materials")
+
+
+def test_an_approval_with_documents_unsettled_keeps_their_counts_in_the_audit_event(
+        client, reviewer, engine, submitted, returned_with_document, now):
+    from sqlmodel import select
+
+    from core.audit import verify_chain
+    from core.db import read_session
+    from core.models import Account, Event
+    from core.portal import supply_materials
+
+    with read_session(engine) as session:
+        supply_materials(engine, submitted.id, account=session.get(Account, submitted.guardian_id), now=now)
+    client.post(f"/review/applications/{submitted.id}/decision", data={
+        "decision": "approve", "version": _page_version(client, submitted), "csrf_token": reviewer.csrf()})
+    with read_session(engine) as session:
+        approval = session.exec(select(Event).where(Event.action == "approve")).one()
+        assert approval.data["documents"] == {"pending": 1, "rejected": 0}
+        assert verify_chain(session) is None
+
+
+def test_search_finds_a_serial_ending_in_x_typed_in_lowercase(client, reviewer, engine, submitted):
+    from core.db import write_session
+    from core.models import Application
+    from core.serials import format_serial
+
+    serial = format_serial(2021, "360102", 9)
+    assert serial.endswith("X")
+    with write_session(engine) as session:
+        session.get(Application, submitted.id).serial = serial
+    assert _found(client, serial.lower()) == {submitted.id}
+
+
+@pytest.mark.parametrize("path", ["/review/", "/api/v1/applications"])
+def test_an_unknown_state_is_refused_like_an_unknown_problem(client, reviewer, path):
+    unknown_state = client.get(path, query_string={"state": "zzz"})
+    unknown_problem = client.get(path, query_string={"problem": "zzz"})
+    assert unknown_state.status_code == unknown_problem.status_code == 422
+    if path.startswith("/api/"):
+        assert unknown_state.get_json()["field"] == "state"
+    else:
+        assert "未知的申请状态" in unknown_state.get_data(as_text=True)
+    assert client.get(path, query_string={"state": "allocated"}).status_code == 200  # a state the ruleset has
+
+
+def test_the_guardian_reads_a_rejected_document_in_english_with_ascii_punctuation(
+        app, client, reviewer, submitted, returned_with_document):
+    from tests.web.conftest import AuthActions
+
+    _verdict(client, reviewer, submitted, returned_with_document, "rejected", "photo is blurred")
+    family = app.test_client()
+    AuthActions(family).login("li-father")
+    status = family.get(f"/guardian/applications/{submitted.id}?lang=en").get_data(as_text=True)
+    item = re.search(r'data-action="document_rejected">([^<]*)<strong>', status).group(1)
+    assert item == "Document rejected (household register booklet): "

@@ -1,7 +1,7 @@
 """Guardian pages; every step calls one core service and shows its refusal at the field."""
 from __future__ import annotations
 
-from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 
 from core.applications import choose_basis, submit_application
 from core.documents import DOCUMENT_KINDS, REMOVE_STATES, remove_document, store_document
@@ -12,7 +12,7 @@ from core.portal import (active_districts, application_view, applications_of, gu
 from web.conditional import message_waiting, not_modified, page_etag, revalidate_each_time, unchanged_since
 from web.context import connector_runtime, documents_root, engine, now
 from web.downloads import document_response
-from web.errors import message_of, message_unless_refused
+from web.errors import anchor_unless_refused, message_of, message_unless_refused
 from web.guardian import bp
 from web.i18n import t
 from web.inputs import form_row_version
@@ -22,10 +22,8 @@ guardian_only = role_required("guardian")
 
 
 def _back(application_id: int, anchor: str = ""):
-    """Back to the application's page, at `anchor` (the section just used); after a refusal at
-    the top, where its message is shown: a phone scrolled down to the section would hide it."""
-    refused = any(category == "error" for category, _message in session.get("_flashes", ()))
-    return redirect(url_for("guardian.application", application_id=application_id) + ("" if refused else anchor))
+    """Back to the application's page, at `anchor` (the section just used) unless refused."""
+    return redirect(url_for("guardian.application", application_id=application_id) + anchor_unless_refused(anchor))
 
 
 @bp.get("/")

@@ -1,13 +1,17 @@
 """Reviewer pages; district staff are held to their own district by core.review and core.access."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import flash, redirect, render_template, request, url_for
 
 from core.errors import UserFacingError
+from core.models import Document
 from core.portal import active_districts, application_view, state_labels
-from core.review import DECISIONS, DOCUMENT_REVIEW_STATES, PROBLEMS, decide, review_document, review_queue
+from core.review import (DECISIONS, DOCUMENT_REVIEW_STATES, PROBLEMS, decide, review_document, review_queue,
+                         unsettled_documents)
 from web.context import engine, now
-from web.errors import message_unless_refused
+from web.errors import anchor_unless_refused, message_unless_refused
 from web.i18n import t
 from web.inputs import form_row_version, queue_filters
 from web.review import bp
@@ -41,7 +45,21 @@ def application(application_id: int, *, reason: str = ""):
     decisions = [tr for tr in view.transitions if tr["id"] in DECISIONS]
     return render_template("review/application.html", view=view, a=view.application, decisions=decisions,
                            sheet=fact_sheet(view.facts), document_review_states=DOCUMENT_REVIEW_STATES,
-                           reason=reason)
+                           reason=reason, confirmations=_confirmations(view.documents))
+
+
+def _confirmations(documents: Iterable[Document]) -> dict[str, str]:
+    """What the page asks before sending a decision (web/static/app.js): before a rejection
+    always; before an approval while documents are still pending or rejected, how many. The
+    server takes either way: the decision is the reviewer's."""
+    asked = {"reject": t("确定该申请不符合报名条件？申请人将看到所填原因。",
+                         "Reject the application as not eligible? The guardian will read the reason.")}
+    unsettled = unsettled_documents(d.review_state for d in documents)
+    if any(unsettled.values()):
+        asked["approve"] = t(f"尚有{unsettled['pending']}份材料待审核、{unsettled['rejected']}份材料未认可，确定审核通过？",
+                             f"Documents still pending: {unsettled['pending']}; rejected: {unsettled['rejected']}. "
+                             "Approve anyway?")
+    return asked
 
 
 @bp.post("/applications/<int:application_id>/decision")
@@ -50,7 +68,7 @@ def decision(application_id: int):
     """Approve, return for materials or reject, with the reason the guardian will read."""
     try:
         decide(engine(), application_id, request.form.get("decision", ""), account=current_account(), now=now(),
-               reason=request.form.get("reason"), seen_version=form_row_version())
+               reason=request.form.get("reason"), seen_version=form_row_version(required=True))
     except UserFacingError as error:  # the page again, with the reason as typed: nothing is lost
         flash(message_unless_refused(error), "error")
         return application(application_id, reason=request.form.get("reason", "")), error.http_status
@@ -61,12 +79,14 @@ def decision(application_id: int):
 @bp.post("/applications/<int:application_id>/documents/<int:document_id>")
 @role_required(*DECIDERS)
 def document_verdict(application_id: int, document_id: int):
-    """Accept a document, or reject it with the reason the guardian will read."""
+    """Accept a document, or reject it with the reason the guardian will read; back at the
+    documents, or after a refusal at the top of the page, where its message is."""
     try:
         review_document(engine(), application_id, document_id, request.form.get("verdict", ""),
-                        account=current_account(), now=now(), reason=request.form.get("reason"))
+                        account=current_account(), now=now(), reason=request.form.get("reason"),
+                        seen_version=form_row_version(required=True))
     except UserFacingError as error:
         flash(message_unless_refused(error), "error")
     else:
         flash(t("已记录材料审核结论", "Document verdict recorded"), "ok")
-    return redirect(url_for("review.application", application_id=application_id, _anchor="documents"))
+    return redirect(url_for("review.application", application_id=application_id) + anchor_unless_refused("#documents"))

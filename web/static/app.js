@@ -1,18 +1,21 @@
 // Small progressive enhancement only; every page works without this file.
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
+  // A form with data-confirm, or the button that sends it, asks before it is sent (activating a
+  // ruleset mid-season; approving an application while documents are unchecked).
+  document.querySelectorAll("form").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      var asking = [event.submitter, form].filter(function (el) { return el && el.hasAttribute("data-confirm"); })[0];
+      if (asking && !window.confirm(asking.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
   // A form marked data-once disables its buttons after the first submit (the server is idempotent anyway).
   document.querySelectorAll("form[data-once]").forEach(function (form) {
-    form.addEventListener("submit", function () {
+    form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) { return; }  // not sent after all (a question answered "no")
       setTimeout(function () {
         form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
       }, 0);
-    });
-  });
-  // A form with data-confirm asks before it is sent (activating a ruleset mid-season, say).
-  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
     });
   });
   // A file input with data-max-bytes holds back a form whose file is too large: the server
