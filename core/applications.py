@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam
+from sqlalchemy import Row, bindparam, delete, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -21,13 +21,15 @@ from core.connectors.runtime import Fetched
 from core.db import by_id, read_session, update_held, write_session
 from core.errors import InvalidInput, NotFound
 from core.idnumbers import check_pupil_id
-from core.models import Account, Application, FactRecord, Role, Season
+from core.models import Account, Application, ConnectorCall, Document, FactRecord, Role, Season
 from core.rulesets import district_code, ruleset_document, workflow_for
 from core.season.calendar import check_can_register, check_can_submit, check_during
 from core.workflow import Actor, FireContext, IllegalTransition, StaleWrite, Workflow, fire, fire_many
 
 __all__ = [
-    "check_can_start", "start_application", "record_facts", "fact_records", "current_facts", "address_text", "basis_options",
+    "check_can_start", "start_application", "remove_unsubmitted", "withdraw_draft", "submit_blocker",
+    "check_ready_to_submit",
+    "record_facts", "fact_records", "current_facts", "address_text", "basis_options",
     "choose_basis", "submit_application",
     "fire_transition", "fire_in_session", "fire_on_season", "SubmitOutcome",
 ]
@@ -94,6 +96,58 @@ def start_application(session: Session, *, season: Season, guardian: Account, pu
     append_event(session, actor=guardian.username, actor_role=guardian.role, subject_type="application",
                  subject_id=application.id, action="application_started", to_state=application.state, at=now)
     return application
+
+
+UNSUBMITTED = ("draft", "facts_pending")
+
+
+def remove_unsubmitted(session: Session, application: Application, *, actor: Actor, now: datetime,
+                       reason: str) -> None:
+    """Remove an application never submitted, in the caller's write transaction: what the sources
+    said about the family, its uploads' rows (the files, stored once by content, stay) and the
+    row, so that it no longer holds the pupil (one application per pupil and season). The
+    connector calls stay, no longer tied to it (operators' health figures); the audit trail
+    records who, when and why (`reason`: "withdrawn" by the family, "not_the_guardian")."""
+    if application.state not in UNSUBMITTED:
+        raise InvalidInput("申请已提交，不能撤销", "the application is submitted; it cannot be withdrawn")
+    application_id, state = application.id, application.state
+    session.execute(update(ConnectorCall).where(ConnectorCall.application_id == application_id)
+                    .values(application_id=None))
+    session.execute(delete(FactRecord).where(FactRecord.application_id == application_id))
+    session.execute(delete(Document).where(Document.application_id == application_id))
+    session.delete(application)
+    append_event(session, actor=actor.name, actor_role=str(actor.role), subject_type="application",
+                 subject_id=application_id, action="application_discarded", from_state=state, reason=reason, at=now)
+
+
+def withdraw_draft(engine: Engine, application_id: int, *, account: Account, now: datetime) -> None:
+    """The family takes back a draft before submitting it (a wrong district, a typo they cannot
+    otherwise undo) and may start again."""
+    with write_session(engine) as session:
+        application = _load(session, application_id)
+        ensure_can_act(Actor.of(account), application)
+        remove_unsubmitted(session, application, actor=Actor.of(account), now=now, reason="withdrawn")
+
+
+def submit_blocker(application: Application, records: list[Row], facts: dict[str, Any]) -> InvalidInput | None:
+    """What must be done before the irreversible submit (§4.2), or None: the family's data fetched
+    (else the tier would be judged on missing facts), and, when the sources know a property,
+    lease or demolished home, one of them chosen as the basis. `records` and `facts` are the
+    application's (`fact_records`, `current_facts`)."""
+    if not any(record.source != "pupil_record" for record in records):
+        return InvalidInput("请先获取家庭数据（第2步）再提交", "fetch the family's data (step 2) before submitting")
+    if application.residence_basis is None and basis_options(facts):
+        return InvalidInput("请先选择居住依据（第3步）再提交", "choose the residence basis (step 3) before submitting",
+                            field="basis")
+    return None
+
+
+def check_ready_to_submit(session: Session, application: Application) -> None:
+    """Refuse a submission `submit_blocker` names a reason against."""
+    records = fact_records(session, application)
+    blocker = submit_blocker(application, records, current_facts(session, application, records))
+    if blocker is not None:
+        raise blocker
 
 
 def record_facts(session: Session, application: Application, *, source: str, payload: dict[str, Any],
@@ -256,6 +310,11 @@ def submit_application(engine: Engine, application_id: int, *, account: Account,
     A second submit of an already submitted application (a double click, a retried request,
     a second tab) is not an error: it answers with the serial the first one got.
     """
+    with read_session(engine) as session:
+        application = _load(session, application_id)
+        ensure_can_act(Actor.of(account), application)
+        if application.serial is None:
+            check_ready_to_submit(session, application)
     try:
         application = fire_transition(engine, application_id, "submit", account=account, now=now,
                                       seen_version=seen_version)

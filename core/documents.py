@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -14,12 +15,12 @@ from core.access import ensure_can_act, ensure_can_view
 from core.audit import append_event
 from core.db import read_session, write_session
 from core.errors import InvalidInput, NotFound
-from core.models import Application, Document
+from core.models import Application, Document, Event
 from core.paths import instance_dir
 from core.workflow import Actor
 
 __all__ = [
-    "DOCUMENT_KINDS", "UPLOAD_STATES", "REMOVE_STATES", "sniff_media_type", "clean_filename", "store_document",
+    "DOCUMENT_KINDS", "UPLOAD_STATES", "removable_documents", "sniff_media_type", "clean_filename", "store_document",
     "remove_document", "documents_of", "read_document", "documents_dir",
 ]
 
@@ -38,7 +39,6 @@ DOCUMENT_KINDS = (
 )
 _KIND_CODES = {code for code, _, _ in DOCUMENT_KINDS}
 UPLOAD_STATES = ("draft", "facts_pending", "returned")
-REMOVE_STATES = ("draft", "facts_pending")  # before submission: no reviewer has seen them
 _MAGIC = ((b"%PDF-", "application/pdf"), (b"\xff\xd8\xff", "image/jpeg"),
           (b"\x89PNG\r\n\x1a\n", "image/png"))
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
@@ -103,18 +103,37 @@ def store_document(engine: Engine, application_id: int, *, actor: Actor, kind: s
         return document
 
 
+def removable_documents(state: str, documents: Iterable[Document], events: Iterable[Event]) -> set[int]:
+    """The ids of the documents a family may still take back: all of them before submission (no
+    reviewer has seen them), and while returned for materials those uploaded since the return
+    and not yet judged. `events` are the application's audit events, oldest first."""
+    if state in ("draft", "facts_pending"):
+        return {d.id for d in documents}
+    if state != "returned":
+        return set()
+    since_return: set[int] = set()
+    for event in events:
+        if event.action == "return_for_materials":
+            since_return.clear()
+        elif event.action == "document_uploaded" and isinstance(event.data, dict):
+            since_return.add(event.data.get("document"))
+    return {d.id for d in documents if d.id in since_return and d.review_state == "pending"}
+
+
 def remove_document(engine: Engine, application_id: int, document_id: int, *, actor: Actor, now: datetime) -> Document:
-    """Take back a document uploaded by mistake, before the application is submitted. The file
-    itself stays (stored once by content, it may be another upload's too); the audit trail
-    records which one was removed."""
+    """Take back a document uploaded by mistake (see `removable_documents`). The file itself stays
+    (stored once by content, it may be another upload's too); the audit trail records which
+    document was removed."""
     with write_session(engine) as session:
         application = session.get(Application, application_id)
         document = session.get(Document, document_id)
         if application is None or document is None or document.application_id != application_id:
             raise NotFound("材料不存在", f"document {document_id} of application {application_id} does not exist")
         ensure_can_act(actor, application)
-        if application.state not in REMOVE_STATES:
-            raise InvalidInput("申请提交后不能删除材料", "documents cannot be removed once the application is submitted",
+        events = session.exec(select(Event).where(Event.subject_type == "application",
+                                                  Event.subject_id == str(application_id)).order_by(Event.seq))
+        if document_id not in removable_documents(application.state, [document], events):
+            raise InvalidInput("该材料已提交审核，不能删除", "this document has gone to the reviewers; it cannot be removed",
                                field="file")
         session.delete(document)
         append_event(session, actor=actor.name, actor_role=str(actor.role), subject_type="application",

@@ -15,17 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
-from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from core.access import ensure_can_act
-from core.applications import fire_transition
-from core.audit import append_event
+from core.applications import fire_transition, remove_unsubmitted
 from core.connectors.records import store_answers
 from core.connectors.runtime import ConnectorRuntime, FetchResult, get_runtime
 from core.db import by_id, read_session, write_session
 from core.errors import InvalidInput, NotFound, UserFacingError
-from core.models import Account, Application, ConnectorCall, Document, FactRecord, Role, Season
+from core.models import Account, Application, Role, Season
 from core.season.calendar import check_can_submit
 from core.workflow import Actor
 
@@ -83,7 +81,7 @@ def collect_facts(engine: Engine, application_id: int, *, actor: Actor, now: dat
         state = application.state if application is not None else None
         if not listed or application is None:  # keep only the call log; free the pupil for the real parents
             if application is not None and state in (DRAFT, PENDING):
-                _discard(session, application, actor=actor, now=now)
+                remove_unsubmitted(session, application, actor=actor, now=now, reason="not_the_guardian")
             store_answers(session, None, (), result.outcomes)
         else:
             unfrozen = state in (DRAFT, PENDING)
@@ -155,22 +153,6 @@ def _guardian_is_listed(guardian_id_number: str | None, result: FetchResult) -> 
         return True
     named = {str(g.get("id_number", "")).upper() for g in record.payload.get("guardians") or () if isinstance(g, dict)}
     return guardian_id_number.upper() in named
-
-
-def _discard(session: Session, application: Application, *, actor: Actor, now: datetime) -> None:
-    """Remove an unsubmitted application whose guardian the school record does not name: what the
-    sources said about the family, what was uploaded, and the row itself. The connector calls stay
-    (operators' health figures), no longer tied to it; the audit trail records who and when."""
-    application_id = application.id
-    session.execute(update(ConnectorCall).where(ConnectorCall.application_id == application_id)
-                    .values(application_id=None))
-    session.execute(delete(FactRecord).where(FactRecord.application_id == application_id))
-    session.execute(delete(Document).where(Document.application_id == application_id))
-    state = application.state
-    session.delete(application)
-    append_event(session, actor=actor.name, actor_role=str(actor.role), subject_type="application",
-                 subject_id=application_id, action="application_discarded", from_state=state,
-                 reason="not_the_guardian", at=now)
 
 
 def retry_pending_facts(engine: Engine, *, now: datetime, runtime: ConnectorRuntime | None = None,

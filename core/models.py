@@ -197,6 +197,8 @@ class ConnectorCall(SQLModel, table=True):
 class Document(SQLModel, table=True):
     """A file a guardian uploaded, identified by its content hash and checked by content."""
 
+    __table_args__ = ({"sqlite_autoincrement": True},)  # audit events name documents by id: never given twice
+
     id: int | None = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="application.id", index=True)
     kind: str = Field(max_length=40)

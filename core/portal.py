@@ -15,13 +15,14 @@ from core.access import ensure_can_view
 from core.allocation.models import AllocationRun, AllocationSeat
 from core.allocation.store import seat_of_application
 from core.applications import (basis_options, check_can_start, current_facts, fact_records, fire_transition,
-                               start_application)
+                               start_application, submit_blocker)
 from core.assessment import stored_or_assessed
 from core.connectors.runtime import ConnectorRuntime
 from core.connectors.sources import SOURCES
 from core.db import DirectRead, by_id, read_session, write_session
+from core.documents import removable_documents
 from core.facts import confirm_guardian, store_confirmed_record
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound, UserFacingError
 from core.models import (Account, Application, CatchmentsVersion, ConnectorCall, Document, Event, FactRecord, Season,
                          unclassified)
 from core.review import DECIDED_STATES, DECISIONS
@@ -192,6 +193,11 @@ class StatusView:
         return REASON_LABELS.get(event.reason or "", event.reason)
 
     @property
+    def removable_documents(self) -> set[int]:
+        """The documents the family may still take back (core.documents.removable_documents)."""
+        return removable_documents(self.application.state, self.documents, self.events)
+
+    @property
     def document_reasons(self) -> dict[int, str]:
         """Why each rejected document was rejected (its latest verdict's reason), shown beside it."""
         reasons: dict[int, str] = {}
@@ -220,6 +226,11 @@ class ApplicationView(StatusView):
         chosen = self.application.residence_basis or {}
         return next((o for o in self.basis_options if (o["kind"], o["id"]) == (chosen.get("kind"), chosen.get("id"))),
                     None)
+
+    @property
+    def submit_blocker(self) -> UserFacingError | None:
+        """Why the application cannot be submitted yet (core.applications.submit_blocker), or None."""
+        return submit_blocker(self.application, self.records, self.facts)
 
     @property
     def family_fetched(self) -> bool:

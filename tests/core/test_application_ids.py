@@ -1,4 +1,4 @@
-"""Application ids are never given twice: a removed draft's audit events stay its own."""
+"""Application and document ids are never given twice: a removed one's audit events stay its own."""
 from __future__ import annotations
 
 from sqlalchemy import text
@@ -6,11 +6,11 @@ from sqlmodel import select
 
 from core.accounts import create_account
 from core.db import make_engine, read_session, write_session
-from core.models import Application, FactRecord, Season
+from core.models import Application, Document, FactRecord, Season
 from core.schema import upgrade
 
 HEADS_BEFORE = ("0002_season", "0003_allocation", "0005_web_sessions", "0006_catchments_version",
-                "0007_list_decision_reason")  # every head before 0008_application_ids
+                "0007_list_decision_reason")  # every head before 0008_ids_never_reused
 
 
 def _application(session, season, guardian, pupil: str) -> Application:
@@ -68,4 +68,27 @@ def test_upgrading_an_sqlite_database_keeps_its_applications_and_what_refers_to_
         assert session.get(Application, kept.id).pupil_id_number == _pupil(1)
         ddl = session.connection().execute(text("SELECT sql FROM sqlite_master WHERE name = 'application'")).scalar()
         assert "AUTOINCREMENT" in ddl and "UNIQUE (season_id, pupil_id_number)" in ddl
+        documents = session.connection().execute(text("SELECT sql FROM sqlite_master WHERE name = 'document'")).scalar()
+        assert "AUTOINCREMENT" in documents
     engine.dispose()
+
+
+def test_the_id_of_a_removed_last_document_is_not_given_to_the_next_upload(engine):
+    """The audit trail names documents by id ("document_removed {document: 3}")."""
+    with write_session(engine) as session:
+        season = Season(year=2032, name="ids")
+        session.add(season)
+        guardian = create_account(session, username="doc-parent", password="pw-2021-ids", role="guardian")
+        application = _application(session, season, guardian, _pupil(1))
+        removed = Document(application_id=application.id, kind="other", filename="a.pdf", media_type="application/pdf",
+                           size=1, sha256="0" * 64)
+        session.add(removed)
+    with write_session(engine) as session:
+        session.delete(session.get(Document, removed.id))
+    with write_session(engine) as session:
+        after = Document(application_id=removed.application_id, kind="other", filename="b.pdf",
+                         media_type="application/pdf", size=1, sha256="1" * 64)
+        session.add(after)
+        session.flush()
+        assert after.id > removed.id
+

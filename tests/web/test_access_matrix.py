@@ -36,6 +36,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("guardian.fetch_facts", "POST"): OWNER, ("guardian.basis", "POST"): OWNER, ("guardian.upload", "POST"): OWNER,
     ("guardian.confirm_submit", "GET"): OWNER, ("guardian.submit", "POST"): OWNER, ("guardian.supply", "POST"): OWNER,
     ("guardian.document", "GET"): SEES_APPLICATION, ("guardian.remove", "POST"): OWNER,
+    ("guardian.withdraw", "POST"): OWNER, ("api.delete_application", "DELETE"): OWNER,
     ("review.queue", "GET"): REVIEW_PAGES, ("review.application", "GET"): REVIEW_PAGES & SEES_APPLICATION,
     ("review.decision", "POST"): DECIDES, ("review.document_verdict", "POST"): DECIDES,
     ("api.get_session", "GET"): EVERYONE, ("api.login", "POST"): EVERYONE, ("api.logout", "DELETE"): EVERYONE,
@@ -72,6 +73,7 @@ def _body(endpoint: str, token: str):
 @pytest.fixture
 def world(app, engine, submitted, make_account, tmp_path):
     """The owner's submitted application with one document, and an account for every actor."""
+    from core.audit import append_event
     from core.db import write_session
     from core.documents import store_document
     from core.models import Application
@@ -90,6 +92,10 @@ def world(app, engine, submitted, make_account, tmp_path):
     document = store_document(engine, submitted.id, actor=Actor("li-father", "guardian", submitted.guardian_id),
                               kind="other", filename="a.png", data=PNG, now=submitted.created_at,
                               max_bytes=1 << 20, root=tmp_path / "documents")
+    with write_session(engine) as session:  # returned again since: the document stays, whoever tries to remove it
+        append_event(session, actor="rev-dh", actor_role="reviewer", subject_type="application",
+                     subject_id=submitted.id, action="return_for_materials", from_state="submitted",
+                     to_state="returned", reason="再补一份", at=submitted.created_at)
     return {"application_id": submitted.id, "document_id": document.id, "filename": "app.css"}
 
 

@@ -404,7 +404,7 @@ def test_a_document_uploaded_by_mistake_can_be_removed_before_submission_only(cl
     assert 'data-testid="serial"' in status and "remove-document" not in status
     refused = client.post(f"/guardian/applications/{application_id}/documents/{kept.id}/remove", follow_redirects=True,
                           data={"csrf_token": guardian.csrf()})
-    assert "申请提交后不能删除材料" in refused.get_data(as_text=True)
+    assert "该材料已提交审核，不能删除" in refused.get_data(as_text=True)
     with read_session(engine) as session:
         assert session.exec(select(Document)).all() != []
 
@@ -465,3 +465,71 @@ def test_status_page_names_the_tier_once_and_writes_status_with_a_full_width_col
     assert page.count("学区生源类别") == 1 and "状态：<span" in page
     english = _status_page(app, submitted, "?lang=en")
     assert english.count("Catchment tier") == 1 and "Status: <span" in english
+
+
+def test_a_family_withdraws_a_draft_opened_for_the_wrong_district_and_starts_again(client, guardian, engine):
+    """A draft holds the pupil: without a way to take it back, a wrong district chosen at the
+    start would be submitted as it is (§4.2: no change after submission)."""
+    from core.models import Event
+
+    wrong = _started_id(_start(client, guardian, district="经开区"))
+    assert _start(client, guardian).status_code == 422  # the pupil is held by that draft
+    page = client.get(f"/guardian/applications/{wrong}").get_data(as_text=True)
+    assert 'data-testid="withdraw-draft"' in page
+    answer = client.post(f"/guardian/applications/{wrong}/withdraw", data={"csrf_token": guardian.csrf()})
+    assert answer.headers["Location"].endswith("/guardian/")
+    assert "已撤销本次填报" in client.get("/guardian/").get_data(as_text=True)
+    right = _started_id(_start(client, guardian))
+    assert right != wrong and client.get(f"/guardian/applications/{wrong}").status_code == 404
+    with read_session(engine) as session:
+        withdrawn = session.exec(select(Event).where(Event.action == "application_discarded")).one()
+    assert (withdrawn.subject_id, withdrawn.reason) == (str(wrong), "withdrawn")
+
+
+def test_submitting_waits_for_the_familys_data_and_the_basis(client, guardian):
+    application_id = _started_id(_start(client, guardian))
+    page = client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+    assert "请先获取家庭数据（第2步）再提交" in page and 'data-testid="go-submit"' not in page
+    refused = client.post(f"/guardian/applications/{application_id}/submit", follow_redirects=True,
+                          data={"confirm": "yes", "csrf_token": guardian.csrf()}).get_data(as_text=True)
+    assert "请先获取家庭数据（第2步）再提交" in refused and 'data-testid="serial"' not in refused
+    _fetch_all(client, guardian, application_id)
+    assert "请先选择居住依据（第3步）再提交" in client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+    client.post(f"/guardian/applications/{application_id}/basis", data={"basis": "property:P1", "csrf_token": guardian.csrf()})
+    ready = client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
+    assert 'data-testid="go-submit"' in ready and 'data-testid="submit-blocked"' not in ready
+
+
+def test_the_confirmation_warns_of_a_school_in_another_district_before_the_irreversible_step(client, guardian, engine):
+    _give_id_number(engine, "li-father", family_fragments("li_tier1")["pupil_record"]["guardians"][0]["id_number"])
+    application_id = _started_id(_start(client, guardian, district="经开区"))  # the record came with the draft
+    page = client.get(f"/guardian/applications/{application_id}/submit").get_data(as_text=True)
+    assert 'data-testid="other-school-district" data-value="东湖区"' in page and "提交后不能更改" in page
+
+
+def test_while_returned_only_what_was_uploaded_since_can_be_taken_back(engine, submitted, now, make_account, tmp_path):
+    """Documents the reviewers have had stay; a wrong upload made since the return may go."""
+    from core.documents import remove_document, store_document
+    from core.errors import InvalidInput
+    from core.models import Account
+    from core.portal import supply_materials
+    from core.review import decide
+    from core.workflow import Actor
+
+    family = Actor("li-father", "guardian", submitted.guardian_id)
+    reviewer = make_account("rev-dh", role="reviewer", district="东湖区")
+
+    def upload(name):
+        return store_document(engine, submitted.id, actor=family, kind="other", filename=name, data=PNG, now=now,
+                              max_bytes=1 << 20, root=tmp_path / "documents")
+
+    decide(engine, submitted.id, "return_for_materials", account=reviewer, now=now, reason="请补充户口簿")
+    sent = upload("hukou.png")
+    with read_session(engine) as session:
+        guardian = session.get(Account, submitted.guardian_id)
+    supply_materials(engine, submitted.id, account=guardian, now=now)
+    decide(engine, submitted.id, "return_for_materials", account=reviewer, now=now, reason="还缺一页")
+    with pytest.raises(InvalidInput):
+        remove_document(engine, submitted.id, sent.id, actor=family, now=now)  # the reviewers have had it
+    wrong = upload("wrong.png")
+    assert remove_document(engine, submitted.id, wrong.id, actor=family, now=now).id == wrong.id

@@ -218,3 +218,17 @@ def test_a_guardian_removes_a_document_through_the_api_before_submission(api, ma
     assert answer.status_code == 200 and answer.get_json()["documents"] == []
     again = api.call("DELETE", f"/applications/{application_id}/documents/{document['id']}")
     assert again.status_code == 404 and again.get_json()["code"] == "not_found"
+
+
+def test_a_guardian_withdraws_a_draft_through_the_api_but_not_a_submitted_application(api, submitted, make_account):
+    from tests.web.conftest import valid_id
+
+    api.login("li-father")
+    refused = api.call("DELETE", f"/applications/{submitted.id}")
+    assert refused.status_code == 422 and refused.get_json()["code"] == "invalid_input"
+    make_account("wang-parent")
+    api.login("wang-parent")
+    draft = api.call("POST", "/applications", json={"pupil_id_number": valid_id(LI_PUPIL[:14] + "0031"),
+                                                     "pupil_name": "王小红", "district": "东湖区"}).get_json()
+    assert api.call("DELETE", f"/applications/{draft['id']}").status_code == 204
+    assert api.call("GET", f"/applications/{draft['id']}").status_code == 404

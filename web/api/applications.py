@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
-from core.applications import choose_basis, submit_application
+from core.applications import choose_basis, submit_application, withdraw_draft
 from core.documents import remove_document, store_document
 from core.errors import InvalidInput
 from core.facts import collect_facts
@@ -77,6 +77,14 @@ def fetch_facts(application_id: int):
                 for o in collected.result.outcomes]
     return jsonify(state=collected.state, outcomes=outcomes,
                    application=application_view(engine(), current_actor(), application_id).to_dict())
+
+
+@bp.delete("/applications/<int:application_id>")
+@role_required(*GUARDIAN)
+def delete_application(application_id: int):
+    """Withdraw a draft before submitting it (audited as application_discarded, reason withdrawn): 204."""
+    withdraw_draft(engine(), application_id, account=current_account(), now=now())
+    return "", 204
 
 
 @bp.put("/applications/<int:application_id>/basis")

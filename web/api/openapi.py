@@ -149,8 +149,11 @@ PATHS: dict[str, Any] = {
                     _answer("created", "Application"), body="ApplicationCreate", status="201",
                     errors=("400", "401", "403", "404", "409", "422", "503")),
     },
-    "/applications/{application_id}": {"get": _op("One application", _answer("the application", "Application"),
-                                                  params=_APP, errors=("401", "403", "404"))},
+    "/applications/{application_id}": {
+        "get": _op("One application", _answer("the application", "Application"), params=_APP,
+                   errors=("401", "403", "404")),
+        "delete": _op("Withdraw a draft before submitting it", {"description": "withdrawn"}, params=_APP,
+                      status="204", errors=("400", "401", "403", "404", "422"))},
     "/applications/{application_id}/facts": {"post": {
         **_op("Fetch facts from the data sources", _answer("per-source outcomes", "FactsResult"), params=_APP),
         "requestBody": {"required": False, "content": {_JSON: {"schema": _ref("FactsRequest")}}}}},

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 
-from core.applications import choose_basis, submit_application
-from core.documents import DOCUMENT_KINDS, REMOVE_STATES, remove_document, store_document
+from core.applications import choose_basis, submit_application, withdraw_draft
+from core.documents import DOCUMENT_KINDS, remove_document, store_document
 from core.errors import UserFacingError
 from core.facts import NotTheGuardian, collect_facts
 from core.portal import (active_districts, application_view, applications_of, guardian_page_view, open_application,
@@ -75,8 +75,7 @@ def application(application_id: int):
     once = message_waiting()  # drawn with a message: not kept (no-store), or a reload would show it again
     view = guardian_page_view(engine(), current_actor(), application_id, now=now())
     template = "guardian/status.html" if view.application.serial else "guardian/application.html"
-    response = make_response(render_template(template, view=view, a=view.application, kinds=DOCUMENT_KINDS,
-                                             remove_states=REMOVE_STATES))
+    response = make_response(render_template(template, view=view, a=view.application, kinds=DOCUMENT_KINDS))
     return response if etag is None or once else revalidate_each_time(response, etag)
 
 
@@ -141,6 +140,19 @@ def remove(application_id: int, document_id: int):
     else:
         flash(t("材料已删除", "Document removed"), "ok")
     return _back(application_id, "#documents")
+
+
+@bp.post("/applications/<int:application_id>/withdraw")
+@guardian_only
+def withdraw(application_id: int):
+    """Take back a draft before submitting it, to start again."""
+    try:
+        withdraw_draft(engine(), application_id, account=current_account(), now=now())
+    except UserFacingError as error:
+        flash(message_unless_refused(error), "error")
+        return _back(application_id)
+    flash(t("已撤销本次填报，可以重新开始", "The draft is withdrawn; you may start again"), "ok")
+    return redirect(url_for(".home"))
 
 
 @bp.get("/applications/<int:application_id>/submit")
