@@ -1,6 +1,8 @@
 """Guardian pages; every step calls one core service and shows its refusal at the field."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 
 from core.applications import choose_basis, submit_application, withdraw_draft
@@ -24,6 +26,19 @@ guardian_only = role_required("guardian")
 def _back(application_id: int, anchor: str = ""):
     """Back to the application's page, at `anchor` (the section just used) unless refused."""
     return redirect(url_for("guardian.application", application_id=application_id) + anchor_unless_refused(anchor))
+
+
+def _step(application_id: int, anchor: str, run: Callable[[], object], done: str | None = None):
+    """One step of the journey from a form: its refusal (or `done`) as the message, then back to
+    the application's page at the section just used."""
+    try:
+        run()
+    except UserFacingError as error:
+        flash(message_unless_refused(error), "error")
+    else:
+        if done:
+            flash(done, "ok")
+    return _back(application_id, anchor)
 
 
 @bp.get("/")
@@ -104,12 +119,8 @@ def fetch_facts(application_id: int):
 def basis(application_id: int):
     """The property, lease or demolition the family's residence rests on."""
     kind, _, item = request.form.get("basis", "").partition(":")
-    try:
-        choose_basis(engine(), application_id, account=current_account(), basis={"kind": kind, "id": item or None},
-                     now=now())
-    except UserFacingError as error:
-        flash(message_unless_refused(error), "error")
-    return _back(application_id, "#assessment")
+    return _step(application_id, "#assessment", lambda: choose_basis(
+        engine(), application_id, account=current_account(), basis={"kind": kind, "id": item or None}, now=now()))
 
 
 @bp.post("/applications/<int:application_id>/documents")
@@ -118,28 +129,18 @@ def upload(application_id: int):
     """A PDF, JPEG or PNG, checked by its content; stored by its sha256."""
     file = request.files.get("file")
     data = file.read(current_app.config["MAX_DOCUMENT_BYTES"] + 1) if file else b""
-    try:
-        store_document(engine(), application_id, actor=current_actor(), kind=request.form.get("kind", ""),
-                       filename=file.filename if file else "", data=data, now=now(),
-                       max_bytes=current_app.config["MAX_DOCUMENT_BYTES"], root=documents_root())
-    except UserFacingError as error:
-        flash(message_unless_refused(error), "error")
-    else:
-        flash(t("材料已上传", "Document uploaded"), "ok")
-    return _back(application_id, "#documents")
+    return _step(application_id, "#documents", lambda: store_document(
+        engine(), application_id, actor=current_actor(), kind=request.form.get("kind", ""),
+        filename=file.filename if file else "", data=data, now=now(),
+        max_bytes=current_app.config["MAX_DOCUMENT_BYTES"], root=documents_root()), t("材料已上传", "Document uploaded"))
 
 
 @bp.post("/applications/<int:application_id>/documents/<int:document_id>/remove")
 @guardian_only
 def remove(application_id: int, document_id: int):
-    """Take back a document uploaded by mistake (before submission)."""
-    try:
-        remove_document(engine(), application_id, document_id, actor=current_actor(), now=now())
-    except UserFacingError as error:
-        flash(message_unless_refused(error), "error")
-    else:
-        flash(t("材料已删除", "Document removed"), "ok")
-    return _back(application_id, "#documents")
+    """Take back a document uploaded by mistake (see core.documents.removable_documents)."""
+    return _step(application_id, "#documents", lambda: remove_document(
+        engine(), application_id, document_id, actor=current_actor(), now=now()), t("材料已删除", "Document removed"))
 
 
 @bp.post("/applications/<int:application_id>/withdraw")
