@@ -465,3 +465,10 @@ def test_status_page_names_the_tier_once_and_writes_status_with_a_full_width_col
     assert page.count("学区生源类别") == 1 and "状态：<span" in page
     english = _status_page(app, submitted, "?lang=en")
     assert english.count("Catchment tier") == 1 and "Status: <span" in english
+
+
+def test_status_page_shows_when_the_application_was_submitted_under_the_serial(app, submitted):
+    page = _status_page(app, submitted)
+    assert re.search(r'data-testid="serial">[^<]+</p>\s*<p class="muted" data-testid="submitted-at">'
+                     r"提交时间：2021-06-01 10:00</p>", page)
+    assert "Submitted: 2021-06-01 10:00" in _status_page(app, submitted, "?lang=en")
