@@ -219,7 +219,7 @@ def audit_log(session: Session, *, limit: int = 50, before_seq: int | None = Non
     if before_seq is not None:
         query = query.where(Event.seq < before_seq)
     return [{"seq": e.seq, "at": _iso(e.at), "actor": e.actor, "actor_role": e.actor_role,
-             "subject": f"{e.subject_type}:{e.subject_id}", "action": e.action,
+             "subject": f"{e.subject_type}:{e.subject_id}", "subject_type": e.subject_type, "action": e.action,
              "from_state": e.from_state, "to_state": e.to_state, "reason": e.reason,
              "hash": e.hash[:12]} for e in session.exec(query)]
 

@@ -131,6 +131,15 @@ def _not_one_of(line: int, column: str, value: str, allowed: Iterable[str]) -> R
     return RowProblem(line, column, f"{value!r} is not one of {words}", f"{value!r} 不是可选值之一（{words}）")
 
 
+def _unknown_school(line: int, code: str) -> RowProblem:
+    """A line naming no school of the season, or none at all: an empty code is a blank cell to
+    fill in, not a school to import first."""
+    if not code:
+        return RowProblem(line, "code", "the school code is empty", "未填写学校代码")
+    return RowProblem(line, "code", f"no school {code!r} in this season; import the schools first",
+                      f"本季没有学校 {code!r}；请先导入学校")
+
+
 def _twice(line: int, code: str) -> RowProblem:
     return RowProblem(line, "code", f"school {code!r} appears twice in the file", f"学校 {code!r} 在文件中出现了两次")
 
@@ -225,8 +234,7 @@ def import_capacities(session: Session, season: Season, text: str, *, actor: Act
     for line, row in _rows(text, CAPACITY_COLUMNS):
         school = schools.get(row["code"])
         if school is None:
-            problems.append(RowProblem(line, "code", f"no school {row['code']!r} in this season; import the schools first",
-                                       f"本季没有学校 {row['code']!r}；请先导入学校"))
+            problems.append(_unknown_school(line, row["code"]))
             continue
         if school.stage != "middle":
             problems.append(RowProblem(line, "code", f"{school.name} is a {school.stage} school; only middle schools take pupils",

@@ -307,11 +307,14 @@ def changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[dict[str, A
 
 @dataclass(frozen=True)
 class Group:
-    """A fieldset of the editor: one phase, one window, one parameter, one set of labels."""
+    """A fieldset of the editor: one phase, one window, one parameter, one set of labels. It is
+    titled by its name in the ruleset (`label`, {"zh", "en"}) where it has one, an id such as
+    "collection" meaning little to most administrators; `code` is that id or key."""
 
     pointer: str
-    title: str
+    code: str
     fields: tuple[Field, ...]
+    label: dict[str, str] | None = None
 
 
 SECTIONS = (("meta", "/meta"), ("parameters", "/parameters/"), ("phases", "/calendar/phases/"),
@@ -327,13 +330,12 @@ def sections(fields: list[Field]) -> list[tuple[str, list[Group]]]:
     out: dict[str, list[Group]] = {key: [] for key, _ in SECTIONS}
     for group, members in by_group.items():
         key = next(k for k, prefix in SECTIONS if group == prefix or group.startswith(prefix))
-        title = (values.get(f"{group}/id") or values.get(f"{group}/label/zh")
-                 or group.removesuffix("/label").rsplit("/", 1)[-1])
-        if key == "labels":
-            title = group.removesuffix("/label").lstrip("/")
-        elif key == "parameters":
-            title = f"{group.rsplit('/', 1)[-1]} · {values.get(f'{group}/label/zh', '')}".rstrip(" ·")
-        out[key].append(Group(group, title, tuple(members)))
+        if key == "labels":  # the group is the label itself: named by what it labels
+            out[key].append(Group(group, group.removesuffix("/label").lstrip("/"), tuple(members)))
+            continue
+        named = {lang: values[f"{group}/label/{lang}"] for lang in ("zh", "en") if values.get(f"{group}/label/{lang}")}
+        code = values.get(f"{group}/id") or group.rsplit("/", 1)[-1]
+        out[key].append(Group(group, code, tuple(members), named or None))
     return [(key, out[key]) for key, _ in SECTIONS if out[key]]
 
 

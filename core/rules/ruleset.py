@@ -274,7 +274,7 @@ class Ruleset:
                 continue
             for name, node in row.conditions:
                 if node.fn(e, e.facts) is not True:
-                    better.append({"row": row.id, "tier": row.tier, "clause": row.clause,
+                    better.append({"row": row.id, "tier": row.tier, "clause": row.clause, "label": dict(row.label),
                                    "failed": self._failure(name, node, e)})
                     break
         trace["better"] = better

@@ -81,9 +81,10 @@ def test_free_text_a_guardian_enters_is_escaped_wherever_it_is_shown(app, api_as
     upload = api.call("POST", f"/api/v1/applications/{application_id}/documents", content_type="multipart/form-data",
                       data={"kind": "other", "file": (io.BytesIO(b"%PDF-1.4 x"), XSS + ".pdf", "application/pdf")})
     assert upload.status_code == 201
-    with write_session(engine) as session:  # the school record, without which nothing is submitted
-        record_facts(session, session.get(Application, application_id), source="pupil_record", payload=MINIMAL_FACTS,
-                     fetched_at=season.created_at)
+    with write_session(engine) as session:  # the school record and the family's data, without which nothing is submitted
+        for source in ("pupil_record", "sandbox"):
+            record_facts(session, session.get(Application, application_id), source=source, payload=MINIMAL_FACTS,
+                         fetched_at=season.created_at)
     assert api.call("POST", f"/api/v1/applications/{application_id}/submit", json={"confirm": True}).status_code == 200
     _pages_show_no_raw_payload(api, ["/guardian/", f"/guardian/applications/{application_id}"])
     reviewer = api_as(make_account("reviewer-dh", role="reviewer", district="东湖区"))

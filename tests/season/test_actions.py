@@ -11,7 +11,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from core import applications
-from core.applications import fire_transition, record_facts, start_application, submit_application
+from core.applications import choose_basis, fire_transition, record_facts, start_application, submit_application
 from core.db import read_session, write_session
 from core.models import Application, Catchment, School
 from core.paths import ruleset_path
@@ -35,6 +35,8 @@ def _family(engine, season, guardian, family: str, pupil_id: str):
                                         pupil_id_number=facts["pupil"]["id_number"], pupil_name=facts["pupil"]["name"],
                                         district="东湖区", now=OPEN)
         record_facts(session, application, source="sandbox", payload=facts, fetched_at=OPEN)
+    if facts.get("basis"):  # as the family does before submitting (core.applications.submit_blocker)
+        choose_basis(engine, application.id, account=guardian, basis=facts["basis"], now=OPEN)
     submit_application(engine, application.id, account=guardian, now=OPEN)
     return application.id
 

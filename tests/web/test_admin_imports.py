@@ -69,6 +69,15 @@ def test_capacities_need_known_middle_schools(engine, season):
         assert session.exec(select(School.capacity).where(School.code == "dh-yuzhang")).one() == 280
 
 
+def test_a_capacity_row_without_a_code_asks_for_the_code_not_for_a_school_named_nothing(engine, season):
+    _import(engine, season, import_schools, SCHOOLS, districts=DISTRICTS)
+    with pytest.raises(ImportFailed) as caught:
+        _import(engine, season, import_capacities, "code,capacity\n,280\n")
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column, problem.zh, problem.message) == (2, "code", "未填写学校代码",
+                                                                           "the school code is empty")
+
+
 def test_catchments_import_stores_rules_per_middle_school(engine, season):
     _import(engine, season, import_schools, SCHOOLS, districts=DISTRICTS)
     assert _import(engine, season, import_catchments, CATCHMENTS).created == 2

@@ -273,9 +273,10 @@ def test_the_review_shows_each_changed_value_old_and_new_with_chinese_names_of_t
     assert '<code>clause</code>: "§3.4" → （无）<' in row
 
 
-def _submitted_from_the_embedded_cases(engine, season):
-    """The 2021 test families as submitted applications, with the test catchments imported, and
-    a draft beside them (no serial, no frozen facts: not part of a simulation)."""
+def _submitted_from_the_embedded_cases(engine, season, cases=range(12)):
+    """The 2021 test families (the embedded test `cases`, by position) as submitted applications,
+    with the test catchments imported, and a draft beside them (no serial, no frozen facts: not
+    part of a simulation)."""
     from core.db import write_session
     from core.imports import import_catchments, import_schools
     from core.models import Application
@@ -295,7 +296,7 @@ def _submitted_from_the_embedded_cases(engine, season):
         season = session.merge(season)
         import_schools(session, season, schools, actor=admin)
         import_catchments(session, season, rules, actor=admin)
-        for number, case in enumerate(document["tests"]["cases"][:12], start=1):
+        for number, case in enumerate((document["tests"]["cases"][i] for i in cases), start=1):
             session.add(Application(season_id=season.id, guardian_id=1, pupil_id_number=f"P{number:03d}",
                                     district="东湖区", state="submitted", serial=f"S{number:03d}",
                                     ruleset_sha256=season.active_ruleset_sha256,
@@ -326,6 +327,27 @@ def test_simulating_the_active_version_changes_nobody(client, admin, engine, sea
     _submitted_from_the_embedded_cases(engine, season)
     page = client.get(f"/admin/rulesets/{season.active_ruleset_sha256}/simulation").get_data(as_text=True)
     assert "没有申请会改变" in page and 'data-testid="cell-1-1">' in page
+
+
+def test_the_simulation_matrix_names_every_outcome_in_words(client, admin, engine, season):
+    # tier 1, coordinated, undetermined, ineligible
+    _submitted_from_the_embedded_cases(engine, season, cases=(0, 9, 18, 58))
+    url = f"/admin/rulesets/{season.active_ruleset_sha256}/simulation"
+    head = re.search(r"<thead>.*?</thead>", client.get(url).get_data(as_text=True), re.S).group(0)
+    assert re.findall(r'<th data-tier="([^"]+)">([^<]+)</th>', head) == [
+        ("1", "第1类"), ("coordinated", "统筹安排"), ("ineligible", "不符合报名条件"), ("undetermined", "待人工审核")]
+    english = re.search(r"<thead>.*?</thead>", client.get(url + "?lang=en").get_data(as_text=True), re.S).group(0)
+    assert [words for _, words in re.findall(r'<th data-tier="([^"]+)">([^<]+)</th>', english)] == [
+        "tier 1", "placed by the authority", "not eligible", "manual review"]
+
+
+def test_the_editor_titles_each_calendar_phase_by_its_name_with_its_id_beside(client, admin):
+    body = client.get("/admin/rulesets/new").get_data(as_text=True)
+    assert '<summary>小学毕业生信息采集 <small class="muted" data-testid="group-code">collection</small>' in body
+    assert "<summary>collection" not in body
+    english = client.get("/admin/rulesets/new?lang=en").get_data(as_text=True)
+    assert ('<summary>preparation: direct-promotion and special-policy lists '
+            '<small class="muted" data-testid="group-code">preparation</small>') in english
 
 
 def test_admin_pages_speak_english_on_request(client, admin):

@@ -533,3 +533,10 @@ def test_while_returned_only_what_was_uploaded_since_can_be_taken_back(engine, s
         remove_document(engine, submitted.id, sent.id, actor=family, now=now)  # the reviewers have had it
     wrong = upload("wrong.png")
     assert remove_document(engine, submitted.id, wrong.id, actor=family, now=now).id == wrong.id
+
+
+def test_status_page_shows_when_the_application_was_submitted_under_the_serial(app, submitted):
+    page = _status_page(app, submitted)
+    assert re.search(r'data-testid="serial">[^<]+</p>\s*<p class="muted" data-testid="submitted-at">'
+                     r"提交时间：2021-06-01 10:00</p>", page)
+    assert "Submitted: 2021-06-01 10:00" in _status_page(app, submitted, "?lang=en")

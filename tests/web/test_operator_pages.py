@@ -127,6 +127,30 @@ def test_audit_page_verifies_the_chain(client, auth, make_account, season):
     assert 'data-testid="chain-ok"' not in client.get("/operator/audit").get_data(as_text=True)
 
 
+def _audit_actions(client, query: str = "") -> dict[str, str]:
+    """Each action on the audit page by its code, as the page words it (tags dropped)."""
+    page = client.get("/operator/audit" + query).get_data(as_text=True)
+    cells = re.findall(r'data-testid="audit-action" data-value="([^"]+)">(.*?)</td>', page, re.S)
+    return {action: re.sub(r"<[^>]+>", "", words) for action, words in cells}
+
+
+def test_audit_page_words_an_applications_actions_and_states_by_its_workflow(client, auth, make_account, engine,
+                                                                            submitted, now):
+    from core.audit import append_event
+
+    with write_session(engine) as session:  # as core.documents writes it
+        append_event(session, actor="li-father", actor_role="guardian", subject_type="application",
+                     subject_id=submitted.id, action="document_uploaded", data={"kind": "hukou_booklet"}, at=now)
+    make_account("op", role="operator")
+    auth.login("op")
+    actions = _audit_actions(client)
+    assert actions["submit"] == "确认提交（提交后不可修改） 填报中 → 已提交，待审核"
+    assert actions["document_uploaded"] == "上传材料" and actions["application_started"] == "开始填报  → 填报中"
+    english = _audit_actions(client, "?lang=en")
+    assert english["submit"] == "Submit (cannot be changed afterwards) Draft → Submitted, awaiting review"
+    assert "填报中" not in actions["ruleset_activated"]  # a ruleset's draft is not an application's
+
+
 def test_connector_health_shows_an_open_breaker_of_this_worker(app, client, auth, make_account, season,
                                                                plugin_manager):
     from core.connectors.runtime import ConnectorRuntime, Policy

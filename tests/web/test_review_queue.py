@@ -349,29 +349,58 @@ def test_a_refused_document_verdict_comes_back_at_the_top_where_its_message_is(
     assert accepted.headers["Location"].endswith("#documents")  # back at the list to judge the next one
 
 
+def test_history_names_the_document_each_document_event_is_about(client, reviewer, submitted, returned_with_document):
+    _verdict(client, reviewer, submitted, returned_with_document, "rejected", "照片不清晰")
+    page = client.get(f"/review/applications/{submitted.id}").get_data(as_text=True)
+    history = dict(re.findall(r'<li data-testid="event" data-action="(document_[a-z]+)">([^<]*)</li>', page))
+    assert "上传材料（户口簿）" in history["document_uploaded"]
+    assert "材料未认可（户口簿） · 照片不清晰" in history["document_rejected"]
+    english = client.get(f"/review/applications/{submitted.id}?lang=en").get_data(as_text=True)
+    assert "Document rejected (household register booklet)" in english
+
+
 def _decision_button(page: str, decision: str) -> str:
     return re.search(rf'<button[^>]*data-testid="decision-{decision}"[^>]*>', page).group(0)
 
 
-def test_approve_asks_first_when_documents_are_pending_or_rejected(client, reviewer, engine, submitted,
-                                                                   returned_with_document, now, tmp_path):
+def _sent_back(engine, application, now) -> None:
+    """The guardian sends the returned application back to the reviewers (§8.1)."""
     from core.db import read_session
-    from core.documents import store_document
     from core.models import Account
     from core.portal import supply_materials
+
+    with read_session(engine) as session:
+        supply_materials(engine, application.id, account=session.get(Account, application.guardian_id), now=now)
+
+
+def _approval_asks(client, application) -> tuple[str, str]:
+    """What the approve button asks before it is sent, in Chinese and in English."""
+    asked = []
+    for query in ("", "?lang=en"):
+        page = client.get(f"/review/applications/{application.id}{query}").get_data(as_text=True)
+        asked.append(re.search(r'data-confirm="([^"]*)"', _decision_button(page, "approve")).group(1))
+    return asked[0], asked[1]
+
+
+def test_approve_asks_first_when_documents_are_pending_or_rejected(client, reviewer, engine, submitted,
+                                                                   returned_with_document, now, tmp_path):
+    from core.documents import store_document
     from core.workflow import Actor
 
     second = store_document(engine, submitted.id, actor=Actor("li-father", "guardian", submitted.guardian_id),
                             kind="other", filename="other.png", data=b"\x89PNG\r\n\x1a\n" + b"\x01" * 64,
                             now=now, max_bytes=1 << 20, root=tmp_path / "documents")
     _verdict(client, reviewer, submitted, second, "rejected", "照片不清晰")
-    with read_session(engine) as session:
-        supply_materials(engine, submitted.id, account=session.get(Account, submitted.guardian_id), now=now)
-    page = client.get(f"/review/applications/{submitted.id}").get_data(as_text=True)
-    assert 'data-confirm="尚有1份材料待审核、1份材料未认可，确定审核通过？"' in _decision_button(page, "approve")
-    english = client.get(f"/review/applications/{submitted.id}?lang=en").get_data(as_text=True)
-    asked = re.search(r'data-confirm="([^"]*)"', _decision_button(english, "approve")).group(1)
-    assert asked == "Documents still pending: 1; rejected: 1. Approve anyway?"
+    _sent_back(engine, submitted, now)
+    assert _approval_asks(client, submitted) == ("尚有1份材料待审核、1份材料未认可，确定审核通过？",
+                                                 "Documents still pending: 1; rejected: 1. Approve anyway?")
+
+
+def test_approve_asks_only_about_the_kind_of_unsettled_document_there_is(client, reviewer, engine, submitted,
+                                                                         returned_with_document, now):
+    _verdict(client, reviewer, submitted, returned_with_document, "rejected", "照片不清晰")
+    _sent_back(engine, submitted, now)
+    assert _approval_asks(client, submitted) == ("尚有1份材料未认可，确定审核通过？", "Documents rejected: 1. Approve anyway?")
 
 
 def test_approve_asks_nothing_when_no_document_is_unsettled_but_reject_always_asks(client, reviewer, submitted):
@@ -387,11 +416,9 @@ def test_an_approval_with_documents_unsettled_keeps_their_counts_in_the_audit_ev
 
     from core.audit import verify_chain
     from core.db import read_session
-    from core.models import Account, Event
-    from core.portal import supply_materials
+    from core.models import Event
 
-    with read_session(engine) as session:
-        supply_materials(engine, submitted.id, account=session.get(Account, submitted.guardian_id), now=now)
+    _sent_back(engine, submitted, now)
     client.post(f"/review/applications/{submitted.id}/decision", data={
         "decision": "approve", "version": _page_version(client, submitted), "csrf_token": reviewer.csrf()})
     with read_session(engine) as session:

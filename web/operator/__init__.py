@@ -7,7 +7,7 @@ from core import dashboard as queries
 from core.db import read_session
 from core.errors import UserFacingError
 from core.facts import collect_facts
-from core.portal import active_season
+from core.portal import active_season, audit_words
 from core.workflow import Actor
 from web.context import connector_runtime, engine, now
 from web.i18n import DASHBOARD_TERMS, TERMS, t
@@ -81,10 +81,12 @@ def retry_job(job_id: str):
 @bp.get("/audit")
 @role_required(*STAFF)
 def audit():
-    """The audit trail page by page, and the chain verified on request."""
+    """The audit trail page by page, applications' actions and states in words, and the chain
+    verified on request."""
     before = request.args.get("before", type=int)
     with read_session(engine()) as session:
         events = queries.audit_log(session, limit=AUDIT_PAGE, before_seq=before)
         chain = queries.chain_status(session) if request.args.get("verify") else None
+        words = audit_words(session)
     older = events[-1]["seq"] if len(events) == AUDIT_PAGE else None
-    return render_template("operator/audit.html", events=events, chain=chain, older=older)
+    return render_template("operator/audit.html", events=events, chain=chain, older=older, words=words)

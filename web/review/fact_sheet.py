@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.applications import address_text
+from core.connectors.sources import SOURCE_BY_NAME
 from core.idnumbers import mask_id_number
 from web.i18n import local_time, t, term
 
-__all__ = ["Section", "Item", "fact_sheet", "not_fetched", "nothing", "yes_no", "listed", "masked"]
+__all__ = ["Section", "Item", "Provenance", "fact_sheet", "provenance", "not_fetched", "nothing", "yes_no", "listed",
+           "masked"]
 
 Facts = Mapping[str, Any]
 _ABSENT = object()  # a key the record does not have
@@ -193,13 +195,24 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """Where a fact came from: the source in words ("学籍"), the connector that answered for it
+    ("sandbox") and when. A reviewer weighs a fact by its source; the connector is for whoever
+    has to trace an answer back, so the page keeps it but mutes it."""
+
+    source: str
+    connector: str
+    fetched_at: str
+
+
+@dataclass(frozen=True)
 class Section:
     """One top-level fact: `state` is "missing" (not fetched), "none" (fetched, none) or "shown"."""
 
     key: str
     title: str
     state: str
-    source: str  # which connector brought it and when, or ""
+    source: Provenance | None  # which source brought it, through which connector, when
     items: list[Item]
 
     @property
@@ -215,7 +228,7 @@ def fact_sheet(facts: Facts) -> list[Section]:
 
 def _section(part: Part, facts: Facts) -> Section:
     value = facts.get(part.key, _ABSENT)
-    title, source = t(part.zh, part.en), _source(facts, part.key)
+    title, source = t(part.zh, part.en), provenance((facts.get("sources") or {}).get(part.key))
     if value is _ABSENT:
         return Section(part.key, title, "missing", source, [])
     if not value:
@@ -243,10 +256,12 @@ def _value(record: Mapping[str, Any], field: Field, facts: Facts) -> str:
     return field.shown(value, facts)
 
 
-def _source(facts: Facts, key: str) -> str:
-    """The connector that brought a fact and when (facts["sources"], written by the merge)."""
-    source = (facts.get("sources") or {}).get(key)
+def provenance(source: Mapping[str, Any] | None) -> Provenance | None:
+    """Where a fact came from (an entry of facts["sources"], whose `connector` the merge writes
+    as "connector:source"), in words; None when that is not known."""
     if not source:
-        return ""
-    fetched_at = local_time(source.get("fetched_at"), "%Y-%m-%d %H:%M")
-    return f"{source.get('connector', '')} · {t('获取于', 'fetched')} {fetched_at}"
+        return None
+    connector, _, name = str(source.get("connector", "")).rpartition(":")
+    known = SOURCE_BY_NAME.get(name)
+    return Provenance(t(known.label_zh, known.label_en) if known else name, connector,
+                      local_time(source.get("fetched_at"), "%Y-%m-%d %H:%M"))

@@ -3,7 +3,7 @@ values a failed condition expected and found.
 
 A trace value is untyped JSON, so it reads by its shape: booleans as 是/否, lists joined, an ID
 number masked, an instant in Nanchang time, a code of the facts vocabulary in words ("father":
-父亲), "undetermined" as a missing fact.
+父亲), "undetermined" as a missing fact; a catchment by its school's name when the page knows it.
 """
 from __future__ import annotations
 
@@ -57,14 +57,18 @@ def trace_value(value: Any) -> str:
     return text if kind is None else term(kind, text)
 
 
-def expectation(expected: Mapping[str, Any]) -> str:
+def expectation(expected: Mapping[str, Any], schools: Mapping[str, str] | None = None) -> str:
     """What a failed condition expected ({"op": "in_catchment", "value": "dh-yuzhang"}) as a phrase;
-    "not …" operators are the negated ones."""
+    "not …" operators are the negated ones. A catchment reads as its school's name where
+    `schools` (code -> name) has it: reviewers know 豫章中学, not dh-yuzhang."""
     op = str(expected.get("op", ""))
     if op in _QUANTIFIERS:
         return t(*_QUANTIFIERS[op])
-    negated = op.startswith("not ")
-    zh, en = _OPERATORS.get(op.removeprefix("not "), ("{}", "{}"))
+    negated, op = op.startswith("not "), op.removeprefix("not ")
+    zh, en = _OPERATORS.get(op, ("{}", "{}"))
     if negated:
         zh, en = "不" + zh, "not " + en
-    return t(zh, en).format(trace_value(expected.get("value")))
+    value = expected.get("value")
+    if op == "in_catchment":
+        value = (schools or {}).get(value, value)
+    return t(zh, en).format(trace_value(value))

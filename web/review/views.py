@@ -15,7 +15,7 @@ from web.errors import anchor_unless_refused, message_unless_refused
 from web.i18n import t
 from web.inputs import form_row_version, queue_filters
 from web.review import bp
-from web.review.fact_sheet import fact_sheet
+from web.review.fact_sheet import fact_sheet, provenance
 from web.review.trace_words import expectation, trace_value
 from web.security import current_account, current_actor, role_required
 
@@ -25,6 +25,7 @@ DECIDERS = ("reviewer", "district_admin")
 
 bp.add_app_template_filter(trace_value)  # review/_trace.html
 bp.add_app_template_filter(expectation)
+bp.add_app_template_filter(provenance)
 
 
 @bp.get("/")
@@ -48,17 +49,21 @@ def application(application_id: int, *, reason: str = ""):
                            reason=reason, confirmations=_confirmations(view.documents))
 
 
+# How many documents are in an unsettled review state, as the approval's question counts them.
+_UNSETTLED_WORDS = {"pending": ("{}份材料待审核", "still pending: {}"), "rejected": ("{}份材料未认可", "rejected: {}")}
+
+
 def _confirmations(documents: Iterable[Document]) -> dict[str, str]:
     """What the page asks before sending a decision (web/static/app.js): before a rejection
-    always; before an approval while documents are still pending or rejected, how many. The
-    server takes either way: the decision is the reviewer's."""
+    always; before an approval while documents are still pending or rejected, how many (a
+    count of none is left out: it is nothing to weigh). The server takes either way: the
+    decision is the reviewer's."""
     asked = {"reject": t("确定该申请不符合报名条件？申请人将看到所填原因。",
                          "Reject the application as not eligible? The guardian will read the reason.")}
-    unsettled = unsettled_documents(d.review_state for d in documents)
-    if any(unsettled.values()):
-        asked["approve"] = t(f"尚有{unsettled['pending']}份材料待审核、{unsettled['rejected']}份材料未认可，确定审核通过？",
-                             f"Documents still pending: {unsettled['pending']}; rejected: {unsettled['rejected']}. "
-                             "Approve anyway?")
+    unsettled = {state: n for state, n in unsettled_documents(d.review_state for d in documents).items() if n}
+    if unsettled:
+        counted = t("、", "; ").join(t(*_UNSETTLED_WORDS[state]).format(n) for state, n in unsettled.items())
+        asked["approve"] = t("尚有{}，确定审核通过？", "Documents {}. Approve anyway?").format(counted)
     return asked
 
 
