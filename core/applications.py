@@ -28,7 +28,6 @@ from core.workflow import Actor, FireContext, IllegalTransition, StaleWrite, Wor
 
 __all__ = [
     "check_can_start", "start_application", "remove_unsubmitted", "withdraw_draft", "submit_blocker",
-    "check_ready_to_submit",
     "record_facts", "fact_records", "current_facts", "address_text", "basis_options",
     "choose_basis", "submit_application",
     "fire_transition", "fire_in_session", "fire_on_season", "SubmitOutcome",
@@ -140,14 +139,6 @@ def submit_blocker(application: Application, records: list[Row], facts: dict[str
         return InvalidInput("请先选择居住依据（第3步）再提交", "choose the residence basis (step 3) before submitting",
                             field="basis")
     return None
-
-
-def check_ready_to_submit(session: Session, application: Application) -> None:
-    """Refuse a submission `submit_blocker` names a reason against."""
-    records = fact_records(session, application)
-    blocker = submit_blocker(application, records, current_facts(session, application, records))
-    if blocker is not None:
-        raise blocker
 
 
 def record_facts(session: Session, application: Application, *, source: str, payload: dict[str, Any],
@@ -284,8 +275,10 @@ def fire_on_season(engine: Engine, season_id: int, transition_id: str, *, actor:
 
 def fire_in_session(session: Session, application_id: int, transition_id: str, *, account: Account | None,
                     now: datetime, reason: str | None = None, seen_version: int | None = None,
-                    actor: Actor | None = None, event_data: dict[str, Any] | None = None) -> Application:
-    """`fire_transition` inside the caller's write transaction, for callers that batch many (the season replay)."""
+                    actor: Actor | None = None, event_data: dict[str, Any] | None = None,
+                    facts: dict[str, Any] | None = None) -> Application:
+    """`fire_transition` inside the caller's write transaction, for callers that batch many (the season
+    replay) or have read the application's facts in it already (`facts`, as `current_facts` gives them)."""
     actor = actor or Actor.of(account)
     application = _load(session, application_id)
     ensure_can_act(actor, application)
@@ -298,7 +291,7 @@ def fire_in_session(session: Session, application_id: int, transition_id: str, *
     document = ruleset_document(session, sha)
     context = FireContext(actor=actor, now=now, season_year=season.year, ruleset_sha256=sha,
                           district_code=district_code(document, application.district),
-                          facts=current_facts(session, application))
+                          facts=current_facts(session, application) if facts is None else facts)
     return fire(session, application, transition_id, workflow=workflow,
                 context=context, reason=reason, seen_version=seen_version, event_data=event_data)
 
@@ -310,14 +303,17 @@ def submit_application(engine: Engine, application_id: int, *, account: Account,
     A second submit of an already submitted application (a double click, a retried request,
     a second tab) is not an error: it answers with the serial the first one got.
     """
-    with read_session(engine) as session:
-        application = _load(session, application_id)
-        ensure_can_act(Actor.of(account), application)
-        if application.serial is None:
-            check_ready_to_submit(session, application)
     try:
-        application = fire_transition(engine, application_id, "submit", account=account, now=now,
-                                      seen_version=seen_version)
+        with write_session(engine) as session:  # the facts checked are the facts frozen: read once, here
+            application = _load(session, application_id)
+            ensure_can_act(Actor.of(account), application)
+            records = fact_records(session, application)
+            facts = current_facts(session, application, records)
+            blocker = submit_blocker(application, records, facts) if application.serial is None else None
+            if blocker is not None:
+                raise blocker
+            application = fire_in_session(session, application_id, "submit", account=account, now=now,
+                                          seen_version=seen_version, facts=facts)
     except (StaleWrite, IllegalTransition):
         with read_session(engine) as session:
             application = _load(session, application_id)
