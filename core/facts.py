@@ -5,9 +5,10 @@ write lock); what they said is then stored in one write transaction: a FactRecor
 fragment, a ConnectorCall per source call, and the workflow move to "facts pending" when a
 source failed (or back to "draft" when the last missing source answered).
 
-A draft opened by someone the pupil's school record does not name as a guardian is discarded
-when the record says so: otherwise it would hold the pupil (one application per pupil and
-season) and the real parents could not register.
+Only a guardian may register a pupil: `confirm_guardian` asks the school record before a draft
+is opened (core.portal.open_application), and a draft whose later fetch finds a record not
+naming its guardian (an account without an ID number, a record changed since) is removed,
+since it would hold the pupil (one application per pupil and season) from the real parents.
 """
 from __future__ import annotations
 
