@@ -27,7 +27,7 @@ from core.season.calendar import check_can_register, check_can_submit, check_dur
 from core.workflow import Actor, FireContext, IllegalTransition, StaleWrite, Workflow, fire, fire_many
 
 __all__ = [
-    "check_can_start", "start_application", "remove_unsubmitted", "withdraw_draft", "submit_blocker",
+    "UNSUBMITTED", "check_can_start", "start_application", "remove_unsubmitted", "withdraw_draft", "submit_blocker",
     "record_facts", "fact_records", "current_facts", "address_text", "basis_options",
     "choose_basis", "submit_application",
     "fire_transition", "fire_in_session", "fire_on_season", "SubmitOutcome",
@@ -97,7 +97,7 @@ def start_application(session: Session, *, season: Season, guardian: Account, pu
     return application
 
 
-UNSUBMITTED = ("draft", "facts_pending")
+UNSUBMITTED = ("draft", "facts_pending")  # the states a family may still withdraw from, or take documents back in
 
 
 def remove_unsubmitted(session: Session, application: Application, *, actor: Actor, now: datetime,

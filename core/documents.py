@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from core.access import ensure_can_act, ensure_can_view
+from core.applications import UNSUBMITTED
 from core.audit import append_event
 from core.db import read_session, write_session
 from core.errors import InvalidInput, NotFound
@@ -107,7 +108,7 @@ def removable_documents(state: str, documents: Iterable[Document], events: Itera
     """The ids of the documents a family may still take back: all of them before submission (no
     reviewer has seen them), and while returned for materials those uploaded since the return
     and not yet judged. `events` are the application's audit events, oldest first."""
-    if state in ("draft", "facts_pending"):
+    if state in UNSUBMITTED:
         return {d.id for d in documents}
     if state != "returned":
         return set()

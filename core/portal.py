@@ -14,8 +14,8 @@ from sqlmodel import Session, select
 from core.access import ensure_can_view
 from core.allocation.models import AllocationRun, AllocationSeat
 from core.allocation.store import seat_of_application
-from core.applications import (basis_options, check_can_start, current_facts, fact_records, fire_transition,
-                               start_application, submit_blocker)
+from core.applications import (UNSUBMITTED, basis_options, check_can_start, current_facts, fact_records,
+                               fire_transition, start_application, submit_blocker)
 from core.assessment import stored_or_assessed
 from core.connectors.runtime import ConnectorRuntime
 from core.connectors.sources import SOURCES
@@ -232,6 +232,11 @@ class ApplicationView(StatusView):
     def submit_blocker(self) -> UserFacingError | None:
         """Why the application cannot be submitted yet (core.applications.submit_blocker), or None."""
         return submit_blocker(self.application, self.records, self.facts)
+
+    @property
+    def may_withdraw(self) -> bool:
+        """Whether the family may still withdraw this application (core.applications.withdraw_draft)."""
+        return self.application.state in UNSUBMITTED
 
     @property
     def family_fetched(self) -> bool:
