@@ -7,7 +7,7 @@ connector calls, which the runtime stamps with the wall clock.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +21,8 @@ from core.db import read_session
 from core.errors import NotFound, UserFacingError
 from core.connectors.metrics import LATENCY_WINDOW, SourceHealth, p95
 from core.models import Application, ConnectorCall, Event, Season
-from core.rulesets import ruleset_document
+from core.portal import active_season, event_labels
+from core.rulesets import ruleset_document, workflow_for
 from core.season.boundaries import Step, fire_boundary
 from core.season.models import JobRun, SeasonBoundary, SeasonPhase, SeasonWindow
 from core.types import utcnow
@@ -29,7 +30,7 @@ from core.types import utcnow
 __all__ = [
     "snapshot", "state_labels", "timeline", "phase_label", "scheduler_jobs", "application_counts", "submissions_per_minute",
     "connector_health", "stuck_applications", "failed_jobs", "audit_log", "chain_status",
-    "retry_job", "NotRetryable", "STUCK_AFTER", "RATE_MINUTES",
+    "retry_job", "NotRetryable", "STUCK_AFTER", "RATE_MINUTES", "audit_words",
 ]
 
 STUCK_AFTER = timedelta(minutes=30)  # an application waiting for sources this long is an incident
@@ -219,9 +220,27 @@ def audit_log(session: Session, *, limit: int = 50, before_seq: int | None = Non
     if before_seq is not None:
         query = query.where(Event.seq < before_seq)
     return [{"seq": e.seq, "at": _iso(e.at), "actor": e.actor, "actor_role": e.actor_role,
-             "subject": f"{e.subject_type}:{e.subject_id}", "subject_type": e.subject_type, "action": e.action,
+             "subject_type": e.subject_type, "subject_id": e.subject_id, "action": e.action,
              "from_state": e.from_state, "to_state": e.to_state, "reason": e.reason,
              "hash": e.hash[:12]} for e in session.exec(query)]
+
+
+def audit_words(session: Session) -> dict[str, dict[str, Mapping[str, str]]]:
+    """What the audit log calls applications' actions and states (zh/en labels by code), by the
+    active season's workflow, the one staff work with now (an older ruleset's names may differ,
+    its codes do not: an unknown code stays as it is), and what it calls the season's states
+    (`season`: its phases, "collection" and "collection_closed" alike, and its district windows);
+    empty before a season is set up."""
+    try:
+        season = active_season(session)
+        workflow = workflow_for(session, season.active_ruleset_sha256)
+    except NotFound:
+        return {"actions": {}, "states": {}, "season": {}}
+    phases = session.exec(select(SeasonPhase).where(SeasonPhase.season_id == season.id)).all()
+    windows = session.exec(select(SeasonWindow).where(SeasonWindow.season_id == season.id)).all()
+    season_states = {state: phase_label(state, phases) for row in phases for state in (row.phase_id, row.phase_id + CLOSED)}
+    season_states.update({w.window_id: {"zh": w.label_zh, "en": w.label_en} for w in windows})
+    return {"actions": event_labels(workflow), "states": dict(workflow.states), "season": season_states}
 
 
 def chain_status(session: Session) -> dict[str, Any]:

@@ -35,7 +35,6 @@ __all__ = [
     "active_season", "season_districts", "active_districts", "season_overview", "applications_of", "state_labels", "open_application",
     "load_application", "application_view", "guardian_page_view", "StatusView", "ApplicationView", "supply_materials",
     "status_page_version", "STATUS_PAGE_ROWS", "NOT_ON_STATUS_PAGE", "EVENT_LABELS", "REASON_LABELS", "event_labels",
-    "audit_words",
 ]
 
 
@@ -341,17 +340,6 @@ def event_labels(workflow: Workflow) -> dict[str, Mapping[str, str]]:
     """What a history calls an application's events: a transition by its label in the workflow,
     any other event by EVENT_LABELS."""
     return {**EVENT_LABELS, **{t.id: t.label for t in workflow.transitions.values()}}
-
-
-def audit_words(session: Session) -> dict[str, dict[str, Mapping[str, str]]]:
-    """What the audit log calls applications' actions and states (zh/en labels by code): by the
-    active season's workflow, the one staff work with now (an older ruleset's names may differ,
-    its codes do not: an unknown code stays as it is); empty before a season is set up."""
-    try:
-        workflow = workflow_for(session, active_season(session).active_ruleset_sha256)
-    except NotFound:
-        return {"actions": {}, "states": {}}
-    return {"actions": event_labels(workflow), "states": dict(workflow.states)}
 
 
 def _review_result(workflow: Workflow, state: str) -> dict[str, Any] | None:

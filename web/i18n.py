@@ -76,6 +76,40 @@ TERMS = {
         "transition": {"zh": "流程流转", "en": "workflow transition"}, "allocation": {"zh": "学位分配", "en": "allocation"},
         "test": {"zh": "测试用例", "en": "test case"},
     },
+    # a locked list version's state (core.season.lists moves them)
+    "list_state": {
+        "draft": {"zh": "草稿", "en": "draft"}, "submitted": {"zh": "已提交", "en": "submitted"},
+        "proposed": {"zh": "更正待审批", "en": "correction proposed"},
+        "approved": {"zh": "更正已批准", "en": "correction approved"},
+        "refused": {"zh": "更正已驳回", "en": "correction refused"},
+        "superseded": {"zh": "已被更正取代", "en": "superseded"},
+    },
+    # what the audit log is about (core.audit events' subject_type) and what happened to subjects
+    # other than applications (an application's actions are named by its workflow)
+    "subject_type": {
+        "application": {"zh": "报名", "en": "application"}, "account": {"zh": "账号", "en": "account"},
+        "ruleset": {"zh": "规则集", "en": "ruleset"}, "season": {"zh": "年度", "en": "season"},
+        "locked_list": {"zh": "名单", "en": "list"},
+    },
+    "event_action": {
+        "account_created": {"zh": "创建账号", "en": "account created"},
+        "demo_login_assigned": {"zh": "分配演示账号", "en": "demo login assigned"},
+        "ruleset_stored": {"zh": "保存规则集版本", "en": "ruleset version stored"},
+        "ruleset_activated": {"zh": "启用规则集", "en": "ruleset activated"},
+        "phase_opened": {"zh": "阶段开始", "en": "phase opened"},
+        "phase_closed": {"zh": "阶段结束", "en": "phase closed"},
+        "window_opened": {"zh": "首次登录时段开放", "en": "district window opened"},
+        "phase_actions_done": {"zh": "阶段操作完成", "en": "phase actions done"},
+        "graduates_database_built": {"zh": "生成毕业生数据库", "en": "graduates database built"},
+        "schools_imported": {"zh": "导入学校", "en": "schools imported"},
+        "capacities_imported": {"zh": "导入招生计划", "en": "capacities imported"},
+        "catchments_imported": {"zh": "导入学区划分", "en": "catchments imported"},
+        "list_imported": {"zh": "导入名单", "en": "list imported"},
+        "list_submitted": {"zh": "提交名单", "en": "list submitted"},
+        "list_correction_proposed": {"zh": "提出名单更正", "en": "list correction proposed"},
+        "list_correction_approved": {"zh": "批准名单更正", "en": "list correction approved"},
+        "list_correction_refused": {"zh": "驳回名单更正", "en": "list correction refused"},
+    },
     # the season clock as the operators' dashboard shows it (core.season.models, core.season.boundaries)
     "phase_state": {
         "pending": {"zh": "未开始", "en": "not started"}, "open": {"zh": "进行中", "en": "open"},

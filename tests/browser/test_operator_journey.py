@@ -31,9 +31,10 @@ def test_operator_dashboard_shows_collection_close_without_a_reload(start_server
     expect(job_state).not_to_have_attribute("data-value", "pending")
     expect(job_state).not_to_have_text("待执行")
     assert page.evaluate("window.__sameDocument") is True
+    expect(page.locator("#audit-rows")).to_contain_text("阶段结束")  # the latest events redrawn in words too
     shoot(page, "dashboard-collection-closed")
 
     page.click("[data-testid=audit-verify]")
     expect(page.locator("[data-testid=chain-ok]")).to_be_visible()
-    expect(page.locator("[data-testid=audit-table]")).to_contain_text("collection_closed")
+    expect(page.locator("[data-testid=audit-table]")).to_contain_text("小学毕业生信息采集（已结束）")
     shoot(page, "audit-chain-verified")

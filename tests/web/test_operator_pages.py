@@ -151,6 +151,24 @@ def test_audit_page_words_an_applications_actions_and_states_by_its_workflow(cli
     assert "填报中" not in actions["ruleset_activated"]  # a ruleset's draft is not an application's
 
 
+def test_audit_page_words_the_seasons_rulesets_and_accounts_events(client, auth, make_account, calendar, engine,
+                                                                   clock):
+    """Not only applications: the season's phases and windows, rulesets and accounts in words too."""
+    run_due(engine, clock, runner="s1")  # preparation opens and closes, the first district window opens
+    make_account("op", role="operator")
+    auth.login("op")
+    actions = _audit_actions(client)
+    assert actions["phase_closed"] == "阶段结束 信息采集准备，确定直升及政策优待名单 → 信息采集准备，确定直升及政策优待名单（已结束）"
+    assert actions["window_opened"].startswith("首次登录时段开放  → ") and "W1" not in actions["window_opened"]
+    assert actions["ruleset_activated"] == "启用规则集 草稿 → 已启用" and actions["account_created"] == "创建账号"
+    page = client.get("/operator/audit").get_data(as_text=True)
+    assert {"年度 2021", "账号 1"} <= set(re.findall(r'data-testid="audit-subject">(.*?)</td>', page))
+    latest = client.get("/operator/dashboard.json").get_json()["audit"]  # what operator.js redraws
+    assert {e["words"]["action"]["zh"] for e in latest} >= {"创建账号", "首次登录时段开放"}
+    english = _audit_actions(client, "?lang=en")
+    assert english["ruleset_stored"] == "ruleset version stored  → draft"
+
+
 def test_connector_health_shows_an_open_breaker_of_this_worker(app, client, auth, make_account, season,
                                                                plugin_manager):
     from core.connectors.runtime import ConnectorRuntime, Policy

@@ -15,18 +15,10 @@ from core.portal import active_season, season_districts
 from core.season.lists import LIST_KINDS, decide_correction, import_list, may_act, propose_correction, submit_list
 from web.admin import bp
 from web.context import engine, now
-from web.i18n import label, t
+from web.i18n import t, term
 from web.security import current_actor, role_required
 
 LIST_STAFF = ("city_admin", "district_admin")
-#: A list version's state in words (core.season.lists moves them).
-STATE_LABELS = {
-    "draft": {"zh": "草稿", "en": "draft"}, "submitted": {"zh": "已提交", "en": "submitted"},
-    "proposed": {"zh": "更正待审批", "en": "correction proposed"}, "approved": {"zh": "更正已批准", "en": "correction approved"},
-    "refused": {"zh": "更正已驳回", "en": "correction refused"}, "superseded": {"zh": "已被更正取代", "en": "superseded"},
-}
-
-
 def _season():
     with read_session(engine()) as session:
         return active_season(session)
@@ -43,8 +35,7 @@ def lists():
         districts = season_districts(session, season)
     actor = current_actor()
     acting = {item["list"].id for item in held if may_act(item["list"].kind, item["list"].owner, actor)}
-    return render_template("admin/lists.html", held=held, kinds=LIST_KINDS, districts=districts,
-                           state_labels=STATE_LABELS, acting=acting)
+    return render_template("admin/lists.html", held=held, kinds=LIST_KINDS, districts=districts, acting=acting)
 
 
 def _entries():
@@ -64,7 +55,7 @@ def _done(action):
     except UserFacingError as error:
         flash(t(error.zh, error.en), "error")
     else:
-        state = label(STATE_LABELS.get(version.state)) or version.state
+        state = term("list_state", version.state)
         flash(t(f"名单第 {version.version} 版：{state}", f"list version {version.version}: {state}"), "ok")
     return redirect(url_for("admin.lists"))
 

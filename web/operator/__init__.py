@@ -7,10 +7,11 @@ from core import dashboard as queries
 from core.db import read_session
 from core.errors import UserFacingError
 from core.facts import collect_facts
-from core.portal import active_season, audit_words
+from core.portal import active_season
 from core.workflow import Actor
 from web.context import connector_runtime, engine, now
 from web.i18n import DASHBOARD_TERMS, TERMS, t
+from web.operator.audit_words import worded
 from web.security import current_actor, role_required
 
 __all__ = ["bp", "STAFF"]
@@ -26,6 +27,7 @@ def _snapshot() -> dict:
     words for its state codes (`terms`), so the script redraws them as the page first drew them."""
     with read_session(engine()) as session:
         data = queries.snapshot(session, active_season(session), now(), connector_runtime().health())
+        data["audit"] = worded(data["audit"], queries.audit_words(session))
     return {**data, "terms": {kind: TERMS[kind] for kind in DASHBOARD_TERMS}}
 
 
@@ -81,12 +83,12 @@ def retry_job(job_id: str):
 @bp.get("/audit")
 @role_required(*STAFF)
 def audit():
-    """The audit trail page by page, applications' actions and states in words, and the chain
-    verified on request."""
+    """The audit trail page by page, each event's subject, action and states in words
+    (web.operator.audit_words), and the chain verified on request."""
     before = request.args.get("before", type=int)
     with read_session(engine()) as session:
         events = queries.audit_log(session, limit=AUDIT_PAGE, before_seq=before)
         chain = queries.chain_status(session) if request.args.get("verify") else None
-        words = audit_words(session)
+        events = worded(events, queries.audit_words(session))
     older = events[-1]["seq"] if len(events) == AUDIT_PAGE else None
-    return render_template("operator/audit.html", events=events, chain=chain, older=older, words=words)
+    return render_template("operator/audit.html", events=events, chain=chain, older=older)

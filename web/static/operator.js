@@ -115,8 +115,8 @@
                  {"data-testid": "connector-" + c.source});
     });
     fill("audit-rows", data.audit, function (e) {
-      return row([e.seq, when(e.at), e.actor + " (" + e.actor_role + ")", e.subject,
-                  e.action + (e.to_state ? " → " + e.to_state : "")]);
+      return row([e.seq, when(e.at), e.actor + " (" + label(e.words.role) + ")", label(e.words.subject),
+                  label(e.words.action) + (e.words.to ? " → " + label(e.words.to) : "")]);
     });
   }
 
