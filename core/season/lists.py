@@ -48,6 +48,7 @@ class ListKind:
     required: tuple[str, ...]
     categories: tuple[str, ...] = ()
     per_district: bool = False  # each district lists its own schools' pupils: every school_id is one of its middle schools
+    school_kind: str | None = None  # every school_id is a middle school of this kind (core.models.School.kind)
 
 
 LIST_KINDS: dict[str, ListKind] = {
@@ -59,7 +60,7 @@ LIST_KINDS: dict[str, ListKind] = {
                                 "ethnic_minority_migrant")),
     "province_staff": ListKind({"zh": "省属学校教职工子女名单", "en": "province-run school staff list"},
                                (Role.district_admin.value, Role.city_admin.value),
-                               ("pupil_id_number", "name", "school_id")),
+                               ("pupil_id_number", "name", "school_id"), school_kind="province_run"),
 }
 
 
@@ -74,7 +75,7 @@ def _check_entries(session: Session, season: Season, kind: ListKind, owner: str,
     """The entries with normalised ID numbers, each checked as an import checks a file: every line,
     each problem named by its CSV line (the header is line 1), and any problem refuses the list.
     An import and a correction go through here alike."""
-    schools = _middle_school_districts(session, season) if kind.per_district else {}
+    schools = _middle_schools(session, season)
     seen: dict[str, int] = {}
     clean: list[dict[str, Any]] = []
     problems: list[RowProblem] = []
@@ -85,7 +86,7 @@ def _check_entries(session: Session, season: Season, kind: ListKind, owner: str,
             continue
         check = check_pupil_id(str(entry["pupil_id_number"]), season.year)
         found = [*_pupil_problems(check, line, seen), *_category_problems(kind, entry, line),
-                 *(_school_problems(str(entry["school_id"]), line, owner, schools) if kind.per_district else ())]
+                 *(_school_problems(kind, str(entry["school_id"]), line, owner, schools) if entry.get("school_id") else ())]
         problems += found
         if not found:
             clean.append({**entry, "pupil_id_number": check.number})
@@ -112,22 +113,34 @@ def _category_problems(kind: ListKind, entry: Mapping[str, Any], line: int) -> l
     return []
 
 
-def _school_problems(code: str, line: int, owner: str, districts: Mapping[str, str]) -> list[RowProblem]:
-    """A district's list names its own middle schools only (a school of another district would
-    seat the pupil there under the wrong district's authority)."""
-    if code not in districts:
+def _school_problems(kind: ListKind, code: str, line: int, owner: str,
+                     schools: Mapping[str, tuple[str, str]]) -> list[RowProblem]:
+    """A list names a middle school of the season (where it names one; the special-policy list
+    need not); a district's list its own schools only (a school
+    of another district would seat the pupil there under the wrong district's authority); the
+    province-run staff list province-run schools only (§6.3: they serve their own staff's children)."""
+    if code not in schools:
         return [unknown_middle_school(line, code)]
-    if districts[code] != owner:
-        return [RowProblem(line, "school_id", f"school {code!r} is in {districts[code]}, not in {owner}: "
+    district, school_kind = schools[code]
+    if kind.per_district and district != owner:
+        return [RowProblem(line, "school_id", f"school {code!r} is in {district}, not in {owner}: "
                                               "a district lists its own schools only",
-                           f"学校 {code!r} 属于{districts[code]}，不属于{owner}；各区只能填报本区的学校")]
+                           f"学校 {code!r} 属于{district}，不属于{owner}；各区只能填报本区的学校")]
+    if kind.school_kind is not None and school_kind != kind.school_kind:
+        return [RowProblem(line, "school_id", f"school {code!r} is not a {kind.school_kind.replace('_', '-')} school",
+                           f"学校 {code!r} 不是{_SCHOOL_KINDS.get(kind.school_kind, kind.school_kind)}学校")]
     return []
 
 
-def _middle_school_districts(session: Session, season: Season) -> dict[str, str]:
-    """The season's middle schools: code → district."""
-    return dict(session.exec(select(School.code, School.district).where(School.season_id == season.id,
-                                                                         School.stage == "middle")).all())
+#: A school's kind as the list problems name it.
+_SCHOOL_KINDS = {"province_run": "省属事业单位办"}
+
+
+def _middle_schools(session: Session, season: Season) -> dict[str, tuple[str, str]]:
+    """The season's middle schools: code → (district, kind)."""
+    return {code: (district, kind) for code, district, kind in session.exec(
+        select(School.code, School.district, School.kind).where(School.season_id == season.id,
+                                                                School.stage == "middle")).all()}
 
 
 def _refusal(kind: ListKind, owner: str, actor: Actor) -> Forbidden | None:

@@ -26,10 +26,12 @@ def _entry(id_number, sequence, school="dh-yuzhang"):
 
 @pytest.fixture(autouse=True)
 def schools(engine, season):
-    """Two middle schools of 东湖区 and one of 经开区, as the schools import leaves them."""
+    """Two middle schools of 东湖区, one of 经开区 and a province-run one, as the schools import leaves them."""
     with write_session(engine) as session:
-        for code, district in (("dh-yuzhang", "东湖区"), ("dh-sanzhong", "东湖区"), ("d6-m01", "经开区")):
-            session.add(School(season_id=season.id, code=code, name=code, stage="middle", district=district))
+        for code, district, kind in (("dh-yuzhang", "东湖区", "public"), ("dh-sanzhong", "东湖区", "public"),
+                                     ("d6-m01", "经开区", "public"), ("sheng-shiyan", "东湖区", "province_run")):
+            session.add(School(season_id=season.id, code=code, name=code, stage="middle", district=district,
+                               kind=kind))
 
 
 @pytest.fixture
@@ -109,6 +111,27 @@ def test_a_direct_promotion_list_names_middle_schools_of_its_own_district_only(e
         (4, "school_id", "本季没有初中 'dh-nowhere'；请先导入学校")]
     with read_session(engine) as session:
         assert session.exec(select(LockedListVersion)).all() == []  # nothing of a refused file is kept
+
+
+def test_a_province_run_staff_list_names_province_run_schools_only(engine, season, id_number):
+    """§6.3: a province-run school serves its own staff's children; the list seats them there."""
+    entries = [{"pupil_id_number": id_number(sequence=s), "name": "职工子女", "school_id": school}
+               for s, school in ((1, "sheng-shiyan"), (3, "dh-yuzhang"), (5, "sheng-nowhere"))]
+    assert _refused_lines(lambda: import_list(engine, season, kind="province_staff", owner="city", entries=entries,
+                                              actor=CITY, now=PREPARING)) == [
+        (3, "school_id", "学校 'dh-yuzhang' 不是省属事业单位办学校"),
+        (4, "school_id", "本季没有初中 'sheng-nowhere'；请先导入学校")]
+    draft = import_list(engine, season, kind="province_staff", owner="city", entries=entries[:1], actor=CITY,
+                        now=PREPARING)
+    assert [e["school_id"] for e in draft.entries] == ["sheng-shiyan"]
+
+
+def test_a_special_policy_entry_that_names_a_school_names_one_of_the_season(engine, season, id_number):
+    entries = [{"pupil_id_number": id_number(sequence=1), "name": "军人子女", "category": "military"},
+               {"pupil_id_number": id_number(sequence=3), "name": "人才子女", "category": "talent", "school_id": "nowhere"}]
+    assert _refused_lines(lambda: import_list(engine, season, kind="special_policy", owner="city", entries=entries,
+                                              actor=CITY, now=PREPARING)) == [
+        (3, "school_id", "本季没有初中 'nowhere'；请先导入学校")]
 
 
 def test_a_correction_is_checked_like_an_import_and_names_the_file_line(engine, season, submitted, id_number):
