@@ -366,7 +366,7 @@ class ConnectorRuntime:
                                              answered=False)), None
             return
         try:
-            validate_fragment(source, call.payload)
+            validate_fragment(source, call.payload, call.kwargs)
             payload = json.loads(canonical_json(call.payload))
         except (FragmentError, TypeError, ValueError) as exc:
             call.breaker.record_failure()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -109,17 +110,53 @@ def fragment_quick_check() -> Check | None:
     return compile_check(validator.schema, validator.format_checker)
 
 
-def validate_fragment(source: Source, fragment: Any) -> None:
-    """Raise FragmentError unless `fragment` holds only `source`'s keys, each valid."""
+def validate_fragment(source: Source, fragment: Any, asked: Mapping[str, Any] | None = None) -> None:
+    """Raise FragmentError unless `fragment` holds `source`'s keys and no other, each valid, and
+    of the pupil and the guardians only the fields the source is the authority for; with the
+    hook's arguments (`asked`), only about the people it was asked about."""
     if not isinstance(fragment, dict):
         raise FragmentError(source.name, "$", f"expected an object, got {type(fragment).__name__}")
     foreign = sorted(set(fragment) - set(source.keys))
     if foreign:
         raise FragmentError(source.name, "$",
                             f"keys {foreign} are not served by this source (allowed: {list(source.keys)})")
+    missing = [key for key in source.required or source.keys if key not in fragment]
+    if missing:
+        raise FragmentError(source.name, "$", f"the answer lacks {missing}: a source that knows nothing answers "
+                                              "with an empty list, or None when the question is not its to answer")
     quick = fragment_quick_check()
-    if quick is not None and quick(fragment):
+    if quick is None or not quick(fragment):
+        error = best_match(fragment_validator().iter_errors(fragment))
+        if error is not None:
+            raise FragmentError(source.name, error.json_path, error.message)
+    for path, person, fields in _people(source, fragment):
+        outside = sorted(set(person) - fields)
+        if outside:
+            raise FragmentError(source.name, path, f"{outside} are not this source's to say (it says {sorted(fields)})")
+    if asked is not None:
+        _check_people_asked(source, fragment, asked)
+
+
+def _people(source: Source, fragment: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], frozenset[str]]]:
+    """(JSON path, person, the fields the source may say of them) of the pupil and each guardian."""
+    if "pupil" in source.people and "pupil" in fragment:
+        yield "$.pupil", fragment["pupil"], source.people["pupil"]
+    if "guardians" in source.people:
+        for i, guardian in enumerate(fragment.get("guardians", ())):
+            yield f"$.guardians[{i}]", guardian, source.people["guardians"]
+
+
+def _check_people_asked(source: Source, fragment: dict[str, Any], asked: Mapping[str, Any]) -> None:
+    """The pupil is the one asked about; a guardian (from the hukou register) is a person asked
+    about, in the relation asked: an answer about someone else would join a stranger's facts to
+    the family (asked: `pupil_id_number`, or `id_numbers` keyed by relation to the pupil)."""
+    ids = asked.get("id_numbers") or {}
+    pupil = asked.get("pupil_id_number") or ids.get("pupil")
+    if "pupil" in fragment and pupil is not None and fragment["pupil"].get("id_number") != pupil:
+        raise FragmentError(source.name, "$.pupil.id_number", "the answer is about another pupil than the one asked")
+    if "id_numbers" not in asked or "guardians" not in source.people:
         return
-    error = best_match(fragment_validator().iter_errors(fragment))
-    if error is not None:
-        raise FragmentError(source.name, error.json_path, error.message)
+    for i, guardian in enumerate(fragment.get("guardians", ())):
+        if ids.get(guardian.get("relation")) != guardian.get("id_number"):
+            raise FragmentError(source.name, f"$.guardians[{i}]",
+                                "the answer names a guardian who was not asked about (relation and id number)")

@@ -23,8 +23,8 @@ BAD_FRAGMENTS = [
     {"leases": [{**LEASE, "tenant_relation": "cousin"}]},  # the relation enum
     {"properties": [{**PROPERTY, "owners": [{"relation": "father", "id_number": 12}]}]},  # an id number's type
     {"properties": [{**PROPERTY, "address": {**ADDRESS, "floor": 3}}]},  # an address's unknown key
-    {"pupil": {"name": "张三"}},  # a pupil without the identity number fragments need
-    {"pupil": {"id_number": PUPIL, "hukou": {**HUKOU, "since": "2020-02-30"}}},  # no such day
+    {"pupil": {"name": "张三"}, "guardians": []},  # a pupil without the identity number fragments need
+    {"pupil": {"id_number": PUPIL, "hukou": {**HUKOU, "since": "2020-02-30"}}, "guardians": []},  # no such day
     {"demolition": {"id": "D1"}},  # neither null nor a demolition record
 ]
 

@@ -199,10 +199,11 @@ def test_failed_source_parks_the_application_in_facts_pending_until_it_answers(
 
     base_url, state = gateway_server
     configure(gateway_config, base_url, "pupil_record", "hukou", "properties")
-    state.answer("pupil_record", PUPIL_RECORD)
-    state.answer("hukou", HUKOU)
-    state.answer("properties", {"error": "maintenance"}, status=503)
     guardian, application = draft_application
+    about = {"id_number": application.pupil_id_number}  # the sources answer about the pupil asked
+    state.answer("pupil_record", {**PUPIL_RECORD, "pupil": {**PUPIL_RECORD["pupil"], **about}})
+    state.answer("hukou", {**HUKOU, "pupil": {**HUKOU["pupil"], **about}})
+    state.answer("properties", {"error": "maintenance"}, status=503)
     first = collect_facts(engine, application.id, actor=Actor.system("connectors"), now=now, runtime=runtime)
     assert first.state == "facts_pending" and first.result.failed == ("properties",)
     with read_session(engine) as session:
