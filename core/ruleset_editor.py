@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
@@ -23,16 +24,18 @@ from core.errors import NotFound
 from core.assessment import catchments_of, ruleset_of
 from core.models import Application, RulesetVersion, Season
 from core.rules import RulesetError, diff, load_ruleset
-from core.rulesets import activate_ruleset
+from core.rulesets import RulesetNotActivatable, activate_ruleset, ruleset_document
 from core.season.boundaries import materialise
+from core.season.calendar import local_text
 from core.workflow import Actor
 from core.rules.errors import Problem, json_error_zh, pointer_join
+from core.rules.values import as_datetime
 from core.rules.simulate import SimulationReport, Subject, simulate
 from core.rules.testing import CaseResult, run_tests
 
 __all__ = [
     "Field", "group_of", "split", "merge", "check", "parse_json", "value_at", "field_problems", "compiled",
-    "test_results", "changes", "sections", "Group", "activate", "versions", "version_of", "simulation",
+    "test_results", "changes", "sections", "Group", "activate", "moves_at_once", "versions", "version_of", "simulation",
     "submitted_subjects",
     "OWNED_PREFIXES",
 ]
@@ -339,11 +342,61 @@ def sections(fields: list[Field]) -> list[tuple[str, list[Group]]]:
     return [(key, out[key]) for key, _ in SECTIONS if out[key]]
 
 
-def activate(session: Session, season: Season, sha256: str, actor: Actor) -> RulesetVersion:
-    """Make a stored version active (it must validate and pass its tests) and lay out its calendar."""
+def activate(session: Session, season: Season, sha256: str, actor: Actor, *, now: datetime,
+             past_confirmed: bool = False) -> RulesetVersion:
+    """Make a stored version active (it must validate and pass its tests) and lay out its calendar.
+
+    A calendar that puts a phase's start or end, or a window's opening, before `now` where the
+    active version had it later moves the season the moment the scheduler looks (a phase closes,
+    unsubmitted drafts are closed for good): that needs `past_confirmed`."""
+    active = ruleset_document(session, season.active_ruleset_sha256) if season.active_ruleset_sha256 else None
+    moves = [] if past_confirmed else moves_at_once(active, ruleset_document(session, sha256), now)
+    if moves:
+        raise RulesetNotActivatable(moves)
     version = activate_ruleset(session, season, sha256, actor)
     materialise(session, season)
     return version
+
+
+def moves_at_once(active: Mapping[str, Any] | None, document: Mapping[str, Any], now: datetime) -> list[Problem]:
+    """The calendar instants of `document` already past at `now` that the active version has
+    still to come (or lacks): activating it fires them at once."""
+    before = {moment.key: moment.at for moment in _moments(active)} if active is not None else {}
+    moves = []
+    for moment in _moments(document):
+        if moment.at <= now < before.get(moment.key, datetime.max.replace(tzinfo=timezone.utc)):
+            at, then = local_text(moment.at), local_text(now)
+            moves.append(Problem(moment.pointer, f"{moment.what['en']} would be {at['en']}, already past ({then['en']} "
+                                                 "now): activating moves the season at once; confirm to go ahead",
+                                 zh=f"{moment.what['zh']}改为{at['zh']}，已经过去（现在是{then['zh']}）：启用后将立即"
+                                    "推进年度日程；如确需如此，请勾选确认后再启用"))
+    return moves
+
+
+@dataclass(frozen=True)
+class _Moment:
+    """A phase's start or end, or a window's opening: `key` names it across versions (by id, so a
+    phase moved in the list is the same phase), `pointer` where it is in this one."""
+
+    key: tuple[str, str, str]
+    pointer: str
+    what: Mapping[str, str]
+    at: datetime
+
+
+def _moments(document: Mapping[str, Any]) -> list[_Moment]:
+    calendar = document["calendar"]
+    found = []
+    for i, phase in enumerate(calendar["phases"]):
+        for key, zh, en in (("start", "开始", "start"), ("end", "结束", "end")):
+            found.append(_Moment(("phase", phase["id"], key), f"/calendar/phases/{i}/{key}",
+                                 {"zh": f"阶段 {phase['id']!r} 的{zh}时间", "en": f"phase {phase['id']!r} {en}"},
+                                 as_datetime(phase[key])))
+    for i, window in enumerate(calendar["windows"]):
+        found.append(_Moment(("window", window["id"], "opens_at"), f"/calendar/windows/{i}/opens_at",
+                             {"zh": f"时段 {window['id']!r} 的开放时间", "en": f"window {window['id']!r} opening"},
+                             as_datetime(window["opens_at"])))
+    return found
 
 
 def versions(session: Session, season: Season) -> list[RulesetVersion]:

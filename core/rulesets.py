@@ -24,7 +24,7 @@ from core.workflow import Actor, Workflow
 
 __all__ = [
     "ensure_season", "store_ruleset", "activate_ruleset", "ruleset_document", "workflow_for",
-    "district_code", "RulesetNotActivatable", "check_activatable", "activation_refusals",
+    "district_code", "RulesetNotActivatable", "check_activatable", "activation_refusals", "season_refusals",
 ]
 
 
@@ -71,6 +71,9 @@ def activate_ruleset(session: Session, season: Season, sha256: str, actor: Actor
     version = session.exec(select(RulesetVersion).where(RulesetVersion.sha256 == sha256)).one()
     if version.status == RulesetStatus.active.value:
         return version
+    refused = season_refusals(json.loads(version.canonical_json), season)
+    if refused:
+        raise RulesetNotActivatable(refused)
     if sha256 not in _ACTIVATABLE:  # the verdict depends on the content only, so it is kept
         check_activatable(json.loads(version.canonical_json))
         _ACTIVATABLE.add(sha256)
@@ -106,6 +109,18 @@ def check_activatable(document: dict[str, Any]) -> None:
     refused = activation_refusals([], run_tests(ruleset, rulesets_dir()))
     if refused:
         raise RulesetNotActivatable(refused)
+
+
+def season_refusals(document: dict[str, Any], season: Season) -> list[Problem]:
+    """Why a version that validates still cannot become this season's: it is another year's (a
+    copy made for next year, stored while this season runs, would replace this season's
+    calendar with next year's)."""
+    year = document.get("meta", {}).get("year")
+    if year == season.year:
+        return []
+    return [Problem("/meta/year", f"the ruleset is for {year}, this season is {season.year}: a ruleset is "
+                                  "activated in the season of its year",
+                    zh=f"该规则用于 {year} 年度，当前是 {season.year} 年度：规则只能在其所属年度启用")]
 
 
 def activation_refusals(problems: list[Problem], results: list[CaseResult]) -> list[Problem]:

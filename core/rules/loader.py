@@ -371,6 +371,50 @@ class Builder:
             if host and not as_datetime(host["start"]) <= as_datetime(w["opens_at"]) < as_datetime(host["end"]):
                 self.error(f"/calendar/windows/{i}/opens_at", f"window {w['id']!r} opens outside phase {host['id']!r}",
                            zh=f"时段 {w['id']!r} 的开放时间不在阶段 {host['id']!r} 之内")
+        self._phases_in_order(cal["phases"])
+        self._phases_in_year(cal["phases"])
+        self._windows_cover_districts(cal["windows"])
+
+    def _phases_in_order(self, phases: list[Mapping[str, Any]]) -> None:
+        """Phases follow one another (§4): the season is in one phase at a time."""
+        for i, (before, after) in enumerate(zip(phases, phases[1:]), start=1):
+            if as_datetime(after["start"]) < as_datetime(before["end"]):
+                self.error(f"/calendar/phases/{i}/start",
+                           f"phase {after['id']!r} starts before phase {before['id']!r} ends ({before['end']})",
+                           zh=f"阶段 {after['id']!r} 在阶段 {before['id']!r} 结束（{before['end']}）之前开始")
+
+    def _phases_in_year(self, phases: list[Mapping[str, Any]]) -> None:
+        """A season's phases fall in its year (meta.year): a date left a year behind when a ruleset
+        is copied for the next season would move that season at once."""
+        year = self.doc["meta"]["year"]
+        for i, p in enumerate(phases):
+            for key in ("start", "end"):
+                if as_datetime(p[key]).year != year:
+                    self.error(f"/calendar/phases/{i}/{key}",
+                               f"phase {p['id']!r} {key}s in {as_datetime(p[key]).year}, not in {year} (meta.year)",
+                               zh=f"阶段 {p['id']!r} 的{'开始' if key == 'start' else '结束'}时间在 "
+                                  f"{as_datetime(p[key]).year} 年，不在本规则的年度 {year} 年（meta.year）")
+
+    def _windows_cover_districts(self, windows: list[Mapping[str, Any]]) -> None:
+        """Every district has exactly one first-login window (§2.2), and a window names districts
+        of this ruleset only (a misspelt district would never open)."""
+        districts = [d["name"] for d in self.doc["districts"]]
+        seen: dict[str, str] = {}
+        for i, w in enumerate(windows):
+            for j, district in enumerate(w.get("districts", ())):
+                pointer = f"/calendar/windows/{i}/districts/{j}"
+                if district not in districts:
+                    self.error(pointer, f"window {w['id']!r} names {district!r}, not a district of this ruleset "
+                                        f"({', '.join(districts)})",
+                               zh=f"时段 {w['id']!r} 中的 {district!r} 不是本规则的区县（{'、'.join(districts)}）")
+                elif district in seen:
+                    self.error(pointer, f"{district!r} is in windows {seen[district]!r} and {w['id']!r}",
+                               zh=f"{district!r} 同时出现在时段 {seen[district]!r} 和 {w['id']!r} 中")
+                seen.setdefault(district, w["id"])
+        for k, district in enumerate(districts):
+            if district not in seen:
+                self.error(f"/districts/{k}", f"district {district!r} has no first-login window (/calendar/windows)",
+                           zh=f"区县 {district!r} 没有首次登录时段（/calendar/windows）")
 
     def _workflow(self) -> None:
         from core.rules.guards import guard_problems

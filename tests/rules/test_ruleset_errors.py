@@ -161,6 +161,35 @@ def test_workflow_transition_to_unknown_state_is_refused(lean_document):
     assert first_pointer(lean_document) == "/workflow/transitions/0/to"
 
 
+def test_a_phase_that_starts_before_the_previous_one_ends_is_refused(lean_document):
+    """§4: the season is in one phase at a time (verification cannot start while collection runs)."""
+    lean_document["calendar"]["phases"][2]["start"] = "2021-06-10T00:00:00+08:00"
+    [problem] = problems_of(lean_document)
+    assert problem.pointer == "/calendar/phases/2/start" and "'collection'" in problem.zh
+
+
+def test_a_ruleset_copied_for_next_year_with_last_years_dates_is_refused(lean_document):
+    lean_document["meta"]["year"] = 2022
+    problems = problems_of(lean_document)
+    assert {p.pointer for p in problems} == {f"/calendar/phases/{i}/{key}" for i in range(6) for key in ("start", "end")}
+    assert "不在本规则的年度 2022 年" in problems[0].zh
+
+
+def test_a_window_naming_a_misspelt_district_is_refused_and_the_district_it_left_out_named(lean_document):
+    """§2.2: every district has its first-login window; a misspelt one would never open."""
+    lean_document["calendar"]["windows"][0]["districts"] = ["东胡区", "经开区"]
+    problems = {p.pointer: p for p in problems_of(lean_document)}
+    assert set(problems) == {"/calendar/windows/0/districts/0", "/districts/0"}
+    assert "'东胡区' 不是本规则的区县" in problems["/calendar/windows/0/districts/0"].zh
+    assert problems["/districts/0"].zh == "区县 '东湖区' 没有首次登录时段（/calendar/windows）"
+
+
+def test_a_district_in_two_windows_is_refused(lean_document):
+    lean_document["calendar"]["windows"][1]["districts"].append("东湖区")
+    [problem] = problems_of(lean_document)
+    assert problem.pointer == "/calendar/windows/1/districts/2" and "'W1'" in problem.message
+
+
 def test_every_problem_is_reported_not_only_the_first(lean_document):
     lean_document["predicates"]["basis_is_lease"]["when"] = {"==": [{"var": "basis.kind"}, "lease"]}
     lean_document["predicates"]["head_is_parent"]["when"] = {"in": [{"var": "pupil.hukou.householder"}, ["father"]]}
@@ -209,6 +238,9 @@ SEMANTIC_MUTATIONS = {
     "/workflow/transitions/0/to": lambda d: d["workflow"]["transitions"][0].update(to="limbo"),
     "/workflow/initial": lambda d: d["workflow"].update(initial="nowhere"),
     "/calendar/phases/0/end": lambda d: d["calendar"]["phases"][0].update(end=d["calendar"]["phases"][0]["start"]),
+    "/calendar/phases/3/start": lambda d: d["calendar"]["phases"][3].update(start="2021-06-20T00:00:00+08:00"),
+    "/calendar/phases/5/end": lambda d: d["calendar"]["phases"][5].update(end="2022-07-10T00:00:00+08:00"),
+    "/calendar/windows/1/districts/0": lambda d: d["calendar"]["windows"][1]["districts"].__setitem__(0, "西胡区"),
     "/tests/cases/0/expect/row": lambda d: d["tests"]["cases"].append(
         {"name": "t", "facts": {"pupil": {}, "guardians": []}, "expect": {"row": "T8"}}),
 }

@@ -9,7 +9,8 @@ import re
 import pytest
 from sqlmodel import select
 
-from core.db import read_session
+from core.clock import parse_instant
+from core.db import read_session, write_session
 from core.models import Event, RulesetVersion, Season
 from core.paths import ruleset_path
 from core.ruleset_editor import split
@@ -178,7 +179,7 @@ def test_a_file_that_is_not_json_names_the_line(client, admin):
 def test_a_valid_edit_is_stored_as_a_draft_and_its_review_shows_the_diff_and_tests(client, admin):
     data = _form(_ruleset(), admin.csrf())
     data["f:text:/meta/version"] = "1.1.0"
-    data["f:text:/calendar/phases/1/end"] = "2021-06-17T17:00:00+08:00"
+    data["f:text:/calendar/phases/1/end"] = "2021-06-16T22:00:00+08:00"
     response = client.post("/admin/rulesets/new", data=data)
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -197,7 +198,7 @@ def test_uploading_the_active_version_again_says_so_instead_of_draft(client, adm
 def test_activation_is_audited_and_moves_the_calendar(client, admin):
     data = _form(_ruleset(), admin.csrf())
     data["f:text:/meta/version"] = "1.1.0"
-    data["f:text:/calendar/phases/1/end"] = "2021-06-17T17:00:00+08:00"
+    data["f:text:/calendar/phases/1/end"] = "2021-06-16T22:00:00+08:00"
     location = client.post("/admin/rulesets/new", data=data).headers["Location"]
     sha = location.rsplit("/", 1)[-1]
     client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf()})
@@ -206,7 +207,58 @@ def test_activation_is_audited_and_moves_the_calendar(client, admin):
         assert session.exec(select(Season)).one().active_ruleset_sha256 == sha
         assert session.exec(select(Event).where(Event.action == "ruleset_activated", Event.actor == "city")).first()
         collection = session.exec(select(SeasonPhase).where(SeasonPhase.phase_id == "collection")).one()
-    assert collection.ends_at.isoformat() == "2021-06-17T09:00:00+00:00"
+    assert collection.ends_at.isoformat() == "2021-06-16T14:00:00+00:00"
+
+
+def _stored(client, admin, **fields) -> str:
+    """Store the active ruleset with these editor fields changed; the new version's sha256."""
+    data = _form(_ruleset(), admin.csrf())
+    data.update({f"f:text:{pointer}": value for pointer, value in fields.items()})
+    return client.post("/admin/rulesets/new", data=data).headers["Location"].rsplit("/", 1)[-1]
+
+
+def _active_sha(client) -> str:
+    with read_session(client.application.extensions["xuewei.engine"]) as session:
+        return session.exec(select(Season)).one().active_ruleset_sha256
+
+
+def test_a_calendar_moved_into_the_past_is_activated_only_when_the_administrator_confirms_it(client, admin,
+                                                                                           clock):
+    """Closing collection a day early, on 8 June, closes every unsubmitted draft at once (§4.2)."""
+    clock.set(parse_instant("2021-06-08T15:00:00+08:00"))
+    sha = _stored(client, admin, **{"/meta/version": "1.2.0", "/calendar/phases/1/end": "2021-06-07T17:00:00+08:00"})
+    page = client.get(f"/admin/rulesets/{sha}").get_data(as_text=True)
+    assert re.search(r'data-testid="activate-move" data-pointer="/calendar/phases/1/end">.*?6月7日 17:00，已经过去', page)
+    assert 'name="past_confirmed"' in page
+    before = _active_sha(client)
+    refused = client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf()}, follow_redirects=True)
+    assert "请勾选确认后再启用" in refused.get_data(as_text=True) and _active_sha(client) == before
+    client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf(), "past_confirmed": "1"})
+    assert _active_sha(client) == sha
+
+
+def test_a_calendar_change_still_to_come_needs_no_confirmation(client, admin, clock):
+    clock.set(parse_instant("2021-06-08T15:00:00+08:00"))
+    sha = _stored(client, admin, **{"/meta/version": "1.2.0", "/calendar/phases/1/end": "2021-06-16T20:00:00+08:00"})
+    assert 'data-testid="activate-moves"' not in client.get(f"/admin/rulesets/{sha}").get_data(as_text=True)
+    client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf()})
+    assert _active_sha(client) == sha
+
+
+def test_a_ruleset_for_another_year_cannot_be_activated_in_this_season(client, admin, engine):
+    """Next year's policy, stored while this season runs, would replace this season's calendar."""
+    from core.rulesets import store_ruleset
+    from core.workflow import Actor
+
+    document = _ruleset()
+    document["meta"].update(year=2022, version="0.1.0")
+    with write_session(engine) as session:
+        sha = store_ruleset(session, session.exec(select(Season)).one(), document, Actor("city", "city_admin")).sha256
+    page = client.get(f"/admin/rulesets/{sha}").get_data(as_text=True)
+    assert 'data-testid="activate-reason" data-pointer="/meta/year"' in page
+    refused = client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf()}, follow_redirects=True)
+    assert "该规则用于 2022 年度，当前是 2021 年度" in refused.get_data(as_text=True)
+    assert _active_sha(client) != sha
 
 
 def test_a_version_whose_embedded_tests_fail_cannot_be_activated(client, admin):

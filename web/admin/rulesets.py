@@ -12,9 +12,10 @@ from core.models import RulesetStatus
 from core.portal import active_season
 from core.rules.diff import shown
 from core.rules.errors import Problem
-from core.rulesets import RulesetNotActivatable, activation_refusals, ruleset_document, store_ruleset
+from core.rulesets import (RulesetNotActivatable, activation_refusals, ruleset_document, season_refusals,
+                           store_ruleset)
 from web.admin import ADMINS, bp
-from web.context import engine
+from web.context import engine, now
 from web.i18n import t
 from web.security import current_actor, role_required
 
@@ -117,10 +118,11 @@ def ruleset(sha256: str):
     problems = editor.check(document)
     results = [] if problems else editor.test_results(document)
     changes = [] if problems else editor.changes(active_document, document)
+    moves = [] if problems or active_document is None else editor.moves_at_once(active_document, document, now())
     return render_template("admin/ruleset.html", version=version, season=season, problems=problems,
                            results=results, failed=[r for r in results if not r.passed], changes=changes,
-                           refusals=activation_refusals(problems, results), shown=shown,
-                           is_active=version.sha256 == active, has_active=active is not None)
+                           refusals=season_refusals(document, season) + activation_refusals(problems, results),
+                           moves=moves, shown=shown, is_active=version.sha256 == active, has_active=active is not None)
 
 
 @bp.get("/rulesets/<sha256>.json")
@@ -148,10 +150,12 @@ def simulation(sha256: str):
 @bp.post("/rulesets/<sha256>/activate")
 @role_required(*ADMINS)
 def activate(sha256: str):
-    """Make the version the season's active one (refused unless it validates and its tests pass)."""
+    """Make the version the season's active one (refused unless it validates and its tests pass,
+    and, when it moves the season at once, unless the administrator ticked that it should)."""
     try:
         with write_session(engine()) as session:
-            editor.activate(session, active_season(session), sha256, current_actor())
+            editor.activate(session, active_season(session), sha256, current_actor(), now=now(),
+                            past_confirmed=request.form.get("past_confirmed") == "1")
     except RulesetNotActivatable as error:
         for problem in error.problems:
             flash(t(f"不能启用：{problem.pointer or '/'}：{problem.zh}", f"cannot activate: {problem}"), "error")
