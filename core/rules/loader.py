@@ -109,17 +109,22 @@ def nesting_problem(document: Any) -> Problem | None:
     return None
 
 
+#: A ruleset file in another encoding (a GBK file saved by a Chinese-locale editor, say).
+NOT_UTF8 = Problem("", "the file is not UTF-8 text (save it as UTF-8)", zh="文件不是 UTF-8 文本（请将文件另存为 UTF-8 编码）")
+
+
 def read_document(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     """The ruleset as a fresh dict, from a path or a mapping; too deep a nesting is refused first."""
     if not isinstance(source, Mapping):
-        with open(source, encoding="utf-8") as fh:
-            try:
-                source = json.load(fh)
-            except json.JSONDecodeError as exc:
-                raise RulesetError([Problem("", f"not JSON: {exc}", zh=f"不是 JSON：{json_error_zh(exc)}")]) from None
-            except RecursionError:
-                raise RulesetError([Problem("", "not JSON this program reads: nested too deeply",
-                                            zh="本程序无法读取这个 JSON：嵌套太深")]) from None
+        try:
+            source = json.loads(Path(source).read_bytes().decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise RulesetError([NOT_UTF8]) from None
+        except json.JSONDecodeError as exc:
+            raise RulesetError([Problem("", f"not JSON: {exc}", zh=f"不是 JSON：{json_error_zh(exc)}")]) from None
+        except RecursionError:
+            raise RulesetError([Problem("", "not JSON this program reads: nested too deeply",
+                                        zh="本程序无法读取这个 JSON：嵌套太深")]) from None
     problem = nesting_problem(source)
     if problem is not None:
         raise RulesetError([problem])

@@ -34,6 +34,14 @@ def test_validate_exits_1_naming_each_pointer(tmp_path, lean_document):
     assert "/predicates/basis_is_lease/when/==" in result.output
 
 
+def test_validate_says_a_file_in_another_encoding_is_not_utf8(tmp_path, lean_document):
+    """A ruleset saved as GBK by a Chinese-locale editor: a plain answer, not a traceback."""
+    path = tmp_path / "gbk.json"
+    path.write_bytes(json.dumps(lean_document, ensure_ascii=False).encode("gbk"))
+    result = run("ruleset", "validate", str(path))
+    assert result.exit_code == 1 and "not UTF-8 text (save it as UTF-8)" in result.output
+
+
 def test_test_command_ends_with_the_tally():
     result = run("ruleset", "test", RULESET)
     assert result.exit_code == 0

@@ -168,6 +168,13 @@ def test_a_refused_ruleset_says_in_chinese_what_is_wrong_at_its_pointer_with_the
     assert shown[pointer].index(chinese) < shown[pointer].index(english)
 
 
+def test_a_file_in_another_encoding_is_refused_with_how_to_save_it(client, admin):
+    response = client.post("/admin/rulesets/new", data={
+        "file": (io.BytesIO(json.dumps(_ruleset(), ensure_ascii=False).encode("gbk")), "gbk.json"),
+        "csrf_token": admin.csrf()}, content_type="multipart/form-data")
+    assert response.status_code == 422 and "请将文件另存为 UTF-8 编码" in response.get_data(as_text=True)
+
+
 def test_a_file_that_is_not_json_names_the_line(client, admin):
     response = client.post("/admin/rulesets/new", data={
         "file": (io.BytesIO(b'{"meta": {\n  "id": }'), "broken.json"), "csrf_token": admin.csrf()},

@@ -12,6 +12,7 @@ from core.models import RulesetStatus
 from core.portal import active_season
 from core.rules.diff import shown
 from core.rules.errors import Problem
+from core.rules.loader import NOT_UTF8
 from core.rulesets import (RulesetNotActivatable, activation_refusals, ruleset_document, season_refusals,
                            store_ruleset)
 from web.admin import ADMINS, bp
@@ -52,7 +53,7 @@ def _from_upload(data: bytes) -> tuple[Any, list[editor.Field], str, list[Proble
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return None, [], "", [Problem("", "the uploaded file is not UTF-8 text", zh="上传的文件不是 UTF-8 文本")]
+        return None, [], "", [NOT_UTF8]
     document, problems = editor.parse_json(text, "the uploaded file", "上传的文件")
     if document is None:
         return None, [], text, problems
