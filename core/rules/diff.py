@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from difflib import SequenceMatcher
 from typing import Any
 
 from core.rules.errors import pointer_join
@@ -33,9 +34,11 @@ def _compare(kind: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[
     out: list[Change] = []
     for ident in sorted(set(old) | set(new), key=str):
         if ident not in new:
-            out.append({"kind": kind, "id": ident, "change": "removed", "old": old[ident]})
+            out.append({"kind": kind, "id": ident, "change": "removed", "old": old[ident],
+                        "details": [{"path": "", "old": old[ident]}]})
         elif ident not in old:
-            out.append({"kind": kind, "id": ident, "change": "added", "new": new[ident]})
+            out.append({"kind": kind, "id": ident, "change": "added", "new": new[ident],
+                        "details": [{"path": "", "new": new[ident]}]})
         elif old[ident] != new[ident]:
             fields = sorted(k for k in set(old[ident]) | set(new[ident]) if old[ident].get(k) != new[ident].get(k)) \
                 if isinstance(old[ident], Mapping) and isinstance(new[ident], Mapping) else []
@@ -47,8 +50,9 @@ def _compare(kind: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[
 def _details(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
     """Each differing value inside two versions of an entry, by its path relative to the entry.
 
-    Objects are compared key by key and lists of equal length item by item; anything else that
-    differs (a list that grew or shrank, a value that changed type) is one detail, whole."""
+    Objects are compared key by key and lists item by item: an item added to or removed from a
+    list is one detail at its index (in the new list, or the old), so a condition appended to a
+    long `all` reads as that condition; anything else that differs is one detail, whole."""
     if isinstance(old, Mapping) and isinstance(new, Mapping):
         out = []
         for key in [*old, *(k for k in new if k not in old)]:
@@ -58,9 +62,29 @@ def _details(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:
             else:
                 out.append({"path": at[1:], **({"old": old[key]} if key in old else {"new": new[key]})})
         return out
-    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-        return [detail for i, (a, b) in enumerate(zip(old, new)) for detail in _details(a, b, pointer_join(path, i))]
+    if isinstance(old, list) and isinstance(new, list):
+        return _list_details(old, new, path)
     return [] if old == new else [{"path": path[1:], "old": old, "new": new}]
+
+
+def _list_details(old: list[Any], new: list[Any], path: str) -> list[dict[str, Any]]:
+    """Two lists' differences: the items one has and the other lacks (matched as difflib matches
+    lines), and the items in the same place that changed, compared inside."""
+    if len(old) == len(new):
+        return [detail for i, (a, b) in enumerate(zip(old, new)) for detail in _details(a, b, pointer_join(path, i))]
+    matcher = SequenceMatcher(None, [_text(item) for item in old], [_text(item) for item in new], autojunk=False)
+    out: list[dict[str, Any]] = []
+    for _, i1, i2, j1, j2 in matcher.get_opcodes():
+        paired = min(i2 - i1, j2 - j1)
+        for i, j in zip(range(i1, i1 + paired), range(j1, j1 + paired)):
+            out += _details(old[i], new[j], pointer_join(path, j))
+        out += [{"path": pointer_join(path, i)[1:], "old": old[i]} for i in range(i1 + paired, i2)]
+        out += [{"path": pointer_join(path, j)[1:], "new": new[j]} for j in range(j1 + paired, j2)]
+    return out
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def shown(detail: Mapping[str, Any], side: str, absent: str) -> str:

@@ -37,8 +37,24 @@ def test_diff_gives_the_old_and_new_value_of_everything_that_changed_inside_an_e
     changes = {(c["kind"], c["id"]): c["details"] for c in diff(lean_document, new) if c["change"] == "changed"}
     assert changes[("parameter", "demolition_valid_years")] == [
         {"path": "values/0/value", "old": 3, "new": 5}, {"path": "clause", "old": "§3.4"}]
-    assert changes[("tier_row", "T1")] == [
-        {"path": "all", "old": lean_document["tiers"]["rows"][0]["all"], "new": new["tiers"]["rows"][0]["all"]}]
+    last = len(new["tiers"]["rows"][0]["all"])
+    assert changes[("tier_row", "T1")] == [{"path": f"all/{last}", "old": lean_document["tiers"]["rows"][0]["all"][-1]}]
+
+
+def test_diff_names_the_condition_added_to_a_rows_list_not_the_whole_list(lean_document):
+    """A reviewer reads "all/3: + lease_held_two_years", not a 120-character cut of the whole list."""
+    new = copy.deepcopy(lean_document)
+    condition = {"pred": "lease_held_two_years"}
+    new["tiers"]["rows"][0]["all"].insert(1, condition)
+    [change] = [c for c in diff(lean_document, new) if c["id"] == "T1"]
+    assert change["details"] == [{"path": "all/1", "new": condition}]
+
+
+def test_diff_shows_what_an_added_entry_holds(lean_document):
+    new = copy.deepcopy(lean_document)
+    new["parameters"]["lease_min_years"] = {"type": "integer", "values": [{"from": "2021-05-15", "value": 2}]}
+    [change] = [c for c in diff(lean_document, new) if c["id"] == "lease_min_years"]
+    assert change["change"] == "added" and change["details"] == [{"path": "", "new": new["parameters"]["lease_min_years"]}]
 
 
 def test_diff_of_identical_rulesets_is_empty(ruleset_2021):
