@@ -35,6 +35,7 @@ __all__ = [
 
 STUCK_AFTER = timedelta(minutes=30)  # an application waiting for sources this long is an incident
 RATE_MINUTES = 30  # the submissions-per-minute chart covers this many minutes up to now
+CONNECTOR_WINDOW = timedelta(hours=1)  # connector health covers the calls of this long up to now
 FAILED = ("failed", "invalid")
 CLOSED = "_closed"  # the season's phase after a phase's end boundary, e.g. "collection_closed"
 
@@ -151,11 +152,12 @@ def submissions_per_minute(session: Session, season: Season, now: datetime,
 
 
 def connector_health(session: Session, runtime: Iterable[SourceHealth] = (), *,
-                     since: datetime | None = None) -> list[dict[str, Any]]:
-    """Per source: calls, failure rate and p95 latency of the calls recorded since `since`
-    (wall clock, default the last hour, every worker's), beside this process's runtime
-    counters and breaker state (`runtime`, from `ConnectorRuntime.health()`)."""
-    since = since or utcnow() - timedelta(hours=1)
+                     now: datetime) -> list[dict[str, Any]]:
+    """Per source: calls, failure rate and p95 latency of the calls recorded in the hour up to
+    `now` (every worker's), beside this process's runtime counters and breaker state (`runtime`,
+    from `ConnectorRuntime.health()`). Calls are stamped by the season clock, so `now` is its
+    time too: a rehearsal in 2021 shows its own calls, not none."""
+    since = now - CONNECTOR_WINDOW
     live = {h.source: h for h in runtime}
     rows = session.exec(select(ConnectorCall.source, ConnectorCall.outcome, func.count())
                         .where(ConnectorCall.started_at >= since)
@@ -263,7 +265,7 @@ def snapshot(session: Session, season: Season, now: datetime,
         "jobs": scheduler_jobs(session, season),
         "counts": application_counts(session, season),
         "rate": submissions_per_minute(session, season, now),
-        "connectors": connector_health(session, runtime),
+        "connectors": connector_health(session, runtime, now=now),
         "incidents": {"stuck": stuck_applications(session, season, now),
                       "failed_jobs": failed_jobs(session, season)},
         "audit": audit_log(session, limit=10),

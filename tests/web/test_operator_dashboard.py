@@ -12,7 +12,6 @@ from core.connectors.metrics import SourceHealth
 from core.db import read_session, write_session
 from core.models import Application, ConnectorCall, Event
 from core.season.models import JobRun, SeasonBoundary, SeasonPhase, SeasonWindow
-from core.types import utcnow
 
 
 def _phases(engine, season, now):
@@ -95,8 +94,8 @@ def test_submissions_per_minute_counts_each_minute_and_keeps_quiet_minutes(engin
     assert [p["count"] for p in rate] == [0, 0, 0, 0, 0, 0, 2, 0, 0, 1]  # 45 minutes ago is outside
 
 
-def test_connector_health_from_recorded_calls_with_the_runtime_breaker(engine):
-    wall = utcnow()
+def test_connector_health_from_recorded_calls_with_the_runtime_breaker(engine, now):
+    wall = now  # calls are stamped by the season clock (2021 in a rehearsal), and read by it
     with write_session(engine) as session:
         for i in range(20):
             session.add(ConnectorCall(source="hukou", started_at=wall - timedelta(seconds=i), latency_ms=float(i + 1),
@@ -105,7 +104,7 @@ def test_connector_health_from_recorded_calls_with_the_runtime_breaker(engine):
                                   outcome="failed"))
     runtime = [SourceHealth("hukou", 7, 2, 5, 0, 12.0, "open")]
     with read_session(engine) as session:
-        health = {h["source"]: h for h in dashboard.connector_health(session, runtime)}
+        health = {h["source"]: h for h in dashboard.connector_health(session, runtime, now=now)}
     assert health["hukou"]["calls"] == 20
     assert health["hukou"]["failure_rate"] == 0.25
     assert health["hukou"]["p95_latency_ms"] == 19.0
