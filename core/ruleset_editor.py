@@ -144,9 +144,9 @@ def split(document: Mapping[str, Any]) -> tuple[list[Field], dict[str, Any]]:
             kept = {k: walk(v, pointer_join(pointer, k)) for k, v in node.items()}
             kept = {k: v for k, v in kept.items() if v is not _REMOVED}
             return kept if kept or not _owned_container(pointer) else _REMOVED
-        if isinstance(node, list) and _owned_container(pointer):
+        if isinstance(node, list):  # phases, windows, and the labels of tier rows and workflow states
             items = [walk(v, pointer_join(pointer, i)) for i, v in enumerate(node)]
-            if all(v is _REMOVED for v in items):
+            if _owned_container(pointer) and all(v is _REMOVED for v in items):
                 return _REMOVED
             return [{} if v is _REMOVED else v for v in items]  # keep the indices the fields name
         return node

@@ -61,6 +61,16 @@ def test_editor_opens_on_the_active_version_with_fields_for_calendar_and_paramet
     assert "&#34;tiers&#34;" in rest and "&#34;phases&#34;" not in rest
 
 
+def test_tier_rows_and_workflow_states_are_named_in_form_fields_not_in_the_json(client, admin):
+    """Renaming a tier or a state is a wording change an administrator makes without JSON."""
+    body = client.get("/admin/rulesets/new").get_data(as_text=True)
+    row = _ruleset()["tiers"]["rows"][0]["label"]["zh"]
+    assert f'name="f:text:/tiers/rows/0/label/zh" value="{row}"' in body
+    assert 'name="f:text:/workflow/states/0/label/zh"' in body
+    rest = html.unescape(re.search(r'<textarea id="rest"[^>]*>(.*?)</textarea>', body, re.S).group(1))
+    assert row not in rest
+
+
 def test_a_bad_date_in_a_calendar_field_is_shown_at_that_field(client, admin):
     document = _ruleset()
     data = _form(document, admin.csrf())
