@@ -4,6 +4,10 @@ An import is all or nothing: every line is checked first and each problem is rep
 its line number and column, in Chinese and English, as a district office needs to fix its
 spreadsheet; only a file without problems changes the database, in one write transaction, with
 one audit event.
+Schools and capacities files update the rows they name. A catchments file is the whole city's
+catchments and replaces the season's as one (the catchment index is built, and its version
+counted, from the whole set): a file that would leave schools without the catchment they have
+is refused unless the import is confirmed as a replacement (`replace=True`).
 Catchment files follow schemas/catchments.md and are read and checked by
 `core.rules.catchments` (`parse_catchments_csv`, `catchment_problems`).
 """
@@ -18,7 +22,9 @@ from typing import Any
 from sqlmodel import Session, select
 
 from core.audit import append_event
+from core.canonical import sha256_hex
 from core.models import Catchment, School, Season
+from core.portal import season_districts
 from core.rules.catchments import CSV_COLUMNS as CATCHMENT_COLUMNS, catchment_problems, parse_catchments_csv
 from core.rules.errors import Problem
 from core.workflow import Actor
@@ -26,7 +32,7 @@ from core.workflow import Actor
 __all__ = [
     "RowProblem", "ImportFailed", "ImportResult", "SCHOOL_COLUMNS", "CAPACITY_COLUMNS",
     "import_schools", "import_capacities", "import_catchments", "decode_csv", "IMPORTERS", "summary",
-    "list_entries", "locked_lists", "unknown_middle_school", "FIRST_DATA_LINE",
+    "list_entries", "locked_lists", "unknown_middle_school", "FIRST_DATA_LINE", "import_file",
 ]
 
 SCHOOL_COLUMNS = ("code", "name", "stage", "kind", "district", "coordinating_district", "school_group",
@@ -41,6 +47,7 @@ TRUE, FALSE = ("1", "true", "yes", "是"), ("0", "false", "no", "否")
 
 FIRST_DATA_LINE = 2  # line 1 of every import file is its header: a row is named by its line in the file
 SHOWN_PROBLEMS = 100  # a page lists this many problems of a refused file and counts the rest
+NAMED_REMOVALS = 10  # a refused catchments file names this many of the schools it would leave without one
 
 
 @dataclass(frozen=True)
@@ -79,17 +86,39 @@ class ImportFailed(Exception):
         return max(0, len(self.problems) - SHOWN_PROBLEMS)
 
 
+#: What an accepted import says it changed, per kind, in Chinese and English (created, updated, removed).
+RESULT_WORDS = {
+    "schools": ("导入成功：新增 {created} 所学校，更新 {updated} 所", "imported: {created} schools created, {updated} updated"),
+    "capacities": ("导入成功：更新 {updated} 所学校的学位数", "imported: the capacities of {updated} schools set"),
+    "catchments": ("导入成功：本年度学区划分已整体替换，新增 {created} 所学校的学区，更新 {updated} 所，删除 {removed} 所",
+                   "imported: this season's catchments replaced as a whole, {created} schools' catchments created, "
+                   "{updated} updated, {removed} removed"),
+}
+
+
 @dataclass(frozen=True)
 class ImportResult:
-    """What an accepted import changed."""
+    """What an accepted import changed: rows created and updated, and (catchments only, the
+    file replacing them all) the schools whose catchment the file removed."""
 
     kind: str
     created: int
     updated: int
+    removed: int = 0
 
     @property
     def rows(self) -> int:
         return self.created + self.updated
+
+    @property
+    def zh(self) -> str:
+        """The import page's and the command line's report of the change, in Chinese."""
+        return RESULT_WORDS[self.kind][0].format(**vars(self))
+
+    @property
+    def message(self) -> str:
+        """The same report in English."""
+        return RESULT_WORDS[self.kind][1].format(**vars(self))
 
 
 def decode_csv(data: bytes) -> str:
@@ -187,14 +216,18 @@ def _school_fields(line: int, row: Mapping[str, str], districts: set[str], probl
     return fields if len(problems) == before else {}
 
 
-def _audit(session: Session, season: Season, actor: Actor, result: ImportResult, filename: str | None) -> None:
+def _audit(session: Session, season: Season, actor: Actor, result: ImportResult, filename: str | None,
+           sha256: str | None, text: str) -> None:
+    """One event per accepted file: what it changed, and which file it was (its name and sha256,
+    of the bytes uploaded when given, else of the text), so the file can be matched afterwards."""
     append_event(session, actor=actor.name, actor_role=str(actor.role), subject_type="season", subject_id=season.year,
                  action=f"{result.kind}_imported",
-                 data={"created": result.created, "updated": result.updated, "file": filename})
+                 data={"created": result.created, "updated": result.updated, "removed": result.removed,
+                       "file": filename, "sha256": sha256 or sha256_hex(text)})
 
 
 def import_schools(session: Session, season: Season, text: str, *, actor: Actor, districts: Iterable[str] = (),
-                   filename: str | None = None) -> ImportResult:
+                   filename: str | None = None, sha256: str | None = None) -> ImportResult:
     """Create or update the season's schools from CSV (`SCHOOL_COLUMNS`; code, name, stage, district required)."""
     known = set(districts)
     problems: list[RowProblem] = []
@@ -221,12 +254,12 @@ def import_schools(session: Session, season: Season, text: str, *, actor: Actor,
         session.add(school)
     session.flush()
     result = ImportResult("schools", created, updated)
-    _audit(session, season, actor, result, filename)
+    _audit(session, season, actor, result, filename, sha256, text)
     return result
 
 
 def import_capacities(session: Session, season: Season, text: str, *, actor: Actor,
-                      filename: str | None = None) -> ImportResult:
+                      filename: str | None = None, sha256: str | None = None) -> ImportResult:
     """Set middle schools' public capacities from CSV (`code,capacity`); every code must exist."""
     schools = {s.code: s for s in session.exec(select(School).where(School.season_id == season.id))}
     problems: list[RowProblem] = []
@@ -253,7 +286,7 @@ def import_capacities(session: Session, season: Season, text: str, *, actor: Act
         session.add(schools[code])
     session.flush()
     result = ImportResult("capacities", 0, len(changes))
-    _audit(session, season, actor, result, filename)
+    _audit(session, season, actor, result, filename, sha256, text)
     return result
 
 
@@ -286,12 +319,31 @@ def _unknown_schools(data: list[dict[str, Any]], schools: Mapping[str, School],
             and (schools.get(c["school_id"]) is None or schools[c["school_id"]].stage != "middle")]
 
 
-def import_catchments(session: Session, season: Season, text: str, *, actor: Actor,
-                      filename: str | None = None) -> ImportResult:
+def _removal_unconfirmed(codes: list[str], schools: Mapping[str, School]) -> RowProblem:
+    """A catchments file leaving out schools that have a catchment, not confirmed as replacing
+    them all: a district's own file, or a file with lines lost, would otherwise silently remove
+    the other schools' catchments. Names the first NAMED_REMOVALS of them and counts the rest."""
+    named = [f"{code} {schools[code].name}" if code in schools else code for code in codes[:NAMED_REMOVALS]]
+    more = len(codes) - len(named)
+    return RowProblem(
+        1, None,
+        f"the file has no catchment for {len(codes)} school(s) that have one: {', '.join(named)}"
+        + (f" and {more} more" if more else "") + "; a catchments file replaces all of the season's catchments, so "
+        "importing it would remove theirs. Add their lines, or confirm the replacement (tick \"this file replaces "
+        "all of this season's catchments\" on the import page, --replace on the command line) and import again",
+        f"本文件没有 {len(codes)} 所现有学区的学校：{'、'.join(named)}" + (f" 等（另有 {more} 所）" if more else "")
+        + "；学区文件将替换本年度全部学区划分，导入会删除它们的学区。请补上这些学校的行，或确认替换"
+        "（导入页勾选「本文件将替换本年度全部学区划分」，命令行加 --replace）后重新导入")
+
+
+def import_catchments(session: Session, season: Season, text: str, *, actor: Actor, filename: str | None = None,
+                      sha256: str | None = None, replace: bool = False) -> ImportResult:
     """Replace the season's catchments with the CSV's (format: schemas/catchments.md).
 
-    Every `school_id` must be a middle school already imported for the season. Every line is
-    checked (its numbers, the schema, the ranges, the school) before a problem refuses the file.
+    The file is the whole city's catchments: a school it leaves out loses its catchment, so such
+    a file is refused unless `replace` confirms it. Every `school_id` must be a middle school
+    already imported for the season. Every line is checked (its numbers, the schema, the ranges,
+    the school) before a problem refuses the file.
     """
     _rows(text, CATCHMENT_COLUMNS)
     parsed = parse_catchments_csv(text)
@@ -299,12 +351,15 @@ def import_catchments(session: Session, season: Season, text: str, *, actor: Act
     schools = {s.code: s for s in session.exec(select(School).where(School.season_id == season.id))}
     problems = [_catchment_problem(p, parsed.lines) for p in parsed.problems + catchment_problems(data)]
     problems += _unknown_schools(data, schools, parsed.lines)
+    existing = {c.code: c for c in session.exec(select(Catchment).where(Catchment.season_id == season.id))}
+    removed = sorted(set(existing) - {c["school_id"] for c in data})
+    if removed and not replace:
+        problems.append(_removal_unconfirmed(removed, schools))
     if problems:
         raise ImportFailed(problems)
-    existing = {c.code: c for c in session.exec(select(Catchment).where(Catchment.season_id == season.id))}
     created = updated = 0
     for catchment in data:
-        row = existing.pop(catchment["school_id"], None)
+        row = existing.get(catchment["school_id"])
         if row is None:
             row = Catchment(season_id=season.id, code=catchment["school_id"], school_id=schools[catchment["school_id"]].id,
                             rules=catchment["rules"])
@@ -313,15 +368,28 @@ def import_catchments(session: Session, season: Season, text: str, *, actor: Act
             row.school_id, row.rules = schools[catchment["school_id"]].id, catchment["rules"]
             updated += 1
         session.add(row)
-    for stale in existing.values():
-        session.delete(stale)
+    for code in removed:
+        session.delete(existing[code])
     session.flush()
-    result = ImportResult("catchments", created, updated)
-    _audit(session, season, actor, result, filename)
+    result = ImportResult("catchments", created, updated, len(removed))
+    _audit(session, season, actor, result, filename, sha256, text)
     return result
 
 
 IMPORTERS = {"schools": import_schools, "capacities": import_capacities, "catchments": import_catchments}
+
+
+def import_file(session: Session, season: Season, kind: str, data: bytes, *, actor: Actor, filename: str | None = None,
+                replace: bool = False) -> ImportResult:
+    """Import one uploaded file of `kind` (a key of IMPORTERS) as the import page takes it:
+    decoded, its sha256 recorded, schools checked against the season's districts, and
+    catchments replaced only as far as `replace` confirms."""
+    options: dict[str, Any] = {"actor": actor, "filename": filename, "sha256": sha256_hex(data)}
+    if kind == "schools":
+        options["districts"] = [d["name"] for d in season_districts(session, season)]
+    if kind == "catchments":
+        options["replace"] = replace
+    return IMPORTERS[kind](session, season, decode_csv(data), **options)
 
 
 def summary(session: Session, season: Season) -> dict[str, Any]:

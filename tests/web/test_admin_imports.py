@@ -1,6 +1,7 @@
 """Schools, capacities and catchments imported from CSV, with every faulty row reported."""
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pytest
@@ -103,17 +104,60 @@ def test_catchment_of_an_unknown_or_primary_school_is_refused(engine, season):
     assert _problems(engine, season, import_catchments, text) == [(5, "school_id")]
 
 
+def test_a_catchments_file_leaving_out_schools_is_refused_naming_them_and_removes_nothing(engine, season):
+    _import(engine, season, import_schools, SCHOOLS, districts=DISTRICTS)
+    _import(engine, season, import_catchments, CATCHMENTS)
+    only_sanzhong = "".join(line + "\n" for line in CATCHMENTS.splitlines() if "dh-yuzhang" not in line)
+    with pytest.raises(ImportFailed) as caught:
+        _import(engine, season, import_catchments, only_sanzhong)
+    [problem] = caught.value.problems
+    assert problem.line == 1
+    assert "本文件没有 1 所现有学区的学校：dh-yuzhang 豫章中学" in problem.zh
+    assert "本文件将替换本年度全部学区划分" in problem.zh
+    assert "no catchment for 1 school(s) that have one: dh-yuzhang 豫章中学" in problem.message
+    with read_session(engine) as session:
+        assert sorted(c.code for c in session.exec(select(Catchment))) == ["dh-sanzhong", "dh-yuzhang"]
+
+
+def test_a_refused_replacement_names_the_first_ten_schools_and_counts_the_rest(engine, season):
+    schools = SCHOOLS + "".join(f"dh-m{i:02d},中学{i},middle,public,东湖区,,,1,100,,\n" for i in range(12))
+    _import(engine, season, import_schools, schools, districts=DISTRICTS)
+    _import(engine, season, import_catchments, CATCHMENTS + "".join(
+        f"dh-m{i:02d},中学{i},东湖区,路{i},,,,\n" for i in range(12)))
+    with pytest.raises(ImportFailed) as caught:
+        _import(engine, season, import_catchments, CATCHMENTS)
+    [problem] = caught.value.problems
+    assert "本文件没有 12 所现有学区的学校：dh-m00 中学0、" in problem.zh
+    assert "dh-m09 中学9 等（另有 2 所）" in problem.zh and "dh-m10" not in problem.zh
+    assert "dh-m09 中学9 and 2 more" in problem.message
+
+
+def test_a_confirmed_replacement_removes_the_schools_left_out_and_audits_the_counts_and_file(engine, season):
+    _import(engine, season, import_schools, SCHOOLS, districts=DISTRICTS)
+    _import(engine, season, import_catchments, CATCHMENTS)
+    only_sanzhong = "".join(line + "\n" for line in CATCHMENTS.splitlines() if "dh-yuzhang" not in line)
+    result = _import(engine, season, import_catchments, only_sanzhong, replace=True, filename="sanzhong.csv",
+                     sha256="ab" * 32)
+    assert (result.created, result.updated, result.removed) == (0, 1, 1)
+    assert result.zh == "导入成功：本年度学区划分已整体替换，新增 0 所学校的学区，更新 1 所，删除 1 所"
+    with read_session(engine) as session:
+        assert [c.code for c in session.exec(select(Catchment))] == ["dh-sanzhong"]
+        event = session.exec(select(Event).where(Event.action == "catchments_imported").order_by(Event.id.desc())).first()
+    assert event.data == {"created": 0, "updated": 1, "removed": 1, "file": "sanzhong.csv", "sha256": "ab" * 32}
+
+
 def test_a_spreadsheet_saved_in_another_encoding_is_refused_plainly():
     with pytest.raises(ImportFailed) as caught:
         decode_csv("code,name\n豫章,中学\n".encode("gbk"))
     assert "UTF-8" in str(caught.value)
 
 
-def _upload(client, auth, kind, text):
+def _upload(client, auth, kind, text, **form):
     from io import BytesIO
 
-    return client.post(f"/admin/imports/{kind}", content_type="multipart/form-data",
-                       data={"file": (BytesIO(text.encode()), f"{kind}.csv"), "csrf_token": auth.csrf()})
+    data = text if isinstance(text, bytes) else text.encode()
+    return client.post(f"/admin/imports/{kind}", content_type="multipart/form-data", follow_redirects=False,
+                       data={"file": (BytesIO(data), f"{kind}.csv"), "csrf_token": auth.csrf(), **form})
 
 
 def test_import_page_lists_each_faulty_line_and_imports_nothing(client, auth, make_account, season):
@@ -164,6 +208,36 @@ def test_import_page_accepts_good_files_in_order(client, auth, make_account, sea
     assert _upload(client, auth, "catchments", CATCHMENTS).status_code == 302
     body = client.get("/admin/imports").get_data(as_text=True)
     assert "初中 2 所" in body and "学区 2 个" in body
+
+
+def test_import_page_says_the_catchments_file_replaces_the_whole_city_and_the_others_update_rows(
+        client, auth, make_account, season):
+    make_account("city", role="city_admin")
+    auth.login("city")
+    body = client.get("/admin/imports").get_data(as_text=True)
+    assert "学区文件是全市本年度的全部学区划分，导入后整体替换上一版" in body
+    assert "文件中没有的学校保持不变" in body and "其余学校保持不变" in body
+    assert 'name="replace" value="1"' in body and "本文件将替换本年度全部学区划分" in body
+
+
+def test_catchment_import_page_removes_catchments_only_when_the_replacement_is_confirmed(
+        client, auth, make_account, engine, season):
+    make_account("city", role="city_admin")
+    auth.login("city")
+    _upload(client, auth, "schools", SCHOOLS)
+    _upload(client, auth, "catchments", CATCHMENTS)
+    only_sanzhong = "\ufeff" + "".join(line + "\n" for line in CATCHMENTS.splitlines() if "dh-yuzhang" not in line)
+    refused = _upload(client, auth, "catchments", only_sanzhong)
+    assert refused.status_code == 422
+    assert "本文件没有 1 所现有学区的学校：dh-yuzhang 豫章中学" in refused.get_data(as_text=True)
+    assert _upload(client, auth, "catchments", only_sanzhong, replace="1").status_code == 302
+    page = client.get("/admin/imports").get_data(as_text=True)
+    assert "新增 0 所学校的学区，更新 1 所，删除 1 所" in page
+    with read_session(engine) as session:
+        assert [c.code for c in session.exec(select(Catchment))] == ["dh-sanzhong"]
+        event = session.exec(select(Event).where(Event.action == "catchments_imported").order_by(Event.id.desc())).first()
+    assert event.data == {"created": 0, "updated": 1, "removed": 1, "file": "catchments.csv",
+                          "sha256": hashlib.sha256(only_sanzhong.encode()).hexdigest()}
 
 
 def test_imports_are_refused_to_district_staff(client, auth, make_account, season):
