@@ -144,11 +144,40 @@ def _some(rows: list) -> list:
     return rows
 
 
-def _rows(text: str, required: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
+def _cells_unlike_header(line: int, row: Mapping[str | None, Any], header: list[str]) -> RowProblem | None:
+    """A line with fewer cells than the header has columns, or with filled cells past them.
+
+    A short line is a broken row, not one whose last cells are empty: a spreadsheet writes an
+    empty cell as `,,` (a whole-district catchment rule still has its five empty cells). Cells no
+    column names would be dropped unread; empty ones are a spreadsheet's stray commas and harmless.
+    """
+    missing = [column for column in header if row.get(column) is None]
+    if missing:
+        names = ", ".join(missing)
+        return RowProblem(line, names, f"the line has {len(header) - len(missing)} of the header's {len(header)} "
+                          f"columns; missing: {names}",
+                          f"本行只有 {len(header) - len(missing)} 列，首行有 {len(header)} 列；缺少：{names}")
+    extra = [cell for cell in row.get(None) or () if cell.strip()]
+    if extra:
+        return RowProblem(line, None, f"the line has {len(extra)} filled cell(s) beyond the header's {len(header)} "
+                          f"columns: {', '.join(extra)}",
+                          f"本行在首行的 {len(header)} 列之外还有 {len(extra)} 个填了内容的单元格：{'、'.join(extra)}")
+    return None
+
+
+def _rows(text: str, required: Iterable[str], problems: list[RowProblem]) -> list[tuple[int, dict[str, str]]]:
+    """The data lines of a CSV with their line numbers, trimmed; a line whose cells do not match
+    the header is reported in `problems` and left out, so that it is reported once."""
     reader = csv.DictReader(io.StringIO(text, newline=""))
     _header(reader, required)
-    return _some([(line, {k: (v or "").strip() for k, v in row.items() if k is not None})
-                  for line, row in enumerate(reader, start=FIRST_DATA_LINE)])
+    rows = []
+    for line, row in enumerate(_some(list(reader)), start=FIRST_DATA_LINE):
+        problem = _cells_unlike_header(line, row, list(reader.fieldnames))
+        if problem is None:
+            rows.append((line, {k: (v or "").strip() for k, v in row.items() if k is not None}))
+        else:
+            problems.append(problem)
+    return rows
 
 
 def _empty(line: int, column: str) -> RowProblem:
@@ -189,6 +218,12 @@ def _number(row: Mapping[str, str], column: str, line: int, problems: list[RowPr
     return value
 
 
+def _not_a_district(name: str) -> tuple[str, str]:
+    """A district name the season's ruleset does not have, in English and Chinese: misspelled, it
+    would put a school in no district's window and make a catchment rule match no address."""
+    return f"{name!r} is not a district of the season's ruleset", f"{name!r} 不是本季规则中的区县"
+
+
 def _school_fields(line: int, row: Mapping[str, str], districts: set[str], problems: list[RowProblem]) -> dict[str, Any]:
     before = len(problems)
     for column in REQUIRED_SCHOOL_COLUMNS:
@@ -201,8 +236,7 @@ def _school_fields(line: int, row: Mapping[str, str], districts: set[str], probl
         problems.append(_not_one_of(line, "kind", kind, KINDS))
     for column in ("district", "coordinating_district"):
         if row.get(column) and districts and row[column] not in districts:
-            problems.append(RowProblem(line, column, f"{row[column]!r} is not a district of the season's ruleset",
-                                       f"{row[column]!r} 不是本季规则中的区县"))
+            problems.append(RowProblem(line, column, *_not_a_district(row[column])))
     urban = (row.get("in_urban_area") or "1").lower()
     if urban not in TRUE + FALSE:
         problems.append(RowProblem(line, "in_urban_area", f"{urban!r} is neither 1 nor 0", f"{urban!r} 既不是 1 也不是 0"))
@@ -232,7 +266,7 @@ def import_schools(session: Session, season: Season, text: str, *, actor: Actor,
     known = set(districts)
     problems: list[RowProblem] = []
     parsed: dict[str, dict[str, Any]] = {}
-    for line, row in _rows(text, REQUIRED_SCHOOL_COLUMNS):
+    for line, row in _rows(text, REQUIRED_SCHOOL_COLUMNS, problems):
         fields = _school_fields(line, row, known, problems)
         if fields and fields["code"] in parsed:
             problems.append(_twice(line, fields["code"]))
@@ -264,7 +298,7 @@ def import_capacities(session: Session, season: Season, text: str, *, actor: Act
     schools = {s.code: s for s in session.exec(select(School).where(School.season_id == season.id))}
     problems: list[RowProblem] = []
     changes: dict[str, int] = {}
-    for line, row in _rows(text, CAPACITY_COLUMNS):
+    for line, row in _rows(text, CAPACITY_COLUMNS, problems):
         school = schools.get(row["code"])
         if school is None:
             problems.append(_unknown_school(line, row["code"]))
@@ -319,6 +353,23 @@ def _unknown_schools(data: list[dict[str, Any]], schools: Mapping[str, School],
             and (schools.get(c["school_id"]) is None or schools[c["school_id"]].stage != "middle")]
 
 
+def _unknown_districts(data: Any, districts: set[str]) -> list[Problem]:
+    """The districts of catchments (in the JSON form) that the season does not have, where they
+    are written; parts the schema refuses anyway are passed over."""
+    if not districts or not isinstance(data, list):
+        return []
+    places = []
+    for i, catchment in enumerate(data):
+        if not isinstance(catchment, dict):
+            continue
+        places.append((f"/{i}/district", catchment.get("district")))
+        rules = catchment.get("rules")
+        places += [(f"/{i}/rules/{j}/district", rule.get("district"))
+                   for j, rule in enumerate(rules if isinstance(rules, list) else ()) if isinstance(rule, dict)]
+    return [Problem(pointer, *_not_a_district(name)) for pointer, name in places
+            if isinstance(name, str) and name and name not in districts]
+
+
 def _removal_unconfirmed(codes: list[str], schools: Mapping[str, School]) -> RowProblem:
     """A catchments file leaving out schools that have a catchment, not confirmed as replacing
     them all: a district's own file, or a file with lines lost, would otherwise silently remove
@@ -336,21 +387,26 @@ def _removal_unconfirmed(codes: list[str], schools: Mapping[str, School]) -> Row
         "（导入页勾选「本文件将替换本年度全部学区划分」，命令行加 --replace）后重新导入")
 
 
-def import_catchments(session: Session, season: Season, text: str, *, actor: Actor, filename: str | None = None,
-                      sha256: str | None = None, replace: bool = False) -> ImportResult:
+def import_catchments(session: Session, season: Season, text: str, *, actor: Actor, districts: Iterable[str] = (),
+                      filename: str | None = None, sha256: str | None = None, replace: bool = False) -> ImportResult:
     """Replace the season's catchments with the CSV's (format: schemas/catchments.md).
 
     The file is the whole city's catchments: a school it leaves out loses its catchment, so such
     a file is refused unless `replace` confirms it. Every `school_id` must be a middle school
-    already imported for the season. Every line is checked (its numbers, the schema, the ranges,
-    the school) before a problem refuses the file.
+    already imported for the season, every district one of `districts` (when given). Every line
+    is checked (its cells, its numbers, the schema, the ranges, the district, the school) before a
+    problem refuses the file; a line with too few or too many cells is reported for that alone.
     """
-    _rows(text, CATCHMENT_COLUMNS)
+    broken: list[RowProblem] = []
+    _rows(text, CATCHMENT_COLUMNS, broken)
     parsed = parse_catchments_csv(text)
     data = parsed.data
     schools = {s.code: s for s in session.exec(select(School).where(School.season_id == season.id))}
-    problems = [_catchment_problem(p, parsed.lines) for p in parsed.problems + catchment_problems(data)]
+    found = parsed.problems + catchment_problems(data) + _unknown_districts(data, set(districts))
+    problems = [_catchment_problem(p, parsed.lines) for p in found]
     problems += _unknown_schools(data, schools, parsed.lines)
+    reported = {b.line for b in broken}
+    problems = broken + [p for p in problems if p.line not in reported]
     existing = {c.code: c for c in session.exec(select(Catchment).where(Catchment.season_id == season.id))}
     removed = sorted(set(existing) - {c["school_id"] for c in data})
     if removed and not replace:
@@ -382,10 +438,10 @@ IMPORTERS = {"schools": import_schools, "capacities": import_capacities, "catchm
 def import_file(session: Session, season: Season, kind: str, data: bytes, *, actor: Actor, filename: str | None = None,
                 replace: bool = False) -> ImportResult:
     """Import one uploaded file of `kind` (a key of IMPORTERS) as the import page takes it:
-    decoded, its sha256 recorded, schools checked against the season's districts, and
+    decoded, its sha256 recorded, schools and catchments checked against the season's districts, and
     catchments replaced only as far as `replace` confirms."""
     options: dict[str, Any] = {"actor": actor, "filename": filename, "sha256": sha256_hex(data)}
-    if kind == "schools":
+    if kind in ("schools", "catchments"):
         options["districts"] = [d["name"] for d in season_districts(session, season)]
     if kind == "catchments":
         options["replace"] = replace

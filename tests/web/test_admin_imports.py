@@ -98,6 +98,38 @@ def test_catchment_rows_with_errors_are_named_by_line(engine, season):
     assert _problems(engine, season, import_catchments, text) == [(5, "from/to/parity")]
 
 
+def test_a_short_catchment_line_is_reported_as_missing_its_columns_not_read_as_a_whole_district(engine, season):
+    _import(engine, season, import_schools, SCHOOLS, districts=DISTRICTS)
+    with pytest.raises(ImportFailed) as caught:
+        _import(engine, season, import_catchments, CATCHMENTS + "dh-sanzhong,南昌三中,东湖区\n"
+                "dh-sanzhong,南昌三中,东湖区,阳明路,9\n")  # short, and half a range: said once, as short
+    assert [(p.line, p.column) for p in caught.value.problems] == [(5, "street, from, to, parity, compound"),
+                                                                 (6, "to, parity, compound")]
+    assert "本行只有 3 列，首行有 8 列；缺少：street, from, to, parity, compound" == caught.value.problems[0].zh
+
+
+def test_a_filled_catchment_cell_past_the_header_is_refused_and_stray_empty_ones_are_not(engine, season):
+    _import(engine, season, import_schools, SCHOOLS, districts=DISTRICTS)
+    text = CATCHMENTS + "dh-sanzhong,南昌三中,东湖区,,,,,滨江花园,豫章中学\n"
+    assert _problems(engine, season, import_catchments, text) == [(5, None)]
+    stray = "".join(line + ",,\n" for line in CATCHMENTS.splitlines())
+    assert _import(engine, season, import_catchments, stray).created == 2
+
+
+def test_a_school_line_with_missing_columns_is_reported_once(engine, season):
+    assert _problems(engine, season, import_schools, SCHOOLS + "x1,某中学,middle\n", districts=DISTRICTS) == [
+        (5, "kind, district, coordinating_district, school_group, in_urban_area, capacity, x, y")]
+
+
+def test_a_catchment_in_a_district_the_season_does_not_have_is_refused(engine, season):
+    _import(engine, season, import_schools, SCHOOLS, districts=DISTRICTS)
+    text = CATCHMENTS + "dh-sanzhong,南昌三中,东胡区,,,,,\n"
+    with pytest.raises(ImportFailed) as caught:
+        _import(engine, season, import_catchments, text, districts=DISTRICTS)
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column, problem.zh) == (5, "district", "'东胡区' 不是本季规则中的区县")
+
+
 def test_catchment_of_an_unknown_or_primary_school_is_refused(engine, season):
     _import(engine, season, import_schools, SCHOOLS, districts=DISTRICTS)
     text = CATCHMENTS + "dh-p01,八一大道小学,东湖区,,,,,某小区\n"
@@ -188,6 +220,15 @@ def test_catchment_import_page_lists_every_bad_line_in_chinese_and_stores_nothin
     assert "本季没有初中 &#39;dh-nowhere&#39;" in rows["7"]
     with read_session(engine) as session:
         assert session.exec(select(Catchment)).all() == []
+
+
+def test_catchment_import_page_checks_districts_against_the_season(client, auth, make_account, engine, season):
+    make_account("city", role="city_admin")
+    auth.login("city")
+    _upload(client, auth, "schools", SCHOOLS)
+    response = _upload(client, auth, "catchments", CATCHMENTS + "dh-sanzhong,南昌三中,东胡区,,,,,\n")
+    assert response.status_code == 422
+    assert "&#39;东胡区&#39; 不是本季规则中的区县" in response.get_data(as_text=True)
 
 
 def test_a_file_with_very_many_bad_lines_lists_the_first_hundred_and_counts_the_rest(client, auth, make_account,
