@@ -8,13 +8,15 @@ Schools and capacities files update the rows they name. A catchments file is the
 catchments and replaces the season's as one (the catchment index is built, and its version
 counted, from the whole set): a file that would leave schools without the catchment they have
 is refused unless the import is confirmed as a replacement (`replace=True`).
-Catchment files follow schemas/catchments.md and are read and checked by
-`core.rules.catchments` (`parse_catchments_csv`, `catchment_problems`).
+Catchment files follow schemas/catchments.md, in CSV or in JSON (told apart by their first
+character), and are read and checked by `core.rules.catchments` (`parse_catchments_csv`,
+`catchment_problems`); a JSON file's problems are named by JSON pointer instead of line.
 """
 from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +28,7 @@ from core.canonical import sha256_hex
 from core.models import Catchment, School, Season
 from core.portal import season_districts
 from core.rules.catchments import CSV_COLUMNS as CATCHMENT_COLUMNS, catchment_problems, parse_catchments_csv
-from core.rules.errors import Problem
+from core.rules.errors import Problem, json_error_zh
 from core.workflow import Actor
 
 __all__ = [
@@ -53,19 +55,28 @@ NAMED_REMOVALS = 10  # a refused catchments file names this many of the schools 
 @dataclass(frozen=True)
 class RowProblem:
     """One fault of an import file: the line (1 is the header), the column, what is wrong (English
-    `message`, Chinese `zh`)."""
+    `message`, Chinese `zh`). A JSON file's problem has no line but the JSON `pointer` of the
+    value at fault ("" for the whole document); a problem with neither is about the whole file."""
 
-    line: int
+    line: int | None
     column: str | None
     message: str
     zh: str
+    pointer: str | None = None
+
+    @property
+    def where(self) -> str:
+        """The line or, in a JSON file, the JSON pointer ("/" for the whole document)."""
+        return str(self.line) if self.line is not None else (self.pointer or "/") if self.pointer is not None else ""
 
     def __str__(self) -> str:
-        return f"line {self.line}" + (f", {self.column}" if self.column else "") + f": {self.message}"
+        where = f"line {self.line}" if self.line is not None else self.where or "the file"
+        return where + (f", {self.column}" if self.column else "") + f": {self.message}"
 
     def in_chinese(self) -> str:
         """The problem as `str()` says it, in Chinese: "第 5 行，capacity 列：…"."""
-        return f"第 {self.line} 行" + (f"，{self.column} 列" if self.column else "") + f"：{self.zh}"
+        where = f"第 {self.line} 行" if self.line is not None else self.where or "文件"
+        return where + (f"，{self.column} 列" if self.column else "") + f"：{self.zh}"
 
 
 class ImportFailed(Exception):
@@ -73,7 +84,7 @@ class ImportFailed(Exception):
     `shown` the first SHOWN_PROBLEMS of them for a page, `unshown` how many more there are."""
 
     def __init__(self, problems: list[RowProblem]):
-        self.problems = sorted(problems, key=lambda p: p.line)
+        self.problems = sorted(problems, key=lambda p: p.line or 0)
         super().__init__("; ".join(map(str, self.problems[:5])) + (" …" if len(problems) > 5 else ""))
         self.zh = "；".join(p.in_chinese() for p in self.problems[:5]) + (" …" if len(problems) > 5 else "")
 
@@ -339,18 +350,27 @@ def _catchment_problem(problem: Problem, lines: dict[tuple[int, int], int]) -> R
     return RowProblem(1, None, problem.message, problem.zh)
 
 
+def _no_middle_school(code: str) -> tuple[str, str]:
+    """A school id the season has no middle school for, in English and Chinese."""
+    return f"no middle school {code!r} in this season; import the schools first", f"本季没有初中 {code!r}；请先导入学校"
+
+
 def unknown_middle_school(line: int, code: str) -> RowProblem:
     """A line naming a school id the season has no middle school for (catchments, lists)."""
-    return RowProblem(line, "school_id", f"no middle school {code!r} in this season; import the schools first",
-                      f"本季没有初中 {code!r}；请先导入学校")
+    return RowProblem(line, "school_id", *_no_middle_school(code))
 
 
-def _unknown_schools(data: list[dict[str, Any]], schools: Mapping[str, School],
-                     lines: dict[tuple[int, int], int]) -> list[RowProblem]:
-    """Catchments of a school id the season has no middle school for, at the school's first line."""
-    return [unknown_middle_school(lines.get((i, 0), 1), c["school_id"])
-            for i, c in enumerate(data) if c["school_id"]
-            and (schools.get(c["school_id"]) is None or schools[c["school_id"]].stage != "middle")]
+def _school_ids(data: list) -> list[str]:
+    """The school ids catchments in the JSON form name, passing over what the schema refuses anyway."""
+    return [c["school_id"] for c in data if isinstance(c, dict) and isinstance(c.get("school_id"), str)]
+
+
+def _unknown_schools(data: Any, schools: Mapping[str, School]) -> list[Problem]:
+    """Catchments of a school id the season has no middle school for."""
+    return [Problem(f"/{i}/school_id", *_no_middle_school(c["school_id"])) for i, c in enumerate(data)
+            if isinstance(c, dict) and isinstance(c.get("school_id"), str) and c["school_id"]
+            and (schools.get(c["school_id"]) is None or schools[c["school_id"]].stage != "middle")] \
+        if isinstance(data, list) else []
 
 
 def _unknown_districts(data: Any, districts: set[str]) -> list[Problem]:
@@ -368,6 +388,60 @@ def _unknown_districts(data: Any, districts: set[str]) -> list[Problem]:
                    for j, rule in enumerate(rules if isinstance(rules, list) else ()) if isinstance(rule, dict)]
     return [Problem(pointer, *_not_a_district(name)) for pointer, name in places
             if isinstance(name, str) and name and name not in districts]
+
+
+Locate = Callable[[list[Problem]], list[RowProblem]]
+
+
+def _csv_catchments(text: str) -> tuple[list[dict[str, Any]], list[RowProblem], Locate]:
+    """A catchments CSV in the JSON form, the problems of reading it, and how to name a problem of
+    the JSON form by CSV line (one on a line already reported as broken is not said again)."""
+    broken: list[RowProblem] = []
+    _rows(text, CATCHMENT_COLUMNS, broken)
+    parsed = parse_catchments_csv(text)
+    reported = {b.line for b in broken}
+
+    def locate(found: list[Problem]) -> list[RowProblem]:
+        return [p for p in (_catchment_problem(q, parsed.lines) for q in found) if p.line not in reported]
+
+    return parsed.data, broken + locate(parsed.problems), locate
+
+
+class _DuplicateKey(ValueError):
+    """A JSON object giving one key twice: the parser would keep the last value silently."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    twice = next((key for key in keys if keys.count(key) > 1), None)
+    if twice is not None:
+        raise _DuplicateKey(twice)
+    return dict(pairs)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _json_catchments(text: str) -> tuple[Any, list[RowProblem], Locate]:
+    """A catchments JSON file, parsed strictly (a key given twice in an object, NaN or Infinity is
+    refused; a file that does not parse is refused at once, nothing in it can be checked), no
+    problems of reading it, and how to name a problem: by its JSON pointer."""
+    try:
+        data = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except json.JSONDecodeError as error:
+        problem = RowProblem(None, None, f"the file is not valid JSON: {error.msg} at line {error.lineno}, "
+                             f"column {error.colno}", f"文件不是有效的 JSON：{json_error_zh(error)}")
+    except _DuplicateKey as error:
+        problem = RowProblem(None, None, f"the file gives the key {error} twice in one object",
+                             f"文件中有对象把键 {error} 写了两次")
+    except ValueError as error:
+        problem = RowProblem(None, None, f"the file is not valid JSON: {error}", f"文件不是有效的 JSON：{error}")
+    except RecursionError:
+        problem = RowProblem(None, None, "the file is nested too deeply to be catchments", "文件嵌套太深，不可能是学区划分")
+    else:
+        return data, [], lambda found: [RowProblem(None, None, p.message, p.zh, p.pointer) for p in found]
+    raise ImportFailed([problem])
 
 
 def _removal_unconfirmed(codes: list[str], schools: Mapping[str, School]) -> RowProblem:
@@ -389,26 +463,21 @@ def _removal_unconfirmed(codes: list[str], schools: Mapping[str, School]) -> Row
 
 def import_catchments(session: Session, season: Season, text: str, *, actor: Actor, districts: Iterable[str] = (),
                       filename: str | None = None, sha256: str | None = None, replace: bool = False) -> ImportResult:
-    """Replace the season's catchments with the CSV's (format: schemas/catchments.md).
+    """Replace the season's catchments with the file's, CSV or JSON (format: schemas/catchments.md).
 
     The file is the whole city's catchments: a school it leaves out loses its catchment, so such
     a file is refused unless `replace` confirms it. Every `school_id` must be a middle school
     already imported for the season, every district one of `districts` (when given). Every line
     is checked (its cells, its numbers, the schema, the ranges, the district, the school) before a
     problem refuses the file; a line with too few or too many cells is reported for that alone.
+    A JSON file is checked alike, its problems named by JSON pointer.
     """
-    broken: list[RowProblem] = []
-    _rows(text, CATCHMENT_COLUMNS, broken)
-    parsed = parse_catchments_csv(text)
-    data = parsed.data
+    data, problems, locate = (_json_catchments if text.lstrip()[:1] in ("{", "[") else _csv_catchments)(text)
     schools = {s.code: s for s in session.exec(select(School).where(School.season_id == season.id))}
-    found = parsed.problems + catchment_problems(data) + _unknown_districts(data, set(districts))
-    problems = [_catchment_problem(p, parsed.lines) for p in found]
-    problems += _unknown_schools(data, schools, parsed.lines)
-    reported = {b.line for b in broken}
-    problems = broken + [p for p in problems if p.line not in reported]
+    problems += locate(catchment_problems(data) + _unknown_districts(data, set(districts))
+                       + _unknown_schools(data, schools))
     existing = {c.code: c for c in session.exec(select(Catchment).where(Catchment.season_id == season.id))}
-    removed = sorted(set(existing) - {c["school_id"] for c in data})
+    removed = sorted(set(existing) - set(_school_ids(data))) if isinstance(data, list) else []
     if removed and not replace:
         problems.append(_removal_unconfirmed(removed, schools))
     if problems:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 import pytest
@@ -178,6 +179,53 @@ def test_a_confirmed_replacement_removes_the_schools_left_out_and_audits_the_cou
     assert event.data == {"created": 0, "updated": 1, "removed": 1, "file": "sanzhong.csv", "sha256": "ab" * 32}
 
 
+CATCHMENTS_JSON = json.dumps([
+    {"school_id": "dh-yuzhang", "school_name": "豫章中学", "district": "东湖区",
+     "rules": [{"district": "东湖区", "street": "八一大道", "numbers": {"from": 1, "to": 199, "parity": "odd"}},
+               {"district": "东湖区", "compound": "滨江花园"}]},
+    {"school_id": "dh-sanzhong", "rules": [{"district": "东湖区", "street": "八一大道",
+                                             "numbers": {"from": 2, "to": 200, "parity": "even"}}]}],
+    ensure_ascii=False, indent=2)
+
+
+def test_a_catchments_json_file_is_imported_as_its_csv_would_be(engine, season):
+    _import(engine, season, import_schools, SCHOOLS, districts=DISTRICTS)
+    assert _import(engine, season, import_catchments, "\n " + CATCHMENTS_JSON, districts=DISTRICTS).created == 2
+    with read_session(engine) as session:
+        from_json = {c.code: c.rules for c in session.exec(select(Catchment))}
+    _import(engine, season, import_catchments, CATCHMENTS, districts=DISTRICTS)
+    with read_session(engine) as session:
+        assert {c.code: c.rules for c in session.exec(select(Catchment))} == from_json
+
+
+def test_a_catchments_json_file_has_every_problem_named_by_json_pointer(engine, season):
+    _import(engine, season, import_schools, SCHOOLS, districts=DISTRICTS)
+    data = json.loads(CATCHMENTS_JSON)
+    data[0]["rules"][1]["district"] = "东胡区"
+    data[1]["rules"][0]["numbers"]["from"] = 300
+    data.append({"school_id": "dh-p01", "rules": [{"district": "东湖区"}]})
+    with pytest.raises(ImportFailed) as caught:
+        _import(engine, season, import_catchments, json.dumps(data, ensure_ascii=False), districts=DISTRICTS)
+    assert [(p.line, p.pointer) for p in caught.value.problems] == [
+        (None, "/1/rules/0/numbers"), (None, "/0/rules/1/district"), (None, "/2/school_id")]
+    assert "/0/rules/1/district：'东胡区' 不是本季规则中的区县" in caught.value.zh
+
+
+@pytest.mark.parametrize("text, said", [
+    ('[{"school_id": "dh-yuzhang",\n  "rules": [}]', "文件不是有效的 JSON：第 2 行第 13 列"),
+    ('[{"school_id": "dh-yuzhang", "school_id": "dh-sanzhong", "rules": [{"district": "东湖区"}]}]',
+     "文件中有对象把键 school_id 写了两次"),
+    ('[{"school_id": "dh-yuzhang", "rules": [{"district": "东湖区", "street": "a",'
+     ' "numbers": {"from": NaN, "to": 1, "parity": "all"}}]}]', "NaN"),
+])
+def test_a_catchments_json_file_is_parsed_strictly(engine, season, text, said):
+    _import(engine, season, import_schools, SCHOOLS, districts=DISTRICTS)
+    with pytest.raises(ImportFailed) as caught:
+        _import(engine, season, import_catchments, text)
+    [problem] = caught.value.problems
+    assert said in problem.zh
+
+
 def test_a_spreadsheet_saved_in_another_encoding_is_refused_plainly():
     with pytest.raises(ImportFailed) as caught:
         decode_csv("code,name\n豫章,中学\n".encode("gbk"))
@@ -229,6 +277,19 @@ def test_catchment_import_page_checks_districts_against_the_season(client, auth,
     response = _upload(client, auth, "catchments", CATCHMENTS + "dh-sanzhong,南昌三中,东胡区,,,,,\n")
     assert response.status_code == 422
     assert "&#39;东胡区&#39; 不是本季规则中的区县" in response.get_data(as_text=True)
+
+
+def test_catchment_import_page_takes_json_and_names_its_problems_by_pointer(client, auth, make_account, engine,
+                                                                          season):
+    make_account("city", role="city_admin")
+    auth.login("city")
+    _upload(client, auth, "schools", SCHOOLS)
+    bad = _upload(client, auth, "catchments", CATCHMENTS_JSON.replace('"dh-sanzhong"', '"dh-nowhere"'))
+    assert bad.status_code == 422
+    body = bad.get_data(as_text=True)
+    assert 'data-line="/1/school_id"' in body and "首行缺少列" not in body
+    assert _upload(client, auth, "catchments", CATCHMENTS_JSON).status_code == 302
+    assert "学区 2 个" in client.get("/admin/imports").get_data(as_text=True)
 
 
 def test_a_file_with_very_many_bad_lines_lists_the_first_hundred_and_counts_the_rest(client, auth, make_account,

@@ -1,4 +1,4 @@
-"""Import pages: schools, capacities and catchments from CSV, with every faulty row listed."""
+"""Import pages: schools, capacities and catchments from CSV (catchments also JSON), with every faulty row listed."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -30,7 +30,7 @@ def imports():
 @bp.post("/imports/<kind>")
 @role_required(*ADMINS)
 def run_import(kind: str):
-    """Import one CSV; nothing changes unless every row is right, and a catchments file that
+    """Import one file; nothing changes unless every row is right, and a catchments file that
     would remove schools' catchments only when the form confirms replacing them all."""
     if kind not in IMPORTERS:
         abort(404)
