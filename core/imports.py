@@ -45,6 +45,7 @@ STAGES = ("primary", "middle")
 STAGES_ZH = {"primary": "小学", "middle": "初中"}
 KINDS = ("public", "province_run", "private")
 TRUE, FALSE = ("1", "true", "yes", "是"), ("0", "false", "no", "否")
+CODE_EMPTY = ("the school code is empty", "未填写学校代码")
 
 
 FIRST_DATA_LINE = 2  # line 1 of every import file is its header: a row is named by its line in the file
@@ -204,7 +205,7 @@ def _unknown_school(line: int, code: str) -> RowProblem:
     """A line naming no school of the season, or none at all: an empty code is a blank cell to
     fill in, not a school to import first."""
     if not code:
-        return RowProblem(line, "code", "the school code is empty", "未填写学校代码")
+        return RowProblem(line, "code", *CODE_EMPTY)
     return RowProblem(line, "code", f"no school {code!r} in this season; import the schools first",
                       f"本季没有学校 {code!r}；请先导入学校")
 
@@ -373,6 +374,42 @@ def _unknown_schools(data: Any, schools: Mapping[str, School]) -> list[Problem]:
         if isinstance(data, list) else []
 
 
+def _plain_problems(data: Any) -> list[Problem]:
+    """Faults a spreadsheet makes, said plainly: an empty school code or district, a rule with
+    both a street and a compound, house numbers without a street. The schema would say them as
+    "None is not of type 'string'" or with a rule's Python form."""
+    if not isinstance(data, list):
+        return []
+    found = []
+    for i, catchment in enumerate(data):
+        if not isinstance(catchment, dict):
+            continue
+        if "school_id" in catchment and catchment["school_id"] in (None, ""):  # a missing key: the schema says it
+            found.append(Problem(f"/{i}/school_id", *CODE_EMPTY))
+        rules = catchment.get("rules")
+        for j, rule in enumerate(rules if isinstance(rules, list) else ()):
+            if not isinstance(rule, dict):
+                continue
+            if not rule.get("district"):
+                found.append(Problem(f"/{i}/rules/{j}/district", "the district is empty", "未填写区县"))
+            if rule.get("street") and rule.get("compound"):
+                found.append(Problem(f"/{i}/rules/{j}", "a rule names a street or a compound, not both: "
+                                     "make them two rules (two lines of a CSV)",
+                                     "一条规则只能写街道（street）或小区（compound）之一，不能两者都写；请分成两条规则（CSV 中为两行）"))
+            if "numbers" in rule and not rule.get("street"):
+                found.append(Problem(f"/{i}/rules/{j}", "house numbers (from/to/parity) need a street",
+                                     "门牌号范围（from/to/parity）须与街道（street）一起填写"))
+    return found
+
+
+def _plainly(data: Any, found: list[Problem]) -> list[Problem]:
+    """The problems of catchments, with `_plain_problems` in place of the schema's words for the
+    same value."""
+    plain = _plain_problems(data)
+    said = {p.pointer for p in plain}
+    return plain + [p for p in found if p.pointer not in said]
+
+
 def _unknown_districts(data: Any, districts: set[str]) -> list[Problem]:
     """The districts of catchments (in the JSON form) that the season does not have, where they
     are written; parts the schema refuses anyway are passed over."""
@@ -395,9 +432,14 @@ Locate = Callable[[list[Problem]], list[RowProblem]]
 
 def _csv_catchments(text: str) -> tuple[list[dict[str, Any]], list[RowProblem], Locate]:
     """A catchments CSV in the JSON form, the problems of reading it, and how to name a problem of
-    the JSON form by CSV line (one on a line already reported as broken is not said again)."""
+    the JSON form by CSV line (one on a line already reported as broken is not said again).
+
+    A line without a school code is reported here, each one: the JSON form gathers all of them
+    into one catchment, whose problem would name only the first."""
     broken: list[RowProblem] = []
-    _rows(text, CATCHMENT_COLUMNS, broken)
+    for line, row in _rows(text, CATCHMENT_COLUMNS, broken):
+        if not row["school_id"]:
+            broken.append(RowProblem(line, "school_id", *CODE_EMPTY))
     parsed = parse_catchments_csv(text)
     reported = {b.line for b in broken}
 
@@ -474,7 +516,7 @@ def import_catchments(session: Session, season: Season, text: str, *, actor: Act
     """
     data, problems, locate = (_json_catchments if text.lstrip()[:1] in ("{", "[") else _csv_catchments)(text)
     schools = {s.code: s for s in session.exec(select(School).where(School.season_id == season.id))}
-    problems += locate(catchment_problems(data) + _unknown_districts(data, set(districts))
+    problems += locate(_plainly(data, catchment_problems(data)) + _unknown_districts(data, set(districts))
                        + _unknown_schools(data, schools))
     existing = {c.code: c for c in session.exec(select(Catchment).where(Catchment.season_id == season.id))}
     removed = sorted(set(existing) - set(_school_ids(data))) if isinstance(data, list) else []

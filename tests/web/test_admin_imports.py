@@ -131,6 +131,34 @@ def test_a_catchment_in_a_district_the_season_does_not_have_is_refused(engine, s
     assert (problem.line, problem.column, problem.zh) == (5, "district", "'东胡区' 不是本季规则中的区县")
 
 
+def test_catchment_lines_a_spreadsheet_gets_wrong_are_said_plainly_each_by_line(engine, season):
+    _import(engine, season, import_schools, SCHOOLS, districts=DISTRICTS)
+    text = CATCHMENTS + (",豫章中学,东湖区,,,,,滨江花园\n"  # no school code
+                         "dh-sanzhong,南昌三中,,阳明路,,,,\n"  # no district
+                         "dh-sanzhong,南昌三中,东湖区,阳明路,,,,滨江花园\n"  # a street and a compound
+                         "dh-sanzhong,南昌三中,东湖区,,1,9,odd,\n"  # numbers without a street
+                         ",,东湖区,,,,,\n")  # no school code again
+    with pytest.raises(ImportFailed) as caught:
+        _import(engine, season, import_catchments, text, districts=DISTRICTS)
+    said = [(p.line, p.column, p.zh, p.message) for p in caught.value.problems]
+    assert said == [
+        (5, "school_id", "未填写学校代码", "the school code is empty"),
+        (6, "district", "未填写区县", "the district is empty"),
+        (7, None, "一条规则只能写街道（street）或小区（compound）之一，不能两者都写；请分成两条规则（CSV 中为两行）",
+         "a rule names a street or a compound, not both: make them two rules (two lines of a CSV)"),
+        (8, None, "门牌号范围（from/to/parity）须与街道（street）一起填写", "house numbers (from/to/parity) need a street"),
+        (9, "school_id", "未填写学校代码", "the school code is empty")]
+
+
+def test_a_json_catchment_with_an_empty_code_or_district_is_said_plainly(engine, season):
+    _import(engine, season, import_schools, SCHOOLS, districts=DISTRICTS)
+    text = json.dumps([{"school_id": "", "rules": [{"district": ""}]}])
+    with pytest.raises(ImportFailed) as caught:
+        _import(engine, season, import_catchments, text, districts=DISTRICTS)
+    assert [(p.pointer, p.zh) for p in caught.value.problems] == [
+        ("/0/school_id", "未填写学校代码"), ("/0/rules/0/district", "未填写区县")]
+
+
 def test_catchment_of_an_unknown_or_primary_school_is_refused(engine, season):
     _import(engine, season, import_schools, SCHOOLS, districts=DISTRICTS)
     text = CATCHMENTS + "dh-p01,八一大道小学,东湖区,,,,,某小区\n"
