@@ -10,6 +10,7 @@ from core.allocation.cli import allocate_command, lottery
 from core.audit import verify_chain
 from core.db import make_engine, read_session
 from core.demo import demo
+from core.imports_cli import import_command
 from core.logs import configure_logging
 from core.plugins_cli import plugins_command
 from core.rules.cli import classify, ruleset
@@ -82,5 +83,5 @@ def serve(**settings) -> None:
 
 
 # Each area's commands, registered in one place.
-for command in (demo, ruleset, classify, allocate_command, lottery, scheduler, season, plugins_command):
+for command in (demo, ruleset, classify, allocate_command, lottery, scheduler, season, plugins_command, import_command):
     main.add_command(command)

@@ -1,11 +1,11 @@
-"""Import pages: schools, capacities and catchments from CSV, with every faulty row listed."""
+"""Import pages: schools, capacities and catchments from CSV (catchments also JSON), with every faulty row listed."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from core.db import read_session, write_session
-from core.imports import IMPORTERS, ImportFailed, decode_csv, summary
-from core.portal import active_season, season_districts
+from core.imports import IMPORTERS, ImportFailed, import_file, summary
+from core.portal import active_season
 from web.admin import ADMINS, bp
 from web.context import engine
 from web.i18n import t
@@ -30,7 +30,8 @@ def imports():
 @bp.post("/imports/<kind>")
 @role_required(*ADMINS)
 def run_import(kind: str):
-    """Import one CSV; nothing changes unless every row is right."""
+    """Import one file; nothing changes unless every row is right, and a catchments file that
+    would remove schools' catchments only when the form confirms replacing them all."""
     if kind not in IMPORTERS:
         abort(404)
     upload = request.files.get("file")
@@ -38,13 +39,10 @@ def run_import(kind: str):
         flash(t("请选择要导入的CSV文件", "choose a CSV file to import"), "error")
         return redirect(url_for("admin.imports"))
     try:
-        text = decode_csv(upload.read())
         with write_session(engine()) as session:
-            season = active_season(session)
-            extra = {"districts": [d["name"] for d in season_districts(session, season)]} if kind == "schools" else {}
-            result = IMPORTERS[kind](session, season, text, actor=current_actor(), filename=upload.filename, **extra)
+            result = import_file(session, active_season(session), kind, upload.read(), actor=current_actor(),
+                                 filename=upload.filename, replace=request.form.get("replace") == "1")
     except ImportFailed as error:
         return _page(error, kind, status=422)
-    flash(t(f"导入成功：新增 {result.created} 行，更新 {result.updated} 行",
-            f"imported: {result.created} created, {result.updated} updated"), "ok")
+    flash(t(result.zh, result.message), "ok")
     return redirect(url_for("admin.imports"))
