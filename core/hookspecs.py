@@ -208,10 +208,15 @@ def fetch_demolition(id_numbers: dict[str, str]) -> Fragment | None:
 def connector_policy(source: str) -> dict[str, float] | None:
     """How the connector runtime should call a source this plugin serves.
 
-    Called once per source, the first time the runtime calls it. Returns any of
-    ``timeout`` (seconds per attempt), ``retries``, ``backoff`` (seconds, doubled per
-    retry), ``failure_threshold`` and ``reset_after`` (circuit breaker), or None to keep the
-    runtime's defaults. Stops at the first non-None result.
+    Called once per source and process, the first time the runtime calls it. Returns None to
+    keep the runtime's defaults, or a dict with any of: ``timeout`` (seconds per attempt, a
+    number > 0; default 10), ``retries`` (attempts after the first, a whole number ≥ 0;
+    default 2), ``backoff`` (seconds to wait after the first failed attempt, doubled after each
+    further one, ≥ 0; default 0.25), ``backoff_max`` (the longest wait, ≥ 0; default 4),
+    ``failure_threshold`` (failed calls in a row that open the circuit breaker, a whole
+    number ≥ 1; default 5) and ``reset_after`` (seconds the breaker stays open, > 0;
+    default 30). Booleans are not numbers. An answer that is not such a dict is logged by
+    plugin and source, and the source keeps every default. Stops at the first non-None result.
 
     Example return: ``{"timeout": 3.0, "retries": 1}``
     """

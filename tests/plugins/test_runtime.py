@@ -175,6 +175,49 @@ def test_connector_policy_with_unknown_setting_keeps_defaults(xuewei_runtime):
     assert runtime.policy("hukou") == runtime.default
 
 
+BAD_POLICIES = [
+    {"timeout": "3"}, {"timeout": None}, {"timeout": 0}, {"timeout": float("nan")}, {"timeout": True},
+    {"retries": -1}, {"retries": 1.5}, {"retries": True}, {"backoff": -0.1}, {"backoff_max": -1},
+    {"failure_threshold": 0}, {"failure_threshold": 2.0}, {"reset_after": 0}, {"timout": 1.0},
+    [("timeout", 3)], 3, "timeout=3",
+]
+
+
+@pytest.mark.parametrize("answer", BAD_POLICIES, ids=repr)
+def test_a_bad_connector_policy_value_is_logged_and_the_defaults_kept(xuewei_runtime, family, caplog, answer):
+    class Tuned:
+        @hookimpl
+        def connector_policy(self, source):
+            return answer if source == "hukou" else None
+
+        @hookimpl
+        def fetch_hukou(self, id_numbers):
+            return {"pupil": {"id_number": id_numbers["pupil"], "hukou": {"address": ADDRESS, "collective": False}},
+                    "guardians": []}
+
+    runtime = xuewei_runtime(Tuned())
+    result = runtime.fetch_facts(PUPIL, family, sources=["hukou"])  # never raises for a source
+    assert result.complete and "hukou" in result.fragments
+    assert runtime.policy("hukou") == runtime.default
+    refused = [r.getMessage() for r in caplog.records if "connector_policy" in r.getMessage()]
+    assert len(refused) == 1 and "Tuned" in refused[0] and "hukou" in refused[0]
+
+
+def test_a_whole_number_is_a_valid_number_of_seconds(xuewei_runtime):
+    class Tuned:
+        @hookimpl
+        def connector_policy(self, source):
+            return {"timeout": 3, "backoff": 0, "backoff_max": 1, "reset_after": 60, "failure_threshold": 1}
+
+    policy = xuewei_runtime(Tuned()).policy("hukou")
+    assert (policy.timeout, policy.backoff, policy.failure_threshold, policy.reset_after) == (3, 0, 1, 60)
+
+
+def test_a_policy_out_of_range_is_refused_when_made_naming_every_bad_setting():
+    with pytest.raises(ValueError, match=r"timeout must be > 0, not 0.*retries must be a whole number, not float"):
+        Policy(timeout=0, retries=1.5)
+
+
 def test_pupil_record_guardians_are_asked_about_by_the_other_sources(xuewei_runtime):
     asked: list[dict] = []
 
