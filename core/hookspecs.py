@@ -59,8 +59,16 @@ def verify_identity(id_number: str, name: str, face_image: bytes | None) -> Iden
     """Check that a guardian logging in is the person behind `id_number` (§3.1 人脸识别).
 
     Called when a guardian registers or logs in. `face_image` is the live capture from the
-    app (None when the app has not sent one yet). Returns an `IdentityVerdict`; stops at the
-    first non-None result. Face recognition is a vendor's plugin; the sandbox simulates it.
+    app (None when the app has not sent one yet). Returns an `IdentityVerdict` with a boolean
+    `verified`; stops at the first non-None result. Face recognition is a vendor's plugin; the
+    sandbox simulates it.
+
+    Return ``{"verified": False, "reason": …}`` when the face is not this person's (refused,
+    422 identity_rejected); **raise** when the service is down or does not answer (refused as
+    unavailable, 503 source_unavailable — never answer False for an outage); return None
+    when the capture is not yours to judge. Any other answer (``{"verified": "false"}``, a
+    list) is logged as invalid and refused as unavailable, never taken as verified. The hook
+    runs in the guardian's request with no timeout of xuewei's: enforce your own.
 
     Example return: ``{"verified": True, "method": "face", "score": 0.97}``
     """
