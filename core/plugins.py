@@ -1,13 +1,15 @@
 """The one plugin manager: built-in plugins, then vendors' entry points, minus a block-list.
 
 Start-up never fails because of one vendor: each entry point of the group `xuewei` is loaded
-on its own, and a plugin that cannot be imported or registered is logged and listed in
-`failures` (by name) while the others load. After loading, `check_pending()` turns a
-misspelled hook implementation into an error of that plugin, reported the same way.
+on its own, and a plugin that cannot be imported or registered (or is a class rather than a
+module or an instance) is logged and listed in `failures` (by name) while the others load.
+After loading, `check_pending()` turns a misspelled hook implementation into an error of that
+plugin, reported the same way.
 """
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -72,6 +74,10 @@ class PluginManager(pluggy.PluginManager):
         """Register one plugin, recording a failure instead of raising."""
         if self.is_blocked(name):
             log.info("plugin %s is disabled by %s", name, DISABLED_ENV)
+            return
+        if inspect.isclass(plugin):  # pluggy takes it, but calls its methods without `self`
+            self._fail(name, TypeError(f"the entry point names a class ({plugin.__name__}); name a module or "
+                                       f"an instance ({plugin.__name__}())"))
             return
         try:
             self.register(plugin, name=name)

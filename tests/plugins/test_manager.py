@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import types
 from importlib import metadata
 
 import pytest
@@ -57,6 +58,22 @@ def test_misspelled_hook_is_an_error_of_that_plugin(monkeypatch):
     assert "fetch_hukuo" in pm.failures[0].error
     assert not pm.has_plugin("typo_vendor") and pm.has_plugin("gateway")
     pm.check_pending()  # nothing misspelled is left registered
+
+
+def test_an_entry_point_naming_a_class_is_refused_by_name_at_load(monkeypatch):
+    class Plugin:
+        @hookimpl
+        def fetch_leases(self, id_numbers):
+            return {"leases": []}
+
+    module = types.ModuleType("class_vendor")
+    module.Plugin = Plugin
+    monkeypatch.setitem(sys.modules, "class_vendor", module)
+    fake_entry_points(monkeypatch, ("class_vendor", "class_vendor:Plugin"))
+    pm = make_plugin_manager(builtins=("plugins.gateway",), disabled=())
+    assert [f.name for f in pm.failures] == ["class_vendor"]
+    assert "names a class" in pm.failures[0].error and "Plugin()" in pm.failures[0].error
+    assert not pm.has_plugin("class_vendor") and pm.has_plugin("gateway")
 
 
 def test_block_list_from_the_environment(example_vendor, monkeypatch):
