@@ -68,6 +68,7 @@ class PluginManager(pluggy.PluginManager):
         super().__init__(PROJECT)
         self.add_hookspecs(hookspecs)
         self.failures: list[PluginFailure] = []
+        self.unmatched_disabled: tuple[str, ...] = ()  # names in the block-list no plugin has
         self._provenance: dict[str, _Provenance] = {}
 
     def register_from(self, plugin: object, name: str, origin: str, version: str) -> None:
@@ -85,6 +86,13 @@ class PluginManager(pluggy.PluginManager):
             self._fail(name, exc)
             return
         self._provenance[name] = _Provenance(origin, version)
+
+    def note_unmatched_disabled(self, disabled: set[str], installed: set[str]) -> None:
+        """Keep and log the block-list's names that match no installed plugin: a misspelt
+        name would otherwise leave the plugin it meant to switch off running, silently."""
+        self.unmatched_disabled = tuple(sorted(disabled - installed))
+        if self.unmatched_disabled:
+            log.warning("%s names no installed plugin: %s", DISABLED_ENV, ", ".join(self.unmatched_disabled))
 
     def check_all_pending(self) -> None:
         """Unregister every plugin with a hook that no spec knows, and report it by name."""
@@ -146,11 +154,12 @@ def make_plugin_manager(*, builtins: Iterable[str] = DEFAULT_PLUGINS,
                         entry_points: bool = True) -> PluginManager:
     """Build a manager: specs, block-list, built-ins, vendors' entry points, pending check."""
     pm = PluginManager()
-    for name in _disabled_from_env() if disabled is None else set(disabled):
+    blocked = _disabled_from_env() if disabled is None else set(disabled)
+    for name in blocked:
         pm.set_blocked(name)
     version = _xuewei_version()
-    for module_name in builtins:
-        short = module_name.rsplit(".", 1)[-1]
+    shorts = {module_name: module_name.rsplit(".", 1)[-1] for module_name in builtins}
+    for module_name, short in shorts.items():
         if pm.is_blocked(short):
             continue
         try:
@@ -159,8 +168,10 @@ def make_plugin_manager(*, builtins: Iterable[str] = DEFAULT_PLUGINS,
             pm._fail(short, exc)
             continue
         pm.register_from(module, short, "builtin", version)
-    if entry_points:
-        for ep in _entry_points():
+    if entry_points:  # without them, a vendor's name cannot be told from a misspelt one
+        installed = list(_entry_points())
+        pm.note_unmatched_disabled(blocked, set(shorts.values()) | {ep.name for ep in installed})
+        for ep in installed:
             if pm.is_blocked(ep.name):
                 continue
             try:

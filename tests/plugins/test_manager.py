@@ -83,6 +83,21 @@ def test_block_list_from_the_environment(example_vendor, monkeypatch):
     assert "gateway" in names and not names & {"sandbox", "example_vendor"}
 
 
+def test_a_disabled_name_matching_no_installed_plugin_is_logged_and_listed(example_vendor, monkeypatch, caplog):
+    monkeypatch.setenv("XUEWEI_DISABLED_PLUGINS", "sandbox,exmaple_vendor,acme")
+    core.plugins.get_plugin_manager.cache_clear()
+    try:
+        listing = CliRunner().invoke(plugins_command, ["--json"])
+        table = CliRunner().invoke(plugins_command, [])
+    finally:
+        core.plugins.get_plugin_manager.cache_clear()
+    assert listing.exit_code == table.exit_code == 0
+    assert json.loads(listing.stdout)["unmatched_disabled"] == ["acme", "exmaple_vendor"]
+    assert "names no installed plugin: acme, exmaple_vendor" in table.stderr
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert "XUEWEI_DISABLED_PLUGINS names no installed plugin: acme, exmaple_vendor" in warned
+
+
 def test_plugins_command_lists_plugins_versions_and_hooks(example_vendor, monkeypatch):
     monkeypatch.delenv("XUEWEI_DISABLED_PLUGINS", raising=False)
     core.plugins.get_plugin_manager.cache_clear()
