@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 import core.plugins
 from core.hookspecs import hookimpl
-from core.plugins import DEFAULT_PLUGINS, make_plugin_manager
+from core.plugins import DEFAULT_PLUGINS, call_in_order, make_plugin_manager
 from core.plugins_cli import plugins_command
 
 
@@ -74,6 +74,29 @@ def test_an_entry_point_naming_a_class_is_refused_by_name_at_load(monkeypatch):
     assert [f.name for f in pm.failures] == ["class_vendor"]
     assert "names a class" in pm.failures[0].error and "Plugin()" in pm.failures[0].error
     assert not pm.has_plugin("class_vendor") and pm.has_plugin("gateway")
+
+
+def _module_with_leases(monkeypatch, name: str, **marks) -> str:
+    """A vendor module in sys.modules whose fetch_leases carries `marks` (tryfirst, trylast)."""
+    module = types.ModuleType(name)
+
+    def fetch_leases(id_numbers):
+        return None
+
+    module.fetch_leases = hookimpl(**marks)(fetch_leases)
+    monkeypatch.setitem(sys.modules, name, module)
+    return name
+
+
+def test_connector_hooks_ask_vendors_tryfirst_and_plain_then_gateway_sandbox_then_vendors_trylast(monkeypatch):
+    """The order docs/plugins.md ("Call order") states."""
+    names = (_module_with_leases(monkeypatch, "plain_vendor"),
+             _module_with_leases(monkeypatch, "last_vendor", trylast=True),
+             _module_with_leases(monkeypatch, "first_vendor", tryfirst=True))
+    fake_entry_points(monkeypatch, *((name, name) for name in names))
+    pm = make_plugin_manager(disabled=())
+    asked = [plugin for plugin, _function, _argnames in call_in_order(pm, "fetch_leases")]
+    assert asked == ["first_vendor", "plain_vendor", "gateway", "sandbox", "last_vendor"]
 
 
 def test_block_list_from_the_environment(example_vendor, monkeypatch):
