@@ -17,6 +17,13 @@ implementation simply raises on a transport error (or `InvalidResponse` when the
 answered something unusable). Lifecycle hooks are called after the fact, for every
 plugin that implements them; what they return is ignored except where stated.
 
+Connector hooks run on the runtime's pool threads, several at once (the sources of a family
+together, and every web worker thread for its own guardians), so a plugin's client must be
+thread-safe. A timed-out attempt is not stopped: it runs on while its retry starts after the
+backoff, and its late answer is ignored, so the same call can be in flight more than once —
+normal, and worth counting on for a billed or rate-limited service. A plugin's own client
+timeout should be no longer than the policy's `timeout` (see `connector_policy`).
+
 The full reference with examples is docs/plugins.md.
 """
 from __future__ import annotations
@@ -81,6 +88,7 @@ def verify_identity(id_number: str, name: str, face_image: bytes | None) -> Iden
 # identity number; only the people the family has named are present. Each hook returns a
 # partial facts document holding only its own keys, with relations filled in from
 # `id_numbers`; an empty list (or null for `demolition`) means "asked, and there is none".
+# They run on pool threads, may overlap and outlive their timeout: see the module docstring.
 
 
 @hookspec(firstresult=True)
