@@ -7,7 +7,6 @@ from dataclasses import replace
 import pytest
 
 from core.connectors import BreakerState, CircuitBreaker, Policy, Status
-from core.connectors import FragmentError
 from core.connectors.sources import source_named
 from core.connectors.validation import facts_validator
 from core.hookspecs import InvalidResponse, hookimpl
@@ -327,7 +326,18 @@ def test_a_bug_outside_the_plugins_reaches_the_caller(xuewei_runtime, family):
     assert {h.source: h.calls for h in runtime.health()}["leases"] == 0
 
 
-def test_assert_valid_fragment_names_the_path_for_plugin_authors():
+def test_assert_valid_fragment_fails_as_an_assertion_naming_the_path_for_plugin_authors():
     assert_valid_fragment("leases", {"leases": [LEASE]})
-    with pytest.raises(FragmentError, match=r"\$\.leases\[0\]\.start"):
+    with pytest.raises(AssertionError, match=r"\$\.leases\[0\]\.start"):
         assert_valid_fragment("leases", {"leases": [{**LEASE, "start": "31/05/2019"}]})
+
+
+def test_the_test_kit_registers_a_plugin_under_the_name_it_is_given(xuewei_runtime, family):
+    class Housing:
+        @hookimpl
+        def fetch_leases(self, id_numbers):
+            return {"leases": [LEASE]}
+
+    result = xuewei_runtime(("acme_housing", Housing())).fetch_facts(PUPIL, family, sources=["leases"])
+    assert result.fragments["leases"].connector == "acme_housing"
+    assert result.facts["sources"]["leases"]["connector"] == "acme_housing:leases"
