@@ -103,6 +103,11 @@ def fetch_pupil_record(pupil_id_number: str) -> Fragment | None:
     status when the locked lists hold them), and each guardian's relation, id number and name.
     Stops at the first non-None result.
 
+    It is also asked alone before a draft is opened (core.facts.confirm_guardian): the record
+    must name the account holder (by id number) among the pupil's guardians, or no draft is
+    opened; while this source fails (or its breaker is open) nobody can open a draft, the
+    guardian being told 503 source_unavailable.
+
     Example return: ``{"pupil": {"id_number": "360102200907150021", "name": "张小明",
     "birth_date": "2009-07-15", "primary_school": {"name": "南昌市育新学校", "district": "东湖区",
     "in_urban_area": true, "province": "江西省"}}, "guardians": [{"relation": "father",

@@ -294,7 +294,13 @@ class ConnectorRuntime:
                            tuple(outcome for outcome, _ in ordered))
 
     def call_source_named(self, name: str, **kwargs: Any) -> tuple[Outcome, Fetched | None]:
-        """`call_source` by the source's name (e.g. "leases")."""
+        """`call_source` by the source's name (e.g. "leases"); a KeyError for an unknown name.
+
+        Returns ``(outcome, fetched)``: the `Outcome` of the call (status, attempts, connector,
+        error), and the valid fragment as `Fetched` — None when the call failed, was invalid
+        or no plugin answered (an ok outcome whose `answered` is False). Part of the test kit's API
+        (docs/plugins.md, "Testing a plugin").
+        """
         return self.call_source(source_named(name), **kwargs)
 
     def call_source(self, source: Source, **kwargs: Any) -> tuple[Outcome, Fetched | None]:
