@@ -1,7 +1,7 @@
 """Errors a person sees: each carries a stable code and a message in Chinese and English."""
 from __future__ import annotations
 
-__all__ = ["UserFacingError", "InvalidInput", "NotFound", "Forbidden"]
+__all__ = ["UserFacingError", "InvalidInput", "NotFound", "Forbidden", "SourceUnavailable"]
 
 
 class UserFacingError(Exception):
@@ -32,3 +32,11 @@ class NotFound(UserFacingError):
 class Forbidden(UserFacingError):
     code = "forbidden"
     http_status = 403
+
+
+class SourceUnavailable(UserFacingError):
+    """A data source or service needed now cannot be asked (it failed, or answered nonsense):
+    nothing was done, and the person may try again later."""
+
+    code = "source_unavailable"
+    http_status = 503

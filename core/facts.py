@@ -23,7 +23,7 @@ from core.applications import fire_transition, remove_unsubmitted
 from core.connectors.records import store_answers
 from core.connectors.runtime import ConnectorRuntime, FetchResult, get_runtime
 from core.db import by_id, read_session, write_session
-from core.errors import InvalidInput, NotFound, UserFacingError
+from core.errors import InvalidInput, NotFound, SourceUnavailable, UserFacingError
 from core.models import Account, Application, Role, Season
 from core.season.calendar import check_can_submit
 from core.workflow import Actor
@@ -42,11 +42,8 @@ class NotTheGuardian(UserFacingError):
     http_status = 409
 
 
-class RecordUnavailable(UserFacingError):
+class RecordUnavailable(SourceUnavailable):
     """The pupil's school record could not be asked (the source failed): nothing was opened."""
-
-    code = "source_unavailable"
-    http_status = 503
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,13 @@ implementation simply raises on a transport error (or `InvalidResponse` when the
 answered something unusable). Lifecycle hooks are called after the fact, for every
 plugin that implements them; what they return is ignored except where stated.
 
+Connector hooks run on the runtime's pool threads, several at once (the sources of a family
+together, and every web worker thread for its own guardians), so a plugin's client must be
+thread-safe. A timed-out attempt is not stopped: it runs on while its retry starts after the
+backoff, and its late answer is ignored, so the same call can be in flight more than once —
+normal, and worth counting on for a billed or rate-limited service. A plugin's own client
+timeout should be no longer than the policy's `timeout` (see `connector_policy`).
+
 The full reference with examples is docs/plugins.md.
 """
 from __future__ import annotations
@@ -59,8 +66,16 @@ def verify_identity(id_number: str, name: str, face_image: bytes | None) -> Iden
     """Check that a guardian logging in is the person behind `id_number` (§3.1 人脸识别).
 
     Called when a guardian registers or logs in. `face_image` is the live capture from the
-    app (None when the app has not sent one yet). Returns an `IdentityVerdict`; stops at the
-    first non-None result. Face recognition is a vendor's plugin; the sandbox simulates it.
+    app (None when the app has not sent one yet). Returns an `IdentityVerdict` with a boolean
+    `verified`; stops at the first non-None result. Face recognition is a vendor's plugin; the
+    sandbox simulates it.
+
+    Return ``{"verified": False, "reason": …}`` when the face is not this person's (refused,
+    422 identity_rejected); **raise** when the service is down or does not answer (refused as
+    unavailable, 503 source_unavailable — never answer False for an outage); return None
+    when the capture is not yours to judge. Any other answer (``{"verified": "false"}``, a
+    list) is logged as invalid and refused as unavailable, never taken as verified. The hook
+    runs in the guardian's request with no timeout of xuewei's: enforce your own.
 
     Example return: ``{"verified": True, "method": "face", "score": 0.97}``
     """
@@ -73,6 +88,7 @@ def verify_identity(id_number: str, name: str, face_image: bytes | None) -> Iden
 # identity number; only the people the family has named are present. Each hook returns a
 # partial facts document holding only its own keys, with relations filled in from
 # `id_numbers`; an empty list (or null for `demolition`) means "asked, and there is none".
+# They run on pool threads, may overlap and outlive their timeout: see the module docstring.
 
 
 @hookspec(firstresult=True)
@@ -86,6 +102,11 @@ def fetch_pupil_record(pupil_id_number: str) -> Fragment | None:
     outside Jiangxi the e-student-record photo, §3.2; special-policy and direct-promotion
     status when the locked lists hold them), and each guardian's relation, id number and name.
     Stops at the first non-None result.
+
+    It is also asked alone before a draft is opened (core.facts.confirm_guardian): the record
+    must name the account holder (by id number) among the pupil's guardians, or no draft is
+    opened; while this source fails (or its breaker is open) nobody can open a draft, the
+    guardian being told 503 source_unavailable.
 
     Example return: ``{"pupil": {"id_number": "360102200907150021", "name": "张小明",
     "birth_date": "2009-07-15", "primary_school": {"name": "南昌市育新学校", "district": "东湖区",
@@ -208,10 +229,15 @@ def fetch_demolition(id_numbers: dict[str, str]) -> Fragment | None:
 def connector_policy(source: str) -> dict[str, float] | None:
     """How the connector runtime should call a source this plugin serves.
 
-    Called once per source, the first time the runtime calls it. Returns any of
-    ``timeout`` (seconds per attempt), ``retries``, ``backoff`` (seconds, doubled per
-    retry), ``failure_threshold`` and ``reset_after`` (circuit breaker), or None to keep the
-    runtime's defaults. Stops at the first non-None result.
+    Called once per source and process, the first time the runtime calls it. Returns None to
+    keep the runtime's defaults, or a dict with any of: ``timeout`` (seconds per attempt, a
+    number > 0; default 10), ``retries`` (attempts after the first, a whole number ≥ 0;
+    default 2), ``backoff`` (seconds to wait after the first failed attempt, doubled after each
+    further one, ≥ 0; default 0.25), ``backoff_max`` (the longest wait, ≥ 0; default 4),
+    ``failure_threshold`` (failed calls in a row that open the circuit breaker, a whole
+    number ≥ 1; default 5) and ``reset_after`` (seconds the breaker stays open, > 0;
+    default 30). Booleans are not numbers. An answer that is not such a dict is logged by
+    plugin and source, and the source keeps every default. Stops at the first non-None result.
 
     Example return: ``{"timeout": 3.0, "retries": 1}``
     """

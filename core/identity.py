@@ -1,6 +1,7 @@
 """Guardian sign-up: the resident ID checked, the person checked through the identity hook."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
@@ -8,13 +9,16 @@ from sqlmodel import select
 
 from core.accounts import create_account
 from core.db import write_session
-from core.errors import InvalidInput
+from core.errors import InvalidInput, SourceUnavailable
+from core.hookspecs import IdentityVerdict
 from core.idnumbers import age_on, check_resident_id
 from core.models import Account, Role
 from core.plugins import Hooks
 from core.workflow import Actor
 
 __all__ = ["sign_up_guardian", "check_guardian_login", "IdentityRejected"]
+
+log = logging.getLogger(__name__)
 
 ADULT_AGE = 18  # who may sign up as a guardian
 
@@ -23,10 +27,33 @@ class IdentityRejected(InvalidInput):
     code = "identity_rejected"
 
 
+def _unavailable() -> SourceUnavailable:
+    """The refusal when no identity verdict can be had: the guardian is told to try again later."""
+    return SourceUnavailable("人脸识别服务暂时无法使用，请稍后再试", "the identity check is unavailable; try again later",
+                             field="face_image")
+
+
+def _verdict(hooks: Hooks, *, id_number: str, name: str, face_image: bytes | None) -> IdentityVerdict | None:
+    """The identity plugins' verdict, None when none answered. A plugin that raises (its service
+    is down) or answers anything but ``{"verified": <bool>, ...}`` refuses the sign-up or log-in
+    as unavailable (503): a person is never taken as verified on an answer nobody can read, and
+    a vendor's failure is not a server error."""
+    try:
+        verdict = hooks.verify_identity(id_number=id_number, name=name, face_image=face_image)
+    except Exception:
+        log.exception("verify_identity failed: the identity check is refused as unavailable")
+        raise _unavailable() from None
+    if verdict is not None and not (isinstance(verdict, dict) and isinstance(verdict.get("verified"), bool)):
+        log.error("verify_identity answered an invalid verdict (a %s, not {\"verified\": <bool>, ...}): the "
+                  "identity check is refused as unavailable", type(verdict).__name__)
+        raise _unavailable()
+    return verdict
+
+
 def _verified(hooks: Hooks, *, id_number: str, name: str, face_image: bytes | None) -> bool:
     """Ask the identity plugins; True when one verified the person, False when none answered."""
-    verdict = hooks.verify_identity(id_number=id_number, name=name, face_image=face_image)
-    if verdict is not None and not verdict.get("verified"):
+    verdict = _verdict(hooks, id_number=id_number, name=name, face_image=face_image)
+    if verdict is not None and not verdict["verified"]:
         reason = verdict.get("reason") or "身份核验未通过"
         raise IdentityRejected(f"身份核验未通过：{reason}", f"identity check failed: {reason}", field="face_image")
     return verdict is not None
@@ -43,7 +70,8 @@ def sign_up_guardian(engine: Engine, *, hooks: Hooks, username: str, password: s
     """A guardian account, only for a person the identity plugin recognises (§3.1 人脸识别).
 
     With no identity plugin installed the account is made unverified (identity_verified_at
-    stays empty); a plugin that answers "not verified" refuses the sign-up.
+    stays empty); a plugin that answers "not verified" refuses the sign-up, and one that fails
+    refuses it as unavailable (503), to be tried again later.
     """
     name = name.strip()
     if not name or len(name) > 80:

@@ -1,13 +1,15 @@
 """The one plugin manager: built-in plugins, then vendors' entry points, minus a block-list.
 
 Start-up never fails because of one vendor: each entry point of the group `xuewei` is loaded
-on its own, and a plugin that cannot be imported or registered is logged and listed in
-`failures` (by name) while the others load. After loading, `check_pending()` turns a
-misspelled hook implementation into an error of that plugin, reported the same way.
+on its own, and a plugin that cannot be imported or registered (or is a class rather than a
+module or an instance) is logged and listed in `failures` (by name) while the others load.
+After loading, `check_pending()` turns a misspelled hook implementation into an error of that
+plugin, reported the same way.
 """
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -66,6 +68,7 @@ class PluginManager(pluggy.PluginManager):
         super().__init__(PROJECT)
         self.add_hookspecs(hookspecs)
         self.failures: list[PluginFailure] = []
+        self.unmatched_disabled: tuple[str, ...] = ()  # names in the block-list no plugin has
         self._provenance: dict[str, _Provenance] = {}
 
     def register_from(self, plugin: object, name: str, origin: str, version: str) -> None:
@@ -73,12 +76,23 @@ class PluginManager(pluggy.PluginManager):
         if self.is_blocked(name):
             log.info("plugin %s is disabled by %s", name, DISABLED_ENV)
             return
+        if inspect.isclass(plugin):  # pluggy takes it, but calls its methods without `self`
+            self._fail(name, TypeError(f"the entry point names a class ({plugin.__name__}); name a module or "
+                                       f"an instance ({plugin.__name__}())"))
+            return
         try:
             self.register(plugin, name=name)
         except Exception as exc:  # a vendor's plugin must not stop start-up
             self._fail(name, exc)
             return
         self._provenance[name] = _Provenance(origin, version)
+
+    def note_unmatched_disabled(self, disabled: set[str], installed: set[str]) -> None:
+        """Keep and log the block-list's names that match no installed plugin: a misspelt
+        name would otherwise leave the plugin it meant to switch off running, silently."""
+        self.unmatched_disabled = tuple(sorted(disabled - installed))
+        if self.unmatched_disabled:
+            log.warning("%s names no installed plugin: %s", DISABLED_ENV, ", ".join(self.unmatched_disabled))
 
     def check_all_pending(self) -> None:
         """Unregister every plugin with a hook that no spec knows, and report it by name."""
@@ -140,11 +154,12 @@ def make_plugin_manager(*, builtins: Iterable[str] = DEFAULT_PLUGINS,
                         entry_points: bool = True) -> PluginManager:
     """Build a manager: specs, block-list, built-ins, vendors' entry points, pending check."""
     pm = PluginManager()
-    for name in _disabled_from_env() if disabled is None else set(disabled):
+    blocked = _disabled_from_env() if disabled is None else set(disabled)
+    for name in blocked:
         pm.set_blocked(name)
     version = _xuewei_version()
-    for module_name in builtins:
-        short = module_name.rsplit(".", 1)[-1]
+    shorts = {module_name: module_name.rsplit(".", 1)[-1] for module_name in builtins}
+    for module_name, short in shorts.items():
         if pm.is_blocked(short):
             continue
         try:
@@ -153,8 +168,10 @@ def make_plugin_manager(*, builtins: Iterable[str] = DEFAULT_PLUGINS,
             pm._fail(short, exc)
             continue
         pm.register_from(module, short, "builtin", version)
-    if entry_points:
-        for ep in _entry_points():
+    if entry_points:  # without them, a vendor's name cannot be told from a misspelt one
+        installed = list(_entry_points())
+        pm.note_unmatched_disabled(blocked, set(shorts.values()) | {ep.name for ep in installed})
+        for ep in installed:
             if pm.is_blocked(ep.name):
                 continue
             try:

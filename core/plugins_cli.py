@@ -1,4 +1,5 @@
-"""`xuewei plugins`: what is installed, which version, which hooks, and what failed to load."""
+"""`xuewei plugins`: what is installed, which version, which hooks, what failed to load, and
+which names in the block-list match no installed plugin."""
 from __future__ import annotations
 
 import json
@@ -6,7 +7,7 @@ from dataclasses import asdict
 
 import click
 
-from core.plugins import get_plugin_manager
+from core.plugins import DISABLED_ENV, get_plugin_manager
 
 __all__ = ["plugins_command"]
 
@@ -19,7 +20,8 @@ def plugins_command(as_json: bool) -> None:
     infos = pm.plugins_info()
     if as_json:
         click.echo(json.dumps({"plugins": [asdict(info) for info in infos],
-                               "failures": [asdict(failure) for failure in pm.failures]},
+                               "failures": [asdict(failure) for failure in pm.failures],
+                               "unmatched_disabled": list(pm.unmatched_disabled)},
                               ensure_ascii=False, indent=2))
     else:
         for info in infos:
@@ -27,5 +29,8 @@ def plugins_command(as_json: bool) -> None:
             click.echo(f"    hooks: {', '.join(info.hooks) or '-'}")
         for failure in pm.failures:
             click.echo(f"{failure.name}  加载失败 / failed to load: {failure.error}", err=True)
+        if pm.unmatched_disabled:
+            click.echo(f"{DISABLED_ENV} 中以下名称没有对应的已安装插件 / names no installed plugin: "
+                       f"{', '.join(pm.unmatched_disabled)}", err=True)
     if pm.failures:
         raise SystemExit(1)

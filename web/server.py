@@ -13,6 +13,7 @@ from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.logs import logging_config
+from core.plugins import get_plugin_manager
 
 __all__ = ["ServeOptions", "default_workers", "run_gunicorn", "post_fork", "gunicorn_options", "xuewei_app",
            "warm_up"]
@@ -71,6 +72,9 @@ def xuewei_app(proxy_hops: int = 0):
     # Fail at start-up, not at the first request, when DATABASE_URL is wrong or unreachable.
     with app.extensions["xuewei.engine"].connect() as connection:
         connection.execute(text("SELECT 1"))
+    # Load the plugins now, so a vendor's plugin that fails to load is logged as the server
+    # starts (once, in the master, with --preload), not at the first request that asks a hook.
+    get_plugin_manager()
     warm_up(app)
     if proxy_hops:
         # Behind nginx or a load balancer: take the client address and scheme from the

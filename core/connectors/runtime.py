@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import queue
 import threading
 import time
@@ -44,9 +45,38 @@ PERSONS = ("pupil", "father", "mother", "grandfather", "grandmother", "maternal_
            "maternal_grandmother")
 
 
+#: What each Policy setting accepts: whole numbers only or any finite number, the least value,
+#: and whether the least value itself is refused (a timeout of 0 would fail every attempt).
+_LIMITS: dict[str, tuple[bool, float, bool]] = {
+    "timeout": (False, 0, True),
+    "retries": (True, 0, False),
+    "backoff": (False, 0, False),
+    "backoff_max": (False, 0, False),
+    "failure_threshold": (True, 1, False),
+    "reset_after": (False, 0, True),
+}
+
+
+def _setting_problem(name: str, value: Any) -> str | None:
+    """What is wrong with one setting's value, or None. A bool is not a number here, though
+    Python counts it as one. Names the type, not the value, of a wrong type."""
+    whole, least, exclusive = _LIMITS[name]
+    kinds = (int,) if whole else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        return f"{name} must be {'a whole number' if whole else 'a number'}, not {type(value).__name__}"
+    if not math.isfinite(value) or value < least or (exclusive and value == least):
+        return f"{name} must be {'>' if exclusive else '≥'} {least:g}, not {value!r}"
+    return None
+
+
 @dataclass(frozen=True)
 class Policy:
-    """How one source is called: per-attempt timeout (s), retries, backoff, breaker limits."""
+    """How one source is called: per-attempt timeout (s), retries, backoff, breaker limits.
+
+    A setting of the wrong type or out of range is refused when the policy is made (ValueError),
+    not when a call uses it: a bad timeout or threshold would otherwise make every call of the
+    source raise.
+    """
 
     timeout: float = 10.0
     retries: int = 2
@@ -55,9 +85,27 @@ class Policy:
     failure_threshold: int = 5
     reset_after: float = 30.0
 
+    def __post_init__(self) -> None:
+        problems = [p for p in (_setting_problem(f.name, getattr(self, f.name)) for f in fields(self)) if p]
+        if problems:
+            raise ValueError("; ".join(problems))
+
     def delay(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number `attempt` (1-based): doubling, capped."""
         return min(self.backoff * 2 ** (attempt - 1), self.backoff_max)
+
+    def with_settings(self, settings: Any) -> Policy:
+        """This policy with a plugin's settings (a `connector_policy` answer) in place of its own.
+
+        Raises ValueError naming what is wrong: an answer that is not a dict, an unknown
+        setting, or a value of the wrong type or out of range.
+        """
+        if not isinstance(settings, Mapping):
+            raise ValueError(f"the answer must be a dict of settings, not {type(settings).__name__}")
+        unknown = sorted(str(name) for name in set(settings) - {f.name for f in fields(self)})
+        if unknown:
+            raise ValueError(f"unknown settings {unknown}")
+        return replace(self, **settings)
 
 
 class Status(StrEnum):
@@ -187,20 +235,23 @@ class ConnectorRuntime:
             return self.policies[source]
 
     def _policy_from_plugins(self, source: str) -> Policy:
+        """The first plugin's `connector_policy` answer over the defaults; the defaults alone when
+        no plugin answers, or when the answer raised or is unusable. A vendor's bad policy is
+        logged by plugin and source, and must not stop the source from being asked (nor make
+        every fetch raise until a restart)."""
         try:
-            answer = self.pm.hook.connector_policy(source=source)
-        except Exception:  # a vendor's bad policy must not stop the source from being asked
+            plugin, answer = self._first_answer("connector_policy", {"source": source}, [])
+        except _ImplementationError:
             log.exception("connector_policy failed for %s; using the defaults", source)
             return self.default
-        if not answer:
+        if answer is None:
             return self.default
-        known = {f.name for f in fields(Policy)}
-        unknown = set(answer) - known
-        if unknown:
-            log.error("connector_policy for %s names unknown settings %s; using the defaults",
-                      source, sorted(unknown))
+        try:
+            return self.default.with_settings(answer)
+        except ValueError as exc:
+            log.error("connector_policy of plugin %s for %s is refused (%s); using the defaults",
+                      plugin, source, exc)
             return self.default
-        return replace(self.default, **answer)
 
     def breaker(self, source: str) -> CircuitBreaker:
         """The circuit breaker of a source, created on first use."""
@@ -243,7 +294,13 @@ class ConnectorRuntime:
                            tuple(outcome for outcome, _ in ordered))
 
     def call_source_named(self, name: str, **kwargs: Any) -> tuple[Outcome, Fetched | None]:
-        """`call_source` by the source's name (e.g. "leases")."""
+        """`call_source` by the source's name (e.g. "leases"); a KeyError for an unknown name.
+
+        Returns ``(outcome, fetched)``: the `Outcome` of the call (status, attempts, connector,
+        error), and the valid fragment as `Fetched` — None when the call failed, was invalid
+        or no plugin answered (an ok outcome whose `answered` is False). Part of the test kit's API
+        (docs/plugins.md, "Testing a plugin").
+        """
         return self.call_source(source_named(name), **kwargs)
 
     def call_source(self, source: Source, **kwargs: Any) -> tuple[Outcome, Fetched | None]:

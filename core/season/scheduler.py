@@ -27,6 +27,7 @@ from sqlmodel import select
 from core.clock import Clock, clock_from_env
 from core.db import get_engine, read_session, write_session
 from core.models import Season
+from core.plugins import get_plugin_manager
 from core.season.boundaries import Step, materialise, run_due, runner_name
 from core.season.models import BoundaryState, SeasonBoundary
 
@@ -84,6 +85,7 @@ def serve_scheduler(database_url: str, *, clock: Clock | None = None, sweep_seco
                     on_ready: Callable[[BackgroundScheduler], None] | None = None) -> list[Step]:
     """Catch up on every overdue boundary, then (unless `once`) wait for the next ones until stopped."""
     _PROCESS["clock"] = clock or clock_from_env()
+    get_plugin_manager()  # a plugin that fails to load is logged now, not at the first job asking a hook
     engine = get_engine(database_url)
     prepare_seasons(engine)
     steps = run_due(engine, _clock(), runner=runner_name(), on_step=_log_step)

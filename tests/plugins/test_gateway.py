@@ -42,7 +42,7 @@ def test_gateway_answer_becomes_valid_facts_with_digest(runtime, gateway_server,
     assert result.facts["pupil"]["hukou"]["head_relation"] == "father"
     assert result.facts["guardians"][0]["hukou"]["address"]["street"] == "八一大道"
     assert result.facts["leases"][0]["registered"] is True
-    assert result.facts["sources"]["leases"]["connector"] == "plugins.gateway:leases"
+    assert result.facts["sources"]["leases"]["connector"] == "gateway:leases"
     assert len(result.fragments["hukou"].digest) == 64
     headers, query = next((h, q) for source, h, q in state.requests if source == "hukou")
     assert query == {"id_numbers": family}
@@ -81,7 +81,7 @@ def test_slow_gateway_is_a_failed_call_after_its_timeout(runtime, gateway_server
     result = runtime.fetch_facts(PUPIL, family, sources=["hukou"])
     outcome = result.outcomes[0]
     assert outcome.status is Status.failed and result.failed == ("hukou",)
-    assert "0.2s" in outcome.error and outcome.connector == "plugins.gateway"
+    assert "0.2s" in outcome.error and outcome.connector == "gateway"
     assert "pupil" not in result.facts
 
 
@@ -148,7 +148,7 @@ def test_failed_sources_leave_recorded_outcomes_and_no_partial_facts(
         facts = session.exec(select(FactRecord).where(FactRecord.application_id == application.id)).all()
     assert {(c.source, c.outcome) for c in calls} == {
         ("hukou", "ok"), ("leases", "invalid"), ("properties", "failed"), ("business", "failed")}
-    assert {(f.source, f.connector) for f in facts if f.source != "sandbox"} == {("hukou", "plugins.gateway")}
+    assert {(f.source, f.connector) for f in facts if f.source != "sandbox"} == {("hukou", "gateway")}
 
 
 def test_malformed_config_names_the_file_and_key(tmp_path):

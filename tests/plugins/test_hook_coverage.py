@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 import core.hookspecs
+from core.connectors.sources import SOURCES
 from core.paths import ROOT
+from core.testing import assert_valid_fragment
 
 DOCS = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
 HERE = Path(__file__).parent
@@ -45,8 +47,21 @@ def test_documented_hooks_all_exist():
     assert documented == set(HOOKS)
 
 
-def test_json_examples_in_the_guide_parse():
-    blocks = re.findall(r"```json\n(.*?)```", DOCS, flags=re.DOTALL)
-    assert blocks
-    for block in blocks:
-        json.loads(block)
+def _json_examples() -> list[tuple[str, str]]:
+    """Every ```json block of the guide with the hook whose section (### `fetch_…(…)`) holds it."""
+    examples = []
+    for section in re.split(r"^### ", DOCS, flags=re.MULTILINE)[1:]:
+        hook = re.match(r"`(\w+)\(", section)
+        for block in re.findall(r"^```json\n(.*?)^```", section, flags=re.DOTALL | re.MULTILINE):
+            examples.append((hook.group(1) if hook else section.splitlines()[0], block))
+    return examples
+
+
+def test_every_connector_hook_has_one_json_example_and_nothing_else_does():
+    assert sorted(hook for hook, _block in _json_examples()) == sorted(source.hook for source in SOURCES)
+
+
+@pytest.mark.parametrize("hook, block", _json_examples(), ids=[hook for hook, _block in _json_examples()])
+def test_json_example_in_the_guide_is_a_valid_answer_of_its_source(hook, block):
+    (source,) = [source.name for source in SOURCES if source.hook == hook]
+    assert_valid_fragment(source, json.loads(block))

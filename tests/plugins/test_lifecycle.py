@@ -100,5 +100,6 @@ def test_example_vendor_serves_residence_permits_for_its_people_only(example_ven
     unknown = runtime.fetch_facts(person_id("20090101", 41), {"father": person_id("19790101", 41)},
                                   sources=["residence_permits"])
     assert known.facts["residence_permits"][0]["holder"] == "mother"
-    assert known.facts["sources"]["residence_permits"]["connector"] == "xuewei_example_vendor:residence_permits"
+    # the entry-point name, as production registers it, not the module's
+    assert known.facts["sources"]["residence_permits"]["connector"] == "example_vendor:residence_permits"
     assert unknown.unanswered == ("residence_permits",)

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import types
 from importlib import metadata
 
 import pytest
@@ -13,7 +14,7 @@ from click.testing import CliRunner
 
 import core.plugins
 from core.hookspecs import hookimpl
-from core.plugins import DEFAULT_PLUGINS, make_plugin_manager
+from core.plugins import DEFAULT_PLUGINS, call_in_order, make_plugin_manager
 from core.plugins_cli import plugins_command
 
 
@@ -59,11 +60,65 @@ def test_misspelled_hook_is_an_error_of_that_plugin(monkeypatch):
     pm.check_pending()  # nothing misspelled is left registered
 
 
+def test_an_entry_point_naming_a_class_is_refused_by_name_at_load(monkeypatch):
+    class Plugin:
+        @hookimpl
+        def fetch_leases(self, id_numbers):
+            return {"leases": []}
+
+    module = types.ModuleType("class_vendor")
+    module.Plugin = Plugin
+    monkeypatch.setitem(sys.modules, "class_vendor", module)
+    fake_entry_points(monkeypatch, ("class_vendor", "class_vendor:Plugin"))
+    pm = make_plugin_manager(builtins=("plugins.gateway",), disabled=())
+    assert [f.name for f in pm.failures] == ["class_vendor"]
+    assert "names a class" in pm.failures[0].error and "Plugin()" in pm.failures[0].error
+    assert not pm.has_plugin("class_vendor") and pm.has_plugin("gateway")
+
+
+def _module_with_leases(monkeypatch, name: str, **marks) -> str:
+    """A vendor module in sys.modules whose fetch_leases carries `marks` (tryfirst, trylast)."""
+    module = types.ModuleType(name)
+
+    def fetch_leases(id_numbers):
+        return None
+
+    module.fetch_leases = hookimpl(**marks)(fetch_leases)
+    monkeypatch.setitem(sys.modules, name, module)
+    return name
+
+
+def test_connector_hooks_ask_vendors_tryfirst_and_plain_then_gateway_sandbox_then_vendors_trylast(monkeypatch):
+    """The order docs/plugins.md ("Call order") states."""
+    names = (_module_with_leases(monkeypatch, "plain_vendor"),
+             _module_with_leases(monkeypatch, "last_vendor", trylast=True),
+             _module_with_leases(monkeypatch, "first_vendor", tryfirst=True))
+    fake_entry_points(monkeypatch, *((name, name) for name in names))
+    pm = make_plugin_manager(disabled=())
+    asked = [plugin for plugin, _function, _argnames in call_in_order(pm, "fetch_leases")]
+    assert asked == ["first_vendor", "plain_vendor", "gateway", "sandbox", "last_vendor"]
+
+
 def test_block_list_from_the_environment(example_vendor, monkeypatch):
     monkeypatch.setenv("XUEWEI_DISABLED_PLUGINS", "sandbox, example_vendor")
     pm = make_plugin_manager()
     names = {info.name for info in pm.plugins_info()}
     assert "gateway" in names and not names & {"sandbox", "example_vendor"}
+
+
+def test_a_disabled_name_matching_no_installed_plugin_is_logged_and_listed(example_vendor, monkeypatch, caplog):
+    monkeypatch.setenv("XUEWEI_DISABLED_PLUGINS", "sandbox,exmaple_vendor,acme")
+    core.plugins.get_plugin_manager.cache_clear()
+    try:
+        listing = CliRunner().invoke(plugins_command, ["--json"])
+        table = CliRunner().invoke(plugins_command, [])
+    finally:
+        core.plugins.get_plugin_manager.cache_clear()
+    assert listing.exit_code == table.exit_code == 0
+    assert json.loads(listing.stdout)["unmatched_disabled"] == ["acme", "exmaple_vendor"]
+    assert "names no installed plugin: acme, exmaple_vendor" in table.stderr
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert "XUEWEI_DISABLED_PLUGINS names no installed plugin: acme, exmaple_vendor" in warned
 
 
 def test_plugins_command_lists_plugins_versions_and_hooks(example_vendor, monkeypatch):

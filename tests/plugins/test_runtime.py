@@ -7,7 +7,6 @@ from dataclasses import replace
 import pytest
 
 from core.connectors import BreakerState, CircuitBreaker, Policy, Status
-from core.connectors import FragmentError
 from core.connectors.sources import source_named
 from core.connectors.validation import facts_validator
 from core.hookspecs import InvalidResponse, hookimpl
@@ -175,6 +174,49 @@ def test_connector_policy_with_unknown_setting_keeps_defaults(xuewei_runtime):
     assert runtime.policy("hukou") == runtime.default
 
 
+BAD_POLICIES = [
+    {"timeout": "3"}, {"timeout": None}, {"timeout": 0}, {"timeout": float("nan")}, {"timeout": True},
+    {"retries": -1}, {"retries": 1.5}, {"retries": True}, {"backoff": -0.1}, {"backoff_max": -1},
+    {"failure_threshold": 0}, {"failure_threshold": 2.0}, {"reset_after": 0}, {"timout": 1.0},
+    [("timeout", 3)], 3, "timeout=3",
+]
+
+
+@pytest.mark.parametrize("answer", BAD_POLICIES, ids=repr)
+def test_a_bad_connector_policy_value_is_logged_and_the_defaults_kept(xuewei_runtime, family, caplog, answer):
+    class Tuned:
+        @hookimpl
+        def connector_policy(self, source):
+            return answer if source == "hukou" else None
+
+        @hookimpl
+        def fetch_hukou(self, id_numbers):
+            return {"pupil": {"id_number": id_numbers["pupil"], "hukou": {"address": ADDRESS, "collective": False}},
+                    "guardians": []}
+
+    runtime = xuewei_runtime(Tuned())
+    result = runtime.fetch_facts(PUPIL, family, sources=["hukou"])  # never raises for a source
+    assert result.complete and "hukou" in result.fragments
+    assert runtime.policy("hukou") == runtime.default
+    refused = [r.getMessage() for r in caplog.records if "connector_policy" in r.getMessage()]
+    assert len(refused) == 1 and "Tuned" in refused[0] and "hukou" in refused[0]
+
+
+def test_a_whole_number_is_a_valid_number_of_seconds(xuewei_runtime):
+    class Tuned:
+        @hookimpl
+        def connector_policy(self, source):
+            return {"timeout": 3, "backoff": 0, "backoff_max": 1, "reset_after": 60, "failure_threshold": 1}
+
+    policy = xuewei_runtime(Tuned()).policy("hukou")
+    assert (policy.timeout, policy.backoff, policy.failure_threshold, policy.reset_after) == (3, 0, 1, 60)
+
+
+def test_a_policy_out_of_range_is_refused_when_made_naming_every_bad_setting():
+    with pytest.raises(ValueError, match=r"timeout must be > 0, not 0.*retries must be a whole number, not float"):
+        Policy(timeout=0, retries=1.5)
+
+
 def test_pupil_record_guardians_are_asked_about_by_the_other_sources(xuewei_runtime):
     asked: list[dict] = []
 
@@ -284,7 +326,18 @@ def test_a_bug_outside_the_plugins_reaches_the_caller(xuewei_runtime, family):
     assert {h.source: h.calls for h in runtime.health()}["leases"] == 0
 
 
-def test_assert_valid_fragment_names_the_path_for_plugin_authors():
+def test_assert_valid_fragment_fails_as_an_assertion_naming_the_path_for_plugin_authors():
     assert_valid_fragment("leases", {"leases": [LEASE]})
-    with pytest.raises(FragmentError, match=r"\$\.leases\[0\]\.start"):
+    with pytest.raises(AssertionError, match=r"\$\.leases\[0\]\.start"):
         assert_valid_fragment("leases", {"leases": [{**LEASE, "start": "31/05/2019"}]})
+
+
+def test_the_test_kit_registers_a_plugin_under_the_name_it_is_given(xuewei_runtime, family):
+    class Housing:
+        @hookimpl
+        def fetch_leases(self, id_numbers):
+            return {"leases": [LEASE]}
+
+    result = xuewei_runtime(("acme_housing", Housing())).fetch_facts(PUPIL, family, sources=["leases"])
+    assert result.fragments["leases"].connector == "acme_housing"
+    assert result.facts["sources"]["leases"]["connector"] == "acme_housing:leases"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata
 from types import SimpleNamespace
 
 import requests
@@ -10,6 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 import core.assessment
+import core.plugins
 import web.server
 from core.cli import main
 from web import create_app
@@ -99,6 +101,21 @@ def test_the_server_compiles_the_active_ruleset_before_its_first_request(db_url,
     assert compiled == [1]
     warm_up(app)  # what the first request does now costs nothing more
     assert compiled == [1]
+
+
+def test_the_server_loads_the_plugins_at_start_up_so_a_broken_one_is_logged_before_any_request(
+        db_url, engine, monkeypatch, caplog):
+    monkeypatch.setattr(core.plugins, "_entry_points",
+                        lambda: [metadata.EntryPoint("broken_vendor", "no_such_vendor_module", "xuewei")])
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("XUEWEI_SECRET_KEY", "x")
+    monkeypatch.delenv("XUEWEI_NOW", raising=False)  # the wall clock: create_app builds no runtime of its own
+    core.plugins.get_plugin_manager.cache_clear()
+    try:
+        xuewei_app()
+    finally:
+        core.plugins.get_plugin_manager.cache_clear()
+    assert any(r.getMessage().startswith("plugin broken_vendor failed to load") for r in caplog.records)
 
 
 def test_warm_up_on_a_database_without_a_season_does_nothing(engine):

@@ -8,10 +8,12 @@ import sys
 import threading
 import time
 from collections import Counter
+from importlib import metadata
 
 import pytest
 from sqlmodel import select
 
+import core.plugins
 from core.applications import start_application
 from core.clock import AcceleratedClock
 from core.db import read_session, write_session
@@ -64,6 +66,18 @@ def _drafts(engine, season, make_account, id_number, count: int) -> None:
         for sequence in range(1, count + 1):
             start_application(session, season=season, guardian=guardian, pupil_id_number=id_number(sequence=sequence),
                               pupil_name="王五", district="东湖区", now=at("2021-06-01T10:00:00"))
+
+
+def test_the_scheduler_loads_the_plugins_at_start_up_so_a_broken_one_is_logged_before_any_job(
+        engine, monkeypatch, caplog):
+    monkeypatch.setattr(core.plugins, "_entry_points",
+                        lambda: [metadata.EntryPoint("broken_vendor", "no_such_vendor_module", "xuewei")])
+    core.plugins.get_plugin_manager.cache_clear()
+    try:
+        serve_scheduler(_url(engine), once=True, echo=lambda line: None)
+    finally:
+        core.plugins.get_plugin_manager.cache_clear()
+    assert any(r.getMessage().startswith("plugin broken_vendor failed to load") for r in caplog.records)
 
 
 def test_two_schedulers_on_one_database_do_each_transition_once(engine, season, make_account, id_number):

@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from core.hookspecs import hookimpl
 from tests.web.conftest import LI_PUPIL, PASSWORD
 
 ERROR_KEYS = {"code", "message", "message_en", "field"}
@@ -232,3 +233,19 @@ def test_a_guardian_withdraws_a_draft_through_the_api_but_not_a_submitted_applic
                                                      "pupil_name": "王小红", "district": "东湖区"}).get_json()
     assert api.call("DELETE", f"/applications/{draft['id']}").status_code == 204
     assert api.call("GET", f"/applications/{draft['id']}").status_code == 404
+
+
+def test_a_face_service_that_is_down_is_503_in_the_error_shape(api, plugin_manager, season, id_number):
+    class FaceServiceDown:
+        @hookimpl
+        def verify_identity(self, id_number, name, face_image):
+            raise ConnectionError("face service refused the connection")
+
+    plugin_manager.register(FaceServiceDown(), name="face-service-down")
+    signed = api.call("POST", "/accounts", json={"username": "li", "password": PASSWORD, "name": "李大伟",
+                                                 "id_number": id_number(birth="19800101", sequence=1),
+                                                 "face_image": base64.b64encode(b"live capture").decode()})
+    assert signed.status_code == 503
+    assert signed.get_json() == {"code": "source_unavailable", "message": "人脸识别服务暂时无法使用，请稍后再试",
+                                 "message_en": "the identity check is unavailable; try again later",
+                                 "field": "face_image"}

@@ -127,11 +127,11 @@ PATHS: dict[str, Any] = {
     "/session": {
         "get": _op("Who is logged in, and the CSRF token", _answer("the session", "Session"), errors=(), auth=False),
         "post": _op("Log in (renews the session and token)", _answer("logged in", "Session"), body="Login",
-                    errors=("400", "401", "422", "429"), auth=False),
+                    errors=("400", "401", "422", "429", "503"), auth=False),
         "delete": _op("Log out", _answer("logged out", "Session"), errors=("400",), auth=False),
     },
     "/accounts": {"post": _op("Guardian sign-up with the identity check", _answer("signed up and logged in", "Session"),
-                              body="SignUp", status="201", errors=("400", "422"), auth=False)},
+                              body="SignUp", status="201", errors=("400", "422", "503"), auth=False)},
     "/staff": {
         "get": _op("Staff accounts (city administrator)", _answer("staff", "AccountList"), errors=("401", "403")),
         "post": _op("Create a staff account (city administrator)", _answer("created", "Account"), body="StaffCreate",
@@ -186,7 +186,7 @@ PATHS: dict[str, Any] = {
 
 _ERROR_TEXT = {400: "malformed request, bad JSON or CSRF token missing", 401: "not logged in", 403: "not allowed",
                404: "not found", 409: "workflow conflict (state or version changed)", 422: "invalid input",
-               429: "too many login attempts", 503: "a data source needed now cannot be asked; try again later"}
+               429: "too many login attempts", 503: "a data source or service needed now cannot be asked; try again later"}
 
 
 def openapi_document(server_url: str = "/api/v1") -> dict[str, Any]:
