@@ -18,6 +18,7 @@ from sqlmodel import Session
 from core.audit import append_event, append_events
 from core.db import by_id, update_by_id, update_each_by_id, update_held
 from core.errors import UserFacingError
+from core.lifecycle import tell_after_commit
 from core.models import Account, Application, Role
 from core.serials import issue_serial
 
@@ -182,6 +183,11 @@ def fire(
         data={**{k: v for k, v in changes.items() if k in ("serial", "ruleset_sha256")}, **(event_data or {})} or None,
         at=context.now,
     )
+    tell_after_commit(session, "application_state_changed", application_id=application.id, transition=transition.id,
+                      from_state=from_state, to_state=transition.target, actor=context.actor.name)
+    if "serial" in changes:
+        tell_after_commit(session, "application_submitted", application_id=application.id,
+                          serial=application.serial, ruleset_sha256=application.ruleset_sha256)
     return application
 
 
@@ -221,6 +227,10 @@ def fire_many(session: Session, applications: Sequence[Application], transition_
     if moved != len(moves):
         raise StaleWrite("部分申请已被他人修改，请重试", f"{len(moves) - moved} of {len(moves)} applications changed meanwhile")
     append_events(session, events)
+    for event in events:
+        tell_after_commit(session, "application_state_changed", application_id=event["subject_id"],
+                          transition=event["action"], from_state=event["from_state"], to_state=event["to_state"],
+                          actor=event["actor"])
 
 
 def _allowed(workflow: Workflow, application: Application, transition_id: str, context: FireContext,

@@ -1,0 +1,59 @@
+"""Plugins hear of an application's moves once they are durable: after the commit, never a rolled-back one."""
+from __future__ import annotations
+
+import pytest
+
+from core.applications import fire_transition, submit_application
+from core.hookspecs import hookimpl
+from core.plugins import Hooks
+from core.testing import xuewei_plugins  # noqa: F401  (fixture)
+from core.workflow import StaleWrite
+
+
+class Webhook:
+    """A vendor's lifecycle plugin: remembers what it was told, and whether the change was visible then."""
+
+    def __init__(self, engine) -> None:
+        self.engine, self.calls = engine, []
+
+    @hookimpl
+    def application_state_changed(self, application_id, transition, from_state, to_state, actor):
+        self.calls.append(("state_changed", application_id, transition, from_state, to_state, actor,
+                           self._stored_state(application_id)))
+
+    @hookimpl
+    def application_submitted(self, application_id, serial, ruleset_sha256):
+        self.calls.append(("submitted", application_id, serial, ruleset_sha256))
+
+    def _stored_state(self, application_id):
+        """What another connection reads at the moment of the call: committed, or not."""
+        from core.db import read_session
+        from core.models import Application
+
+        with read_session(self.engine) as session:
+            return session.get(Application, application_id).state
+
+
+@pytest.fixture
+def webhook(engine, xuewei_plugins, monkeypatch):
+    plugin = Webhook(engine)
+    facade = Hooks(xuewei_plugins(plugin))
+    monkeypatch.setattr("core.lifecycle.hooks", lambda: facade)
+    return plugin
+
+
+def test_a_submission_is_told_to_plugins_after_it_commits_with_its_serial_and_ruleset(engine, season, webhook,
+                                                                                   draft_application, now):
+    guardian, application = draft_application
+    outcome = submit_application(engine, application.id, account=guardian, now=now)
+    assert webhook.calls == [
+        ("state_changed", application.id, "submit", "draft", "submitted", guardian.username, "submitted"),
+        ("submitted", application.id, outcome.serial, season.active_ruleset_sha256)]
+
+
+def test_a_refused_transition_is_told_to_nobody(engine, webhook, draft_application, now):
+    guardian, application = draft_application
+    with pytest.raises(StaleWrite):
+        fire_transition(engine, application.id, "submit", account=guardian, now=now,
+                        seen_version=application.version - 1)
+    assert webhook.calls == []
