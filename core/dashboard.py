@@ -20,7 +20,7 @@ from core.clock import Clock
 from core.db import read_session
 from core.errors import NotFound, UserFacingError
 from core.connectors.metrics import LATENCY_WINDOW, SourceHealth, p95
-from core.models import Application, ConnectorCall, Event, Season
+from core.models import Application, ConnectorCall, Event, RulesetVersion, Season
 from core.portal import active_season, event_labels
 from core.rulesets import ruleset_document, workflow_for
 from core.season.boundaries import Step, fire_boundary
@@ -216,11 +216,16 @@ def retry_job(engine: Engine, season: Season, job_id: str, clock: Clock, runner:
     return fire_boundary(engine, boundary, clock, runner)
 
 
-def audit_log(session: Session, *, limit: int = 50, before_seq: int | None = None) -> list[dict[str, Any]]:
-    """The newest audit events (before `before_seq` when paging back)."""
+def audit_log(session: Session, *, limit: int = 50, before_seq: int | None = None, subject_type: str | None = None,
+              subject_id: str | None = None) -> list[dict[str, Any]]:
+    """The newest audit events (before `before_seq` when paging back), of one subject or one kind
+    of subject when asked: an application's whole history, every ruleset event."""
     query = select(Event).order_by(Event.seq.desc()).limit(limit)
     if before_seq is not None:
         query = query.where(Event.seq < before_seq)
+    for column, value in ((Event.subject_type, subject_type), (Event.subject_id, subject_id)):
+        if value is not None:
+            query = query.where(column == value)
     return [{"seq": e.seq, "at": _iso(e.at), "actor": e.actor, "actor_role": e.actor_role,
              "subject_type": e.subject_type, "subject_id": e.subject_id, "action": e.action,
              "from_state": e.from_state, "to_state": e.to_state, "reason": e.reason,
@@ -231,18 +236,21 @@ def audit_words(session: Session) -> dict[str, dict[str, Mapping[str, str]]]:
     """What the audit log calls applications' actions and states (zh/en labels by code), by the
     active season's workflow, the one staff work with now (an older ruleset's names may differ,
     its codes do not: an unknown code stays as it is), and what it calls the season's states
-    (`season`: its phases, "collection" and "collection_closed" alike, and its district windows);
-    empty before a season is set up."""
+    (`season`: its phases, "collection" and "collection_closed" alike, and its district windows),
+    and each ruleset version by its id and version (`rulesets`, by the audit's 16-character
+    subject id); empty before a season is set up."""
     try:
         season = active_season(session)
         workflow = workflow_for(session, season.active_ruleset_sha256)
     except NotFound:
-        return {"actions": {}, "states": {}, "season": {}}
+        return {"actions": {}, "states": {}, "season": {}, "rulesets": {}}
     phases = session.exec(select(SeasonPhase).where(SeasonPhase.season_id == season.id)).all()
     windows = session.exec(select(SeasonWindow).where(SeasonWindow.season_id == season.id)).all()
     season_states = {state: phase_label(state, phases) for row in phases for state in (row.phase_id, row.phase_id + CLOSED)}
     season_states.update({w.window_id: {"zh": w.label_zh, "en": w.label_en} for w in windows})
-    return {"actions": event_labels(workflow), "states": dict(workflow.states), "season": season_states}
+    rulesets = {v.sha256[:16]: f"{v.ruleset_id} {v.version}" for v in session.exec(select(RulesetVersion))}
+    return {"actions": event_labels(workflow), "states": dict(workflow.states), "season": season_states,
+            "rulesets": rulesets}
 
 
 def chain_status(session: Session) -> dict[str, Any]:

@@ -77,9 +77,10 @@ def activate_ruleset(session: Session, season: Season, sha256: str, actor: Actor
     if sha256 not in _ACTIVATABLE:  # the verdict depends on the content only, so it is kept
         check_activatable(json.loads(version.canonical_json))
         _ACTIVATABLE.add(sha256)
+    replaced = None
     for previous in session.exec(select(RulesetVersion).where(
             RulesetVersion.season_id == season.id, RulesetVersion.status == RulesetStatus.active.value)):
-        previous.status = RulesetStatus.retired.value
+        previous.status, replaced = RulesetStatus.retired.value, previous.sha256
         session.add(previous)
     from_state = version.status
     version.status, version.activated_at = RulesetStatus.active.value, utcnow()
@@ -87,7 +88,7 @@ def activate_ruleset(session: Session, season: Season, sha256: str, actor: Actor
     session.add_all([version, season])
     append_event(session, actor=actor.name, actor_role=str(actor.role), subject_type="ruleset",
                  subject_id=sha256[:16], action="ruleset_activated", from_state=from_state,
-                 to_state=RulesetStatus.active.value, data={"sha256": sha256, "season": season.year})
+                 to_state=RulesetStatus.active.value, data={"sha256": sha256, "season": season.year, "replaced": replaced})
     return version
 
 

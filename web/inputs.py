@@ -7,6 +7,7 @@ from typing import Any
 from flask import request
 
 from core.errors import InvalidInput, UserFacingError
+from web.i18n import TERMS
 
 __all__ = ["MalformedJSON", "json_body", "text", "row_version", "form_row_version", "refuse_nul_characters",
            "queue_filters"]
@@ -95,3 +96,15 @@ def queue_filters() -> dict[str, Any]:
     return {"state": request.args.get("state", None if search else "submitted") or None,
             "district": request.args.get("district") or None, "problem": request.args.get("problem") or None,
             "page": request.args.get("page", 1, type=int), "search": search}
+
+
+def audit_filters() -> dict[str, str | None]:
+    """The audit page's filters from the query string (`core.dashboard.audit_log`'s keywords): a
+    kind of subject (`subject_type`, one of web.i18n.TERMS' subject types) and its id."""
+    kind = request.args.get("subject_type", "").strip() or None
+    ident = request.args.get("subject_id", "").strip() or None
+    if kind is not None and kind not in TERMS["subject_type"]:
+        raise InvalidInput("未知的对象类型", f"unknown subject type {kind!r}", field="subject_type")
+    if ident is not None and len(ident) > 64:
+        raise InvalidInput("对象编号过长", "the subject id is too long", field="subject_id")
+    return {"subject_type": kind, "subject_id": ident}

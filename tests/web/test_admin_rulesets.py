@@ -217,12 +217,13 @@ def test_activation_is_audited_and_moves_the_calendar(client, admin):
     data["f:text:/meta/version"] = "1.1.0"
     data["f:text:/calendar/phases/1/end"] = "2021-06-16T22:00:00+08:00"
     location = client.post("/admin/rulesets/new", data=data).headers["Location"]
-    sha = location.rsplit("/", 1)[-1]
+    sha, before = location.rsplit("/", 1)[-1], _active_sha(client)
     client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf()})
     engine = client.application.extensions["xuewei.engine"]
     with read_session(engine) as session:
         assert session.exec(select(Season)).one().active_ruleset_sha256 == sha
-        assert session.exec(select(Event).where(Event.action == "ruleset_activated", Event.actor == "city")).first()
+        event = session.exec(select(Event).where(Event.action == "ruleset_activated", Event.actor == "city")).one()
+        assert event.data["replaced"] == before  # which version it replaced, for whoever reads the audit
         collection = session.exec(select(SeasonPhase).where(SeasonPhase.phase_id == "collection")).one()
     assert collection.ends_at.isoformat() == "2021-06-16T14:00:00+00:00"
 

@@ -134,6 +134,22 @@ def _audit_actions(client, query: str = "") -> dict[str, str]:
     return {action: re.sub(r"<[^>]+>", "", words) for action, words in cells}
 
 
+def _audit_subjects(client, query: str = "") -> list[str]:
+    """Each event's subject on the audit page, as the page words it (tags dropped)."""
+    page = client.get("/operator/audit" + query).get_data(as_text=True)
+    return [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r'data-testid="audit-subject">(.*?)</td>', page)]
+
+
+def test_audit_page_shows_one_subjects_history_or_one_kind_of_subject(client, auth, make_account, calendar,
+                                                                      engine, clock):
+    run_due(engine, clock, runner="s1")
+    make_account("op", role="operator")
+    auth.login("op")
+    assert set(_audit_subjects(client, "?subject_type=season")) == {"年度 2021"}
+    assert _audit_subjects(client, "?subject_type=account&subject_id=1") == ["账号 1"]
+    assert client.get("/operator/audit?subject_type=bogus").status_code == 422
+
+
 def test_audit_page_words_an_applications_actions_and_states_by_its_workflow(client, auth, make_account, engine,
                                                                             submitted, now):
     from core.audit import append_event
@@ -161,8 +177,8 @@ def test_audit_page_words_the_seasons_rulesets_and_accounts_events(client, auth,
     assert actions["phase_closed"] == "阶段结束 信息采集准备，确定直升及政策优待名单 → 信息采集准备，确定直升及政策优待名单（已结束）"
     assert actions["window_opened"].startswith("首次登录时段开放  → ") and "W1" not in actions["window_opened"]
     assert actions["ruleset_activated"] == "启用规则集 草稿 → 已启用" and actions["account_created"] == "创建账号"
-    page = client.get("/operator/audit").get_data(as_text=True)
-    assert {"年度 2021", "账号 1"} <= set(re.findall(r'data-testid="audit-subject">(.*?)</td>', page))
+    subjects = _audit_subjects(client)
+    assert {"年度 2021", "账号 1", "规则集 nanchang-2021 1.0.0"} <= set(subjects)
     latest = client.get("/operator/dashboard.json").get_json()["audit"]  # what operator.js redraws
     assert {e["words"]["action"]["zh"] for e in latest} >= {"创建账号", "首次登录时段开放"}
     english = _audit_actions(client, "?lang=en")

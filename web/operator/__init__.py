@@ -11,6 +11,7 @@ from core.portal import active_season
 from core.workflow import Actor
 from web.context import connector_runtime, engine, now
 from web.i18n import DASHBOARD_TERMS, TERMS, t
+from web.inputs import audit_filters
 from web.operator.audit_words import worded
 from web.security import current_actor, role_required
 
@@ -83,12 +84,15 @@ def retry_job(job_id: str):
 @bp.get("/audit")
 @role_required(*STAFF)
 def audit():
-    """The audit trail page by page, each event's subject, action and states in words
+    """The audit trail page by page, of one subject or kind of subject when asked (an
+    application's whole history), each event's subject, action and states in words
     (web.operator.audit_words), and the chain verified on request."""
     before = request.args.get("before", type=int)
+    filters = audit_filters()
     with read_session(engine()) as session:
-        events = queries.audit_log(session, limit=AUDIT_PAGE, before_seq=before)
+        events = queries.audit_log(session, limit=AUDIT_PAGE, before_seq=before, **filters)
         chain = queries.chain_status(session) if request.args.get("verify") else None
         events = worded(events, queries.audit_words(session))
     older = events[-1]["seq"] if len(events) == AUDIT_PAGE else None
-    return render_template("operator/audit.html", events=events, chain=chain, older=older)
+    return render_template("operator/audit.html", events=events, chain=chain, older=older, filters=filters,
+                           subject_types=TERMS["subject_type"])

@@ -3,8 +3,8 @@
 The audit page and the dashboard's latest events (drawn by the server, redrawn by operator.js
 from the same JSON) read these, so an event is worded once. An application's actions and states
 are named by the active season's workflow, the season's states by its phases and windows (both
-from core.dashboard.audit_words); rulesets, lists and the other subjects by web.i18n.TERMS. A code
-nobody named stays as it is.
+from core.dashboard.audit_words); a ruleset by its id and version; rulesets, lists and the other
+subjects' kinds, actions and states by web.i18n.TERMS. A code nobody named stays as it is.
 """
 from __future__ import annotations
 
@@ -30,9 +30,10 @@ def _words(event: Mapping[str, Any], words: Mapping[str, Mapping[str, Label]]) -
     kind = event["subject_type"]
     subject = TERMS["subject_type"].get(kind) or {"zh": kind, "en": kind}
     actions = words["actions"] if kind == "application" else TERMS["event_action"]
+    named = words["rulesets"].get(event["subject_id"]) if kind == "ruleset" else None
     return {
         "role": ROLE_LABELS.get(event["actor_role"]) or _code(event["actor_role"]),
-        "subject": {lang: f"{name} {event['subject_id']}" for lang, name in subject.items()},
+        "subject": {lang: f"{name} {named or event['subject_id']}" for lang, name in subject.items()},
         "action": actions.get(event["action"]) or _code(event["action"]),
         "from": _state(kind, event["from_state"], words),
         "to": _state(kind, event["to_state"], words),
