@@ -219,6 +219,9 @@ class ApplicationView(StatusView):
     transitions: list[dict[str, Any]]
     basis_options: list[dict[str, Any]] = field(default_factory=list)
     window: dict[str, Any] | None = None
+    # The ruleset it is judged by ("nanchang-2021 1.0.0"), and whether it keeps it for good (it
+    # was submitted under it) or follows the season's active one: mid-season, one queue can hold both.
+    ruleset: dict[str, Any] | None = None
 
     @property
     def chosen_basis(self) -> dict[str, Any] | None:
@@ -374,7 +377,16 @@ def _application_view(session: Session, application: Application, actor: Actor,
     return ApplicationView(**_status_fields(session, application, workflow, has_facts=bool(records), facts=facts),
                            facts=facts,
                            sources=_source_progress(calls, records), records=records, transitions=transitions,
-                           basis_options=basis_options(facts), window=window)
+                           basis_options=basis_options(facts), window=window,
+                           ruleset=_judging_ruleset(session, application, season))
+
+
+def _judging_ruleset(session: Session, application: Application, season: Season) -> dict[str, Any] | None:
+    sha256 = application.judging_ruleset(season)
+    if sha256 is None:
+        return None
+    meta = ruleset_document(session, sha256)["meta"]
+    return {"name": f"{meta['id']} {meta['version']}", "pinned": application.ruleset_sha256 is not None}
 
 
 def application_view(engine: Engine, actor: Actor, application_id: int, *,

@@ -49,6 +49,12 @@ def test_reviewer_sees_the_property_in_words_when_the_family_owns_one(client, re
     assert "real_estate_certificate" not in properties and "residential" not in properties
 
 
+def test_reviewer_sees_the_ruleset_version_a_submission_is_judged_by(client, reviewer, submitted):
+    """Mid-season a new version may be active while earlier submissions keep theirs (§4.2)."""
+    judged = re.search(r'data-testid="judging-ruleset">(.*?)</p>', page(client, submitted), re.S).group(1)
+    assert judged.strip() == "按提交时的规则版本 nanchang-2021 1.0.0 判定"
+
+
 def test_reviewer_sees_id_numbers_masked_but_for_the_last_four(client, reviewer, submitted):
     facts = family_facts(page(client, submitted))
     father = valid_id("360102198001010015")
