@@ -16,7 +16,9 @@ class Source:
     so with an empty list, not an empty answer, so "nothing" never passes for "fetched"); `people` names, for the
     two keys two sources share (the pupil and each guardian, merged field by field), the fields
     this source is the authority for: the hukou register cannot rename a pupil or add a special
-    policy. `pupil_only` sources are asked with the pupil's id number only (the pupil record).
+    policy. `holder` names the field of each record that says whose it is (a lease's
+    `tenant_relation`): one of the people asked about. `pupil_only` sources are asked with the
+    pupil's id number only (the pupil record).
     """
 
     name: str
@@ -27,6 +29,7 @@ class Source:
     pupil_only: bool = False
     required: tuple[str, ...] | None = None
     people: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    holder: str | None = None
 
 
 #: What the school record says of the pupil and the guardians, and what the hukou register says.
@@ -43,14 +46,14 @@ SOURCES: tuple[Source, ...] = (
     Source("hukou", "fetch_hukou", ("pupil", "guardians"), "户籍", "household registration",
            required=("guardians",), people=HUKOU_FIELDS),
     Source("properties", "fetch_properties", ("properties",), "不动产登记", "property certificates"),
-    Source("leases", "fetch_leases", ("leases",), "租赁备案", "lease registration"),
+    Source("leases", "fetch_leases", ("leases",), "租赁备案", "lease registration", holder="tenant_relation"),
     Source("residence_permits", "fetch_residence_permits", ("residence_permits",), "居住证",
-           "residence permits"),
+           "residence permits", holder="holder"),
     Source("social_insurance", "fetch_social_insurance", ("social_insurance",), "社会保险",
-           "social insurance"),
+           "social insurance", holder="holder"),
     Source("business", "fetch_business", ("business",), "工商税务登记",
-           "business licence and tax registration"),
-    Source("employment", "fetch_employment", ("employment",), "用工合同", "labour contract"),
+           "business licence and tax registration", holder="holder"),
+    Source("employment", "fetch_employment", ("employment",), "用工合同", "labour contract", holder="holder"),
     Source("demolition", "fetch_demolition", ("demolition",), "拆迁安置", "demolition records"),
 )
 SOURCE_BY_NAME = {source.name: source for source in SOURCES}

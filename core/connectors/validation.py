@@ -148,15 +148,35 @@ def _people(source: Source, fragment: dict[str, Any]) -> Iterator[tuple[str, dic
 
 def _check_people_asked(source: Source, fragment: dict[str, Any], asked: Mapping[str, Any]) -> None:
     """The pupil is the one asked about; a guardian (from the hukou register) is a person asked
-    about, in the relation asked: an answer about someone else would join a stranger's facts to
-    the family (asked: `pupil_id_number`, or `id_numbers` keyed by relation to the pupil)."""
+    about, in the relation asked, and so is each record's holder: an answer about someone else
+    would join a stranger's facts to the family (asked: `pupil_id_number`, or `id_numbers`
+    keyed by relation to the pupil)."""
     ids = asked.get("id_numbers") or {}
     pupil = asked.get("pupil_id_number") or ids.get("pupil")
     if "pupil" in fragment and pupil is not None and fragment["pupil"].get("id_number") != pupil:
         raise FragmentError(source.name, "$.pupil.id_number", "the answer is about another pupil than the one asked")
-    if "id_numbers" not in asked or "guardians" not in source.people:
+    if "id_numbers" not in asked:
         return
+    _check_records_asked(source, fragment, ids)
     for i, guardian in enumerate(fragment.get("guardians", ())):
         if ids.get(guardian.get("relation")) != guardian.get("id_number"):
             raise FragmentError(source.name, f"$.guardians[{i}]",
                                 "the answer names a guardian who was not asked about (relation and id number)")
+
+
+def _check_records_asked(source: Source, fragment: dict[str, Any], ids: Mapping[str, str]) -> None:
+    """Each record is of a person asked about (a lease's tenant, a permit's holder), and a
+    property's owner who is one of the family has that person's id number: a record filed under
+    the wrong relation would count for someone it is not."""
+    if source.holder is None and source.name != "properties":
+        return
+    key = source.keys[0]
+    for i, record in enumerate(fragment.get(key) or ()):
+        holder = record.get(source.holder) if source.holder is not None else None
+        if holder is not None and holder not in ids:
+            raise FragmentError(source.name, f"$.{key}[{i}].{source.holder}",
+                                f"{holder!r} was not asked about (asked: {sorted(ids)})")
+        for j, owner in enumerate(record.get("owners", ())):
+            if owner["relation"] in ids and owner["id_number"] != ids[owner["relation"]]:
+                raise FragmentError(source.name, f"$.properties[{i}].owners[{j}].id_number",
+                                    f"not the id number of the {owner['relation']} asked about")

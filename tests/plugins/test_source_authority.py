@@ -99,3 +99,34 @@ def test_a_register_that_knows_none_of_the_family_answers_with_no_guardians(xuew
     outcome, fetched = xuewei_runtime(_register(lambda ids: {"guardians": []})).call_source_named(
         "hukou", id_numbers=family)
     assert outcome.status is Status.ok and fetched.payload == {"guardians": []}
+
+
+def _serving(source, records):
+    class Bureau:
+        pass
+
+    setattr(Bureau, f"fetch_{source}", hookimpl(lambda self, id_numbers: records))
+    return Bureau()
+
+
+@pytest.mark.parametrize("source, records", [
+    ("leases", {"leases": [{"id": "L1", "address": ADDRESS, "registered": True, "registered_on": "2019-08-01",
+                            "start": "2019-08-01", "end": "2022-07-31", "tenant_relation": "grandfather"}]}),
+    ("social_insurance", {"social_insurance": [{"holder": "grandmother", "pension_paid": True, "months_paid": 24}]}),
+])
+def test_a_record_of_someone_nobody_asked_about_is_refused(xuewei_runtime, family, source, records):
+    """Only the parents were asked: a grandfather's lease would count for a family it is not."""
+    outcome, fetched = xuewei_runtime(_serving(source, records)).call_source_named(source, id_numbers=family)
+    assert outcome.status is Status.invalid and fetched is None and "was not asked about" in outcome.error
+
+
+def test_a_property_owner_in_the_family_carries_the_id_number_asked_about(xuewei_runtime, family):
+    owners = [{"relation": "father", "id_number": STRANGER}, {"relation": "other", "id_number": person_id("19700101", 11)}]
+    answer = {"properties": [{"id": "P1", "cert_type": "real_estate_certificate", "address": ADDRESS,
+                              "usage": "residential", "owners": owners, "co_owned_with_non_direct_relatives": True,
+                              "issued_on": "2015-06-01", "enrolment_uses": []}]}
+    outcome, _ = xuewei_runtime(_serving("properties", answer)).call_source_named("properties", id_numbers=family)
+    assert outcome.status is Status.invalid and "$.properties[0].owners[0].id_number" in outcome.error
+    owners[0]["id_number"] = FATHER  # the father as asked; a co-owner outside the family is no one asked
+    outcome, fetched = xuewei_runtime(_serving("properties", answer)).call_source_named("properties", id_numbers=family)
+    assert outcome.status is Status.ok and fetched.payload["properties"][0]["owners"] == owners
