@@ -15,6 +15,7 @@ from core.logs import configure_logging
 from core.plugins_cli import plugins_command
 from core.rules.cli import classify, ruleset
 from core.schema import upgrade
+from core.setup_cli import account, activate_command
 from core.season.cli import scheduler, season
 
 __all__ = ["main"]
@@ -83,5 +84,7 @@ def serve(**settings) -> None:
 
 
 # Each area's commands, registered in one place.
-for command in (demo, ruleset, classify, allocate_command, lottery, scheduler, season, plugins_command, import_command):
+for command in (demo, ruleset, classify, allocate_command, lottery, scheduler, season, plugins_command, import_command,
+                account):
     main.add_command(command)
+ruleset.add_command(activate_command)  # the one ruleset command that needs the database

@@ -35,7 +35,7 @@ from core.rules.testing import CaseResult, run_tests
 
 __all__ = [
     "Field", "group_of", "split", "merge", "check", "parse_json", "value_at", "field_problems", "compiled",
-    "test_results", "changes", "sections", "Group", "activate", "moves_at_once", "versions", "version_of", "simulation",
+    "test_results", "changes", "sections", "Group", "next_year", "activate", "activation_warnings", "moves_at_once", "versions", "version_of", "simulation",
     "submitted_subjects",
     "OWNED_PREFIXES",
 ]
@@ -342,20 +342,75 @@ def sections(fields: list[Field]) -> list[tuple[str, list[Group]]]:
     return [(key, out[key]) for key, _ in SECTIONS if out[key]]
 
 
-def activate(session: Session, season: Season, sha256: str, actor: Actor, *, now: datetime,
-             past_confirmed: bool = False) -> RulesetVersion:
-    """Make a stored version active (it must validate and pass its tests) and lay out its calendar.
+_DATE_TEXT = re.compile(r"^(\d{4})(-\d{2}-\d{2})")
+_YEAR_IN_WORDS = re.compile(r"(\d{4})年")
 
-    A calendar that puts a phase's start or end, or a window's opening, before `now` where the
-    active version had it later moves the season the moment the scheduler looks (a phase closes,
-    unsubmitted drafts are closed for good): that needs `past_confirmed`."""
-    active = ruleset_document(session, season.active_ruleset_sha256) if season.active_ruleset_sha256 else None
-    moves = [] if past_confirmed else moves_at_once(active, ruleset_document(session, sha256), now)
-    if moves:
-        raise RulesetNotActivatable(moves)
+
+def next_year(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of a ruleset for the following year, to start next year's draft from: every date
+    and instant a year later (calendar, parameters, effective dates, test families, so ages and
+    "more than a year old" stay as they were), every `year` one more, "2021年" in labels
+    "2022年", and `meta.id` and the English title renamed by their year. Clauses, rules and ids otherwise unchanged:
+    what the new policy changes, the administrator edits."""
+    year = document["meta"]["year"]
+
+    def shifted(node: Any, key: str | None = None) -> Any:
+        if isinstance(node, Mapping):
+            return {k: shifted(v, k) for k, v in node.items()}
+        if isinstance(node, list):
+            return [shifted(item) for item in node]
+        if isinstance(node, bool):
+            return node
+        if key == "year" and isinstance(node, int):
+            return node + 1
+        if isinstance(node, str):
+            node = _DATE_TEXT.sub(lambda m: f"{int(m.group(1)) + 1}{m.group(2)}", node)
+            return _YEAR_IN_WORDS.sub(lambda m: f"{int(m.group(1)) + 1}年", node)
+        return node
+
+    copy = shifted(document)
+    copy["meta"]["id"] = str(document["meta"]["id"]).replace(str(year), str(year + 1))
+    if "title" in copy["meta"]:
+        copy["meta"]["title"]["en"] = re.sub(rf"\b{year}\b", str(year + 1), copy["meta"]["title"].get("en", ""))
+    return copy
+
+
+def activate(session: Session, sha256: str, actor: Actor, *, now: datetime, confirmed: bool = False) -> RulesetVersion:
+    """Make a stored version active in its year's season (it must validate and pass its tests)
+    and lay out its calendar; what `activation_warnings` finds needs `confirmed`."""
+    version = version_of(session, sha256)
+    season = session.get(Season, version.season_id)
+    found = [] if confirmed else activation_warnings(session, version, now)
+    if found:
+        raise RulesetNotActivatable(found)
     version = activate_ruleset(session, season, sha256, actor)
     materialise(session, season)
     return version
+
+
+def activation_warnings(session: Session, version: RulesetVersion, now: datetime) -> list[Problem]:
+    """What activating `version` does at once that an administrator must confirm: a calendar
+    that puts a phase's start or end, or a window's opening, before `now` where the season's
+    active version had it later (the scheduler fires it the moment it looks: a phase closes,
+    unsubmitted drafts are closed for good), and a newer year's season taking over from the
+    current one (guardians, reviewers and every page move to it)."""
+    season = session.get(Season, version.season_id)
+    active = ruleset_document(session, season.active_ruleset_sha256) if season.active_ruleset_sha256 else None
+    found = moves_at_once(active, ruleset_document(session, version.sha256), now)
+    current = _current_season(session)
+    if current is not None and season.year > current.year:
+        found.insert(0, Problem("/meta/year", f"activating opens the {season.year} season: guardians, reviewers and "
+                                              f"every page move to it from {current.year} (whose remaining phases "
+                                              "still run); confirm to go ahead",
+                                zh=f"启用后 {season.year} 年度将成为当前年度：监护人、审核员和各页面都将转到该年度，"
+                                   f"不再显示 {current.year} 年度（其余下的日程仍照常执行）；如确需如此，请勾选确认后再启用"))
+    return found
+
+
+def _current_season(session: Session) -> Season | None:
+    """The season guardians register in now (core.portal.active_season), or None before the first."""
+    return session.exec(select(Season).where(Season.active_ruleset_sha256.is_not(None))
+                        .order_by(Season.year.desc())).first()
 
 
 def moves_at_once(active: Mapping[str, Any] | None, document: Mapping[str, Any], now: datetime) -> list[Problem]:
@@ -399,10 +454,11 @@ def _moments(document: Mapping[str, Any]) -> list[_Moment]:
     return found
 
 
-def versions(session: Session, season: Season) -> list[RulesetVersion]:
-    """The season's stored ruleset versions, newest first."""
-    return list(session.exec(select(RulesetVersion).where(RulesetVersion.season_id == season.id)
-                             .order_by(RulesetVersion.id.desc())))
+def versions(session: Session) -> list[tuple[Season, RulesetVersion]]:
+    """Every stored ruleset version with its season, the newest year first and in a year the
+    newest version first: next year's drafts are prepared while this year's season runs."""
+    return list(session.exec(select(Season, RulesetVersion).join(RulesetVersion, RulesetVersion.season_id == Season.id)
+                             .order_by(Season.year.desc(), RulesetVersion.id.desc())).all())
 
 
 def version_of(session: Session, sha256: str) -> RulesetVersion:

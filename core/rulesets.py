@@ -23,7 +23,7 @@ from core.types import utcnow
 from core.workflow import Actor, Workflow
 
 __all__ = [
-    "ensure_season", "store_ruleset", "activate_ruleset", "ruleset_document", "workflow_for",
+    "ensure_season", "season_for", "store_ruleset", "activate_ruleset", "ruleset_document", "workflow_for",
     "district_code", "RulesetNotActivatable", "check_activatable", "activation_refusals", "season_refusals",
 ]
 
@@ -47,8 +47,16 @@ def ensure_season(session: Session, year: int, name: str | None = None) -> Seaso
     return season
 
 
+def season_for(session: Session, document: dict[str, Any]) -> Season:
+    """The season of a ruleset's year (`meta.year`), made on first use and named by its title: a
+    city's first ruleset opens its first season, next year's draft its own."""
+    meta = document.get("meta", {})
+    return ensure_season(session, meta["year"], meta.get("title", {}).get("zh"))
+
+
 def store_ruleset(session: Session, season: Season, document: dict[str, Any], actor: Actor) -> RulesetVersion:
-    """Keep a ruleset as a draft version; storing identical content again returns the same row."""
+    """Keep a ruleset as a draft version of `season` (see `season_for`); storing identical
+    content again returns the same row."""
     text = canonical_json(document)
     digest = sha256_hex(text)
     existing = session.exec(select(RulesetVersion).where(RulesetVersion.sha256 == digest)).first()

@@ -246,37 +246,83 @@ def test_a_calendar_moved_into_the_past_is_activated_only_when_the_administrator
     clock.set(parse_instant("2021-06-08T15:00:00+08:00"))
     sha = _stored(client, admin, **{"/meta/version": "1.2.0", "/calendar/phases/1/end": "2021-06-07T17:00:00+08:00"})
     page = client.get(f"/admin/rulesets/{sha}").get_data(as_text=True)
-    assert re.search(r'data-testid="activate-move" data-pointer="/calendar/phases/1/end">.*?6月7日 17:00，已经过去', page)
-    assert 'name="past_confirmed"' in page
+    assert re.search(r'data-testid="activate-warning" data-pointer="/calendar/phases/1/end">.*?6月7日 17:00，已经过去', page)
+    assert 'name="confirmed"' in page
     before = _active_sha(client)
     refused = client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf()}, follow_redirects=True)
     assert "请勾选确认后再启用" in refused.get_data(as_text=True) and _active_sha(client) == before
-    client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf(), "past_confirmed": "1"})
+    client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf(), "confirmed": "1"})
     assert _active_sha(client) == sha
 
 
 def test_a_calendar_change_still_to_come_needs_no_confirmation(client, admin, clock):
     clock.set(parse_instant("2021-06-08T15:00:00+08:00"))
     sha = _stored(client, admin, **{"/meta/version": "1.2.0", "/calendar/phases/1/end": "2021-06-16T20:00:00+08:00"})
-    assert 'data-testid="activate-moves"' not in client.get(f"/admin/rulesets/{sha}").get_data(as_text=True)
+    assert 'data-testid="activate-warnings"' not in client.get(f"/admin/rulesets/{sha}").get_data(as_text=True)
     client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf()})
     assert _active_sha(client) == sha
 
 
-def test_a_ruleset_for_another_year_cannot_be_activated_in_this_season(client, admin, engine):
-    """Next year's policy, stored while this season runs, would replace this season's calendar."""
-    from core.rulesets import store_ruleset
+def test_next_years_draft_starts_from_this_years_moved_a_year_on(client, admin):
+    sha = _active_sha(client)
+    body = client.get(f"/admin/rulesets/new?from={sha}&next_year=1").get_data(as_text=True)
+    assert 'name="f:integer:/meta/year" value="2022"' in body
+    assert 'name="f:text:/calendar/phases/1/end" value="2022-06-16T17:00:00+08:00"' in body
+    assert 'name="f:text:/parameters/evidence_cutoff/values/0/value" value="2022-05-31"' in body
+
+
+def test_next_years_ruleset_is_its_own_seasons_and_opening_that_season_needs_confirming(client, admin, engine):
+    """Next year's policy is prepared while this season runs; activating it moves everyone to the
+    new season, so the administrator confirms it (§4: one season's calendar at a time)."""
+    from core.ruleset_editor import next_year
+
+    document = next_year(_ruleset())
+    response = _upload(client, admin, document)
+    sha = response.headers["Location"].rsplit("/", 1)[-1]
+    with read_session(engine) as session:
+        seasons = {s.year: s for s in session.exec(select(Season))}
+        stored = session.exec(select(RulesetVersion).where(RulesetVersion.sha256 == sha)).one()
+    assert stored.season_id == seasons[2022].id and seasons[2021].active_ruleset_sha256 != sha
+    index = client.get("/admin/").get_data(as_text=True)
+    assert re.search(rf'data-testid="version-{sha[:12]}"><td>2022</td>', index)
+    page = client.get(f"/admin/rulesets/{sha}").get_data(as_text=True)
+    assert re.search(r'data-testid="activate-warning" data-pointer="/meta/year">.*?启用后 2022 年度将成为当前年度', page, re.S)
+    refused = client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf()}, follow_redirects=True)
+    assert "请勾选确认后再启用" in refused.get_data(as_text=True)
+    client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf(), "confirmed": "1"})
+    with read_session(engine) as session:
+        from core.portal import active_season
+        assert active_season(session).year == 2022
+        assert session.get(Season, seasons[2021].id).active_ruleset_sha256 is not None  # 2021 keeps its own
+
+
+def test_a_ruleset_for_another_year_cannot_be_activated_in_a_season(engine, season):
+    """However it got there (an older store, a script), a version runs only in its year's season."""
+    from core.rulesets import RulesetNotActivatable, activate_ruleset, store_ruleset
     from core.workflow import Actor
 
     document = _ruleset()
     document["meta"].update(year=2022, version="0.1.0")
-    with write_session(engine) as session:
-        sha = store_ruleset(session, session.exec(select(Season)).one(), document, Actor("city", "city_admin")).sha256
-    page = client.get(f"/admin/rulesets/{sha}").get_data(as_text=True)
-    assert 'data-testid="activate-reason" data-pointer="/meta/year"' in page
-    refused = client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf()}, follow_redirects=True)
-    assert "该规则用于 2022 年度，当前是 2021 年度" in refused.get_data(as_text=True)
-    assert _active_sha(client) != sha
+    admin = Actor("city", "city_admin")
+    with pytest.raises(RulesetNotActivatable) as refused:
+        with write_session(engine) as session:
+            this = session.merge(season)
+            activate_ruleset(session, this, store_ruleset(session, this, document, admin).sha256, admin)
+    assert refused.value.problems[0].zh == "该规则用于 2022 年度，当前是 2021 年度：规则只能在其所属年度启用"
+
+
+def test_a_new_installation_starts_by_uploading_the_years_ruleset(client, auth, make_account, engine):
+    """No season yet: the administration page says what to do first, and the upload opens the season."""
+    make_account("city", role="city_admin")
+    auth.login("city")
+    body = client.get("/admin/").get_data(as_text=True)
+    assert 'data-testid="no-season"' in body and "尚无规则版本" in body
+    assert client.get("/admin/rulesets/new").status_code == 200
+    sha = _upload(client, auth, _ruleset()).headers["Location"].rsplit("/", 1)[-1]
+    client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": auth.csrf(), "confirmed": "1"})
+    with read_session(engine) as session:
+        season = session.exec(select(Season)).one()
+    assert (season.year, season.name, season.active_ruleset_sha256) == (2021, "南昌市2021年城区小升初报名暨信息采集实施方案", sha)
 
 
 def test_a_version_whose_embedded_tests_fail_cannot_be_activated(client, admin):

@@ -5,6 +5,7 @@ from flask import Blueprint, render_template
 
 from core import ruleset_editor as editor
 from core.db import read_session
+from core.errors import NotFound
 from core.portal import active_season
 from web.context import engine
 from web.security import role_required
@@ -19,10 +20,14 @@ ADMINS = ("city_admin",)
 @bp.get("/")
 @role_required(*ADMINS)
 def index():
-    """The season's ruleset versions and the way to every administrator's task."""
+    """Every season's ruleset versions (next year's drafts beside this year's) and the way to
+    every administrator's task."""
     with read_session(engine()) as session:
-        season = active_season(session)
-        stored = editor.versions(session, season)
+        stored = editor.versions(session)
+        try:
+            season = active_season(session)
+        except NotFound:  # a new installation: the first ruleset uploaded opens its season
+            season = None
     return render_template("admin/index.html", season=season, versions=stored)
 
 

@@ -8,13 +8,14 @@ from flask import Response, flash, redirect, render_template, request, url_for
 
 from core import ruleset_editor as editor
 from core.db import read_session, write_session
-from core.models import RulesetStatus
+from core.errors import NotFound
+from core.models import RulesetStatus, Season
 from core.portal import active_season
 from core.rules.diff import shown
 from core.rules.errors import Problem
 from core.rules.loader import NOT_UTF8
-from core.rulesets import (RulesetNotActivatable, activation_refusals, ruleset_document, season_refusals,
-                           store_ruleset)
+from core.rulesets import (RulesetNotActivatable, activation_refusals, ruleset_document, season_for,
+                           season_refusals, store_ruleset)
 from web.admin import ADMINS, bp
 from web.context import engine, now
 from web.i18n import t
@@ -40,11 +41,13 @@ def _editor(fields: list[editor.Field], rest_text: str, problems: list[Problem],
 @bp.get("/rulesets/new")
 @role_required(*ADMINS)
 def new_ruleset():
-    """The editor, filled from a stored version (`?from=sha`, default the active one)."""
+    """The editor, filled from a stored version (`?from=sha`, default the active one; with
+    `&next_year=1` moved a year on, to start next year's draft: core.ruleset_editor.next_year)."""
     with read_session(engine()) as session:
-        season = active_season(session)
-        base = request.args.get("from") or season.active_ruleset_sha256
+        base = request.args.get("from") or _current_sha(session)
         document = ruleset_document(session, editor.version_of(session, base).sha256) if base else {}
+    if document and request.args.get("next_year"):
+        document = editor.next_year(document)
     fields, rest = editor.split(document)
     return _editor(fields, _pretty(rest), [], document, base)
 
@@ -92,7 +95,7 @@ def save_ruleset():
     if problems:
         return _editor(fields, rest_text, problems, document, request.form.get("base"), status=422)
     with write_session(engine()) as session:
-        version = store_ruleset(session, active_season(session), document, current_actor())
+        version = store_ruleset(session, season_for(session, document), document, current_actor())
     if version.status == RulesetStatus.draft.value:
         flash(t("规则已校验并保存为草稿版本", "The ruleset validates and is stored as a draft version"), "ok")
     else:  # identical content is stored once: this is that version, already active or retired
@@ -101,10 +104,18 @@ def save_ruleset():
     return redirect(url_for("admin.ruleset", sha256=version.sha256))
 
 
+def _current_sha(session) -> str | None:
+    """The active version of the season guardians register in now; None before the first."""
+    try:
+        return active_season(session).active_ruleset_sha256
+    except NotFound:
+        return None
+
+
 def _version(session, sha256: str):
-    """The season, a stored version and its document."""
+    """A stored version's season (the one of its year), the version and its document."""
     version = editor.version_of(session, sha256)
-    return active_season(session), version, ruleset_document(session, version.sha256)
+    return session.get(Season, version.season_id), version, ruleset_document(session, version.sha256)
 
 
 @bp.get("/rulesets/<sha256>")
@@ -116,14 +127,15 @@ def ruleset(sha256: str):
         season, version, document = _version(session, sha256)
         active = season.active_ruleset_sha256
         active_document = ruleset_document(session, active) if active and active != version.sha256 else None
-    problems = editor.check(document)
+        problems = editor.check(document)
+        warnings = [] if problems or version.sha256 == active else editor.activation_warnings(session, version, now())
     results = [] if problems else editor.test_results(document)
     changes = [] if problems else editor.changes(active_document, document)
-    moves = [] if problems or active_document is None else editor.moves_at_once(active_document, document, now())
     return render_template("admin/ruleset.html", version=version, season=season, problems=problems,
                            results=results, failed=[r for r in results if not r.passed], changes=changes,
                            refusals=season_refusals(document, season) + activation_refusals(problems, results),
-                           moves=moves, shown=shown, is_active=version.sha256 == active, has_active=active is not None)
+                           warnings=warnings, shown=shown, is_active=version.sha256 == active,
+                           has_active=active is not None)
 
 
 @bp.get("/rulesets/<sha256>.json")
@@ -151,12 +163,12 @@ def simulation(sha256: str):
 @bp.post("/rulesets/<sha256>/activate")
 @role_required(*ADMINS)
 def activate(sha256: str):
-    """Make the version the season's active one (refused unless it validates and its tests pass,
-    and, when it moves the season at once, unless the administrator ticked that it should)."""
+    """Make the version its season's active one (refused unless it validates and its tests pass,
+    and, when it moves a season at once or opens a new one, unless the administrator ticked that
+    it should: core.ruleset_editor.activation_warnings)."""
     try:
         with write_session(engine()) as session:
-            editor.activate(session, active_season(session), sha256, current_actor(), now=now(),
-                            past_confirmed=request.form.get("past_confirmed") == "1")
+            editor.activate(session, sha256, current_actor(), now=now(), confirmed=request.form.get("confirmed") == "1")
     except RulesetNotActivatable as error:
         for problem in error.problems:
             flash(t(f"不能启用：{problem.pointer or '/'}：{problem.zh}", f"cannot activate: {problem}"), "error")
