@@ -378,6 +378,11 @@ class Builder:
                            zh=f"时段 {w['id']!r} 的开放时间不在阶段 {host['id']!r} 之内")
         self._phases_in_order(cal["phases"])
         self._phases_in_year(cal["phases"])
+        effective = self.doc["meta"]["effective"]
+        if "to" in effective and effective["to"] < effective["from"]:
+            self.error("/meta/effective/to", f"the ruleset stops being effective ({effective['to']}) before it starts "
+                                             f"({effective['from']})",
+                       zh=f"规则的失效日期（{effective['to']}）早于生效日期（{effective['from']}）")
         self._windows_cover_districts(cal["windows"])
 
     def _phases_in_order(self, phases: list[Mapping[str, Any]]) -> None:

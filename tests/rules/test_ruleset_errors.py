@@ -241,6 +241,7 @@ SEMANTIC_MUTATIONS = {
     "/calendar/phases/3/start": lambda d: d["calendar"]["phases"][3].update(start="2021-06-20T00:00:00+08:00"),
     "/calendar/phases/5/end": lambda d: d["calendar"]["phases"][5].update(end="2022-07-10T00:00:00+08:00"),
     "/calendar/windows/1/districts/0": lambda d: d["calendar"]["windows"][1]["districts"].__setitem__(0, "西胡区"),
+    "/meta/effective/to": lambda d: d["meta"]["effective"].update(to="2021-05-14"),
     "/tests/cases/0/expect/row": lambda d: d["tests"]["cases"].append(
         {"name": "t", "facts": {"pupil": {}, "guardians": []}, "expect": {"row": "T8"}}),
 }
