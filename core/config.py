@@ -5,7 +5,7 @@ import os
 
 from core.paths import instance_dir
 
-__all__ = ["database_url", "secret_key"]
+__all__ = ["database_url", "secret_key", "secret_key_fallbacks"]
 
 
 def database_url() -> str:
@@ -27,3 +27,11 @@ def normalise_url(url: str) -> str:
 def secret_key() -> str | None:
     """The session-signing key; only ever from the environment (`XUEWEI_SECRET_KEY`)."""
     return os.environ.get("XUEWEI_SECRET_KEY")
+
+
+def secret_key_fallbacks() -> list[str]:
+    """Earlier session-signing keys still accepted (`XUEWEI_SECRET_KEY_FALLBACKS`, separated by
+    spaces or commas): a key is rotated without signing everyone out, and hosts restarted one by
+    one with the new key keep accepting each other's cookies. Drop the old key once every host has
+    the new one and a login lifetime has passed."""
+    return [key for key in os.environ.get("XUEWEI_SECRET_KEY_FALLBACKS", "").replace(",", " ").split() if key]

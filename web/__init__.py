@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 from flask import Flask, current_app
 from werkzeug.routing import IntegerConverter
 
 from core.clock import RealClock, clock_from_env
-from core.config import database_url, secret_key
+from core.config import database_url, secret_key, secret_key_fallbacks
 from core.connectors.runtime import ConnectorRuntime
 from core.db import get_engine
 
@@ -29,6 +30,11 @@ def _favicon():
     return current_app.send_static_file("favicon.svg")
 
 
+#: How long a login lasts from its last request (docs/deploy.md): a working day at the counter,
+#: and a family's phone left signed in does not stay so for weeks.
+SESSION_LIFETIME = timedelta(hours=8)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app; no threads, no scheduler, no network (those have their own commands).
 
@@ -40,6 +46,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(
         DATABASE_URL=database_url(),
         SECRET_KEY=secret_key(),
+        SECRET_KEY_FALLBACKS=secret_key_fallbacks(),
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
         SESSION_COOKIE_NAME="xuewei_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -126,10 +126,17 @@ def _load_account() -> Account | None:
     account = None
     if found is not None and found.is_active and found.ended_at is None:
         account = detached(Account, zip(_ACCOUNT_COLUMNS, found))
-    if account is None or session.get("stamp") != _session_stamp(account):
+    if account is None or not _stamp_holds(str(session.get("stamp", "")), account):
         session.clear()
         return None
     return account
+
+
+def _stamp_holds(stamp: str, account: Account) -> bool:
+    """The session's stamp is the account's under the key or an earlier one still accepted
+    (`SECRET_KEY_FALLBACKS`: a rotated key signs nobody out)."""
+    keys = (current_app.secret_key, *(current_app.config["SECRET_KEY_FALLBACKS"] or ()))
+    return any(hmac.compare_digest(stamp, _stamp(key, account.password_hash)) for key in keys)
 
 
 def current_account() -> Account | None:
@@ -251,7 +258,6 @@ def _security_headers(response):
 
 def init_app(app: Flask) -> None:
     """Load the account, check CSRF on every state-changing request, add headers to every answer."""
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=8))
     app.session_interface = SteppedSessionInterface()
     prepare_authentication()
 

@@ -55,6 +55,42 @@ def test_a_cookie_signed_longer_ago_than_the_lifetime_no_longer_logs_in(app, log
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+def test_a_login_lasts_eight_hours_from_its_last_request_not_a_month(app, client, auth, make_account, monkeypatch):
+    """Flask's default is 31 days: a phone left signed in at a print shop would stay so for weeks."""
+    make_account("li-father")
+    response = auth.login("li-father")
+    expires = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("xuewei_session="))
+    assert app.permanent_session_lifetime == timedelta(hours=8)
+    nine_hours = int(time.time() + timedelta(hours=9).total_seconds())
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda _signer: nine_hours)
+    assert "/login" in client.get("/me").headers["Location"] and "Expires=" in expires
+
+
+def test_a_rotated_key_keeps_everyone_signed_in_while_the_old_one_is_a_fallback(app, logged_in, engine, clock,
+                                                                                plugin_manager, tmp_path):
+    """Hosts restarted one by one with a new XUEWEI_SECRET_KEY keep accepting each other's cookies."""
+    from core.plugins import Hooks
+    from web import create_app
+
+    def host(**keys):
+        return create_app({"TESTING": True, "ENGINE": engine, "CLOCK": clock, "HOOKS": Hooks(plugin_manager),
+                           "PLUGIN_MANAGER": plugin_manager, "DOCUMENTS_DIR": str(tmp_path / "documents"), **keys})
+
+    cookie = logged_in.get_cookie("xuewei_session").value
+    for new_host, logs_in in ((host(SECRET_KEY="new-secret", SECRET_KEY_FALLBACKS=["test-secret"]), True),
+                              (host(SECRET_KEY="new-secret"), False)):
+        other = new_host.test_client()
+        other.set_cookie("xuewei_session", cookie)
+        assert (other.get("/me").status_code == 200) is logs_in
+
+
+def test_fallback_keys_come_from_the_environment(monkeypatch):
+    from core.config import secret_key_fallbacks
+
+    monkeypatch.setenv("XUEWEI_SECRET_KEY_FALLBACKS", "old-one, older-one")
+    assert secret_key_fallbacks() == ["old-one", "older-one"]
+
+
 # -- a worker verifies a cookie's signature once (families poll with the same cookie) --------
 
 @pytest.fixture
