@@ -1,7 +1,6 @@
 """The `xuewei` console script. Each area adds its click group or command here."""
 from __future__ import annotations
 
-import os
 import sys
 
 import click
@@ -11,7 +10,7 @@ from core.audit import verify_chain
 from core.db import make_engine, read_session
 from core.demo import demo
 from core.imports_cli import import_command
-from core.logs import configure_logging
+from core.logs import configure_logging, log_level
 from core.plugins_cli import plugins_command
 from core.rules.cli import classify, ruleset
 from core.schema import upgrade
@@ -25,7 +24,7 @@ __all__ = ["main"]
 @click.version_option(package_name="xuewei")
 def main() -> None:
     """xuewei (学位): the admission season's workflow server."""
-    configure_logging(os.environ.get("XUEWEI_LOG_LEVEL", "INFO"))
+    configure_logging(log_level())
 
 
 @main.group()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
+import os
 import re
 from typing import Any
 
@@ -56,8 +57,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-def logging_config(level: str = "INFO") -> dict[str, Any]:
-    """A dictConfig for our loggers and gunicorn's, all through the PII mask, as JSON lines."""
+def log_level() -> str:
+    """The level every command logs at (`XUEWEI_LOG_LEVEL`, default INFO)."""
+    return os.environ.get("XUEWEI_LOG_LEVEL", "INFO").upper()
+
+
+def logging_config(level: str = "INFO", *, access: bool = True) -> dict[str, Any]:
+    """A dictConfig for our loggers and gunicorn's, all through the PII mask, as JSON lines.
+    Without `access`, gunicorn's access lines go nowhere (given a logging config, gunicorn
+    logs them in its own format, query strings and referrers included, even with no access log)."""
     handler = {"class": "logging.StreamHandler", "formatter": "json", "filters": ["pii"],
                "stream": "ext://sys.stderr"}
     return {
@@ -69,7 +77,8 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
         "root": {"level": level, "handlers": ["stderr"]},
         "loggers": {
             "gunicorn.error": {"level": level, "handlers": ["stderr"], "propagate": False},
-            "gunicorn.access": {"level": level, "handlers": ["stderr"], "propagate": False},
+            "gunicorn.access": {"level": level if access else "CRITICAL", "handlers": ["stderr"] if access else [],
+                                "propagate": False},
         },
     }
 

@@ -12,7 +12,7 @@ from gunicorn.config import KNOWN_SETTINGS
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core.logs import logging_config
+from core.logs import log_level, logging_config
 from core.plugins import get_plugin_manager
 
 __all__ = ["ServeOptions", "default_workers", "run_gunicorn", "post_fork", "gunicorn_options", "xuewei_app",
@@ -129,20 +129,20 @@ def gunicorn_options(options: ServeOptions) -> dict:
         "keepalive": options.keepalive,
         "max_requests": options.max_requests,
         "max_requests_jitter": options.max_requests // 10,
-        "logconfig_dict": logging_config(),
+        "logconfig_dict": logging_config(log_level(), access=options.access_log),
         "forwarded_allow_ips": "*" if options.proxy_hops else "127.0.0.1",
     }
     if "control_socket_disable" in {setting.name for setting in KNOWN_SETTINGS}:
         # gunicorn >= 24 opens ~/.gunicorn/gunicorn.ctl: one path per user, so a second server
         # on the host would take it over. We do not use gunicornc.
         settings["control_socket_disable"] = True
+    # Behind proxies the peer is the proxy: log the client's address the proxy passed on too.
+    client = '%({x-forwarded-for}i)s via %(h)s' if options.proxy_hops else "%(h)s"
+    # The path without its query string: a query may hold a searched name, which no mask
+    # recognises once percent-encoded (ID numbers in paths are masked by core.logs).
+    settings["access_log_format"] = client + ' "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
     if options.access_log:
-        # Behind proxies the peer is the proxy: log the client's address the proxy passed on too.
-        client = '%({x-forwarded-for}i)s via %(h)s' if options.proxy_hops else "%(h)s"
         settings["accesslog"] = "-"
-        # The path without its query string: a query may hold a searched name, which no mask
-        # recognises once percent-encoded (ID numbers in paths are masked by core.logs).
-        settings["access_log_format"] = client + ' "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
     return settings
 
 

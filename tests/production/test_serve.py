@@ -137,3 +137,16 @@ def test_the_access_log_leaves_out_query_strings_which_may_hold_a_searched_name(
                                    environ, timedelta(milliseconds=3))
     line = gunicorn_options(ServeOptions())["access_log_format"] % atoms
     assert line == '10.0.0.9 "GET /review/ HTTP/1.1" 200 512 3ms'
+
+
+def test_without_an_access_log_no_request_is_logged_and_the_level_is_the_operators(engine, serve):
+    """`XUEWEI_ACCESS_LOG=0` means no access lines at all (given a logging config, gunicorn logged
+    them in its own format, query strings and referrers included), and `XUEWEI_LOG_LEVEL` reaches
+    the server's own loggers too."""
+    server = serve(workers=1, threads=2, extra_args=("--no-access-log",), extra_env={"XUEWEI_LOG_LEVEL": "WARNING"})
+    search = "/healthz?q=%E5%BC%A0%E4%B8%89"
+    assert requests.get(server.base_url + search, headers={"Referer": server.base_url + search}, timeout=10).ok
+    server.stop()
+    log = server.log_path.read_text(errors="replace")
+    assert "%E5%BC%A0" not in log and "/healthz" not in log
+    assert '"level": "INFO"' not in log  # "Starting gunicorn", "Booting worker" are INFO
