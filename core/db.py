@@ -37,6 +37,7 @@ _WRITE = "xuewei_write"
 T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 PING_AFTER_IDLE_S = 1.0
+PG_CONNECT_TIMEOUT_S = 5  # unless DATABASE_URL says `?connect_timeout=`
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -45,8 +46,12 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 def make_engine(url: str | None = None, **kwargs) -> Engine:
-    """Create an engine for `url` (default: `DATABASE_URL`) with our per-dialect settings."""
+    """Create an engine for `url` (default: `DATABASE_URL`) with our per-dialect settings.
+
+    A statement's parameters are never written into its error (`hide_parameters`): they are
+    names, password hashes and ID numbers, and a failed statement's error is logged."""
     url = url or database_url()
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         return _make_sqlite_engine(url, **kwargs)
     return _make_postgres_engine(url, **kwargs)
@@ -71,6 +76,8 @@ def _make_postgres_engine(url: str, *, ping_after_idle: float = PING_AFTER_IDLE_
     last (LIFO), so under light load the same few are used and the rest idle, and are asked.
     """
     kwargs.setdefault("pool_use_lifo", True)
+    if "connect_timeout" not in url:  # a database that drops packets fails a connection in seconds, not minutes
+        kwargs.setdefault("connect_args", {"connect_timeout": PG_CONNECT_TIMEOUT_S})
     engine = create_engine(url, **kwargs)
     event.listen(engine, "checkin", _note_idle_since)
     event.listen(engine, "checkout", partial(_ping_if_idle, engine.dialect, ping_after_idle))

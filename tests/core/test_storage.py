@@ -43,6 +43,51 @@ def test_foreign_keys_are_enforced(engine):
         raise AssertionError("a catchment of a missing school was stored")
 
 
+def test_a_failed_statement_never_carries_its_parameters_into_the_logs(engine):
+    """A statement's parameters are names, password hashes, ID numbers: its error (which is
+    logged) says where it failed, not with what."""
+    from sqlalchemy.exc import IntegrityError
+
+    from core.models import Account
+
+    with write_session(engine) as session:
+        session.add(Account(username="li-father", password_hash="scrypt:secret-hash", role="guardian", display_name="李大伟"))
+    with pytest.raises(IntegrityError) as refused:
+        with write_session(engine) as session:
+            session.add(Account(username="li-father", password_hash="scrypt:secret-hash", role="guardian",
+                                display_name="李大伟"))
+    assert "scrypt:secret-hash" not in str(refused.value) and "李大伟" not in str(refused.value)
+
+
+def test_a_postgresql_server_that_never_answers_fails_the_connection_in_seconds(monkeypatch):
+    """A database host that drops packets (a partition, a failover to a dead address) must not hang
+    every request for minutes: the connection gives up after PG_CONNECT_TIMEOUT_S."""
+    import socket
+
+    import core.db
+    from sqlalchemy.exc import OperationalError
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel completes the handshake; nobody ever answers
+    monkeypatch.setattr(core.db, "PG_CONNECT_TIMEOUT_S", 1)
+    engine = core.db.make_engine(f"postgresql+psycopg://xuewei@127.0.0.1:{silent.getsockname()[1]}/xuewei")
+    outcome: list[BaseException] = []
+    attempt = threading.Thread(target=lambda: outcome.append(_connect_error(engine)), daemon=True)
+    attempt.start()
+    attempt.join(15)
+    silent.close()
+    assert outcome and isinstance(outcome[0], OperationalError), "still waiting after 15 s"
+
+
+def _connect_error(engine) -> BaseException | None:
+    try:
+        engine.connect().close()
+    except BaseException as error:  # noqa: BLE001 (the test looks at which)
+        return error
+    return None
+
+
 def test_write_session_rolls_back_everything_on_error(engine):
     try:
         with write_session(engine) as session:
