@@ -11,6 +11,7 @@ from core.clock import RealClock, clock_from_env
 from core.config import database_url, secret_key, secret_key_fallbacks
 from core.connectors.runtime import ConnectorRuntime
 from core.db import get_engine
+from core.documents import documents_dir
 
 __all__ = ["create_app"]
 
@@ -71,6 +72,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["CONNECTOR_RUNTIME"] = ConnectorRuntime(now=clock.now)
     if app.config.get("HOOKS") is not None:
         app.extensions["xuewei.hooks"] = app.config["HOOKS"]
+    # Made here, not at the first upload: /readyz takes a missing folder for a missing mount.
+    documents_dir(app.config["DOCUMENTS_DIR"]).mkdir(parents=True, exist_ok=True)
 
     from web import admin, api, auth, errors, guardian, health, i18n, operator, review, security
 
