@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import tempfile
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -66,6 +67,22 @@ def _blob_path(root: Path, sha256: str) -> Path:
     return root / sha256[:2] / sha256
 
 
+def _write_blob(path: Path, data: bytes) -> None:
+    """Write a blob under a temporary name of its own, then rename it into place (atomic: a
+    reader never sees half a file). The name is unique per writer: two threads, or two hosts on
+    a shared folder, storing the same content at once (a double-clicked upload) each write their
+    own file, and whichever renames last leaves the same bytes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def store_document(engine: Engine, application_id: int, *, actor: Actor, kind: str, filename: str,
                    data: bytes, now: datetime, max_bytes: int, root: Path) -> Document:
     """Check and keep one upload; the same content is stored once whoever uploads it."""
@@ -89,10 +106,7 @@ def store_document(engine: Engine, application_id: int, *, actor: Actor, kind: s
     digest = hashlib.sha256(data).hexdigest()
     path = _blob_path(root, digest)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.part")
-        temporary.write_bytes(data)
-        os.replace(temporary, path)  # atomic: a reader never sees half a file
+        _write_blob(path, data)
     with write_session(engine) as session:
         document = Document(application_id=application_id, kind=kind, filename=clean_filename(filename),
                             media_type=media_type, size=len(data), sha256=digest, uploaded_at=now)
