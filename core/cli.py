@@ -57,23 +57,24 @@ def audit_verify() -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, envvar="XUEWEI_HOST")
-@click.option("--port", default=8000, show_default=True, type=int, envvar="XUEWEI_PORT")
-@click.option("--workers", type=int, envvar="XUEWEI_WORKERS", show_default="2 per core",
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="XUEWEI_HOST", show_envvar=True)
+@click.option("--port", default=8000, show_default=True, type=int, envvar="XUEWEI_PORT", show_envvar=True)
+@click.option("--workers", type=int, envvar="XUEWEI_WORKERS", show_envvar=True, show_default="2 per core",
               help="worker processes")
-@click.option("--threads", type=int, envvar="XUEWEI_THREADS", show_default="2",
+@click.option("--threads", type=int, envvar="XUEWEI_THREADS", show_envvar=True, show_default="2",
               help="threads per worker (gthread; 1: sync workers)")
-@click.option("--preload/--no-preload", default=False, show_default=True, envvar="XUEWEI_PRELOAD",
+@click.option("--preload/--no-preload", default=False, show_default=True, envvar="XUEWEI_PRELOAD", show_envvar=True,
               help="build the app once in the master before forking (database pools are reset after fork)")
-@click.option("--timeout", default=30, show_default=True, type=int, envvar="XUEWEI_TIMEOUT",
+@click.option("--timeout", default=30, show_default=True, type=int, envvar="XUEWEI_TIMEOUT", show_envvar=True,
               help="seconds before a silent worker is killed and replaced")
-@click.option("--keepalive", default=5, show_default=True, type=int, envvar="XUEWEI_KEEPALIVE",
+@click.option("--keepalive", default=5, show_default=True, type=int, envvar="XUEWEI_KEEPALIVE", show_envvar=True,
               help="seconds an idle keep-alive connection stays open")
-@click.option("--proxy-hops", default=0, show_default=True, type=int, envvar="XUEWEI_PROXY_HOPS",
+@click.option("--proxy-hops", default=0, show_default=True, type=int, envvar="XUEWEI_PROXY_HOPS", show_envvar=True,
               help="trusted proxies in front (nginx, load balancer) whose X-Forwarded-* headers count")
-@click.option("--max-requests", default=0, show_default=True, type=int, envvar="XUEWEI_MAX_REQUESTS",
+@click.option("--max-requests", default=0, show_default=True, type=int, envvar="XUEWEI_MAX_REQUESTS", show_envvar=True,
               help="recycle a worker after this many requests (0: never)")
-@click.option("--access-log/--no-access-log", default=True, show_default=True, envvar="XUEWEI_ACCESS_LOG")
+@click.option("--access-log/--no-access-log", default=True, show_default=True, envvar="XUEWEI_ACCESS_LOG",
+              show_envvar=True)
 def serve(**settings) -> None:
     """Serve the web app under gunicorn (the scheduler runs separately: `xuewei scheduler`)."""
     from web.server import run_gunicorn
