@@ -31,7 +31,8 @@ def secret_key() -> str | None:
 
 def secret_key_fallbacks() -> list[str]:
     """Earlier session-signing keys still accepted (`XUEWEI_SECRET_KEY_FALLBACKS`, separated by
-    spaces or commas): a key is rotated without signing everyone out, and hosts restarted one by
-    one with the new key keep accepting each other's cookies. Drop the old key once every host has
-    the new one and a login lifetime has passed."""
+    spaces or commas): a key is rotated without signing everyone out. A host with the new key
+    accepts cookies signed with the old one, not the other way round, so a rotation goes in
+    steps (docs/deploy.md, "Rotating the secret key"). Drop the old key once every host has the
+    new one and a login lifetime has passed."""
     return [key for key in os.environ.get("XUEWEI_SECRET_KEY_FALLBACKS", "").replace(",", " ").split() if key]
