@@ -18,21 +18,16 @@ SCHOOL = {"name": "育新学校", "district": "东湖区", "in_urban_area": True
 STRANGER = person_id("19750505", 17)
 
 
-def _register(answer):
-    """A hukou register plugin that answers `answer(id_numbers)`."""
-    class Register:
-        @hookimpl
-        def fetch_hukou(self, id_numbers):
-            return answer(id_numbers)
-    return Register()
-
-
-def _record(answer):
-    class Record:
-        @hookimpl
-        def fetch_pupil_record(self, pupil_id_number):
+def _source(source: str, answer):
+    """A plugin serving `source` with `answer(what it was asked)`: the pupil's number for the
+    pupil record, the id numbers by relation for every other source (pluggy passes arguments by name)."""
+    if source == "pupil_record":
+        def fetch(self, pupil_id_number):
             return answer(pupil_id_number)
-    return Record()
+    else:
+        def fetch(self, id_numbers):
+            return answer(id_numbers)
+    return type("Source", (), {f"fetch_{source}": hookimpl(fetch)})()
 
 
 @pytest.mark.parametrize("pupil", [
@@ -40,7 +35,7 @@ def _record(answer):
     {"name": "别人"},
 ], ids=lambda p: next(iter(p)))
 def test_the_hukou_register_cannot_say_what_the_school_record_says_of_the_pupil(xuewei_runtime, family, pupil):
-    runtime = xuewei_runtime(_register(lambda ids: {"pupil": {"id_number": ids["pupil"], "hukou": HUKOU, **pupil},
+    runtime = xuewei_runtime(_source("hukou", lambda ids: {"pupil": {"id_number": ids["pupil"], "hukou": HUKOU, **pupil},
                                                     "guardians": []}))
     outcome, fetched = runtime.call_source_named("hukou", id_numbers=family)
     assert outcome.status is Status.invalid and fetched is None
@@ -48,7 +43,7 @@ def test_the_hukou_register_cannot_say_what_the_school_record_says_of_the_pupil(
 
 
 def test_the_hukou_register_cannot_add_a_guardian_nobody_asked_about(xuewei_runtime, family):
-    runtime = xuewei_runtime(_register(lambda ids: {"guardians": [
+    runtime = xuewei_runtime(_source("hukou", lambda ids: {"guardians": [
         {"relation": "father", "id_number": ids["father"], "hukou": HUKOU},
         {"relation": "father", "id_number": STRANGER, "hukou": HUKOU}]}))
     outcome, fetched = runtime.call_source_named("hukou", id_numbers=family)
@@ -57,14 +52,14 @@ def test_the_hukou_register_cannot_add_a_guardian_nobody_asked_about(xuewei_runt
 
 
 def test_a_guardian_answered_in_another_relation_than_asked_is_refused(xuewei_runtime, family):
-    runtime = xuewei_runtime(_register(lambda ids: {"guardians": [
+    runtime = xuewei_runtime(_source("hukou", lambda ids: {"guardians": [
         {"relation": "mother", "id_number": ids["father"], "hukou": HUKOU}]}))
     outcome, _ = runtime.call_source_named("hukou", id_numbers=family)
     assert outcome.status is Status.invalid and "$.guardians[0]" in outcome.error
 
 
 def test_a_school_record_of_another_pupil_is_refused(xuewei_runtime):
-    runtime = xuewei_runtime(_record(lambda asked: {
+    runtime = xuewei_runtime(_source("pupil_record", lambda asked: {
         "pupil": {"id_number": person_id("20090801", 33), "name": "别人", "primary_school": SCHOOL},
         "guardians": [{"relation": "father", "id_number": FATHER, "name": "张伟"}]}))
     outcome, fetched = runtime.call_source_named("pupil_record", pupil_id_number=PUPIL)
@@ -73,7 +68,7 @@ def test_a_school_record_of_another_pupil_is_refused(xuewei_runtime):
 
 
 def test_the_school_record_cannot_say_where_the_family_is_registered(xuewei_runtime):
-    runtime = xuewei_runtime(_record(lambda asked: {
+    runtime = xuewei_runtime(_source("pupil_record", lambda asked: {
         "pupil": {"id_number": asked, "name": "张小明", "primary_school": SCHOOL, "hukou": HUKOU},
         "guardians": []}))
     outcome, _ = runtime.call_source_named("pupil_record", pupil_id_number=PUPIL)
@@ -87,26 +82,14 @@ def test_an_answer_without_the_sources_facts_is_not_a_fetch_that_found_nothing(x
                                                                               answer):
     """Knowing nothing is an empty list ({"properties": []}); an empty answer is a fault: it would
     replace what the source said before and show the source as fetched."""
-    class Empty:
-        pass
-
-    setattr(Empty, f"fetch_{source}", hookimpl(lambda self, id_numbers: answer))
-    outcome, fetched = xuewei_runtime(Empty()).call_source_named(source, id_numbers=family)
+    outcome, fetched = xuewei_runtime(_source(source, lambda ids: answer)).call_source_named(source, id_numbers=family)
     assert outcome.status is Status.invalid and fetched is None and "lacks" in outcome.error
 
 
 def test_a_register_that_knows_none_of_the_family_answers_with_no_guardians(xuewei_runtime, family):
-    outcome, fetched = xuewei_runtime(_register(lambda ids: {"guardians": []})).call_source_named(
+    outcome, fetched = xuewei_runtime(_source("hukou", lambda ids: {"guardians": []})).call_source_named(
         "hukou", id_numbers=family)
     assert outcome.status is Status.ok and fetched.payload == {"guardians": []}
-
-
-def _serving(source, records):
-    class Bureau:
-        pass
-
-    setattr(Bureau, f"fetch_{source}", hookimpl(lambda self, id_numbers: records))
-    return Bureau()
 
 
 @pytest.mark.parametrize("source, records", [
@@ -116,7 +99,7 @@ def _serving(source, records):
 ])
 def test_a_record_of_someone_nobody_asked_about_is_refused(xuewei_runtime, family, source, records):
     """Only the parents were asked: a grandfather's lease would count for a family it is not."""
-    outcome, fetched = xuewei_runtime(_serving(source, records)).call_source_named(source, id_numbers=family)
+    outcome, fetched = xuewei_runtime(_source(source, lambda ids: records)).call_source_named(source, id_numbers=family)
     assert outcome.status is Status.invalid and fetched is None and "was not asked about" in outcome.error
 
 
@@ -125,8 +108,8 @@ def test_a_property_owner_in_the_family_carries_the_id_number_asked_about(xuewei
     answer = {"properties": [{"id": "P1", "cert_type": "real_estate_certificate", "address": ADDRESS,
                               "usage": "residential", "owners": owners, "co_owned_with_non_direct_relatives": True,
                               "issued_on": "2015-06-01", "enrolment_uses": []}]}
-    outcome, _ = xuewei_runtime(_serving("properties", answer)).call_source_named("properties", id_numbers=family)
+    outcome, _ = xuewei_runtime(_source("properties", lambda ids: answer)).call_source_named("properties", id_numbers=family)
     assert outcome.status is Status.invalid and "$.properties[0].owners[0].id_number" in outcome.error
     owners[0]["id_number"] = FATHER  # the father as asked; a co-owner outside the family is no one asked
-    outcome, fetched = xuewei_runtime(_serving("properties", answer)).call_source_named("properties", id_numbers=family)
+    outcome, fetched = xuewei_runtime(_source("properties", lambda ids: answer)).call_source_named("properties", id_numbers=family)
     assert outcome.status is Status.ok and fetched.payload["properties"][0]["owners"] == owners
