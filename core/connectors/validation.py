@@ -15,8 +15,8 @@ jsonschema, for the error's path and message.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
