@@ -14,6 +14,7 @@ from core.access import ensure_can_act
 from core.applications import fire_in_session
 from core.assessment import catchments_of, stored_or_assessed
 from core.audit import append_event
+from core.lifecycle import tell_after_commit
 from core.db import read_session, write_session
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.models import Account, Application, Document, Event, Role, RulesetStatus, RulesetVersion
@@ -149,9 +150,26 @@ def decide(engine: Engine, application_id: int, decision: str, *, account: Accou
         if decision == "approve":
             states = session.exec(select(Document.review_state).where(Document.application_id == application_id))
             event_data = {"documents": unsettled_documents(states)}
-        return fire_in_session(session, application_id, decision, account=account, now=now,
-                               reason=(reason or "").strip() or None, seen_version=seen_version,
-                               event_data=event_data)
+        reason = (reason or "").strip() or None
+        application = fire_in_session(session, application_id, decision, account=account, now=now, reason=reason,
+                                      seen_version=seen_version, event_data=event_data)
+        kind, message = _decision_message(decision, application.serial, reason)
+        tell_after_commit(session, "notify_guardian", guardian_id=application.guardian_id,
+                          application_id=application.id, kind=kind, message=message)
+        return application
+
+
+def _decision_message(decision: str, serial: str | None, reason: str | None) -> tuple[str, dict[str, str]]:
+    """What the family's message channels (SMS, WeChat: `notify_guardian`) say of a decision, by
+    the serial, not the pupil's name: the reviewers' reason is what the family must act on."""
+    said = {"zh": f"：{reason}", "en": f": {reason}"} if reason else {"zh": "", "en": ""}
+    if decision == "approve":
+        return "approved", {"zh": f"您的小升初报名（{serial}）已审核通过。", "en": f"Your application {serial} is approved."}
+    if decision == "return_for_materials":
+        return "returned", {"zh": f"您的小升初报名（{serial}）需补充材料{said['zh']}。请登录报名系统上传。",
+                            "en": f"Your application {serial} needs more documents{said['en']}. Log in to upload them."}
+    return "rejected", {"zh": f"您的小升初报名（{serial}）未通过审核{said['zh']}。",
+                        "en": f"Your application {serial} was not approved{said['en']}."}
 
 
 def review_document(engine: Engine, application_id: int, document_id: int, verdict: str, *, account: Account,

@@ -25,6 +25,11 @@ class Webhook:
     def application_submitted(self, application_id, serial, ruleset_sha256):
         self.calls.append(("submitted", application_id, serial, ruleset_sha256))
 
+    @hookimpl
+    def notify_guardian(self, guardian_id, application_id, kind, message):
+        self.calls.append(("notify", guardian_id, application_id, kind, message["zh"]))
+        return True
+
     def _stored_state(self, application_id):
         """What another connection reads at the moment of the call: committed, or not."""
         from core.db import read_session
@@ -57,3 +62,35 @@ def test_a_refused_transition_is_told_to_nobody(engine, webhook, draft_applicati
         fire_transition(engine, application.id, "submit", account=guardian, now=now,
                         seen_version=application.version - 1)
     assert webhook.calls == []
+
+
+@pytest.fixture
+def submitted(engine, draft_application, now):
+    guardian, application = draft_application
+    submit_application(engine, application.id, account=guardian, now=now)
+    from core.db import read_session
+    from core.models import Application
+
+    with read_session(engine) as session:
+        return session.get(Application, application.id)
+
+
+def test_the_family_is_told_when_the_reviewers_return_the_application_and_why(engine, webhook, submitted,
+                                                                             make_account, now):
+    """§8.1: returned for materials, the family must act; the channel plugins (SMS …) carry the reason."""
+    from core.review import decide
+
+    reviewer = make_account("rev-donghu", role="reviewer", district="东湖区")
+    decide(engine, submitted.id, "return_for_materials", account=reviewer, now=now, reason="请上传户口簿首页")
+    [told] = [call for call in webhook.calls if call[0] == "notify"]
+    assert told == ("notify", submitted.guardian_id, submitted.id, "returned",
+                    f"您的小升初报名（{submitted.serial}）需补充材料：请上传户口簿首页。请登录报名系统上传。")
+
+
+def test_a_stale_decision_tells_the_family_nothing(engine, webhook, submitted, make_account, now):
+    from core.review import decide
+
+    reviewer = make_account("rev-donghu", role="reviewer", district="东湖区")
+    with pytest.raises(StaleWrite):
+        decide(engine, submitted.id, "approve", account=reviewer, now=now, seen_version=submitted.version - 1)
+    assert [call for call in webhook.calls if call[0] == "notify"] == []
