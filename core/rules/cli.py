@@ -179,5 +179,23 @@ def simulate_command(draft: str, year: int, as_json: bool) -> None:
     for change in report.changes:
         old, new = change["old"], change["new"]
         click.echo(f"- {change['serial'] or change['id']}: {old['tier']} ({old['row']}) -> {new['tier']} ({new['row']})")
-        click.echo("  old: " + json.dumps(old["trace"], ensure_ascii=False))
-        click.echo("  new: " + json.dumps(new["trace"], ensure_ascii=False))
+        click.echo(f"  why: {_why_moved(old, new)}")
+    if report.changes:
+        click.echo("(--json gives both explanations of every change in full)")
+
+
+def _why_moved(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """The condition that moves an applicant, from the two explanations: why the draft no longer
+    gives the row they had, else why the current ruleset did not give the row they get now."""
+    for trace, row, verb in ((new["trace"], old["row"], "now fails"), (old["trace"], new["row"], "used to fail")):
+        step = next((b for b in trace.get("better", ()) if b.get("row") == row), None)
+        if step is not None and step.get("failed"):
+            failed = step["failed"]
+            expected = failed.get("expected") or {}
+            return (f"row {row} {verb} {failed.get('condition')} ({failed.get('clause')}, "
+                    f"{(failed.get('label') or {}).get('en', '')}): {failed.get('fact')} is "
+                    f"{json.dumps(failed.get('actual'), ensure_ascii=False)}, expected {expected.get('op')} "
+                    f"{json.dumps(expected.get('value'), ensure_ascii=False)}")
+    if old["row"] is not None:
+        return f"the draft has no row {old['row']} that decides it (a row removed or moved)"
+    return "see --json for both explanations"

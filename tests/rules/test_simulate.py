@@ -54,3 +54,19 @@ def test_simulate_command_reads_the_seasons_frozen_facts(engine, season, make_ac
     assert report["total"] == 2
     assert {"old": "5", "new": "coordinated", "count": 1} in report["matrix"]
     assert [c["serial"] for c in report["changes"]] == ["S1"]
+    text = CliRunner().invoke(main, ["ruleset", "simulate", str(path), "--season", "2021"],
+                              env={"DATABASE_URL": engine.url.render_as_string(hide_password=False)}).output
+    assert "- S1: 5 (T5) -> coordinated (None)\n  why: the draft has no row T5 that decides it" in text
+    assert '"eligibility"' not in text  # the raw explanations only with --json
+
+
+def test_a_change_is_explained_by_the_condition_that_moves_it():
+    """`simulate` prints, per applicant who changes, the one condition that decides the move."""
+    from core.rules.cli import _why_moved
+
+    new = {"row": None, "tier": "coordinated", "trace": {"better": [{"row": "T1", "failed": {
+        "condition": "head_is_parent", "clause": "§6", "label": {"en": "the household head is the father or the mother"},
+        "fact": "pupil.hukou.head_relation", "expected": {"op": "in", "value": ["father", "mother"]}, "actual": "other"}}]}}
+    old = {"row": "T1", "tier": 1, "trace": {"better": [], "matched": {"row": "T1"}}}
+    assert _why_moved(old, new) == ('row T1 now fails head_is_parent (§6, the household head is the father or the '
+                                    'mother): pupil.hukou.head_relation is "other", expected in ["father", "mother"]')
