@@ -30,13 +30,17 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+MIGRATION_LOCK = 0x78756577  # "xuew": the PostgreSQL advisory lock `upgrade` holds while it migrates
+
+
 def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Migrate the database to the newest revision (every head, should branches exist).
 
     On SQLite, the check of rows referring to other rows is off while migrating (set before the
     transaction begins: SQLite ignores it inside one) and made whole before COMMIT: SQLite
     alters a table by copying it into a new one, and dropping the old one would otherwise
-    delete, or trip on, every row referring to it (Alembic's "batch" mode, see its docs).
+    delete, or trip on, every row referring to it (Alembic's "batch" mode, see its docs). On
+    PostgreSQL, concurrent upgrades (`xuewei db upgrade` run on two hosts at once) take turns.
     """
     config = alembic_config(engine)
     with engine.connect() as connection:
@@ -45,6 +49,8 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
             connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
         try:
             with connection.begin():
+                if not sqlite:  # two hosts migrating at once: the second waits, then finds nothing to do
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
                 if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:

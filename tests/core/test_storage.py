@@ -137,3 +137,29 @@ def test_times_come_back_aware_in_utc(engine, now):
 def test_database_answers(engine):
     with engine.connect() as connection:
         assert connection.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_two_hosts_migrating_a_new_postgresql_database_at_once_both_succeed(postgres_url):
+    """`xuewei db upgrade` run on two hosts together: the second waits and finds nothing to do
+    (without the lock one failed creating a type the other had just made)."""
+    from core.db import make_engine
+    from core.schema import upgrade
+
+    engines = [make_engine(postgres_url) for _ in range(2)]
+    start, failures = threading.Barrier(2), []
+
+    def migrate(engine):
+        start.wait()
+        try:
+            upgrade(engine)
+        except Exception as error:  # noqa: BLE001 (the test collects what failed)
+            failures.append(error)
+
+    runs = [threading.Thread(target=migrate, args=(engine,)) for engine in engines]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    for engine in engines:
+        engine.dispose()
+    assert failures == []
