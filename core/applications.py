@@ -58,10 +58,11 @@ def _active_sha(season: Season) -> str:
 
 
 def check_can_start(session: Session, *, season: Season, pupil_id_number: str, district: str, now: datetime,
-                    school_group: str | None = None) -> str:
+                    guardian_id: int | None = None, school_group: str | None = None) -> str:
     """Refuse a draft that could not be opened: an ID failing GB 11643, a district outside the
     city, a first-login window not open (§2.2), a pupil who already has an application this
-    season. Returns the ID number as stored (upper-case check character)."""
+    season (the guardian who made it is told where it is, anyone else whom to ask). Returns the
+    ID number as stored (upper-case check character)."""
     check = check_pupil_id(pupil_id_number, season.year)
     if not check.ok:
         raise InvalidInput(check.problems[0]["zh"], check.problems[0]["en"], field="pupil_id_number")
@@ -71,8 +72,12 @@ def check_can_start(session: Session, *, season: Season, pupil_id_number: str, d
     except KeyError:
         raise InvalidInput("请选择城区的区县", f"unknown district {district!r}", field="district") from None
     check_can_register(session, season, district=district, school_group=school_group, now=now)
-    duplicate = session.exec(select(Application.id).where(
+    duplicate = session.exec(select(Application.guardian_id).where(
         Application.season_id == season.id, Application.pupil_id_number == check.number)).first()
+    if duplicate is not None and duplicate == guardian_id:
+        raise InvalidInput("您已为该学生报名，请在“我的报名”中查看和继续填报",
+                           "you have already applied for this pupil: see it under 'My applications'",
+                           field="pupil_id_number")
     if duplicate is not None:
         raise InvalidInput("该学生本年度已有报名记录；如非您家庭所报，请联系学生所在区的教育局",
                            "this pupil already has an application this season; if your family did not make it, "
@@ -85,7 +90,7 @@ def start_application(session: Session, *, season: Season, guardian: Account, pu
                       pupil_name: str, district: str, now: datetime, school_group: str | None = None) -> Application:
     """Open a draft for one pupil inside their first-login window (§2.2) (see `check_can_start`)."""
     number = check_can_start(session, season=season, pupil_id_number=pupil_id_number, district=district, now=now,
-                             school_group=school_group)
+                             guardian_id=guardian.id, school_group=school_group)
     workflow = workflow_for(session, season.active_ruleset_sha256)
     application = Application(season_id=season.id, guardian_id=guardian.id, pupil_id_number=number,
                               pupil_name=pupil_name, district=district, state=workflow.initial,

@@ -98,7 +98,7 @@ def open_application(engine: Engine, *, account: Account, pupil_id_number: str, 
     (`confirm_guardian`; asked outside any transaction), and is kept with the draft."""
     with read_session(engine) as session:
         number = check_can_start(session, season=active_season(session), pupil_id_number=pupil_id_number,
-                                 district=district, now=now)
+                                 district=district, now=now, guardian_id=account.id)
     record = confirm_guardian(engine, account, number, runtime=runtime)
     with write_session(engine) as session:  # checked again: another family may have opened one meanwhile
         application = start_application(session, season=active_season(session), guardian=account,

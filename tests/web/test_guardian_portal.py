@@ -105,11 +105,24 @@ def test_a_guardian_the_school_record_names_gets_the_familys_facts(client, guard
         assert session.exec(select(FactRecord).where(FactRecord.application_id == application_id)).all()
 
 
+def test_a_guardian_starting_again_for_their_own_pupil_is_sent_to_their_application(client, guardian, engine,
+                                                                                    make_account):
+    """The family that applied is told where its application is; anyone else whom to ask."""
+    _started_id(_start(client, guardian))
+    again = _start(client, guardian).get_data(as_text=True)
+    assert "您已为该学生报名，请在“我的报名”中查看和继续填报" in again
+    client.post("/logout", data={"csrf_token": guardian.csrf()})
+    make_account("li-uncle")
+    guardian.login("li-uncle")
+    assert "该学生本年度已有报名记录" in _start(client, guardian).get_data(as_text=True)
+
+
 def test_home_shows_the_season_phase_and_the_district_windows(client, guardian):
     body = client.get("/guardian/").get_data(as_text=True)
     assert 'data-phase="collection"' in body
     assert 'data-testid="district-window-东湖区" data-state="open"' in body
     assert 'data-testid="district-window-红谷滩区" data-state="not_yet"' in body
+    assert body.index('data-testid="start-application"') < body.index('data-testid="district-windows"')  # phones: own first
 
 
 def test_wrong_check_character_is_explained_in_chinese_at_the_field(client, guardian):
