@@ -8,7 +8,8 @@ from werkzeug.exceptions import HTTPException
 
 from core.errors import UserFacingError
 
-__all__ = ["init_app", "is_api_request", "http_error", "message_of", "message_unless_refused", "anchor_unless_refused"]
+__all__ = ["init_app", "is_api_request", "http_error", "message_of", "message_unless_refused", "anchor_unless_refused",
+           "page_before_path"]
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,13 @@ def _page_before() -> str | None:
     """The page of this site the person came from, to offer a way back from an error page."""
     referrer = request.referrer
     return referrer if referrer and referrer.startswith(request.host_url) else None
+
+
+def page_before_path() -> str | None:
+    """The path (and query) of the page of this site the person came from, or None: where to
+    return after logging in again."""
+    before = _page_before()
+    return "/" + before[len(request.host_url):] if before else None
 
 
 def _respond(error: UserFacingError, headers=None):

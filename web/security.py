@@ -8,7 +8,7 @@ from datetime import timedelta
 from functools import lru_cache, wraps
 from typing import Any
 
-from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from sqlalchemy import bindparam, func, update
 from sqlmodel import select
 
@@ -20,7 +20,8 @@ from core.models import Account
 from core.types import utcnow
 from core.workflow import Actor
 from web.context import engine, plugin_hooks
-from web.errors import http_error, is_api_request
+from web.errors import http_error, is_api_request, page_before_path
+from web.i18n import t
 from web.inputs import refuse_nul_characters
 from web.models import LoginAttempt, LoginSession
 from web.sessions import SteppedSessionInterface
@@ -137,6 +138,18 @@ def _stamp_holds(stamp: str, account: Account) -> bool:
     (`SECRET_KEY_FALLBACKS`: a rotated key signs nobody out)."""
     keys = (current_app.secret_key, *(current_app.config["SECRET_KEY_FALLBACKS"] or ()))
     return any(hmac.compare_digest(stamp, _stamp(key, account.password_hash)) for key in keys)
+
+
+#: Forms anyone may send without a login (their own CSRF token comes with the page).
+_ANONYMOUS_FORMS = frozenset({"auth.login", "auth.signup", "auth.logout"})
+
+
+def _login_ended() -> bool:
+    """A page's form sent after its login ended (expired, or logged out in another tab): the
+    session no longer holds the form's CSRF token, and telling the person to log in again
+    beats "the request did not come from this site"."""
+    return (g.account is None and "csrf" not in session and request.endpoint not in _ANONYMOUS_FORMS
+            and not is_api_request())
 
 
 def current_account() -> Account | None:
@@ -265,6 +278,11 @@ def init_app(app: Flask) -> None:
     def _before():
         g.account = _load_account()
         if request.method in _UNSAFE:
+            if _login_ended():
+                flash(t("登录已过期或已在其他页面退出，请重新登录。刚才提交的内容未能保存，登录后请重新填写。",
+                        "Your login expired or you logged out elsewhere: log in again. What you just sent was "
+                        "not saved; please enter it again after logging in."), "error")
+                return redirect(url_for("auth.login", next=page_before_path()))
             _check_csrf()
         refuse_nul_characters()
 

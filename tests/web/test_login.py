@@ -181,3 +181,25 @@ def test_guardian_login_is_refused_when_the_face_check_fails(client, season, id_
                                            "csrf_token": csrf_from(client)}, content_type="multipart/form-data")
     assert response.status_code == 422 and "人脸与身份证照片不一致" in response.get_data(as_text=True)
     assert client.get("/me").status_code == 302
+
+
+def test_a_form_sent_after_the_login_ended_asks_to_log_in_again_and_returns_to_the_page(client, auth, make_account,
+                                                                                      season):
+    """Logged out in another tab (or expired): not "the request did not come from this site"."""
+    make_account("li-father")
+    auth.login("li-father")
+    token = auth.csrf()
+    client.post("/logout", data={"csrf_token": token})  # the other tab
+    response = client.post("/guardian/applications/new", data={"pupil_id_number": "x", "csrf_token": token},
+                           headers={"Referer": "http://localhost/guardian/applications/new"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/guardian/applications/new"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "登录已过期或已在其他页面退出，请重新登录" in page and "请求来源不可信" not in page
+
+
+def test_a_forged_form_from_a_logged_in_session_is_still_refused(client, auth, make_account, season):
+    make_account("li-father")
+    auth.login("li-father")
+    response = client.post("/guardian/applications/new", data={"pupil_id_number": "x", "csrf_token": "forged"})
+    assert response.status_code == 400 and "请求来源不可信" in response.get_data(as_text=True)
