@@ -47,7 +47,8 @@ class IdentityVerdict(TypedDict, total=False):
     verified: bool  # required: the person is who they claim to be
     method: str  # e.g. "face", "sandbox"
     score: float  # similarity score in [0, 1], when the method has one
-    reason: str  # why the check failed, in words a guardian can read
+    reason: str  # why the check failed, in Chinese words a guardian can read ("姓名与身份证号码不符")
+    field: str  # which sign-up field it concerns: "name", "id_number" or "face_image" (default)
 
 
 class InvalidResponse(Exception):

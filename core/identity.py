@@ -21,6 +21,7 @@ __all__ = ["sign_up_guardian", "check_guardian_login", "IdentityRejected"]
 log = logging.getLogger(__name__)
 
 ADULT_AGE = 18  # who may sign up as a guardian
+IDENTITY_FIELDS = ("name", "id_number", "face_image")  # where a failed check's message is shown
 
 
 class IdentityRejected(InvalidInput):
@@ -54,8 +55,11 @@ def _verified(hooks: Hooks, *, id_number: str, name: str, face_image: bytes | No
     """Ask the identity plugins; True when one verified the person, False when none answered."""
     verdict = _verdict(hooks, id_number=id_number, name=name, face_image=face_image)
     if verdict is not None and not verdict["verified"]:
-        reason = verdict.get("reason") or "身份核验未通过"
-        raise IdentityRejected(f"身份核验未通过：{reason}", f"identity check failed: {reason}", field="face_image")
+        reason = verdict.get("reason")
+        field = verdict.get("field") if verdict.get("field") in IDENTITY_FIELDS else "face_image"
+        raise IdentityRejected(f"身份核验未通过：{reason}" if reason else "身份核验未通过，请核对后重试",
+                               f"the identity check failed ({reason})" if reason else "the identity check failed",
+                               field=field)
     return verdict is not None
 
 

@@ -61,8 +61,8 @@ def verify_identity(id_number, name, face_image):
     person = next(p for p in people if p["id_number"] == id_number)
     if person["name"] == name:
         return {"verified": True, "method": "sandbox", "score": 1.0}
-    return {"verified": False, "method": "sandbox", "score": 0.0,
-            "reason": "姓名与身份证号码不符 / the name does not match the ID number"}
+    return {"verified": False, "method": "sandbox", "score": 0.0, "reason": "姓名与身份证号码不符，请核对姓名",
+            "field": "name"}
 
 
 @hookimpl(trylast=True)
