@@ -553,3 +553,19 @@ def test_status_page_shows_when_the_application_was_submitted_under_the_serial(a
     assert re.search(r'data-testid="serial">[^<]+</p>\s*<p class="muted" data-testid="submitted-at">'
                      r"提交时间：2021-06-01 10:00</p>", page)
     assert "Submitted: 2021-06-01 10:00" in _status_page(app, submitted, "?lang=en")
+
+
+def test_a_tier_3_family_reads_why_not_tier_1_in_words_with_what_the_sources_said(client, auth, engine, season,
+                                                                                   catchments, now):
+    """The family sees the first condition each better tier did not meet (§6), and what the
+    sources said — what they could correct with a document — not only "第3类"."""
+    from tests.web.conftest import submit_family
+
+    application = submit_family(engine, season, now, "wang-father", family="wang_tier3")
+    auth.login("wang-father")
+    body = client.get(f"/guardian/applications/{application.id}").get_data(as_text=True)
+    why = body[body.index('data-testid="why-not"'):body.index("</details>", body.index('data-testid="why-not"'))]
+    tier_1 = re.search(r'data-row="T1">(.*?)</li>', why, re.S).group(1)
+    assert "未满足：学生及父母户口（家庭户）均在学区范围内" in tier_1
+    assert "数据源显示：" in tier_1 and "江西省南昌市西湖区孺子路5号7栋603" in tier_1
+    assert "pupil.hukou" not in why  # no fact paths for families
