@@ -23,11 +23,11 @@ from core.db import DirectRead, by_id, read_session, write_session
 from core.documents import removable_documents
 from core.facts import confirm_guardian, store_confirmed_record
 from core.errors import InvalidInput, NotFound, UserFacingError
-from core.models import (Account, Application, CatchmentsVersion, ConnectorCall, Document, Event, FactRecord, Season,
-                         unclassified)
+from core.models import (Account, Application, CatchmentsVersion, ConnectorCall, Document, Event, FactRecord, Role,
+                         Season, unclassified)
 from core.review import DECIDED_STATES, DECISIONS
 from core.rulesets import ruleset_document, workflow_for
-from core.season.calendar import calendar_for, window_status
+from core.season.calendar import calendar_for, local_text, window_status
 from core.season.models import GraduateRow
 from core.workflow import Actor, Workflow
 
@@ -179,6 +179,9 @@ class StatusView:
     event_labels: dict[str, Mapping[str, str]]  # an event's action -> what the history calls it
     # Once the reviewers have decided: the state naming their decision and its label, else None.
     review_result: dict[str, Any] | None
+    # Until when the family may take its next step from here, in words (a returned application's
+    # materials, §8.1: until verification ends), when the workflow dates it; else None.
+    act_until: dict[str, str] | None
 
     @property
     def feedback(self) -> list[Event]:
@@ -351,7 +354,7 @@ def _review_result(workflow: Workflow, state: str) -> dict[str, Any] | None:
     return None if decided is None else {"state": decided, "label": dict(workflow.state_label(decided))}
 
 
-def _status_fields(session: Session, application: Application, workflow: Workflow, *,
+def _status_fields(session: Session, season: Season, application: Application, workflow: Workflow, *,
                    has_facts: bool, facts: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "application": application,
@@ -362,6 +365,7 @@ def _status_fields(session: Session, application: Application, workflow: Workflo
         "events": list(session.scalars(_EVENTS, {"subject_id": str(application.id)})),
         "assessment": stored_or_assessed(session, application, facts=facts) if has_facts else None,
         "seat": seat_of_application(session, application.id),
+        "act_until": _family_deadline(session, season, workflow, application),
     }
 
 
@@ -374,7 +378,8 @@ def _application_view(session: Session, application: Application, actor: Actor,
     transitions = [{"id": t.id, "label": dict(t.label), "reason_required": t.reason_required}
                    for t in workflow.available(application.state, str(actor.role))]
     window = None if now is None else window_status(session, season, district=application.district, now=now)
-    return ApplicationView(**_status_fields(session, application, workflow, has_facts=bool(records), facts=facts),
+    fields = _status_fields(session, season, application, workflow, has_facts=bool(records), facts=facts)
+    return ApplicationView(**fields,
                            facts=facts,
                            sources=_source_progress(calls, records), records=records, transitions=transitions,
                            basis_options=basis_options(facts), window=window,
@@ -405,8 +410,20 @@ def guardian_page_view(engine: Engine, actor: Actor, application_id: int, *, now
         if application.serial is None:
             return _application_view(session, application, actor, now)
         has_facts = session.scalar(_HAS_FACTS, {"application_id": application.id}) is not None
-        _, workflow = _season_and_workflow(session, application)
-        return StatusView(**_status_fields(session, application, workflow, has_facts=has_facts))
+        season, workflow = _season_and_workflow(session, application)
+        return StatusView(**_status_fields(session, season, application, workflow, has_facts=has_facts))
+
+
+def _family_deadline(session: Session, season: Season, workflow: Workflow,
+                     application: Application) -> dict[str, str] | None:
+    """The end of the last calendar phase in which the family may act on the application in its
+    state (the `during` of the guardian's transitions from it), as a guardian reads a time."""
+    phases = {phase for transition in workflow.available(application.state, Role.guardian.value)
+              for phase in transition.during}
+    if not phases:
+        return None
+    calendar = calendar_for(session, season)
+    return local_text(max(calendar.phase(phase).end for phase in phases))
 
 
 _RETURNS_AND_UPLOADS = (select(Event.action).where(Event.subject_type == "application",

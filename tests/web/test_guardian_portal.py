@@ -569,3 +569,13 @@ def test_a_tier_3_family_reads_why_not_tier_1_in_words_with_what_the_sources_sai
     assert "未满足：学生及父母户口（家庭户）均在学区范围内" in tier_1
     assert "数据源显示：" in tier_1 and "江西省南昌市西湖区孺子路5号7栋603" in tier_1
     assert "pupil.hukou" not in why  # no fact paths for families
+
+
+def test_a_returned_application_says_until_when_the_materials_can_be_sent(app, engine, submitted, now, make_account):
+    """§8.1: materials are sent back during collection and verification, which ends on 22 June."""
+    from core.review import decide
+
+    decide(engine, submitted.id, "return_for_materials", account=make_account("rev-dh", role="reviewer", district="东湖区"),
+           now=now, reason="请补充户口簿")
+    page = _status_page(app, submitted)
+    assert re.search(r'data-testid="supply-until">请于6月22日 00:00前重新提交。<', page)
