@@ -579,3 +579,16 @@ def test_a_returned_application_says_until_when_the_materials_can_be_sent(app, e
            now=now, reason="请补充户口簿")
     page = _status_page(app, submitted)
     assert re.search(r'data-testid="supply-until">请于6月22日 00:00前重新提交。<', page)
+
+
+def test_once_approved_the_family_no_longer_reads_documents_as_waiting_for_review(app, engine, submitted, now,
+                                                                                make_account, tmp_path):
+    from core.documents import store_document
+    from core.review import decide
+    from core.workflow import Actor
+
+    store_document(engine, submitted.id, actor=Actor("li-father", "guardian", submitted.guardian_id), kind="other",
+                   filename="extra.png", data=PNG, now=now, max_bytes=1 << 20, root=tmp_path / "documents")
+    assert 'data-testid="document-state" data-value="pending"' in _status_page(app, submitted)
+    decide(engine, submitted.id, "approve", account=make_account("rev", role="reviewer"), now=now)
+    assert 'data-testid="document-state"' not in _status_page(app, submitted)
