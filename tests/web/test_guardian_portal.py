@@ -584,11 +584,17 @@ def test_a_returned_application_says_until_when_the_materials_can_be_sent(app, e
 def test_once_approved_the_family_no_longer_reads_documents_as_waiting_for_review(app, engine, submitted, now,
                                                                                 make_account, tmp_path):
     from core.documents import store_document
+    from core.models import Account
+    from core.portal import supply_materials
     from core.review import decide
     from core.workflow import Actor
 
+    reviewer = make_account("rev", role="reviewer")
+    decide(engine, submitted.id, "return_for_materials", account=reviewer, now=now, reason="请补充户口簿")
     store_document(engine, submitted.id, actor=Actor("li-father", "guardian", submitted.guardian_id), kind="other",
                    filename="extra.png", data=PNG, now=now, max_bytes=1 << 20, root=tmp_path / "documents")
+    with read_session(engine) as session:
+        supply_materials(engine, submitted.id, account=session.get(Account, submitted.guardian_id), now=now)
     assert 'data-testid="document-state" data-value="pending"' in _status_page(app, submitted)
-    decide(engine, submitted.id, "approve", account=make_account("rev", role="reviewer"), now=now)
+    decide(engine, submitted.id, "approve", account=reviewer, now=now)
     assert 'data-testid="document-state"' not in _status_page(app, submitted)
