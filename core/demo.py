@@ -25,7 +25,7 @@ from core.schema import upgrade
 from core.season.replay import replay_season
 from core.workflow import Actor
 
-__all__ = ["demo", "DEMO_ACCOUNTS", "prepare_demo", "DEMO_NOW"]
+__all__ = ["demo", "DEMO_ACCOUNTS", "prepare_demo", "signup_examples", "DEMO_NOW"]
 
 DEMO_SEED, DEMO_POPULATION = 2021, 1500
 DEMO_NOW = "2021-06-08T15:00:00+08:00"  # a week into collection: every district's window is open
@@ -80,6 +80,28 @@ def prepare_demo(echo=click.echo) -> None:
     engine.dispose()
 
 
+def signup_examples(count: int = 3) -> list[tuple[str, str, str, str]]:
+    """Sandbox families of 东湖区 nobody has registered yet, to sign up with in the demo:
+    (guardian's name, guardian's ID number, pupil's name, pupil's ID number). The sandbox city
+    is the demo's (same seed and size), so the identity check and the sources know them."""
+    from plugins.sandbox.city import generate_city
+
+    engine = make_engine()
+    with read_session(engine) as session:
+        taken = set(session.exec(select(Application.pupil_id_number)).all())
+        accounts = set(session.exec(select(Account.id_number).where(Account.id_number.is_not(None))).all())
+    engine.dispose()
+    found = []
+    for family in generate_city(DEMO_SEED, DEMO_POPULATION).families:
+        pupil, parent = family.facts["pupil"], family.facts["guardians"][0]
+        if (pupil["primary_school"].get("district") == "东湖区" and pupil["id_number"] not in taken
+                and parent["id_number"] not in accounts and parent["relation"] in ("father", "mother")):
+            found.append((parent["name"], parent["id_number"], pupil["name"], pupil["id_number"]))
+            if len(found) == count:
+                break
+    return found
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -93,7 +115,11 @@ def demo(host: str, port: int) -> None:
     click.echo(f"\nxuewei demo: http://{host}:{port}/   (season time stands at {DEMO_NOW})\n\n演示账号 Demo logins:")
     for username, password, *_rest, who in (DEMO_GUARDIAN[:2] + (None, None, DEMO_GUARDIAN[2]), *DEMO_ACCOUNTS):
         click.echo(f"  {who:<36} {username:<16} {password}")
-    click.echo("  新家长可自行注册 / new guardians can sign up\n")
+    click.echo("\n新家长可自行注册（沙盒家庭，任选其一；用户名、密码自定，人脸照片可不传）\n"
+               "New guardians can sign up as one of these sandbox families (any username and password):")
+    for parent, parent_id, pupil, pupil_id in signup_examples():
+        click.echo(f"  家长 {parent} {parent_id}  →  学生 {pupil} {pupil_id}（东湖区）")
+    click.echo("")
     from web.server import run_gunicorn
 
     run_gunicorn(host=host, port=port, workers=2, threads=4)
