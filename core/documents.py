@@ -169,7 +169,11 @@ def read_document(engine: Engine, document_id: int, *, actor: Actor, root: Path)
     with read_session(engine) as session:
         document = session.get(Document, document_id)
         application = session.get(Application, document.application_id) if document else None
+        missing = NotFound("材料不存在", f"document {document_id} does not exist")
         if document is None or application is None:
-            raise NotFound("材料不存在", f"document {document_id} does not exist")
-        ensure_can_view(actor, application)
+            raise missing
+        try:
+            ensure_can_view(actor, application)
+        except NotFound:  # someone else's: the same answer as no such document, about the document
+            raise missing from None
     return document, _blob_path(root, document.sha256).read_bytes()

@@ -181,6 +181,20 @@ def test_upload_accepts_a_png_by_its_content_and_strips_the_path(client, guardia
     assert "image/png" in page and "passwd.pdf" in page and "../" not in page
 
 
+def test_another_familys_document_is_answered_as_no_such_document(client, guardian, make_account):
+    application_id = _started_id(_start(client, guardian))
+    client.post(f"/guardian/applications/{application_id}/documents", data={
+        "kind": "hukou_booklet", "file": (io.BytesIO(PNG), "hukou.png"), "csrf_token": guardian.csrf()},
+        content_type="multipart/form-data")
+    document_id = re.search(r"/guardian/documents/(\d+)", client.get(f"/guardian/applications/{application_id}")
+                            .get_data(as_text=True)).group(1)
+    client.post("/logout", data={"csrf_token": guardian.csrf()})
+    make_account("someone-else")
+    guardian.login("someone-else")
+    response = client.get(f"/guardian/documents/{document_id}")
+    assert response.status_code == 404 and "材料不存在" in response.get_data(as_text=True)
+
+
 def test_upload_refuses_a_file_that_only_claims_to_be_a_pdf(client, guardian):
     application_id = _started_id(_start(client, guardian))
     client.post(f"/guardian/applications/{application_id}/documents", data={
