@@ -32,16 +32,22 @@ from core.season.models import GraduateRow
 from core.workflow import Actor, Workflow
 
 __all__ = [
-    "active_season", "season_districts", "active_districts", "season_overview", "applications_of", "state_labels", "open_application",
+    "active_season", "current_season", "season_districts", "active_districts", "season_overview", "applications_of", "state_labels", "open_application",
     "load_application", "application_view", "guardian_page_view", "StatusView", "ApplicationView", "supply_materials",
     "status_page_version", "STATUS_PAGE_ROWS", "NOT_ON_STATUS_PAGE", "EVENT_LABELS", "REASON_LABELS", "event_labels",
 ]
 
 
+def current_season(session: Session) -> Season | None:
+    """The newest season with an active ruleset: the one guardians register in; None on a new
+    installation, before the first ruleset is activated."""
+    return session.exec(select(Season).where(Season.active_ruleset_sha256.is_not(None))
+                        .order_by(Season.year.desc())).first()
+
+
 def active_season(session: Session) -> Season:
-    """The newest season with an active ruleset: the one guardians register in."""
-    season = session.exec(select(Season).where(Season.active_ruleset_sha256.is_not(None))
-                          .order_by(Season.year.desc())).first()
+    """The season guardians register in (`current_season`), or NotFound before there is one."""
+    season = current_season(session)
     if season is None:
         raise NotFound("本年度报名尚未开放", "no admission season is open yet")
     return season

@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 from core.errors import NotFound
 from core.assessment import catchments_of, ruleset_of
 from core.models import Application, RulesetVersion, Season
+from core.portal import current_season
 from core.rules import RulesetError, diff, load_ruleset
 from core.rulesets import RulesetNotActivatable, activate_ruleset, ruleset_document
 from core.season.boundaries import materialise
@@ -397,7 +398,7 @@ def activation_warnings(session: Session, version: RulesetVersion, now: datetime
     season = session.get(Season, version.season_id)
     active = ruleset_document(session, season.active_ruleset_sha256) if season.active_ruleset_sha256 else None
     found = moves_at_once(active, ruleset_document(session, version.sha256), now)
-    current = _current_season(session)
+    current = current_season(session)
     if current is not None and season.year > current.year:
         found.insert(0, Problem("/meta/year", f"activating opens the {season.year} season: guardians, reviewers and "
                                               f"every page move to it from {current.year} (whose remaining phases "
@@ -405,12 +406,6 @@ def activation_warnings(session: Session, version: RulesetVersion, now: datetime
                                 zh=f"启用后 {season.year} 年度将成为当前年度：监护人、审核员和各页面都将转到该年度，"
                                    f"不再显示 {current.year} 年度（其余下的日程仍照常执行）；如确需如此，请勾选确认后再启用"))
     return found
-
-
-def _current_season(session: Session) -> Season | None:
-    """The season guardians register in now (core.portal.active_season), or None before the first."""
-    return session.exec(select(Season).where(Season.active_ruleset_sha256.is_not(None))
-                        .order_by(Season.year.desc())).first()
 
 
 def moves_at_once(active: Mapping[str, Any] | None, document: Mapping[str, Any], now: datetime) -> list[Problem]:

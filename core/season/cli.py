@@ -8,6 +8,7 @@ from core.clock import SHANGHAI, clock_from_env
 from core.config import database_url
 from core.db import make_engine, read_session, write_session
 from core.models import Season
+from core.portal import current_season
 from core.season.boundaries import materialise
 from core.season.models import JobRun, SeasonBoundary, SeasonPhase, SeasonWindow
 
@@ -35,10 +36,10 @@ def _local(instant) -> str:
 
 
 def _active_season(session) -> Season:
-    found = session.exec(select(Season).where(Season.active_ruleset_sha256.is_not(None))
-                         .order_by(Season.year.desc())).first()
+    found = current_season(session)
     if found is None:
-        raise click.ClickException("no season with an active ruleset: run `xuewei demo` or activate a ruleset")
+        raise click.ClickException("no season with an active ruleset: activate one (`xuewei ruleset activate FILE`) "
+                                   "or run `xuewei demo`")
     return found
 
 

@@ -5,8 +5,7 @@ from flask import Blueprint, render_template
 
 from core import ruleset_editor as editor
 from core.db import read_session
-from core.errors import NotFound
-from core.portal import active_season
+from core.portal import current_season
 from web.context import engine
 from web.security import role_required
 
@@ -24,10 +23,7 @@ def index():
     every administrator's task."""
     with read_session(engine()) as session:
         stored = editor.versions(session)
-        try:
-            season = active_season(session)
-        except NotFound:  # a new installation: the first ruleset uploaded opens its season
-            season = None
+        season = current_season(session)  # None on a new installation: the first ruleset uploaded opens it
     return render_template("admin/index.html", season=season, versions=stored)
 
 

@@ -8,9 +8,8 @@ from flask import Response, flash, redirect, render_template, request, url_for
 
 from core import ruleset_editor as editor
 from core.db import read_session, write_session
-from core.errors import NotFound
 from core.models import RulesetStatus, Season
-from core.portal import active_season
+from core.portal import current_season
 from core.rules.diff import shown
 from core.rules.errors import Problem
 from core.rules.loader import NOT_UTF8
@@ -106,10 +105,8 @@ def save_ruleset():
 
 def _current_sha(session) -> str | None:
     """The active version of the season guardians register in now; None before the first."""
-    try:
-        return active_season(session).active_ruleset_sha256
-    except NotFound:
-        return None
+    season = current_season(session)
+    return season.active_ruleset_sha256 if season else None
 
 
 def _version(session, sha256: str):
