@@ -33,7 +33,7 @@ from core.db import read_session, write_session
 from core.errors import InvalidInput
 from core.models import Account, Application, Catchment, Role, School, Season
 from core.paths import ruleset_path
-from core.rulesets import activate_ruleset, ensure_season, store_ruleset
+from core.rulesets import activate_ruleset, season_for, store_ruleset
 from core.season.boundaries import Step, materialise, run_due
 from core.season.calendar import Calendar, CollectionClosed, calendar_for, local_text
 from core.season.lists import import_list, submit_list
@@ -80,11 +80,12 @@ def window_key(facts: Mapping[str, Any], urban: set[str]) -> tuple[str, str | No
 
 
 def _setup_season(engine: Engine, year: int) -> Season:
+    document = json.loads(ruleset_path(year).read_text())
     with write_session(engine) as session:
-        season = ensure_season(session, year, f"南昌市{year}年城区小升初（回放）")
+        season = season_for(session, document)  # named by the ruleset's title, as a city's own season is
         if session.exec(select(Application.id).where(Application.season_id == season.id)).first() is not None:
             raise ReplayError(f"season {year} already has applications: replay into an empty database")
-        version = store_ruleset(session, season, json.loads(ruleset_path(year).read_text()), CITY_ADMIN)
+        version = store_ruleset(session, season, document, CITY_ADMIN)
         activate_ruleset(session, season, version.sha256, CITY_ADMIN)
         materialise(session, season)
         return season

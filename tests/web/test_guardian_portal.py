@@ -134,6 +134,11 @@ def test_wrong_check_character_is_explained_in_chinese_at_the_field(client, guar
     assert "校验" in error
 
 
+def test_a_refused_district_is_announced_to_screen_readers_at_the_select(client, guardian):
+    body = _start(client, guardian, district="不存在区").get_data(as_text=True)
+    assert re.search(r'<select id="district"[^>]*aria-invalid="true" aria-describedby="district-error"', body)
+
+
 def test_district_before_its_window_is_refused_with_the_opening_time(client, guardian):
     body = _start(client, guardian, district="红谷滩区").get_data(as_text=True)
     assert 'data-testid="form-error"' in body and "6月2日 14:00" in body
