@@ -4,7 +4,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache, wraps
 from typing import Any
 
@@ -29,12 +29,18 @@ from web.sessions import SteppedSessionInterface
 __all__ = [
     "init_app", "csrf_token", "login_user", "logout_user", "current_account", "current_actor",
     "login_required", "role_required", "client_ip", "attempt_login", "check_login_allowed", "record_login_attempt",
-    "TooManyAttempts", "CSRF_HEADER", "CSRF_FIELD", "MAX_FAILURES", "FAILURE_WINDOW",
+    "TooManyAttempts", "CSRF_HEADER", "CSRF_FIELD", "MAX_FAILURES", "ACCOUNT_MAX_FAILURES", "FAILURE_WINDOW",
+    "KNOWN_ADDRESS_DAYS",
 ]
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # per user name and client address
+# Per user name from every address: a password sprayed from many addresses (a botnet, or a
+# carrier NAT's pool) is stopped too. Addresses the user logged in from lately stay open,
+# so a stranger's failures cannot lock the user out of their own phone.
+ACCOUNT_MAX_FAILURES = 20
+KNOWN_ADDRESS_DAYS = 30
 FAILURE_WINDOW = timedelta(minutes=15)
 _UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -198,20 +204,41 @@ def client_ip() -> str:
 
 
 def check_login_allowed(username: str, ip: str) -> None:
-    """Refuse a login once this username from this address failed MAX_FAILURES times lately."""
+    """Refuse a login after too many recent failures: from this address, or for this user from anywhere.
+
+    Failures count since the window's start or the last success, whichever is later. The
+    second limit spares an address this user logged in from in the last KNOWN_ADDRESS_DAYS.
+    """
     since = utcnow() - FAILURE_WINDOW
     name = username.strip().lower()[:80]
+    minutes = int(FAILURE_WINDOW.total_seconds() // 60)
     with read_session(engine()) as db:
-        last_success = db.exec(select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.username == name, LoginAttempt.ip == ip, LoginAttempt.succeeded.is_(True))).one()
-        start = max(since, last_success) if last_success else since
-        failures = db.exec(select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.username == name, LoginAttempt.ip == ip, LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at > start)).one()
-    if failures >= MAX_FAILURES:
-        minutes = int(FAILURE_WINDOW.total_seconds() // 60)
-        raise TooManyAttempts(f"登录失败次数过多，请{minutes}分钟后再试",
-                              f"too many failed logins; try again in {minutes} minutes")
+        if _failures_since_success(db, since, LoginAttempt.username == name, LoginAttempt.ip == ip) >= MAX_FAILURES:
+            raise TooManyAttempts(f"登录失败次数过多，请{minutes}分钟后再试",
+                                  f"too many failed logins; try again in {minutes} minutes")
+        if (_failures_since_success(db, since, LoginAttempt.username == name) >= ACCOUNT_MAX_FAILURES
+                and not _known_address(db, name, ip)):
+            raise TooManyAttempts(
+                f"该账号近期登录失败次数过多，为保护账号，暂停从未登录过的网络登录。请{minutes}分钟后再试，"
+                "或在以前成功登录过的网络（如家中无线网络）上登录",
+                f"too many failed logins to this account lately: logins from networks it never logged in from are "
+                f"paused; try again in {minutes} minutes, or log in from a network you used before (your home Wi-Fi)")
+
+
+def _failures_since_success(db: Any, since: datetime, *which: Any) -> int:
+    """Failed tries matching `which` after `since` and after the last success matching `which`."""
+    last_success = db.exec(select(func.max(LoginAttempt.at)).where(
+        *which, LoginAttempt.succeeded.is_(True))).one()
+    start = max(since, last_success) if last_success else since
+    return db.exec(select(func.count()).select_from(LoginAttempt).where(
+        *which, LoginAttempt.succeeded.is_(False), LoginAttempt.at > start)).one()
+
+
+def _known_address(db: Any, name: str, ip: str) -> bool:
+    """Whether this user logged in successfully from this address in the last KNOWN_ADDRESS_DAYS."""
+    return db.exec(select(LoginAttempt.id).where(
+        LoginAttempt.username == name, LoginAttempt.ip == ip, LoginAttempt.succeeded.is_(True),
+        LoginAttempt.at > utcnow() - timedelta(days=KNOWN_ADDRESS_DAYS)).limit(1)).first() is not None
 
 
 def record_login_attempt(username: str, ip: str, succeeded: bool) -> None:

@@ -8,8 +8,8 @@ from sqlmodel import select
 
 from core.db import read_session
 from core.models import Account
-from web.security import MAX_FAILURES
-from tests.web.conftest import PASSWORD, csrf_from
+from web.security import ACCOUNT_MAX_FAILURES, MAX_FAILURES
+from tests.web.conftest import PASSWORD, AuthActions, csrf_from
 
 
 def _signup(client, id_number, **overrides):
@@ -86,6 +86,44 @@ def test_throttle_is_per_username(client, auth, make_account):
     for _ in range(MAX_FAILURES):
         auth.login("guardian-a", "wrong password")
     assert auth.login("guardian-b").status_code == 302
+
+
+def _from_address(app, ip: str) -> AuthActions:
+    """A browser of its own, seen by the server at this client address."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = ip
+    return AuthActions(client)
+
+
+def _spray(app, username: str, failures: int) -> None:
+    """Wrong passwords from many addresses, each staying under the per-address limit."""
+    per_address = MAX_FAILURES - 1
+    for n in range(0, failures, per_address):
+        browser = _from_address(app, f"198.51.100.{n // per_address + 1}")
+        for _ in range(min(per_address, failures - n)):
+            assert browser.login(username, "wrong password").status_code == 401
+
+
+def test_a_password_sprayed_from_many_addresses_pauses_logins_from_new_addresses(app, make_account):
+    make_account("guardian-a")
+    _spray(app, "guardian-a", ACCOUNT_MAX_FAILURES)
+    response = _from_address(app, "203.0.113.9").login("guardian-a")
+    assert response.status_code == 429
+    assert "暂停从未登录过的网络登录" in response.get_data(as_text=True)
+
+
+def test_the_user_still_logs_in_from_an_address_used_before_a_spray(app, make_account):
+    make_account("guardian-a")
+    home = _from_address(app, "203.0.113.7")
+    assert home.login("guardian-a").status_code == 302
+    _spray(app, "guardian-a", ACCOUNT_MAX_FAILURES)
+    assert _from_address(app, "203.0.113.7").login("guardian-a").status_code == 302
+
+
+def test_failures_below_the_account_limit_leave_new_addresses_open(app, make_account):
+    make_account("guardian-a")
+    _spray(app, "guardian-a", ACCOUNT_MAX_FAILURES - 1)
+    assert _from_address(app, "203.0.113.9").login("guardian-a").status_code == 302
 
 
 def test_logout_needs_a_post_with_the_token(client, auth, make_account):
