@@ -32,7 +32,7 @@ from core.connectors.sources import SOURCES, Source, source_named
 from core.connectors.threads import DaemonThreads
 from core.connectors.validation import FragmentError, validate_fragment
 from core.hookspecs import InvalidResponse
-from core.plugins import call_in_order, get_plugin_manager
+from core.plugins import NOT_PLUGIN_FAILURES, call_in_order, get_plugin_manager
 from core.types import utcnow
 
 __all__ = ["Policy", "Status", "Outcome", "Fetched", "FetchResult", "ConnectorRuntime",
@@ -441,7 +441,9 @@ class ConnectorRuntime:
             calling.append(plugin_name)
             try:
                 result = function(**{name: kwargs[name] for name in argnames})
-            except Exception as exc:
+            except NOT_PLUGIN_FAILURES:
+                raise
+            except BaseException as exc:  # SystemExit too: a failure of the source like any other
                 raise _ImplementationError(plugin_name, exc) from exc
             if result is not None:
                 return plugin_name, result

@@ -1,6 +1,7 @@
 """The connector runtime: retries with backoff, timeouts, breakers, policies, counters."""
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import replace
 
@@ -61,6 +62,54 @@ def test_bounded_retries_end_in_failed_outcome_naming_the_plugin(xuewei_runtime,
     assert fetched is None and plugin.calls == 3
     assert outcome.status is Status.failed and outcome.connector == "FlakyLeases"
     assert "ConnectionError: housing authority unreachable" in outcome.error
+
+
+class ExitingLeases:
+    """A vendor whose client calls sys.exit() when the housing authority is down."""
+
+    calls = 0
+
+    @hookimpl
+    def fetch_leases(self, id_numbers):
+        ExitingLeases.calls += 1
+        sys.exit("housing client gave up")
+
+
+def test_a_plugin_calling_sys_exit_fails_its_source_like_any_other_failure(xuewei_runtime, family):
+    runtime = xuewei_runtime(ExitingLeases(), policy=Policy(retries=1, failure_threshold=2))
+    result = runtime.fetch_facts(PUPIL, family, sources=["leases"])
+    assert result.failed == ("leases",) and ExitingLeases.calls == 2  # retried like a transport error
+    (outcome,) = result.outcomes
+    assert outcome.status is Status.failed and outcome.connector == "ExitingLeases"
+    assert outcome.error == "ExitingLeases: SystemExit: housing client gave up"
+    runtime.fetch_facts(PUPIL, family, sources=["leases"])
+    assert runtime.breaker("leases").state is BreakerState.open
+    assert {h.source: h.failed for h in runtime.health()}["leases"] == 2
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, GeneratorExit])
+def test_an_interrupt_or_generator_exit_from_a_plugin_is_not_taken_as_a_failed_source(xuewei_runtime, family,
+                                                                                     stop):
+    class Interrupted:
+        @hookimpl
+        def fetch_leases(self, id_numbers):
+            raise stop()
+
+    runtime = xuewei_runtime(Interrupted())
+    with pytest.raises(stop):
+        runtime.call_source_named("leases", id_numbers=family)
+    assert {h.source: h.calls for h in runtime.health()}["leases"] == 0
+
+
+def test_a_connector_policy_calling_sys_exit_keeps_the_defaults(xuewei_runtime, caplog):
+    class Exiting:
+        @hookimpl
+        def connector_policy(self, source):
+            sys.exit(3)
+
+    runtime = xuewei_runtime(Exiting())
+    assert runtime.policy("hukou") == runtime.default
+    assert "connector_policy failed for hukou" in caplog.text
 
 
 def test_invalid_response_is_not_retried(xuewei_runtime, family):
