@@ -155,34 +155,47 @@ def connector_health(session: Session, runtime: Iterable[SourceHealth] = (), *,
                      now: datetime) -> list[dict[str, Any]]:
     """Per source: calls, failure rate and p95 latency of the calls recorded in the hour up to
     `now` (every worker's), beside this process's runtime counters and breaker state (`runtime`,
-    from `ConnectorRuntime.health()`). Calls are stamped by the season clock, so `now` is its
-    time too: a rehearsal in 2021 shows its own calls, not none."""
+    from `ConnectorRuntime.health()`); and the same figures per plugin (`plugins`, the calls no
+    plugin answered last, as `plugin: None`), so that when two plugins serve a source, or a
+    vendor's replaces a built-in, operators see which one fails. The breaker is the source's.
+    Calls are stamped by the season clock, so `now` is its time too: a rehearsal in 2021 shows
+    its own calls, not none."""
     since = now - CONNECTOR_WINDOW
     live = {h.source: h for h in runtime}
-    rows = session.exec(select(ConnectorCall.source, ConnectorCall.outcome, func.count())
+    rows = session.exec(select(ConnectorCall.source, ConnectorCall.plugin, ConnectorCall.outcome, func.count())
                         .where(ConnectorCall.started_at >= since)
-                        .group_by(ConnectorCall.source, ConnectorCall.outcome)).all()
-    counts: dict[str, Counter[str]] = {}
-    for source, outcome, count in rows:
-        counts.setdefault(source, Counter())[outcome] += count
+                        .group_by(ConnectorCall.source, ConnectorCall.plugin, ConnectorCall.outcome)).all()
+    counts: dict[str, dict[str | None, Counter[str]]] = {}
+    for source, plugin, outcome, count in rows:
+        counts.setdefault(source, {}).setdefault(plugin, Counter())[outcome] += count
     health = []
     for source in sorted(set(counts) | set(live)):
-        outcomes = counts.get(source, Counter())
-        calls = sum(outcomes.values())
-        latencies = session.exec(select(ConnectorCall.latency_ms).where(
-            ConnectorCall.source == source, ConnectorCall.started_at >= since, ConnectorCall.latency_ms > 0)
-            .order_by(ConnectorCall.started_at.desc()).limit(LATENCY_WINDOW)).all()
-        failed = sum(outcomes[o] for o in FAILED)
+        by_plugin = counts.get(source, {})
         here = live.get(source)
         health.append({
-            "source": source, "calls": calls, "ok": outcomes["ok"], "failed": failed,
-            "failure_rate": round(failed / calls, 4) if calls else 0.0,
-            "p95_latency_ms": p95(list(latencies)),
+            "source": source,
+            **_call_figures(session, since, [ConnectorCall.source == source], sum(by_plugin.values(), Counter())),
             "breaker": here.breaker if here else "closed",
             "worker_calls": here.calls if here else 0,
             "worker_failure_rate": round(here.failure_rate, 4) if here else 0.0,
+            "plugins": [{"plugin": plugin, **_call_figures(
+                session, since, [ConnectorCall.source == source, ConnectorCall.plugin.is_(None) if plugin is None
+                                 else ConnectorCall.plugin == plugin], outcomes)}
+                for plugin, outcomes in sorted(by_plugin.items(), key=lambda item: (item[0] is None, item[0] or ""))],
         })
     return health
+
+
+def _call_figures(session: Session, since: datetime, where: list[Any], outcomes: Counter[str]) -> dict[str, Any]:
+    """Calls, ok, failed, failure rate and p95 latency of the calls since `since` that `where`
+    picks, given their count per outcome."""
+    calls = sum(outcomes.values())
+    failed = sum(outcomes[o] for o in FAILED)
+    latencies = session.exec(select(ConnectorCall.latency_ms).where(
+        *where, ConnectorCall.started_at >= since, ConnectorCall.latency_ms > 0)
+        .order_by(ConnectorCall.started_at.desc()).limit(LATENCY_WINDOW)).all()
+    return {"calls": calls, "ok": outcomes["ok"], "failed": failed,
+            "failure_rate": round(failed / calls, 4) if calls else 0.0, "p95_latency_ms": p95(list(latencies))}
 
 
 def stuck_applications(session: Session, season: Season, now: datetime,

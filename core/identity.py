@@ -13,7 +13,7 @@ from core.errors import InvalidInput, SourceUnavailable
 from core.hookspecs import IdentityVerdict
 from core.idnumbers import age_on, check_resident_id
 from core.models import Account, Role
-from core.plugins import Hooks
+from core.plugins import NOT_PLUGIN_FAILURES, Hooks
 from core.workflow import Actor
 
 __all__ = ["sign_up_guardian", "check_guardian_login", "IdentityRejected"]
@@ -38,10 +38,12 @@ def _verdict(hooks: Hooks, *, id_number: str, name: str, face_image: bytes | Non
     """The identity plugins' verdict, None when none answered. A plugin that raises (its service
     is down) or answers anything but ``{"verified": <bool>, ...}`` refuses the sign-up or log-in
     as unavailable (503): a person is never taken as verified on an answer nobody can read, and
-    a vendor's failure is not a server error."""
+    a vendor's failure is not a server error (a `sys.exit()` included: see NOT_PLUGIN_FAILURES)."""
     try:
         verdict = hooks.verify_identity(id_number=id_number, name=name, face_image=face_image)
-    except Exception:
+    except NOT_PLUGIN_FAILURES:
+        raise
+    except BaseException:
         log.exception("verify_identity failed: the identity check is refused as unavailable")
         raise _unavailable() from None
     if verdict is not None and not (isinstance(verdict, dict) and isinstance(verdict.get("verified"), bool)):

@@ -192,6 +192,7 @@ class ConnectorCall(SQLModel, table=True):
     latency_ms: float = 0.0
     outcome: str = Field(max_length=16)  # ok | failed | invalid
     error: str | None = Field(default=None, max_length=500)
+    plugin: str | None = Field(default=None, max_length=80)  # that answered, failed or timed out; None: none did
 
 
 class Document(SQLModel, table=True):

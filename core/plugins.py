@@ -26,7 +26,7 @@ from core.hookspecs import PROJECT, IdentityVerdict
 __all__ = [
     "DEFAULT_PLUGINS", "ENTRY_POINT_GROUP", "DISABLED_ENV", "PluginFailure", "PluginInfo",
     "PluginManager", "make_plugin_manager", "get_plugin_manager", "Hooks", "hooks",
-    "call_in_order",
+    "call_in_order", "NOT_PLUGIN_FAILURES",
 ]
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,14 @@ log = logging.getLogger(__name__)
 DEFAULT_PLUGINS: tuple[str, ...] = ("plugins.sandbox", "plugins.gateway")
 ENTRY_POINT_GROUP = PROJECT
 DISABLED_ENV = "XUEWEI_DISABLED_PLUGINS"
+
+#: What a hook's caller lets through: anything else a plugin raises is that plugin's failure,
+#: `SystemExit` included (a vendor's `sys.exit()` in an error path must fail its own call, not end
+#: the request or the worker thread). `KeyboardInterrupt` is the operator stopping the process
+#: (Ctrl-C, SIGINT): taken as a failed source, it would keep running a worker told to stop.
+#: `GeneratorExit` is Python closing the generator the call runs in: swallowed, the close fails
+#: ("generator ignored GeneratorExit"). Catch these first and re-raise them, then `BaseException`.
+NOT_PLUGIN_FAILURES = (KeyboardInterrupt, GeneratorExit)
 
 
 @dataclass(frozen=True)
@@ -249,7 +257,9 @@ class Hooks:
         for plugin_name, function, argnames in call_in_order(self.pm, hook_name):
             try:
                 results.append(function(**{name: kwargs[name] for name in argnames}))
-            except Exception:
+            except NOT_PLUGIN_FAILURES:
+                raise
+            except BaseException:  # SystemExit too: see NOT_PLUGIN_FAILURES
                 log.exception("plugin %s failed in %s", plugin_name, hook_name)
         return results
 

@@ -12,9 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-import queue
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
@@ -30,9 +28,10 @@ from core.connectors.merge import merge_fragments
 from core.connectors.metrics import ConnectorMetrics, SourceHealth
 from core.connectors.sources import SOURCES, Source, source_named
 from core.connectors.threads import DaemonThreads
+from core.connectors.timing import Inbox, RuntimeClock, SystemClock
 from core.connectors.validation import FragmentError, validate_fragment
 from core.hookspecs import InvalidResponse
-from core.plugins import call_in_order, get_plugin_manager
+from core.plugins import NOT_PLUGIN_FAILURES, call_in_order, get_plugin_manager
 from core.types import utcnow
 
 __all__ = ["Policy", "Status", "Outcome", "Fetched", "FetchResult", "ConnectorRuntime",
@@ -200,7 +199,7 @@ class _Call:
     started_at: datetime
     start: float  # the runtime's clock when the call began, for its latency
     attempts: int = 0
-    deadline: float | None = None  # time.monotonic() at which the running attempt times out
+    deadline: float | None = None  # the runtime's clock at which the running attempt times out
     retry_at: float = 0.0
     calling: list[str] = field(default_factory=list)  # the plugins the running attempt has asked
     status: Status = Status.failed  # how it ends if `error` is set
@@ -211,18 +210,21 @@ class _Call:
 
 
 class ConnectorRuntime:
-    """Calls the sources through the plugin manager with timeouts, retries and breakers."""
+    """Calls the sources through the plugin manager with timeouts, retries and breakers.
+
+    `clock` measures every deadline, backoff, latency and breaker pause (core.connectors.timing;
+    the test kit's `FakeClock` moves only when told); `now` stamps calls and facts (wall time).
+    """
 
     def __init__(self, pm: pluggy.PluginManager | None = None, *,
                  policies: Mapping[str, Policy] | None = None, default: Policy = Policy(),
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep,
+                 clock: RuntimeClock = SystemClock(),
                  now: Callable[[], datetime] = utcnow) -> None:
         self.pm = pm if pm is not None else get_plugin_manager()
         self.policies = dict(policies or {})
         self.default = default
         self.metrics = ConnectorMetrics()
-        self._clock, self._sleep, self._now = clock, sleep, now
+        self._clock, self._now = clock, now
         self._breakers: dict[str, CircuitBreaker] = {}
         self._lock = threading.Lock()
         self.threads = DaemonThreads("xuewei-connector")
@@ -259,7 +261,7 @@ class ConnectorRuntime:
         with self._lock:
             if source not in self._breakers:
                 self._breakers[source] = CircuitBreaker(policy.failure_threshold,
-                                                        policy.reset_after, self._clock)
+                                                        policy.reset_after, self._clock.monotonic)
             return self._breakers[source]
 
     def health(self) -> list[SourceHealth]:
@@ -311,20 +313,21 @@ class ConnectorRuntime:
     def _call_all(self, requests: list[tuple[Source, dict[str, Any]]]) -> list[tuple[Outcome, Fetched | None]]:
         """Call several sources at the same time, each with its breaker, timeout and retries.
 
-        Each attempt runs the hook on a pool thread (threads.py) and puts what came of it on a
-        queue; this thread waits on that queue for whichever comes first: an answer, the
-        running attempt's timeout, or the moment a retry is due. An attempt that timed out is
-        left behind and its late answer ignored. So a fetch costs one thread hand-off per
+        Each attempt runs the hook on a pool thread (threads.py) and puts what came of it in the
+        clock's inbox (timing.py); this thread waits on the inbox for whichever comes first: an
+        answer, the running attempt's timeout, or the moment a retry is due. An attempt that
+        timed out is left behind and its late answer ignored: an answer is in time when the inbox
+        stamped it before the attempt's deadline, however late this thread gets to it. So a fetch costs one thread hand-off per
         attempt (9 for a family) and none for waiting. With a thread per source waiting for its
         attempts it cost 17, and a family's fetch from the sandbox took 3.0–3.2 ms of CPU
         against 2.1–2.8 ms this way (one process, alternating runs).
 
         An exception that is not a source failure is a bug, not an outcome: it is raised here.
-        Retry delays pass through the runtime's `sleep` when no attempt is running.
+        Retry delays pass through the clock's `sleep` when no attempt is running.
         """
-        answers: queue.SimpleQueue = queue.SimpleQueue()
+        answers = self._clock.inbox()
         calls = [self._begin(source, kwargs) for source, kwargs in requests]
-        now = time.monotonic()
+        now = self._clock.monotonic()
         for call in calls:
             if call.ended is None:
                 self._attempt(call, answers)
@@ -333,22 +336,19 @@ class ConnectorRuntime:
             if running:
                 until = min([call.deadline for call in running]
                             + [call.retry_at for call in open_calls if call.deadline is None])
-                try:
-                    answered = answers.get(timeout=max(until - time.monotonic(), 0.0))
-                except queue.Empty:
-                    answered = None
-                now = time.monotonic()
+                answered = answers.get(until)
+                now = self._clock.monotonic()
                 if answered is not None:
-                    call, attempt, answer = answered
-                    if call.deadline is not None and call.attempts == attempt:  # not one left behind
-                        self._answered(call, answer, now)
+                    at, (call, attempt, answer) = answered
+                    if call.deadline is not None and call.attempts == attempt and at < call.deadline:
+                        self._answered(call, answer, now)  # in time, and not from an attempt left behind
                 for call in running:
                     if call.deadline is not None and now >= call.deadline:
                         self._timed_out(call, now)
             else:  # only retries wait: sleep until the first is due
                 until = min(call.retry_at for call in open_calls)
-                self._sleep(max(until - now, 0.0))
-                now = max(until, time.monotonic())
+                self._clock.sleep(max(until - now, 0.0))
+                now = max(until, self._clock.monotonic())
             for call in open_calls:
                 if call.ended is None and call.deadline is None and call.retry_at <= now:
                     self._attempt(call, answers)
@@ -356,13 +356,14 @@ class ConnectorRuntime:
 
     def _begin(self, source: Source, kwargs: dict[str, Any]) -> _Call:
         """A call about to start, or already ended when the source's breaker is open."""
-        call = _Call(source, kwargs, self.policy(source.name), self.breaker(source.name), self._now(), self._clock())
+        call = _Call(source, kwargs, self.policy(source.name), self.breaker(source.name), self._now(),
+                     self._clock.monotonic())
         if not call.breaker.allow():
             call.ended = self._count(Outcome(source.name, Status.failed, call.started_at, 0.0, 0,
                                              error="circuit open: source skipped until it recovers")), None
         return call
 
-    def _attempt(self, call: _Call, answers: queue.SimpleQueue) -> None:
+    def _attempt(self, call: _Call, answers: Inbox) -> None:
         """Start the call's next attempt on a pool thread; its answer goes to `answers`.
 
         A plugin that hangs is left behind (Python cannot kill a thread) but, its thread being a
@@ -370,10 +371,10 @@ class ConnectorRuntime:
         """
         call.attempts += 1
         call.calling = []
-        call.deadline = time.monotonic() + call.policy.timeout
+        call.deadline = self._clock.monotonic() + call.policy.timeout
         self.threads.submit(self._answer_into, answers, call, call.attempts, call.calling)
 
-    def _answer_into(self, answers: queue.SimpleQueue, call: _Call, attempt: int, calling: list[str]) -> None:
+    def _answer_into(self, answers: Inbox, call: _Call, attempt: int, calling: list[str]) -> None:
         """Run on a pool thread: the first plugin answer (or the exception) of one attempt."""
         try:
             answer: Any = self._first_answer(call.source.hook, call.kwargs, calling)
@@ -411,7 +412,7 @@ class ConnectorRuntime:
     def _end(self, call: _Call) -> None:
         """The call's outcome (counted; the breaker told) and its valid fragment, if any."""
         source, attempts, connector = call.source, call.attempts, call.connector
-        latency_ms = (self._clock() - call.start) * 1000
+        latency_ms = (self._clock.monotonic() - call.start) * 1000
         if call.error is not None:
             call.breaker.record_failure()
             call.ended = self._count(Outcome(source.name, call.status, call.started_at, latency_ms,
@@ -441,7 +442,9 @@ class ConnectorRuntime:
             calling.append(plugin_name)
             try:
                 result = function(**{name: kwargs[name] for name in argnames})
-            except Exception as exc:
+            except NOT_PLUGIN_FAILURES:
+                raise
+            except BaseException as exc:  # SystemExit too: a failure of the source like any other
                 raise _ImplementationError(plugin_name, exc) from exc
             if result is not None:
                 return plugin_name, result

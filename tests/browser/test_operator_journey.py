@@ -1,12 +1,30 @@
 """An operator watches the season dashboard while the scheduler closes collection (§4.3)."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
 AFTER_CLOSE = "2021-06-16T17:00:30+08:00"
+COLLECTING = "2021-06-08T15:00:00+08:00"
+
+
+def record_calls(server, calls) -> None:
+    """Hukou calls of the minute before COLLECTING in the server's database, as (plugin, outcome)."""
+    from core.db import make_engine, write_session
+    from core.models import ConnectorCall
+
+    engine = make_engine(server.database_url)
+    try:
+        with write_session(engine) as session:
+            for i, (plugin, outcome) in enumerate(calls):
+                session.add(ConnectorCall(source="hukou", plugin=plugin, outcome=outcome, latency_ms=20.0,
+                                          started_at=datetime.fromisoformat(COLLECTING) - timedelta(seconds=i + 1)))
+    finally:
+        engine.dispose()
 
 
 def test_operator_dashboard_shows_collection_close_without_a_reload(start_server, page, login, shoot):
@@ -38,3 +56,22 @@ def test_operator_dashboard_shows_collection_close_without_a_reload(start_server
     expect(page.locator("[data-testid=chain-ok]")).to_be_visible()
     expect(page.locator("[data-testid=audit-table]")).to_contain_text("小学毕业生信息采集（已结束）")
     shoot(page, "audit-chain-verified")
+
+
+def test_connector_health_redraws_each_plugin_of_a_source_without_a_reload(start_server, page, login, shoot):
+    server = start_server(now=COLLECTING)
+    record_calls(server, [("acme_hukou", "failed")] * 3 + [("gateway", "ok")])
+    login(page, server, "operator")
+    page.goto(server.url + "/operator/?refresh=1")
+    vendor = page.locator("[data-testid=connector-hukou-plugin-acme_hukou]")
+    expect(vendor).to_contain_text("└ acme_hukou")
+    expect(vendor).to_contain_text("100.0%")
+    page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+
+    record_calls(server, [("acme_hukou", "ok"), (None, "failed")])
+    expect(vendor).to_contain_text("75.0%", timeout=20_000)  # redrawn by the script
+    expect(page.locator("[data-testid=connector-hukou-plugin-]")).to_contain_text("无插件作答（熔断拒绝或无人作答）")
+    expect(page.locator("[data-testid=connector-hukou-plugin-gateway]")).to_contain_text("0.0%")
+    expect(page.locator("[data-testid=connector-hukou]")).to_contain_text("6")
+    assert page.evaluate("window.__sameDocument") is True
+    shoot(page, "dashboard-connector-plugins")

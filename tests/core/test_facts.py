@@ -1,17 +1,21 @@
 """Collecting facts (§3.1): a failing source parks the application, never loses it."""
 from __future__ import annotations
 
+import sys
+
 import pytest
 from sqlmodel import select
 
+from core import testing
 from core.applications import current_facts, submit_application
 from core.canonical import sha256_hex
 from core.db import read_session
 from core.facts import collect_facts, retry_pending_facts
 from core.hookspecs import hookimpl
 from core.models import Application, ConnectorCall, FactRecord
-from core.testing import xuewei_plugins, xuewei_runtime  # noqa: F401  (fixtures)
 from core.workflow import Actor
+
+xuewei_plugins, xuewei_runtime = testing.xuewei_plugins, testing.xuewei_runtime  # the plugin kit's fixtures
 
 
 def _pupil_record(pupil_id_number):
@@ -57,6 +61,24 @@ def test_failing_source_parks_the_application_in_facts_pending_and_keeps_what_ar
     assert ("hukou", "failed") in calls and ("pupil_record", "ok") in calls
     assert facts["pupil"]["name"] == "张小明"
     assert facts["pupil"]["primary_school"]["district"] == "东湖区"
+
+
+def test_a_plugin_calling_sys_exit_parks_the_application_and_its_calls_name_the_plugins(
+        engine, draft_application, now, xuewei_runtime):
+    class ExitingPublicSecurity:
+        @hookimpl
+        def fetch_hukou(self, id_numbers):
+            sys.exit("hukou client gave up")
+
+    guardian, application = draft_application
+    runtime = xuewei_runtime(EducationBureau(), ExitingPublicSecurity())
+    collected = collect_facts(engine, application.id, actor=_actor(guardian), now=now, runtime=runtime,
+                              sources=["pupil_record", "hukou", "leases"])
+    assert collected.state == "facts_pending" and collected.result.failed == ("hukou",)
+    with read_session(engine) as session:
+        calls = {(c.source, c.outcome, c.plugin) for c in session.exec(select(ConnectorCall))}
+    assert calls == {("pupil_record", "ok", "EducationBureau"), ("hukou", "failed", "ExitingPublicSecurity"),
+                     ("leases", "ok", None)}  # no plugin serves leases
 
 
 def test_the_pupils_name_is_taken_from_the_school_record_not_as_typed(engine, draft_application, now, xuewei_runtime):

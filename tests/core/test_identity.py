@@ -23,7 +23,7 @@ def hooks_answering(answer) -> Hooks:
     class Face:
         @hookimpl
         def verify_identity(self, id_number, name, face_image):
-            if isinstance(answer, Exception):
+            if isinstance(answer, BaseException):
                 raise answer
             return answer
 
@@ -54,6 +54,22 @@ def test_a_face_plugin_that_raises_refuses_the_sign_up_as_unavailable(engine, id
     assert refused.value.zh == "人脸识别服务暂时无法使用，请稍后再试"
     assert accounts(engine) == []
     assert any("verify_identity failed" in record.getMessage() for record in caplog.records)
+
+
+def test_a_face_plugin_calling_sys_exit_refuses_sign_up_and_log_in_as_unavailable(engine, id_number, now, caplog):
+    with refused_as_unavailable():
+        sign_up(engine, hooks_answering(SystemExit("face SDK gave up")), id_number, now)
+    assert accounts(engine) == []
+    assert "SystemExit: face SDK gave up" in caplog.text
+    account = sign_up(engine, hooks_answering({"verified": True, "method": "face"}), id_number, now)
+    with refused_as_unavailable():
+        check_guardian_login(hooks_answering(SystemExit(1)), account, b"capture")
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, GeneratorExit])
+def test_an_interrupt_from_a_face_plugin_is_not_taken_as_an_outage(engine, id_number, now, stop):
+    with pytest.raises(stop):
+        sign_up(engine, hooks_answering(stop()), id_number, now)
 
 
 @pytest.mark.parametrize("answer", [{"verified": "false"}, {"verified": "true"}, {"verified": 1}, {"method": "face"},

@@ -15,7 +15,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from plugin_test_data import FATHER, MOTHER, PUPIL
-from core.testing import xuewei_plugins, xuewei_runtime  # noqa: F401  (fixtures)
+from core import testing
+
+
+# The plugin-author fixtures (`pytest_plugins = ["core.testing"]` only works in the top conftest).
+xuewei_plugins, xuewei_runtime, xuewei_clock = testing.xuewei_plugins, testing.xuewei_runtime, testing.xuewei_clock
 
 
 @pytest.fixture

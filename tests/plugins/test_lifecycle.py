@@ -47,6 +47,19 @@ def test_application_state_changed_reaches_every_plugin_though_one_fails(xuewei_
     assert "Broken" in caplog.text and "webhook down" in caplog.text
 
 
+def test_a_lifecycle_hook_calling_sys_exit_is_logged_and_the_others_are_told(xuewei_plugins, caplog):
+    class Exiting:
+        @hookimpl(tryfirst=True)
+        def application_submitted(self, serial):
+            raise SystemExit("archive client gave up")
+
+    recorder = Recorder()
+    Hooks(xuewei_plugins(recorder, Exiting())).application_submitted(application_id=7, serial="S1",
+                                                                     ruleset_sha256="ab")
+    assert recorder.calls == [("application_submitted", {"serial": "S1", "ruleset_sha256": "ab"})]
+    assert "plugin Exiting failed in application_submitted" in caplog.text
+
+
 def test_application_submitted_carries_serial_and_pinned_ruleset(xuewei_plugins):
     recorder = Recorder()
     Hooks(xuewei_plugins(recorder)).application_submitted(application_id=7, serial="2021-01-000123-K",

@@ -30,7 +30,8 @@ def test_builtins_then_installed_vendor_with_versions_and_hooks(example_vendor, 
     assert {"sandbox", "gateway", "example_vendor"} <= set(infos)
     assert infos["example_vendor"].origin == "xuewei-example-vendor"
     assert infos["example_vendor"].version == "1.2.0"
-    assert infos["example_vendor"].hooks == ("fetch_residence_permits", "notify_guardian", "verify_identity")
+    assert infos["example_vendor"].hooks == ("connector_policy", "fetch_residence_permits", "notify_guardian",
+                                                 "verify_identity")
     assert infos["gateway"].origin == "builtin" and "fetch_hukou" in infos["gateway"].hooks
     assert pm.failures == []
 

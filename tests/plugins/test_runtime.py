@@ -1,6 +1,7 @@
 """The connector runtime: retries with backoff, timeouts, breakers, policies, counters."""
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import replace
 
@@ -8,9 +9,10 @@ import pytest
 
 from core.connectors import BreakerState, CircuitBreaker, Policy, Status
 from core.connectors.sources import source_named
+from core.connectors.timing import SystemClock
 from core.connectors.validation import facts_validator
 from core.hookspecs import InvalidResponse, hookimpl
-from core.testing import assert_valid_fragment
+from core.testing import FakeClock, assert_valid_fragment
 from plugin_test_data import ADDRESS, FATHER, MOTHER, PUPIL
 
 LEASE = {"id": "L1", "address": ADDRESS, "registered": True, "registered_on": "2019-08-01",
@@ -32,18 +34,10 @@ class FlakyLeases:
         return {"leases": [LEASE]}
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_retries_with_doubling_backoff_until_an_answer(xuewei_runtime, family):
     plugin = FlakyLeases(failures=2)
     waits: list[float] = []
-    runtime = xuewei_runtime(plugin, policy=Policy(retries=3, backoff=0.5), sleep=waits.append)
+    runtime = xuewei_runtime(plugin, policy=Policy(retries=3, backoff=0.5), clock=SystemClock(sleep=waits.append))
     outcome, fetched = runtime.call_source_named("leases", id_numbers=family)
     assert outcome.status is Status.ok and outcome.attempts == 3
     assert waits == [0.5, 1.0]
@@ -61,6 +55,54 @@ def test_bounded_retries_end_in_failed_outcome_naming_the_plugin(xuewei_runtime,
     assert fetched is None and plugin.calls == 3
     assert outcome.status is Status.failed and outcome.connector == "FlakyLeases"
     assert "ConnectionError: housing authority unreachable" in outcome.error
+
+
+class ExitingLeases:
+    """A vendor whose client calls sys.exit() when the housing authority is down."""
+
+    calls = 0
+
+    @hookimpl
+    def fetch_leases(self, id_numbers):
+        ExitingLeases.calls += 1
+        sys.exit("housing client gave up")
+
+
+def test_a_plugin_calling_sys_exit_fails_its_source_like_any_other_failure(xuewei_runtime, family):
+    runtime = xuewei_runtime(ExitingLeases(), policy=Policy(retries=1, failure_threshold=2))
+    result = runtime.fetch_facts(PUPIL, family, sources=["leases"])
+    assert result.failed == ("leases",) and ExitingLeases.calls == 2  # retried like a transport error
+    (outcome,) = result.outcomes
+    assert outcome.status is Status.failed and outcome.connector == "ExitingLeases"
+    assert outcome.error == "ExitingLeases: SystemExit: housing client gave up"
+    runtime.fetch_facts(PUPIL, family, sources=["leases"])
+    assert runtime.breaker("leases").state is BreakerState.open
+    assert {h.source: h.failed for h in runtime.health()}["leases"] == 2
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, GeneratorExit])
+def test_an_interrupt_or_generator_exit_from_a_plugin_is_not_taken_as_a_failed_source(xuewei_runtime, family,
+                                                                                     stop):
+    class Interrupted:
+        @hookimpl
+        def fetch_leases(self, id_numbers):
+            raise stop()
+
+    runtime = xuewei_runtime(Interrupted())
+    with pytest.raises(stop):
+        runtime.call_source_named("leases", id_numbers=family)
+    assert {h.source: h.calls for h in runtime.health()}["leases"] == 0
+
+
+def test_a_connector_policy_calling_sys_exit_keeps_the_defaults(xuewei_runtime, caplog):
+    class Exiting:
+        @hookimpl
+        def connector_policy(self, source):
+            sys.exit(3)
+
+    runtime = xuewei_runtime(Exiting())
+    assert runtime.policy("hukou") == runtime.default
+    assert "connector_policy failed for hukou" in caplog.text
 
 
 def test_invalid_response_is_not_retried(xuewei_runtime, family):
@@ -93,6 +135,65 @@ def test_a_slow_plugin_times_out(xuewei_runtime, family):
     assert outcome.error == "timed out after 0.05s" and outcome.connector == "Stuck"
 
 
+def test_a_slow_plugin_times_out_on_the_test_kits_clock_without_waiting(xuewei_runtime, xuewei_clock, family):
+    class Slow:
+        @hookimpl
+        def fetch_business(self, id_numbers):
+            xuewei_clock.sleep(12)  # the service took 12 s
+            return {"business": []}
+
+    runtime = xuewei_runtime(Slow(), policy=Policy(timeout=10, retries=2, backoff=1), clock=xuewei_clock)
+    outcome, fetched = runtime.call_source_named("business", id_numbers=family)
+    assert fetched is None and (outcome.status, outcome.attempts) == (Status.failed, 3)
+    assert outcome.error == "timed out after 10s" and outcome.connector == "Slow"
+    assert xuewei_clock.monotonic() == 12 + 1 + 12 + 2 + 12
+
+
+class LateReader(FakeClock):
+    """A FakeClock whose runtime gets to its inbox only once an answer is there (a busy thread)."""
+
+    def inbox(self):
+        inbox = super().inbox()
+
+        class Late:
+            put = inbox.put
+
+            def get(self, until):
+                return inbox.get(float("inf"))
+
+        return Late()
+
+
+def test_an_answer_after_the_deadline_is_a_timeout_however_soon_it_is_read(xuewei_runtime, family):
+    clock = LateReader()
+
+    class Slow:
+        @hookimpl
+        def fetch_business(self, id_numbers):
+            clock.sleep(6)
+            return {"business": []}
+
+    outcome, fetched = xuewei_runtime(Slow(), policy=Policy(timeout=5, retries=0), clock=clock).call_source_named(
+        "business", id_numbers=family)
+    assert fetched is None and outcome.error == "timed out after 5s"
+
+
+def test_the_test_kits_clock_fails_a_test_whose_plugin_blocks_in_real_time(xuewei_runtime, family):
+    release = threading.Event()
+
+    class Stuck:
+        @hookimpl
+        def fetch_business(self, id_numbers):
+            release.wait(5)
+
+    runtime = xuewei_runtime(Stuck(), clock=FakeClock(stall_after=0.05))
+    try:
+        with pytest.raises(AssertionError, match="FakeClock did not move"):
+            runtime.call_source_named("business", id_numbers=family)
+    finally:
+        release.set()
+
+
 def test_fragment_with_a_foreign_key_is_invalid(xuewei_runtime, family):
     class Overreaching:
         @hookimpl
@@ -119,10 +220,10 @@ def test_breaker_opens_after_threshold_and_refuses_calls(xuewei_runtime, family)
 
 def test_half_open_breaker_closes_after_a_good_trial():
     clock = FakeClock()
-    breaker = CircuitBreaker(failure_threshold=1, reset_after=10, clock=clock)
+    breaker = CircuitBreaker(failure_threshold=1, reset_after=10, clock=clock.monotonic)
     breaker.record_failure()
     assert not breaker.allow()
-    clock.now = 10
+    clock.advance(10)
     assert breaker.state is BreakerState.half_open
     assert breaker.allow() and not breaker.allow()  # one trial at a time
     breaker.record_success()
@@ -131,14 +232,14 @@ def test_half_open_breaker_closes_after_a_good_trial():
 
 def test_half_open_breaker_reopens_after_a_failed_trial():
     clock = FakeClock()
-    breaker = CircuitBreaker(failure_threshold=5, reset_after=10, clock=clock)
+    breaker = CircuitBreaker(failure_threshold=5, reset_after=10, clock=clock.monotonic)
     for _ in range(5):
         breaker.record_failure()
-    clock.now = 10
+    clock.advance(10)
     assert breaker.allow()
     breaker.record_failure()
     assert breaker.state is BreakerState.open
-    clock.now = 19.9
+    clock.advance(9.9)
     assert not breaker.allow()
 
 

@@ -169,13 +169,12 @@ class Family:
 
 @pytest.fixture
 def family(plugin_manager, app):
-    """The tier-1 family 李 answering every source, through a runtime that never sleeps."""
+    """The tier-1 family 李 answering every source, through a runtime that never retries."""
     from core.connectors.runtime import ConnectorRuntime, Policy
 
     answering = Family("li_tier1")
     plugin_manager.register(answering, name="family")
-    app.config["CONNECTOR_RUNTIME"] = ConnectorRuntime(plugin_manager, default=Policy(retries=0),
-                                                       sleep=lambda seconds: None)
+    app.config["CONNECTOR_RUNTIME"] = ConnectorRuntime(plugin_manager, default=Policy(retries=0))
     return answering
 
 

@@ -113,6 +113,22 @@ def test_connector_health_from_recorded_calls_with_the_runtime_breaker(engine, n
     assert "property" not in health  # its only call is older than the hour shown
 
 
+def test_connector_health_per_plugin_tells_which_of_two_vendors_of_a_source_fails(engine, now):
+    calls = [("acme_hukou", "failed", 30.0)] * 3 + [("acme_hukou", "ok", 40.0)] + [("gateway", "ok", 5.0)] * 4 \
+        + [(None, "failed", 0.0)]  # refused by the open breaker: no plugin was asked
+    with write_session(engine) as session:
+        for i, (plugin, outcome, latency) in enumerate(calls):
+            session.add(ConnectorCall(source="hukou", plugin=plugin, started_at=now - timedelta(seconds=i),
+                                      latency_ms=latency, outcome=outcome))
+        session.add(ConnectorCall(source="hukou", plugin="gateway", started_at=now - timedelta(hours=2),
+                                  latency_ms=9.0, outcome="failed"))
+    with read_session(engine) as session:
+        (hukou,) = dashboard.connector_health(session, now=now)
+    assert (hukou["calls"], hukou["failed"]) == (9, 4)
+    plugins = [(p["plugin"], p["calls"], p["failed"], p["failure_rate"], p["p95_latency_ms"]) for p in hukou["plugins"]]
+    assert plugins == [("acme_hukou", 4, 3, 0.75, 40.0), ("gateway", 4, 0, 0.0, 5.0), (None, 1, 1, 1.0, None)]
+
+
 def test_application_waiting_for_sources_too_long_is_an_incident(engine, season, make_account, id_number, now):
     _applications(engine, season, make_account, id_number, now, {"东湖区": ["facts_pending", "facts_pending"]})
     with write_session(engine) as session:

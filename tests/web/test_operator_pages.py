@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from core.db import read_session, write_session
-from core.models import Application, Event, Season
+from core.models import Application, ConnectorCall, Event, Season
 from core.season.boundaries import materialise, run_due
 from core.season.models import JobRun, SeasonBoundary
 
@@ -197,6 +197,24 @@ def test_connector_health_shows_an_open_breaker_of_this_worker(app, client, auth
     auth.login("op")
     health = {c["source"]: c for c in client.get("/operator/dashboard.json").get_json()["connectors"]}
     assert health["hukou"]["breaker"] == "open" and health["properties"]["breaker"] == "closed"
+
+
+def test_connector_health_shows_each_plugin_of_a_source_in_chinese_first(client, auth, make_account, season, engine,
+                                                                         clock):
+    with write_session(engine) as session:
+        for i, (plugin, outcome) in enumerate([("acme_hukou", "failed")] * 3 + [("acme_hukou", "ok"), (None, "failed")]):
+            session.add(ConnectorCall(source="hukou", plugin=plugin, started_at=clock.now() - timedelta(seconds=i),
+                                      latency_ms=20.0, outcome=outcome))
+    make_account("op", role="operator")
+    auth.login("op")
+    body = client.get("/operator/").get_data(as_text=True)
+    assert "数据源 / 插件" in body
+    vendor = re.search(r'data-testid="connector-hukou-plugin-acme_hukou"><td>└ acme_hukou</td><td>4</td><td>75.0%</td>',
+                       body)
+    nobody = re.search(r'data-testid="connector-hukou-plugin-"><td>└ 无插件作答（熔断拒绝或无人作答）</td><td>1</td><td>100.0%', body)
+    assert vendor and nobody and vendor.start() < nobody.start()
+    english = client.get("/operator/?lang=en").get_data(as_text=True)
+    assert "Source / plugin" in english and "└ none (breaker open, or no plugin answered)" in english
 
 
 def test_dashboard_speaks_english_on_request(client, auth, make_account, calendar):

@@ -34,7 +34,7 @@ def sandbox_app(app):
 
     pm = make_plugin_manager(builtins=("plugins.sandbox",), entry_points=False, disabled=())
     app.extensions["xuewei.hooks"] = Hooks(pm)
-    app.config["CONNECTOR_RUNTIME"] = ConnectorRuntime(pm, default=Policy(retries=0), sleep=lambda s: None)
+    app.config["CONNECTOR_RUNTIME"] = ConnectorRuntime(pm, default=Policy(retries=0))
     return app
 
 

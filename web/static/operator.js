@@ -39,7 +39,7 @@
   function fill(id, items, make) {
     var target = document.getElementById(id);
     if (!target) { return; }
-    var nodes = items.map(make);
+    var nodes = [].concat.apply([], items.map(make));  // `make` may give one node or several
     target.replaceChildren.apply(target, nodes);
   }
   function stateName(data, state) { return label(data.state_labels[state]) || state; }
@@ -108,11 +108,18 @@
                   j.last_run ? when(j.last_run.season_time) : "—",
                   j.last_run ? termOf(data, "job_outcome", j.last_run.outcome) : "—"], {"data-testid": "job-" + j.job_id});
     });
+    // A source's row, then one per plugin that answered it (or none: breaker open, nobody answered).
+    function figures(h) {
+      return [h.calls, (h.failure_rate * 100).toFixed(1) + "%", h.p95_latency_ms === null ? "—" : Math.round(h.p95_latency_ms)];
+    }
     fill("connector-rows", data.connectors, function (c) {
-      return row([c.source, c.calls, (c.failure_rate * 100).toFixed(1) + "%",
-                  c.p95_latency_ms === null ? "—" : Math.round(c.p95_latency_ms),
-                  stateBadge(data, "breaker", c.breaker, "breaker-" + c.breaker), c.worker_calls],
-                 {"data-testid": "connector-" + c.source});
+      return [row([c.source].concat(figures(c), [stateBadge(data, "breaker", c.breaker, "breaker-" + c.breaker),
+                                                c.worker_calls]), {"data-testid": "connector-" + c.source})]
+        .concat(c.plugins.map(function (p) {
+          var name = p.plugin || t("无插件作答（熔断拒绝或无人作答）", "none (breaker open, or no plugin answered)");
+          return row(["└ " + name].concat(figures(p), ["", ""]),
+                     {"class": "plugin-row", "data-testid": "connector-" + c.source + "-plugin-" + (p.plugin || "")});
+        }));
     });
     fill("audit-rows", data.audit, function (e) {
       return row([e.seq, when(e.at), e.actor + " (" + label(e.words.role) + ")", label(e.words.subject),

@@ -3,8 +3,12 @@
 - `verify_identity`: a stand-in for a face-recognition service. It only judges captures made
   by its own (pretend) camera SDK, which start with ``EXAMPLE-FACE:``; anything else it leaves
   to the next plugin by returning None.
-- `fetch_residence_permits`: answers from the vendor's own small register (permits.json) for
-  the people it knows; for anyone else it returns None, so another connector is asked.
+- `fetch_residence_permits`: answers from the vendor's own small register for the people it
+  knows; for anyone else it returns None, so another connector is asked. The register is
+  reached through `REGISTER`, the vendor's client (here over permits.json); its tests put a
+  slow or failing stand-in there (tests/plugins/test_example_vendor_timeouts.py).
+- `connector_policy`: how long the register may take, how often it is retried and when its
+  breaker opens.
 - `notify_guardian`: "delivers" messages to an in-memory outbox.
 """
 from __future__ import annotations
@@ -18,8 +22,19 @@ CAPTURE_PREFIX = b"EXAMPLE-FACE:"
 OUTBOX: list[dict] = []
 
 
-def _register() -> dict[str, list[dict]]:
-    return json.loads(resources.files(__name__).joinpath("permits.json").read_text(encoding="utf-8"))
+class PermitRegister:
+    """The vendor's client of its permit register. A real one makes one request per question,
+    with its own timeout no longer than the policy's (docs/plugins.md), and raises when the
+    register is down; this one reads permits.json."""
+
+    def permits(self, id_numbers: list[str]) -> dict[str, list[dict]]:
+        """The permits of each of these people that the register knows, by ID number."""
+        register = json.loads(resources.files(__name__).joinpath("permits.json").read_text(encoding="utf-8"))
+        return {number: register[number] for number in id_numbers if number in register}
+
+
+REGISTER = PermitRegister()
+POLICY = {"timeout": 2.0, "retries": 1, "backoff": 0.5, "failure_threshold": 3, "reset_after": 60.0}
 
 
 @hookimpl
@@ -33,8 +48,13 @@ def verify_identity(id_number, name, face_image):
 
 
 @hookimpl
+def connector_policy(source):
+    return POLICY if source == "residence_permits" else None
+
+
+@hookimpl
 def fetch_residence_permits(id_numbers):
-    register = _register()
+    register = REGISTER.permits(list(id_numbers.values()))
     known = {relation: register[number] for relation, number in id_numbers.items() if number in register}
     if not known:
         return None
