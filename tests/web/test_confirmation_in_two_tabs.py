@@ -8,7 +8,6 @@ import re
 
 import pytest
 
-from core.testing import xuewei_plugins, xuewei_runtime  # noqa: F401  (fixtures)
 from tests.web.conftest import LI_PUPIL
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
