@@ -4,7 +4,7 @@ Each function is one unit of work in one write transaction; lifecycle hooks run 
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,6 +28,7 @@ from core.workflow import Actor, FireContext, IllegalTransition, StaleWrite, Wor
 
 __all__ = [
     "UNSUBMITTED", "check_can_start", "start_application", "remove_unsubmitted", "withdraw_draft", "submit_blocker",
+    "move_version",
     "record_facts", "fact_records", "current_facts", "address_text", "basis_options",
     "choose_basis", "submit_application",
     "fire_transition", "fire_in_session", "fire_on_season", "SubmitOutcome",
@@ -131,6 +132,17 @@ def withdraw_draft(engine: Engine, application_id: int, *, account: Account, now
         application = _load(session, application_id)
         ensure_can_act(Actor.of(account), application)
         remove_unsubmitted(session, application, actor=Actor.of(account), now=now, reason="withdrawn")
+
+
+def move_version(session: Session, application_id: int, *, states: Iterable[str]) -> bool:
+    """Raise the application's version for a change that is no transition (an upload, a removed
+    document, facts fetched again) while it is in one of `states`; False when it is not (any
+    more). Whatever a page drawn before showed is then out of date: its submit, which sends the
+    version it saw, is refused (`core.workflow.changed_since`) and the family looks again."""
+    moved = session.execute(update(Application)
+                            .where(Application.id == application_id, Application.state.in_(tuple(states)))
+                            .values(version=Application.version + 1))
+    return moved.rowcount == 1
 
 
 def submit_blocker(application: Application, records: list[Row], facts: dict[str, Any]) -> InvalidInput | None:
@@ -306,7 +318,9 @@ def submit_application(engine: Engine, application_id: int, *, account: Account,
     """Submit once (§4.2): facts frozen, ruleset pinned, serial issued.
 
     A second submit of an already submitted application (a double click, a retried request,
-    a second tab) is not an error: it answers with the serial the first one got.
+    a second tab) is not an error: it answers with the serial the first one got. A submit from a
+    page drawn before the application last changed (`seen_version`: an upload in another tab,
+    see `move_version`) is refused: the family never saw what it would submit.
     """
     try:
         with write_session(engine) as session:  # the facts checked are the facts frozen: read once, here
@@ -319,9 +333,13 @@ def submit_application(engine: Engine, application_id: int, *, account: Account,
                 raise blocker
             application = fire_in_session(session, application_id, "submit", account=account, now=now,
                                           seen_version=seen_version, facts=facts)
-    except (StaleWrite, IllegalTransition):
+    except (StaleWrite, IllegalTransition) as refusal:
         with read_session(engine) as session:
             application = _load(session, application_id)
+            if application.serial is None and isinstance(refusal, StaleWrite):
+                raise StaleWrite("提交前该申请已有变化（如在其他页面上传或删除了材料、重新获取了数据），请重新核对后再提交",
+                                 "the application changed since this page was drawn (a document uploaded or removed, "
+                                 "data fetched again elsewhere): check it again, then submit") from refusal
             if application.serial is None:
                 raise
     return SubmitOutcome(application.id, application.serial, application.state)

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from core.access import ensure_can_act, ensure_can_view
-from core.applications import UNSUBMITTED
+from core.applications import UNSUBMITTED, move_version
 from core.audit import append_event
 from core.db import read_session, write_session
 from core.errors import InvalidInput, NotFound
@@ -85,14 +85,16 @@ def _write_blob(path: Path, data: bytes) -> None:
 
 def store_document(engine: Engine, application_id: int, *, actor: Actor, kind: str, filename: str,
                    data: bytes, now: datetime, max_bytes: int, root: Path) -> Document:
-    """Check and keep one upload; the same content is stored once whoever uploads it."""
+    """Check and keep one upload; the same content is stored once whoever uploads it. The
+    application's version moves on (`core.applications.move_version`): a confirmation page
+    drawn before it no longer submits."""
     with read_session(engine) as session:  # whose application it is comes first: refusals leak nothing
         application = session.get(Application, application_id)
         if application is None:
             raise NotFound("申请不存在", f"application {application_id} does not exist")
         ensure_can_act(actor, application)
     if application.state not in UPLOAD_STATES:
-        raise InvalidInput("当前状态不能上传材料", "documents cannot be added in this state", field="file")
+        raise _not_now()
     if kind not in _KIND_CODES:
         raise InvalidInput("请选择材料类别", "choose what the document is", field="kind")
     if not data:
@@ -108,6 +110,8 @@ def store_document(engine: Engine, application_id: int, *, actor: Actor, kind: s
     if not path.exists():
         _write_blob(path, data)
     with write_session(engine) as session:
+        if not move_version(session, application_id, states=UPLOAD_STATES):  # submitted meanwhile (another tab)
+            raise _not_now()
         document = Document(application_id=application_id, kind=kind, filename=clean_filename(filename),
                             media_type=media_type, size=len(data), sha256=digest, uploaded_at=now)
         session.add(document)
@@ -116,6 +120,10 @@ def store_document(engine: Engine, application_id: int, *, actor: Actor, kind: s
                      subject_id=application_id, action="document_uploaded", at=now,
                      data={"document": document.id, "kind": kind, "sha256": digest})
         return document
+
+
+def _not_now() -> InvalidInput:
+    return InvalidInput("当前状态不能上传材料", "documents cannot be added in this state", field="file")
 
 
 def removable_documents(state: str, documents: Iterable[Document], events: Iterable[Event]) -> set[int]:
@@ -151,6 +159,7 @@ def remove_document(engine: Engine, application_id: int, document_id: int, *, ac
             raise InvalidInput("该材料已提交审核，不能删除", "this document has gone to the reviewers; it cannot be removed",
                                field="file")
         session.delete(document)
+        move_version(session, application_id, states=UPLOAD_STATES)  # removable: in one of them, checked above
         append_event(session, actor=actor.name, actor_role=str(actor.role), subject_type="application",
                      subject_id=application_id, action="document_removed", at=now,
                      data={"document": document.id, "kind": document.kind, "sha256": document.sha256})

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from core.access import ensure_can_act
-from core.applications import fire_transition, remove_unsubmitted
+from core.applications import fire_transition, move_version, remove_unsubmitted
 from core.connectors.records import store_answers
 from core.connectors.runtime import ConnectorRuntime, FetchResult, get_runtime
 from core.db import by_id, read_session, write_session
@@ -86,6 +86,8 @@ def collect_facts(engine: Engine, application_id: int, *, actor: Actor, now: dat
             store_answers(session, application_id, result.fragments.values() if unfrozen else (), result.outcomes)
             if unfrozen:
                 _take_name_from_record(application, result)
+                if result.fragments:  # new facts: a confirmation page drawn before no longer submits
+                    move_version(session, application_id, states=(DRAFT, PENDING))
     if not listed or state is None:
         raise NotTheGuardian("学籍记录中该学生的监护人不包括您，不能为其报名，本次填报已撤销；如有疑问，请联系学生所在区的教育局",
                              "the pupil's school record does not list you as a guardian: you cannot register this "

@@ -330,7 +330,7 @@ _CALLS = (select(ConnectorCall.source, ConnectorCall.outcome, ConnectorCall.star
 
 
 #: What the history calls the events that are not workflow transitions (a transition's event
-#: is called by its label in the ruleset's workflow).
+#: is called as `Workflow.happened` says, from the ruleset's workflow).
 EVENT_LABELS = {
     "application_started": {"zh": "开始填报", "en": "Application started"},
     "basis_chosen": {"zh": "选择居住依据", "en": "Residence basis chosen"},
@@ -349,9 +349,10 @@ REASON_LABELS = {
 
 
 def event_labels(workflow: Workflow) -> dict[str, Mapping[str, str]]:
-    """What a history calls an application's events: a transition by its label in the workflow,
-    any other event by EVENT_LABELS."""
-    return {**EVENT_LABELS, **{t.id: t.label for t in workflow.transitions.values()}}
+    """What a history calls an application's events, as what happened: a transition as
+    `Workflow.happened` words it ("Approved", not the button's "Approve"), any other event by
+    EVENT_LABELS."""
+    return {**EVENT_LABELS, **{t.id: workflow.happened(t) for t in workflow.transitions.values()}}
 
 
 def _review_result(workflow: Workflow, state: str) -> dict[str, Any] | None:

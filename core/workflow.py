@@ -93,6 +93,7 @@ class Transition:
     effects: tuple[str, ...] = ()
     reason_required: bool = False
     during: tuple[str, ...] = ()  # calendar phases in which people may fire it; empty: any time
+    history_label: Mapping[str, str] | None = None  # what histories call it once fired; None: its target's label
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ class Workflow:
                 id=t["id"], sources=frozenset(t["from"]), target=t["to"], by=frozenset(t["by"]),
                 label=t.get("label", {}), clause=t.get("clause"), guard=guard,
                 effects=tuple(t.get("effects", ())), reason_required=bool(t.get("reason_required")),
-                during=tuple(t.get("during", ())),
+                during=tuple(t.get("during", ())), history_label=t.get("history_label"),
             )
         return cls(initial=spec["initial"], states=states, transitions=transitions)
 
@@ -134,6 +135,12 @@ class Workflow:
 
     def state_label(self, state: str) -> Mapping[str, str]:
         return self.states.get(state, {"zh": state, "en": state})
+
+    def happened(self, transition: Transition) -> Mapping[str, str]:
+        """What a history calls a transition once fired: its `history_label`, else the label of
+        the state it led to ("Approved"), never its own label, which is what a person presses
+        ("Approve")."""
+        return transition.history_label or self.state_label(transition.target)
 
 
 @dataclass

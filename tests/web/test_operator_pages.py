@@ -160,10 +160,10 @@ def test_audit_page_words_an_applications_actions_and_states_by_its_workflow(cli
     make_account("op", role="operator")
     auth.login("op")
     actions = _audit_actions(client)
-    assert actions["submit"] == "确认提交（提交后不可修改） 填报中 → 已提交，待审核"
+    assert actions["submit"] == "已提交 填报中 → 已提交，待审核"  # what happened, not the button
     assert actions["document_uploaded"] == "上传材料" and actions["application_started"] == "开始填报  → 填报中"
     english = _audit_actions(client, "?lang=en")
-    assert english["submit"] == "Submit (cannot be changed afterwards) Draft → Submitted, awaiting review"
+    assert english["submit"] == "Submitted Draft → Submitted, awaiting review"
     assert "填报中" not in actions["ruleset_activated"]  # a ruleset's draft is not an application's
 
 

@@ -11,6 +11,7 @@ from core.errors import UserFacingError
 from core.facts import NotTheGuardian, collect_facts
 from core.portal import (active_districts, application_view, applications_of, guardian_page_view, open_application,
                          season_overview, state_labels, status_page_version, supply_materials)
+from core.workflow import StaleWrite
 from web.conditional import message_waiting, not_modified, page_etag, revalidate_each_time, unchanged_since
 from web.context import connector_runtime, documents_root, engine, now
 from web.downloads import document_response
@@ -176,6 +177,9 @@ def submit(application_id: int):
     try:
         outcome = submit_application(engine(), application_id, account=current_account(), now=now(),
                                      seen_version=form_row_version())
+    except StaleWrite as error:  # the page was drawn before a change: the family looks again before submitting
+        flash(message_of(error), "error")
+        return redirect(url_for("guardian.confirm_submit", application_id=application_id))
     except UserFacingError as error:
         flash(message_unless_refused(error), "error")
         return _back(application_id)
