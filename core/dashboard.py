@@ -24,6 +24,7 @@ from core.models import Application, ConnectorCall, Event, RulesetVersion, Seaso
 from core.portal import active_season, event_labels
 from core.rulesets import ruleset_document, workflow_for
 from core.season.boundaries import Step, fire_boundary
+from core.season.heartbeat import heartbeat_status
 from core.season.models import JobRun, SeasonBoundary, SeasonPhase, SeasonWindow
 from core.types import utcnow
 
@@ -264,12 +265,14 @@ def chain_status(session: Session) -> dict[str, Any]:
 
 
 def snapshot(session: Session, season: Season, now: datetime,
-             runtime: Iterable[SourceHealth] = ()) -> dict[str, Any]:
-    """Every live section of the dashboard at once (the audit chain is verified on request only)."""
+             runtime: Iterable[SourceHealth] = (), *, wall_now: datetime | None = None) -> dict[str, Any]:
+    """Every live section of the dashboard at once (the audit chain is verified on request only);
+    the scheduler's heartbeat is judged by the wall clock (`wall_now`, default: the real one)."""
     return {
         "season": {"year": season.year, "name": season.name, "phase": season.phase},
         "state_labels": state_labels(session, season),
         "timeline": timeline(session, season, now),
+        "scheduler": heartbeat_status(session, season, wall_now=wall_now),
         "jobs": scheduler_jobs(session, season),
         "counts": application_counts(session, season),
         "rate": submissions_per_minute(session, season, now),
