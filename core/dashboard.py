@@ -31,13 +31,13 @@ from core.types import utcnow
 __all__ = [
     "snapshot", "state_labels", "timeline", "phase_label", "scheduler_jobs", "application_counts", "submissions_per_minute",
     "connector_health", "stuck_applications", "failed_jobs", "audit_log", "chain_status",
-    "retry_job", "NotRetryable", "STUCK_AFTER", "RATE_MINUTES", "audit_words",
+    "retry_job", "NotRetryable", "STUCK_AFTER", "RATE_MINUTES", "audit_words", "FAILED",
 ]
 
 STUCK_AFTER = timedelta(minutes=30)  # an application waiting for sources this long is an incident
 RATE_MINUTES = 30  # the submissions-per-minute chart covers this many minutes up to now
 CONNECTOR_WINDOW = timedelta(hours=1)  # connector health covers the calls of this long up to now
-FAILED = ("failed", "invalid")
+FAILED = ("failed", "invalid")  # the connector call outcomes counted as failures
 CLOSED = "_closed"  # the season's phase after a phase's end boundary, e.g. "collection_closed"
 
 
