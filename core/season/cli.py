@@ -26,11 +26,12 @@ __all__ = ["scheduler", "season"]
               envvar="XUEWEI_HEARTBEAT_SECONDS", show_envvar=True,
               help="how often to record that this scheduler is alive (with --once: the cron interval)")
 def scheduler(once: bool, sweep_seconds: float, heartbeat_seconds: float) -> None:
-    """Fire the season's phase and window deadlines (run exactly one of these, never in the web workers)."""
+    """Fire the season's phase and window deadlines (run exactly one of these, never in the web workers).
+
+    It logs JSON lines on stderr, APScheduler's own among them, and prints nothing."""
     from core.season.scheduler import serve_scheduler
 
-    serve_scheduler(database_url(), sweep_seconds=sweep_seconds, once=once, heartbeat_seconds=heartbeat_seconds,
-                    echo=click.echo)
+    serve_scheduler(database_url(), sweep_seconds=sweep_seconds, once=once, heartbeat_seconds=heartbeat_seconds)
 
 
 @click.group()

@@ -84,37 +84,31 @@ def build_scheduler(engine: Engine, clock: Clock, database_url: str, *, sweep_se
 
 
 def serve_scheduler(database_url: str, *, clock: Clock | None = None, sweep_seconds: float = 60, once: bool = False,
-                    heartbeat_seconds: float = HEARTBEAT_SECONDS, echo: Callable[[str], None] = print,
+                    heartbeat_seconds: float = HEARTBEAT_SECONDS,
                     on_ready: Callable[[BackgroundScheduler], None] | None = None) -> list[Step]:
     """Catch up on every overdue boundary, then (unless `once`) wait for the next ones until stopped,
-    with a heartbeat every `heartbeat_seconds` from start to stop (`once`: one beat, at the end)."""
+    with a heartbeat every `heartbeat_seconds` from start to stop (`once`: one beat, at the end).
+    Everything it has to say is logged (JSON lines under `configure_logging`), nothing printed."""
     _PROCESS["clock"] = clock or clock_from_env()
     get_plugin_manager()  # a plugin that fails to load is logged now, not at the first job asking a hook
     engine = get_engine(database_url)
     prepare_seasons(engine)
     heartbeat = Heartbeat(engine, _clock(), heartbeat_seconds)
     if once:
-        steps = _catch_up(engine, echo)
+        steps = run_due(engine, _clock(), runner=runner_name(), on_step=_log_step)
         heartbeat.beat()
         return steps
     heartbeat.start()  # before the catch-up, which may run a long phase action
     try:
-        steps = _catch_up(engine, echo)
-        _serve(engine, database_url, sweep_seconds, heartbeat_seconds, echo, on_ready)
+        steps = run_due(engine, _clock(), runner=runner_name(), on_step=_log_step)
+        _serve(engine, database_url, sweep_seconds, heartbeat_seconds, on_ready)
     finally:
         heartbeat.stop()
     return steps
 
 
-def _catch_up(engine: Engine, echo: Callable[[str], None]) -> list[Step]:
-    steps = run_due(engine, _clock(), runner=runner_name(), on_step=_log_step)
-    for step in steps:
-        echo(f"{step.job_id}: {step.outcome}")
-    return steps
-
-
 def _serve(engine: Engine, database_url: str, sweep_seconds: float, heartbeat_seconds: float,
-           echo: Callable[[str], None], on_ready: Callable[[BackgroundScheduler], None] | None) -> None:
+           on_ready: Callable[[BackgroundScheduler], None] | None) -> None:
     """Run the deadline jobs and the sweep until a stop signal (or, off the main thread, a shutdown)."""
     in_main_thread = threading.current_thread() is threading.main_thread()
     if in_main_thread:
@@ -127,8 +121,8 @@ def _serve(engine: Engine, database_url: str, sweep_seconds: float, heartbeat_se
     stopped = threading.Event()
     scheduler.add_listener(lambda _event: stopped.set(), EVENT_SCHEDULER_SHUTDOWN)
     scheduler.start()
-    echo(f"scheduler ready: {len(scheduler.get_jobs()) - 1} deadline job(s), sweep every {sweep_seconds:g}s, "
-         f"heartbeat every {heartbeat_seconds:g}s")
+    log.info("scheduler ready: %d deadline job(s), sweep every %gs, heartbeat every %gs",
+             len(scheduler.get_jobs()) - 1, sweep_seconds, heartbeat_seconds)
     if on_ready is not None:
         on_ready(scheduler)
     if in_main_thread:

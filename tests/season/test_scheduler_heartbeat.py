@@ -37,7 +37,7 @@ def test_a_running_scheduler_beats_until_it_stops_then_the_dashboard_warns(engin
     seen: dict = {}
     thread = threading.Thread(target=serve_scheduler, args=(_url(engine),), daemon=True, kwargs=dict(
         clock=AcceleratedClock(at("2021-06-02T09:00:00"), speed=1), sweep_seconds=3600, heartbeat_seconds=0.2,
-        echo=lambda _: None, on_ready=lambda scheduler: seen.update(scheduler=scheduler, ready_at=utcnow())))
+        on_ready=lambda scheduler: seen.update(scheduler=scheduler, ready_at=utcnow())))
     thread.start()
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:  # beats go on after the catch-up, into the same row
