@@ -145,3 +145,27 @@ def test_before_any_season_the_figures_are_there_and_empty(scraper, engine):
     assert not any(key.startswith(("xuewei_applications{", "xuewei_ruleset_info{")) for key in samples)
     assert samples["xuewei_scheduler_stale"] == 0 and samples["xuewei_documents_stored"] == 0
     assert "# TYPE xuewei_ruleset_info gauge" in scraper.body
+
+
+def test_recent_submissions_are_counted_from_the_index_not_the_rows(scraper, engine, season):
+    """Reaching submitted_at in a row means reading past its JSON columns (160 ms at 20,000
+    applications on SQLite); the scrape and the dashboard's chart read the index instead."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's query plan; PostgreSQL plans by its statistics")
+    from sqlalchemy import event
+
+    seen = []
+
+    def record(_connection, _cursor, statement, parameters, *_args):
+        if "submitted_at" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        scraper()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    [(statement, parameters)] = seen
+    with engine.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+    assert any("COVERING INDEX ix_application_season_submitted" in row[-1] for row in plan), plan
