@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from functools import cache
 
 from sqlmodel import Session, select
@@ -10,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from core.audit import append_event
 from core.errors import InvalidInput
 from core.models import Account, Role
+from core.types import utcnow
 from core.workflow import Actor
 
 __all__ = ["create_account", "authenticate", "prepare_authentication", "MIN_PASSWORD_LENGTH"]
@@ -20,8 +22,10 @@ DISTRICT_ROLES = frozenset({Role.reviewer.value, Role.district_admin.value})  # 
 
 
 def create_account(session: Session, *, username: str, password: str, role: Role | str,
-                   district: str | None = None, display_name: str = "", by: Actor | None = None) -> Account:
-    """A new account with a salted, slow password hash; district staff must name their district."""
+                   district: str | None = None, display_name: str = "", by: Actor | None = None,
+                   at: datetime | None = None) -> Account:
+    """A new account with a salted, slow password hash; district staff must name their district.
+    `at`: the season clock's time, when the caller has one (default: the wall clock's)."""
     role = Role(role).value
     username = username.strip()
     if not USERNAME.fullmatch(username):
@@ -35,12 +39,12 @@ def create_account(session: Session, *, username: str, password: str, role: Role
     if session.exec(select(Account).where(Account.username == username)).first() is not None:
         raise InvalidInput("该用户名已被使用", "that username is taken", field="username")
     account = Account(username=username, password_hash=generate_password_hash(password), role=role,
-                      district=district, display_name=display_name or username)
+                      district=district, display_name=display_name or username, created_at=at or utcnow())
     session.add(account)
     session.flush()
     by = by or Actor.system("setup")
     append_event(session, actor=by.name, actor_role=str(by.role), subject_type="account", subject_id=account.id, action="account_created",
-                 data={"role": role, "district": district})
+                 data={"role": role, "district": district}, at=at)
     return account
 
 

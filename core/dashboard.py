@@ -24,19 +24,20 @@ from core.models import Application, ConnectorCall, Event, RulesetVersion, Seaso
 from core.portal import active_season, event_labels
 from core.rulesets import ruleset_document, workflow_for
 from core.season.boundaries import Step, fire_boundary
+from core.season.heartbeat import heartbeat_status
 from core.season.models import JobRun, SeasonBoundary, SeasonPhase, SeasonWindow
 from core.types import utcnow
 
 __all__ = [
     "snapshot", "state_labels", "timeline", "phase_label", "scheduler_jobs", "application_counts", "submissions_per_minute",
     "connector_health", "stuck_applications", "failed_jobs", "audit_log", "chain_status",
-    "retry_job", "NotRetryable", "STUCK_AFTER", "RATE_MINUTES", "audit_words",
+    "retry_job", "NotRetryable", "STUCK_AFTER", "RATE_MINUTES", "audit_words", "FAILED",
 ]
 
 STUCK_AFTER = timedelta(minutes=30)  # an application waiting for sources this long is an incident
 RATE_MINUTES = 30  # the submissions-per-minute chart covers this many minutes up to now
 CONNECTOR_WINDOW = timedelta(hours=1)  # connector health covers the calls of this long up to now
-FAILED = ("failed", "invalid")
+FAILED = ("failed", "invalid")  # the connector call outcomes counted as failures
 CLOSED = "_closed"  # the season's phase after a phase's end boundary, e.g. "collection_closed"
 
 
@@ -277,12 +278,14 @@ def chain_status(session: Session) -> dict[str, Any]:
 
 
 def snapshot(session: Session, season: Season, now: datetime,
-             runtime: Iterable[SourceHealth] = ()) -> dict[str, Any]:
-    """Every live section of the dashboard at once (the audit chain is verified on request only)."""
+             runtime: Iterable[SourceHealth] = (), *, wall_now: datetime | None = None) -> dict[str, Any]:
+    """Every live section of the dashboard at once (the audit chain is verified on request only);
+    the scheduler's heartbeat is judged by the wall clock (`wall_now`, default: the real one)."""
     return {
         "season": {"year": season.year, "name": season.name, "phase": season.phase},
         "state_labels": state_labels(session, season),
         "timeline": timeline(session, season, now),
+        "scheduler": heartbeat_status(session, season, wall_now=wall_now),
         "jobs": scheduler_jobs(session, season),
         "counts": application_counts(session, season),
         "rate": submissions_per_minute(session, season, now),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import datetime
 
 import click
 from sqlmodel import select
@@ -49,7 +50,7 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
-def _claim_demo_guardian(session) -> None:
+def _claim_demo_guardian(session, at: datetime) -> None:
     """Give one replayed family that submitted in 东湖区 the demo guardian's login."""
     if session.exec(select(Account).where(Account.username == DEMO_GUARDIAN[0])).first() is not None:
         return
@@ -59,24 +60,28 @@ def _claim_demo_guardian(session) -> None:
     account.username, account.password_hash = DEMO_GUARDIAN[0], generate_password_hash(DEMO_GUARDIAN[1])
     session.add(account)
     append_event(session, actor="demo", actor_role="system", subject_type="account", subject_id=account.id,
-                 action="demo_login_assigned", data={"application": application.id})
+                 action="demo_login_assigned", data={"application": application.id}, at=at)
 
 
 def prepare_demo(echo=click.echo) -> None:
-    """Migrate, replay the season up to the demo moment (once), and create the demo logins."""
+    """Migrate, replay the season up to the demo moment (once), and create the demo logins,
+    stamped with that moment, where the replay stopped and the served clock stands: the audit
+    trail then reads in order of time."""
     engine = make_engine()
     upgrade(engine)
+    moment = parse_instant(DEMO_NOW)
     with read_session(engine) as session:
         replayed = session.exec(select(Application.id)).first() is not None
     if not replayed:
         echo(f"replaying the 2021 season on a sandbox city of {DEMO_POPULATION} pupils up to {DEMO_NOW} …")
-        replay_season(engine, DEMO_POPULATION, DEMO_SEED, until=parse_instant(DEMO_NOW))
+        replay_season(engine, DEMO_POPULATION, DEMO_SEED, until=moment)
     system = Actor.system("demo")
     with write_session(engine) as session:
-        _claim_demo_guardian(session)
+        _claim_demo_guardian(session, moment)
         for username, password, role, district, _ in DEMO_ACCOUNTS:
             if session.exec(select(Account).where(Account.username == username)).first() is None:
-                create_account(session, username=username, password=password, role=role, district=district, by=system)
+                create_account(session, username=username, password=password, role=role, district=district, by=system,
+                               at=moment)
     engine.dispose()
 
 

@@ -94,7 +94,7 @@ def sign_up_guardian(engine: Engine, *, hooks: Hooks, username: str, password: s
             raise InvalidInput("该身份证号已注册过账号，请直接登录", "this ID number already has an account: log in",
                                field="id_number")
         account = create_account(session, username=username, password=password, role=Role.guardian,
-                                 display_name=name, by=Actor(username.strip(), Role.guardian))
+                                 display_name=name, by=Actor(username.strip(), Role.guardian), at=now)
         account.id_number = check.number
         if verified:
             account.identity_verified_at = now

@@ -1,7 +1,11 @@
 """Structured logs without personal data: JSON lines, ID numbers and phone numbers masked.
 
 Every handler configured here carries `MaskPII`, so neither our own messages nor gunicorn's
-access lines (whose URLs may hold a query string) ever write a full ID number to disk.
+access lines (whose URLs may hold a query string) ever write a full ID number to disk. The
+libraries' own lines take the same way: APScheduler's loggers (the scheduler's jobs, and the
+traceback of a job that failed, whose message may name a pupil), Python's warnings, and the
+traceback of a thread that dies (APScheduler's loop, the heartbeat), which Python would
+otherwise print as plain text.
 """
 from __future__ import annotations
 
@@ -10,15 +14,19 @@ import logging
 import logging.config
 import os
 import re
+import threading
 from typing import Any
 
 from core.idnumbers import mask_id_number
 
-__all__ = ["MaskPII", "JsonFormatter", "configure_logging", "logging_config", "mask_text"]
+__all__ = ["MaskPII", "JsonFormatter", "configure_logging", "logging_config", "mask_text", "LIBRARY_LOGGERS"]
 
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _CREDIT_CODE = re.compile(r"(?<![0-9A-Z])[0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{10}(?![0-9A-Z])")
 _PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+#: Libraries' loggers given our handler outright rather than left to propagate to the root, so
+#: a library or plugin that adds a handler of its own to the root cannot send them around the mask.
+LIBRARY_LOGGERS = ("apscheduler", "py.warnings")
 
 
 def mask_text(text: str) -> str:
@@ -79,10 +87,23 @@ def logging_config(level: str = "INFO", *, access: bool = True) -> dict[str, Any
             "gunicorn.error": {"level": level, "handlers": ["stderr"], "propagate": False},
             "gunicorn.access": {"level": level if access else "CRITICAL", "handlers": ["stderr"] if access else [],
                                 "propagate": False},
+            **{name: {"level": level, "handlers": ["stderr"], "propagate": False} for name in LIBRARY_LOGGERS},
         },
     }
 
 
+def _log_dead_thread(args: threading.ExceptHookArgs) -> None:
+    """A thread's uncaught exception as one masked JSON line, not Python's plain-text traceback."""
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    logging.getLogger("xuewei.threads").critical("thread %s died", name,
+                                                 exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+
+
 def configure_logging(level: str = "INFO") -> None:
-    """Install the configuration in this process (the CLI does it; create_app does not)."""
+    """Install the configuration in this process (the CLI does it; create_app does not), with
+    warnings and dying threads logged through it."""
     logging.config.dictConfig(logging_config(level))
+    logging.captureWarnings(True)
+    threading.excepthook = _log_dead_thread

@@ -136,7 +136,10 @@ class Application(SQLModel, table=True):
 
     # An id is never given twice (SQLite's AUTOINCREMENT; PostgreSQL's sequences never reuse):
     # a removed draft's audit events must not become another application's history.
-    __table_args__ = (UniqueConstraint("season_id", "pupil_id_number"), {"sqlite_autoincrement": True})
+    # Submissions in a recent window (the dashboard's per-minute chart, /metrics) are read from the
+    # index: reaching submitted_at in the row means reading past its JSON columns.
+    __table_args__ = (UniqueConstraint("season_id", "pupil_id_number"),
+                      Index("ix_application_season_submitted", "season_id", "submitted_at"), {"sqlite_autoincrement": True})
 
     id: int | None = Field(default=None, primary_key=True)
     season_id: int = Field(foreign_key="season.id", index=True)

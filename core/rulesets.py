@@ -7,6 +7,7 @@ Applications pin the sha256 they were submitted under and are always judged by t
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
@@ -54,9 +55,10 @@ def season_for(session: Session, document: dict[str, Any]) -> Season:
     return ensure_season(session, meta["year"], meta.get("title", {}).get("zh"))
 
 
-def store_ruleset(session: Session, season: Season, document: dict[str, Any], actor: Actor) -> RulesetVersion:
+def store_ruleset(session: Session, season: Season, document: dict[str, Any], actor: Actor, *,
+                  at: datetime | None = None) -> RulesetVersion:
     """Keep a ruleset as a draft version of `season` (see `season_for`); storing identical
-    content again returns the same row."""
+    content again returns the same row. `at`: the season clock's time (default: the wall clock's)."""
     text = canonical_json(document)
     digest = sha256_hex(text)
     existing = session.exec(select(RulesetVersion).where(RulesetVersion.sha256 == digest)).first()
@@ -65,17 +67,19 @@ def store_ruleset(session: Session, season: Season, document: dict[str, Any], ac
     version = RulesetVersion(
         season_id=season.id, ruleset_id=document.get("meta", {}).get("id", "?"),
         version=str(document.get("meta", {}).get("version", "?")), sha256=digest,
-        canonical_json=text, created_by=actor.name)
+        canonical_json=text, created_by=actor.name, created_at=at or utcnow())
     session.add(version)
     session.flush()
     append_event(session, actor=actor.name, actor_role=str(actor.role), subject_type="ruleset",
                  subject_id=digest[:16], action="ruleset_stored", to_state=RulesetStatus.draft.value,
-                 data={"sha256": digest, "version": version.version})
+                 data={"sha256": digest, "version": version.version}, at=at)
     return version
 
 
-def activate_ruleset(session: Session, season: Season, sha256: str, actor: Actor) -> RulesetVersion:
-    """Make a stored version the season's active one, after it validates and its tests pass."""
+def activate_ruleset(session: Session, season: Season, sha256: str, actor: Actor, *,
+                     at: datetime | None = None) -> RulesetVersion:
+    """Make a stored version the season's active one, after it validates and its tests pass;
+    `at`: the season clock's time (default: the wall clock's)."""
     version = session.exec(select(RulesetVersion).where(RulesetVersion.sha256 == sha256)).one()
     if version.status == RulesetStatus.active.value:
         return version
@@ -91,12 +95,13 @@ def activate_ruleset(session: Session, season: Season, sha256: str, actor: Actor
         previous.status, replaced = RulesetStatus.retired.value, previous.sha256
         session.add(previous)
     from_state = version.status
-    version.status, version.activated_at = RulesetStatus.active.value, utcnow()
+    version.status, version.activated_at = RulesetStatus.active.value, at or utcnow()
     season.active_ruleset_sha256 = sha256
     session.add_all([version, season])
     append_event(session, actor=actor.name, actor_role=str(actor.role), subject_type="ruleset",
                  subject_id=sha256[:16], action="ruleset_activated", from_state=from_state,
-                 to_state=RulesetStatus.active.value, data={"sha256": sha256, "season": season.year, "replaced": replaced})
+                 to_state=RulesetStatus.active.value, data={"sha256": sha256, "season": season.year, "replaced": replaced},
+                 at=at)
     return version
 
 

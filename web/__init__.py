@@ -75,13 +75,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Made here, not at the first upload: /readyz takes a missing folder for a missing mount.
     documents_dir(app.config["DOCUMENTS_DIR"]).mkdir(parents=True, exist_ok=True)
 
-    from web import admin, api, auth, errors, guardian, health, i18n, operator, review, security, static_versions
+    from web import admin, api, auth, errors, guardian, health, i18n, metrics, operator, review, security, static_versions
 
     i18n.init_app(app)
     static_versions.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(health.bp)
+    metrics.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(guardian.bp)
     app.register_blueprint(review.bp)

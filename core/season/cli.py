@@ -1,6 +1,8 @@
 """`xuewei scheduler` and `xuewei season status|replay`: the season clock from the command line."""
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 from sqlmodel import select
 
@@ -10,6 +12,7 @@ from core.db import make_engine, read_session, write_session
 from core.models import Season
 from core.portal import current_season
 from core.season.boundaries import materialise
+from core.season.heartbeat import HEARTBEAT_SECONDS, heartbeat_status
 from core.season.models import JobRun, SeasonBoundary, SeasonPhase, SeasonWindow
 
 __all__ = ["scheduler", "season"]
@@ -19,11 +22,16 @@ __all__ = ["scheduler", "season"]
 @click.option("--once", is_flag=True, help="run every overdue boundary, then exit (cron-style)")
 @click.option("--sweep-seconds", default=60.0, show_default=True, type=float,
               help="how often to look for due boundaries besides the per-deadline jobs")
-def scheduler(once: bool, sweep_seconds: float) -> None:
-    """Fire the season's phase and window deadlines (run exactly one of these, never in the web workers)."""
+@click.option("--heartbeat-seconds", default=HEARTBEAT_SECONDS, show_default=True, type=click.FloatRange(min=1),
+              envvar="XUEWEI_HEARTBEAT_SECONDS", show_envvar=True,
+              help="how often to record that this scheduler is alive (with --once: the cron interval)")
+def scheduler(once: bool, sweep_seconds: float, heartbeat_seconds: float) -> None:
+    """Fire the season's phase and window deadlines (run exactly one of these, never in the web workers).
+
+    It logs JSON lines on stderr, APScheduler's own among them, and prints nothing."""
     from core.season.scheduler import serve_scheduler
 
-    serve_scheduler(database_url(), sweep_seconds=sweep_seconds, once=once, echo=click.echo)
+    serve_scheduler(database_url(), sweep_seconds=sweep_seconds, once=once, heartbeat_seconds=heartbeat_seconds)
 
 
 @click.group()
@@ -62,6 +70,7 @@ def season_status(runs: int) -> None:
                            .order_by(SeasonBoundary.seq)).all()
         ran = session.exec(select(JobRun).where(JobRun.season_id == current.id)
                            .order_by(JobRun.id.desc()).limit(runs)).all()
+        beat = heartbeat_status(session, current)
     click.echo(f"season {current.year} ({current.name}) — phase {current.phase}; now {_local(now)} (Asia/Shanghai)")
     click.echo("phases:")
     for p in phases:
@@ -77,9 +86,23 @@ def season_status(runs: int) -> None:
         late = "  OVERDUE" if b.due_at <= now else ""
         actions = f" [{', '.join(b.actions)}]" if b.actions else ""
         click.echo(f"   {_local(b.due_at)}  {b.job_id}  {b.state}{actions}{late}")
+    _echo_heartbeat(beat)
     click.echo("ran:" if ran else "ran: nothing yet")
     for r in ran:
         click.echo(f"   {r.started_at:%Y-%m-%d %H:%M:%S}Z  {r.job_id:<36} {r.outcome:<13} {r.runner}")
+
+
+def _echo_heartbeat(beat: dict) -> None:
+    """The scheduler's last heartbeat (wall clock), and the dashboard's warning when it is stale."""
+    if beat["seen"]:
+        seen = datetime.fromisoformat(beat["seen_at"]).astimezone(SHANGHAI)
+        click.echo(f"scheduler: last seen {seen:%m-%d %H:%M:%S} "
+                   f"({beat['age_seconds']:g}s ago) on {beat['host']} pid {beat['pid']}, beats every "
+                   f"{beat['interval_seconds']:g}s; next {beat['next_job_id'] or 'nothing'}")
+    else:
+        click.echo("scheduler: never seen")
+    if beat["warning"]:
+        click.echo(f"   警告 {beat['warning']['zh']}\n   WARNING {beat['warning']['en']}")
 
 
 @season.command("replay")

@@ -17,7 +17,7 @@ from core.types import UTCDateTime, utcnow
 
 __all__ = [
     "BoundaryKind", "BoundaryState", "SeasonPhase", "SeasonWindow", "SeasonBoundary", "JobRun",
-    "LockedList", "LockedListVersion", "GraduateSnapshot", "GraduateRow",
+    "LockedList", "LockedListVersion", "GraduateSnapshot", "GraduateRow", "SchedulerHeartbeat",
 ]
 
 
@@ -119,6 +119,22 @@ class JobRun(SQLModel, table=True):
     finished_at: datetime | None = _time()
     outcome: str = Field(default="running", max_length=20)  # running | fired | already_done | actions_done | failed
     detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class SchedulerHeartbeat(SQLModel, table=True):
+    """The latest sign of life of the scheduler on one host (core.season.heartbeat rewrites it).
+
+    `started_at` and `seen_at` are wall-clock times, since they say whether a process is alive;
+    `season_time` and `next_due_at` are the season clock's."""
+
+    host: str = Field(primary_key=True, max_length=80)
+    pid: int
+    started_at: datetime = _time(nullable=False)
+    seen_at: datetime = _time(nullable=False)
+    interval_seconds: float
+    season_time: datetime = _time(nullable=False)
+    next_job_id: str | None = Field(default=None, max_length=80)
+    next_due_at: datetime | None = _time()
 
 
 class LockedList(SQLModel, table=True):

@@ -9,7 +9,8 @@ closing time themselves), reviewers through `fire_in_session` too, and the phase
 allocate. Moves that happen before the next deadline share a transaction, each in its own
 savepoint, so a refused move leaves the others in place.
 Sandbox guardians and reviewers never log in, so their accounts get an unusable password hash
-instead of a slow real one.
+instead of a slow real one. What happens before the clock's first moment (storing and activating
+the ruleset) is stamped with that moment, so the audit trail reads in order of time.
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ from core.models import Account, Application, Catchment, Role, School, Season
 from core.paths import ruleset_path
 from core.rulesets import activate_ruleset, season_for, store_ruleset
 from core.season.boundaries import Step, materialise, run_due
-from core.season.calendar import Calendar, CollectionClosed, calendar_for, local_text
+from core.season.calendar import Calendar, CollectionClosed, calendar_for, calendar_of, local_text
 from core.season.lists import import_list, submit_list
 from core.season.models import SeasonBoundary
 from core.workflow import Actor
@@ -80,13 +81,16 @@ def window_key(facts: Mapping[str, Any], urban: set[str]) -> tuple[str, str | No
 
 
 def _setup_season(engine: Engine, year: int) -> Season:
+    """Store and activate the year's ruleset, stamped with the moment the replay's season clock
+    starts (its first phase's start): the season's own events follow from there, in order."""
     document = json.loads(ruleset_path(year).read_text())
+    starts = calendar_of(document).phases[0].start
     with write_session(engine) as session:
         season = season_for(session, document)  # named by the ruleset's title, as a city's own season is
         if session.exec(select(Application.id).where(Application.season_id == season.id)).first() is not None:
             raise ReplayError(f"season {year} already has applications: replay into an empty database")
-        version = store_ruleset(session, season, document, CITY_ADMIN)
-        activate_ruleset(session, season, version.sha256, CITY_ADMIN)
+        version = store_ruleset(session, season, document, CITY_ADMIN, at=starts)
+        activate_ruleset(session, season, version.sha256, CITY_ADMIN, at=starts)
         materialise(session, season)
         return season
 

@@ -7,6 +7,8 @@ callable, fixed id, `replace_existing=True`, `misfire_grace_time=None` so a miss
 runs however late, `coalesce=True`) plus a sweep. Every job runs the same idempotent
 `run_due()`, and on start the process first runs every boundary already overdue, so a
 duplicate job, a second scheduler or a restart after `kill -9` changes nothing that happened.
+From start to stop it also writes a heartbeat (core.season.heartbeat), so a dead scheduler shows
+on the operators' dashboard and in the metrics before a phase fails to open.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from core.db import get_engine, read_session, write_session
 from core.models import Season
 from core.plugins import get_plugin_manager
 from core.season.boundaries import Step, materialise, run_due, runner_name
+from core.season.heartbeat import HEARTBEAT_SECONDS, Heartbeat
 from core.season.models import BoundaryState, SeasonBoundary
 
 __all__ = ["run_due_job", "prepare_seasons", "build_scheduler", "serve_scheduler", "SWEEP_ID"]
@@ -81,18 +84,32 @@ def build_scheduler(engine: Engine, clock: Clock, database_url: str, *, sweep_se
 
 
 def serve_scheduler(database_url: str, *, clock: Clock | None = None, sweep_seconds: float = 60, once: bool = False,
-                    echo: Callable[[str], None] = print,
+                    heartbeat_seconds: float = HEARTBEAT_SECONDS,
                     on_ready: Callable[[BackgroundScheduler], None] | None = None) -> list[Step]:
-    """Catch up on every overdue boundary, then (unless `once`) wait for the next ones until stopped."""
+    """Catch up on every overdue boundary, then (unless `once`) wait for the next ones until stopped,
+    with a heartbeat every `heartbeat_seconds` from start to stop (`once`: one beat, at the end).
+    Everything it has to say is logged (JSON lines under `configure_logging`), nothing printed."""
     _PROCESS["clock"] = clock or clock_from_env()
     get_plugin_manager()  # a plugin that fails to load is logged now, not at the first job asking a hook
     engine = get_engine(database_url)
     prepare_seasons(engine)
-    steps = run_due(engine, _clock(), runner=runner_name(), on_step=_log_step)
-    for step in steps:
-        echo(f"{step.job_id}: {step.outcome}")
+    heartbeat = Heartbeat(engine, _clock(), heartbeat_seconds)
     if once:
+        steps = run_due(engine, _clock(), runner=runner_name(), on_step=_log_step)
+        heartbeat.beat()
         return steps
+    heartbeat.start()  # before the catch-up, which may run a long phase action
+    try:
+        steps = run_due(engine, _clock(), runner=runner_name(), on_step=_log_step)
+        _serve(engine, database_url, sweep_seconds, heartbeat_seconds, on_ready)
+    finally:
+        heartbeat.stop()
+    return steps
+
+
+def _serve(engine: Engine, database_url: str, sweep_seconds: float, heartbeat_seconds: float,
+           on_ready: Callable[[BackgroundScheduler], None] | None) -> None:
+    """Run the deadline jobs and the sweep until a stop signal (or, off the main thread, a shutdown)."""
     in_main_thread = threading.current_thread() is threading.main_thread()
     if in_main_thread:
         # Stop signals are blocked before any scheduler thread exists (threads inherit the mask)
@@ -104,7 +121,8 @@ def serve_scheduler(database_url: str, *, clock: Clock | None = None, sweep_seco
     stopped = threading.Event()
     scheduler.add_listener(lambda _event: stopped.set(), EVENT_SCHEDULER_SHUTDOWN)
     scheduler.start()
-    echo(f"scheduler ready: {len(scheduler.get_jobs()) - 1} deadline job(s), sweep every {sweep_seconds:g}s")
+    log.info("scheduler ready: %d deadline job(s), sweep every %gs, heartbeat every %gs",
+             len(scheduler.get_jobs()) - 1, sweep_seconds, heartbeat_seconds)
     if on_ready is not None:
         on_ready(scheduler)
     if in_main_thread:
@@ -115,4 +133,3 @@ def serve_scheduler(database_url: str, *, clock: Clock | None = None, sweep_seco
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
     stopped.wait()
-    return steps

@@ -37,6 +37,9 @@ def test_operator_dashboard_shows_collection_close_without_a_reload(start_server
     job_state = page.locator("[data-testid=job-season-2021-collection-end] [data-term=job_state]")
     expect(job_state).to_have_attribute("data-value", "pending")
     expect(job_state).to_have_text("待执行")
+    heartbeat = page.locator("#scheduler-seen")  # the scheduler's last beat, and what it fires next
+    expect(heartbeat).to_contain_text("最近心跳")
+    expect(heartbeat).to_contain_text("下一任务 season-2021-collection-end")
     shoot(page, "dashboard-collection-open")
     page.evaluate("window.__sameDocument = true")  # gone if the page reloads
 
@@ -48,6 +51,7 @@ def test_operator_dashboard_shows_collection_close_without_a_reload(start_server
     expect(collection_state).to_have_text("已结束")  # redrawn by the script in words, not as the code
     expect(job_state).not_to_have_attribute("data-value", "pending")
     expect(job_state).not_to_have_text("待执行")
+    expect(heartbeat).to_contain_text("下一任务 season-2021-verification-start")  # its latest beat, redrawn
     assert page.evaluate("window.__sameDocument") is True
     expect(page.locator("#audit-rows")).to_contain_text("阶段结束")  # the latest events redrawn in words too
     shoot(page, "dashboard-collection-closed")

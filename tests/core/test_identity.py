@@ -92,3 +92,15 @@ def test_a_guardian_log_in_is_refused_as_unavailable_while_the_face_check_raises
     with refused_as_unavailable():
         check_guardian_login(hooks_answering(ConnectionError("face service refused the connection")), account,
                              b"capture")
+
+
+def test_a_sign_up_is_stamped_by_the_season_clock_like_the_rest_of_the_season(engine, id_number, now):
+    """In the demo or a rehearsal the season clock is not the wall clock: the account and its
+    audit event carry the clock's time, so the audit trail stays in order of time."""
+    from core.models import Event
+
+    account = sign_up(engine, hooks_answering({"verified": True, "method": "face"}), id_number, now)
+    with read_session(engine) as session:
+        [created] = session.exec(select(Event).where(Event.action == "account_created")).all()
+        stored = session.get(Account, account.id)
+    assert created.at == now and stored.created_at == now and stored.identity_verified_at == now

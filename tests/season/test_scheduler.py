@@ -1,6 +1,7 @@
 """One scheduler process, but whatever happens to it each transition is done exactly once."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -35,18 +36,19 @@ def _scheduler(engine, now: str, *args: str) -> subprocess.Popen:
     for name in ("XUEWEI_CLOCK_START", "XUEWEI_CLOCK_SPEED", "XUEWEI_CLOCK_EPOCH"):
         env.pop(name, None)
     return subprocess.Popen([sys.executable, "-m", "core", "scheduler", *args], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 def _wait_for_line(process: subprocess.Popen, prefix: str) -> str:
+    """The scheduler's log line whose message starts with `prefix`; every line before it is JSON."""
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if line.startswith(prefix):
+        line = process.stderr.readline()
+        if line and json.loads(line)["msg"].startswith(prefix):
             return line
         if not line and process.poll() is not None:
             break
-    raise AssertionError(f"the scheduler never printed {prefix!r}")
+    raise AssertionError(f"the scheduler never logged {prefix!r}")
 
 
 def _boundary(engine, job_id: str) -> SeasonBoundary:
@@ -74,7 +76,7 @@ def test_the_scheduler_loads_the_plugins_at_start_up_so_a_broken_one_is_logged_b
                         lambda: [metadata.EntryPoint("broken_vendor", "no_such_vendor_module", "xuewei")])
     core.plugins.get_plugin_manager.cache_clear()
     try:
-        serve_scheduler(_url(engine), once=True, echo=lambda line: None)
+        serve_scheduler(_url(engine), once=True)
     finally:
         core.plugins.get_plugin_manager.cache_clear()
     assert any(r.getMessage().startswith("plugin broken_vendor failed to load") for r in caplog.records)
@@ -130,7 +132,7 @@ def test_deadline_job_fires_on_time_in_accelerated_season_time(engine, season, c
         seen["job"] = (job.misfire_grace_time, job.coalesce, scheduler.get_job(SWEEP_ID) is not None)
 
     thread = threading.Thread(target=serve_scheduler, args=(_url(engine),), daemon=True,
-                              kwargs=dict(clock=clock, sweep_seconds=3600, echo=lambda _: None, on_ready=ready))
+                              kwargs=dict(clock=clock, sweep_seconds=3600, on_ready=ready))
     thread.start()
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline and _boundary(engine, "season-2021-collection-end").state != "done":
@@ -159,6 +161,6 @@ def test_stop_signal_waits_for_the_scheduler_instead_of_interrupting_it(engine, 
         os.kill(os.getpid(), stop)  # held pending; without the mask this would kill or interrupt pytest
 
     serve_scheduler(_url(engine), clock=AcceleratedClock(at("2021-06-16T16:58:00"), speed=1),
-                    sweep_seconds=0.01, echo=lambda _: None, on_ready=ready)
+                    sweep_seconds=0.01, on_ready=ready)
     assert seen["blocked"] and not seen["scheduler"].running
     assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before

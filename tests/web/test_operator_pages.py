@@ -248,3 +248,23 @@ def test_dashboard_json_carries_the_words_the_script_redraws_states_with(client,
     terms = client.get("/operator/dashboard.json").get_json()["terms"]
     assert terms["job_outcome"]["failed"] == {"zh": "失败", "en": "failed"}
     assert terms["breaker"]["open"]["zh"] == "已熔断" and set(terms) >= {"phase_state", "window_state", "job_state"}
+
+
+def test_dashboard_warns_in_chinese_when_the_scheduler_stopped_beating(client, auth, make_account, calendar, engine,
+                                                                      clock):
+    from core.season.heartbeat import record_heartbeat
+    from core.season.models import SchedulerHeartbeat
+    from core.types import utcnow
+
+    make_account("op", role="operator")
+    auth.login("op")
+    record_heartbeat(engine, clock, started_at=utcnow(), interval_seconds=10, host="sched-host", pid=321)
+    body = client.get("/operator/").get_data(as_text=True)
+    assert 'data-testid="scheduler-heartbeat" data-stale="false"' in body and "sched-host · 进程 321" in body
+    assert re.search(r'data-testid="scheduler-warning" role="alert" hidden>\s*</p>', body)
+    with write_session(engine) as session:  # the process died five minutes ago (wall clock)
+        session.get(SchedulerHeartbeat, "sched-host").seen_at = utcnow() - timedelta(minutes=5)
+    body = client.get("/operator/").get_data(as_text=True)
+    assert 'data-stale="true"' in body and "调度进程已 5 分钟未上报心跳（最后一次来自 sched-host，进程 321）" in body
+    data = client.get("/operator/dashboard.json").get_json()
+    assert data["scheduler"]["stale"] and data["scheduler"]["warning"]["en"].startswith("The scheduler has not reported")

@@ -12,13 +12,15 @@
   function t(zh, english) { return en ? english : zh; }
   function label(value) { return value ? (en ? value.en || value.zh : value.zh || value.en) : ""; }
   var local = new Intl.DateTimeFormat("zh-CN", {
-    timeZone: "Asia/Shanghai", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false
+    timeZone: "Asia/Shanghai", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+    hour12: false
   });
-  function when(iso) {
+  // An instant as Nanchang's local time, "06-16 17:00" (with `seconds`, "06-16 17:00:05").
+  function when(iso, seconds) {
     if (!iso) { return "—"; }
     var parts = {};
     local.formatToParts(new Date(iso)).forEach(function (p) { parts[p.type] = p.value; });
-    return parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute;
+    return parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute + (seconds ? ":" + parts.second : "");
   }
   function el(tag, text, attrs) {
     var node = document.createElement(tag);
@@ -102,6 +104,19 @@
     document.getElementById("rate-peak").textContent = peak;
   }
 
+  function drawHeartbeat(data) {
+    var beat = data.scheduler;
+    var warning = document.getElementById("scheduler-warning");
+    warning.textContent = label(beat.warning);
+    warning.hidden = !beat.warning;
+    document.getElementById("scheduler-heartbeat").setAttribute("data-stale", beat.stale ? "true" : "false");
+    document.getElementById("scheduler-seen").textContent = beat.seen
+      ? t("最近心跳 ", "last seen ") + when(beat.seen_at, true) +
+        t("（" + Math.round(beat.age_seconds) + " 秒前）", " (" + Math.round(beat.age_seconds) + " s ago)") + " · " +
+        beat.host + " · " + t("进程 ", "pid ") + beat.pid + " · " + t("下一任务 ", "next ") + (beat.next_job_id || "—")
+      : t("从未上报心跳", "never seen");
+  }
+
   function drawJobs(data) {
     fill("job-rows", data.jobs, function (j) {
       return row([j.job_id, when(j.due_at), stateBadge(data, "job_state", j.state),
@@ -137,6 +152,7 @@
     drawPhases(data);
     drawCounts(data);
     drawRate(data);
+    drawHeartbeat(data);
     drawJobs(data);
     drawIncidents(data);
   }
