@@ -4,15 +4,15 @@ The operators' dashboard (submissions per minute) and /metrics (submissions in t
 minutes) count a season's submissions in a recent window; without the index SQLite reads every
 application row past its JSON columns to reach submitted_at (160 ms at 20,000 applications).
 
-Revision ID: 0010_application_submitted_index
-Revises: 0009_scheduler_heartbeat
+Revision ID: 0011_application_submitted_index
+Revises: 0010_scheduler_heartbeat
 """
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0010_application_submitted_index"
-down_revision = "0009_scheduler_heartbeat"
+revision = "0011_application_submitted_index"
+down_revision = "0010_scheduler_heartbeat"
 branch_labels = None
 depends_on = None
 

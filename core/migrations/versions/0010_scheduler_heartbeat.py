@@ -1,7 +1,7 @@
 """season: the scheduler's heartbeat, one row per host, so a dead scheduler shows before a phase fails to open
 
-Revision ID: 0009_scheduler_heartbeat
-Revises: 0008_ids_never_reused
+Revision ID: 0010_scheduler_heartbeat
+Revises: 0009_connector_call_plugin
 """
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from alembic import op
 
 import core.types
 
-revision = "0009_scheduler_heartbeat"
-down_revision = "0008_ids_never_reused"
+revision = "0010_scheduler_heartbeat"
+down_revision = "0009_connector_call_plugin"
 branch_labels = None
 depends_on = None
 
