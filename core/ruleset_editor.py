@@ -417,7 +417,7 @@ def moves_at_once(active: Mapping[str, Any] | None, document: Mapping[str, Any],
     moves = []
     for moment in _moments(document):
         if moment.at <= now < before.get(moment.key, datetime.max.replace(tzinfo=timezone.utc)):
-            at, then = local_text(moment.at), local_text(now)
+            at, then = local_text(moment.at, year=True), local_text(now, year=True)
             moves.append(Problem(moment.pointer, f"{moment.what['en']} would be {at['en']}, already past ({then['en']} "
                                                  "now): activating moves the season at once; confirm to go ahead",
                                  zh=f"{moment.what['zh']}改为{at['zh']}，已经过去（现在是{then['zh']}）：启用后将立即"

@@ -178,9 +178,10 @@ def term(kind: str, code: object) -> str:
     return label(TERMS[kind].get(str(code))) or str(code)
 
 
-def local_time(value: datetime | str | None, pattern: str = "%m-%d %H:%M") -> str:
-    """An instant (stored in UTC; a datetime or ISO text) as Nanchang's local time, "06-16 17:00":
-    the way the policy states times and the way guardians and staff read them."""
+def local_time(value: datetime | str | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant (stored in UTC; a datetime or ISO text) as Nanchang's local time, "2021-06-16 17:00".
+    With the year: staff pages put next year's drafts beside this year's season and audit events
+    span years, where "06-16" alone does not say which."""
     if not value:
         return "—"
     instant = datetime.fromisoformat(value) if isinstance(value, str) else value

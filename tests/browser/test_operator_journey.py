@@ -32,6 +32,8 @@ def test_operator_dashboard_shows_collection_close_without_a_reload(start_server
     expect(job_state).not_to_have_text("待执行")
     assert page.evaluate("window.__sameDocument") is True
     expect(page.locator("#audit-rows")).to_contain_text("阶段结束")  # the latest events redrawn in words too
+    expect(page.locator("#season-now")).to_have_text("2021-06-16 17:00")  # redrawn with the year, as the server drew it
+    expect(page.locator("#audit-rows tr").first).to_contain_text("2021-06-16 17:00")
     shoot(page, "dashboard-collection-closed")
 
     page.click("[data-testid=audit-verify]")

@@ -263,7 +263,7 @@ def test_a_calendar_moved_into_the_past_is_activated_only_when_the_administrator
     clock.set(parse_instant("2021-06-08T15:00:00+08:00"))
     sha = _stored(client, admin, **{"/meta/version": "1.2.0", "/calendar/phases/1/end": "2021-06-07T17:00:00+08:00"})
     page = client.get(f"/admin/rulesets/{sha}").get_data(as_text=True)
-    assert re.search(r'data-testid="activate-warning" data-pointer="/calendar/phases/1/end">.*?6月7日 17:00，已经过去', page)
+    assert re.search(r'data-testid="activate-warning" data-pointer="/calendar/phases/1/end">.*?2021年6月7日 17:00，已经过去（现在是2021年6月8日 15:00）', page)
     assert 'name="confirmed"' in page
     before = _active_sha(client)
     refused = client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf()}, follow_redirects=True)

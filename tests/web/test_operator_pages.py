@@ -140,6 +140,28 @@ def _audit_subjects(client, query: str = "") -> list[str]:
     return [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r'data-testid="audit-subject">(.*?)</td>', page)]
 
 
+def test_staff_pages_show_the_year_of_each_time(client, auth, make_account, engine, season):
+    """Next year's drafts sit beside this year's season and audit events span years: a time on a
+    staff page says its year ("2021-01-01 04:00", not "01-01 04:00")."""
+    from core.audit import append_event
+    from core.clock import parse_instant
+    from core.models import RulesetVersion
+
+    new_year = parse_instant("2020-12-31T20:00:00+00:00")  # New Year's Day in Nanchang
+    with write_session(engine) as session:
+        version = session.exec(select(RulesetVersion)).one()
+        version.created_at = new_year
+        session.add(version)
+        append_event(session, actor="city", actor_role="city_admin", subject_type="account", subject_id=9,
+                     action="account_created", at=new_year)
+    make_account("city", role="city_admin")
+    auth.login("city")
+    versions = client.get("/admin/").get_data(as_text=True)
+    assert "<td>2021-01-01 04:00</td>" in versions
+    audit = client.get("/operator/audit").get_data(as_text=True)
+    assert re.search(r'data-testid="event-\d+"><td>\d+</td><td>2021-01-01 04:00</td>', audit)
+
+
 def test_audit_page_shows_one_subjects_history_or_one_kind_of_subject(client, auth, make_account, calendar,
                                                                       engine, clock):
     run_due(engine, clock, runner="s1")

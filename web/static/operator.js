@@ -12,13 +12,14 @@
   function t(zh, english) { return en ? english : zh; }
   function label(value) { return value ? (en ? value.en || value.zh : value.zh || value.en) : ""; }
   var local = new Intl.DateTimeFormat("zh-CN", {
-    timeZone: "Asia/Shanghai", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false
+    timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+    hour12: false
   });
   function when(iso) {
     if (!iso) { return "—"; }
     var parts = {};
     local.formatToParts(new Date(iso)).forEach(function (p) { parts[p.type] = p.value; });
-    return parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute;
+    return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute;  // as web.i18n.local_time
   }
   function el(tag, text, attrs) {
     var node = document.createElement(tag);
