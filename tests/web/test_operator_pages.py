@@ -1,6 +1,7 @@
 """The operators' dashboard pages: who may see them, what they show, the retry buttons."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -187,6 +188,54 @@ def test_audit_page_words_an_applications_actions_and_states_by_its_workflow(cli
     english = _audit_actions(client, "?lang=en")
     assert english["submit"] == "Submit (cannot be changed afterwards) Draft → Submitted, awaiting review"
     assert "填报中" not in actions["ruleset_activated"]  # a ruleset's draft is not an application's
+
+
+def _renamed_2021(version: str) -> dict:
+    """The 2021 ruleset as a later version that renames the submitted state and the submit step."""
+    from core.paths import ruleset_path
+
+    document = json.loads(ruleset_path(2021).read_text())
+    document["meta"]["version"] = version
+    for item in document["workflow"]["states"] + document["workflow"]["transitions"]:
+        if item["id"] in ("submitted", "submit"):
+            item["label"] = {"zh": f"{item['label']['zh']}（{version}）", "en": f"{item['label']['en']} ({version})"}
+    return document
+
+
+def test_audit_page_words_each_application_event_by_the_ruleset_it_was_recorded_under(
+        client, auth, make_account, engine, season, catchments, now):
+    """An application submitted under 1.0.0 keeps 1.0.0's words after 1.1.0 renames the step and the
+    state; one submitted under 1.1.0 reads 1.1.0's; an event under a version no longer stored
+    shows its codes."""
+    from core.audit import append_event
+    from core.rulesets import activate_ruleset, store_ruleset
+    from core.workflow import Actor
+    from tests.web.conftest import submit_family
+
+    earlier = submit_family(engine, season, now, "li-father")
+    with write_session(engine) as session:
+        current = session.get(Season, season.id)
+        version = store_ruleset(session, current, _renamed_2021("1.1.0"), Actor("city", "city_admin"))
+        activate_ruleset(session, current, version.sha256, Actor("city", "city_admin"))
+    with read_session(engine) as session:
+        current = session.get(Season, season.id)
+    later = submit_family(engine, current, now, "wang-father", pupil_sequence="0027")
+    with write_session(engine) as session:
+        append_event(session, actor="reviewer", actor_role="reviewer", subject_type="application",
+                     subject_id=earlier.id, action="return_for_materials", from_state="submitted",
+                     to_state="returned", data={"ruleset_sha256": "0" * 64}, at=now)
+    make_account("op", role="operator")
+    auth.login("op")
+    before = _audit_actions(client, f"?subject_type=application&subject_id={earlier.id}")
+    after = _audit_actions(client, f"?subject_type=application&subject_id={later.id}")
+    assert before["submit"] == "确认提交（提交后不可修改） 填报中 → 已提交，待审核"
+    assert after["submit"] == "确认提交（提交后不可修改）（1.1.0） 填报中 → 已提交，待审核（1.1.0）"
+    assert before["return_for_materials"] == "return_for_materials submitted → returned"
+    assert before["application_started"] == "开始填报  → 填报中"
+    latest = {e["subject_id"]: e for e in client.get("/operator/dashboard.json").get_json()["audit"]
+              if e["action"] == "submit"}  # what operator.js redraws, worded alike
+    assert latest[str(earlier.id)]["words"]["to"]["zh"] == "已提交，待审核"
+    assert latest[str(later.id)]["words"]["to"]["zh"] == "已提交，待审核（1.1.0）"
 
 
 def test_audit_page_words_the_seasons_rulesets_and_accounts_events(client, auth, make_account, calendar, engine,
