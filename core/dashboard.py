@@ -239,7 +239,8 @@ def audit_words(session: Session, events: Iterable[Mapping[str, Any]] = ()) -> d
     no longer stored, its codes stay as they are (an event's own name, such as "document_uploaded",
     still reads in words). Also the season's states (`season`: its phases, "collection" and
     "collection_closed" alike, and its district windows) and each ruleset version by its id and
-    version (`rulesets`, by the audit's 16-character subject id). Empty before a season is set up."""
+    version (`rulesets`, by the audit's 16-character subject id; a deleted draft as its deletion
+    event recorded it). Empty before a season is set up."""
     try:
         season = active_season(session)
     except NotFound:
@@ -250,6 +251,8 @@ def audit_words(session: Session, events: Iterable[Mapping[str, Any]] = ()) -> d
     season_states.update({w.window_id: {"zh": w.label_zh, "en": w.label_en} for w in windows})
     stored = session.exec(select(RulesetVersion.sha256, RulesetVersion.ruleset_id, RulesetVersion.version)).all()
     rulesets = {sha[:16]: f"{ruleset_id} {version}" for sha, ruleset_id, version in stored}
+    for subject_id, data in session.exec(select(Event.subject_id, Event.data).where(Event.action == "ruleset_deleted")):
+        rulesets.setdefault(subject_id, f"{data['ruleset_id']} {data['version']}")  # a deleted draft, as it was
     under = event_ruleset(session, events, fallback=season.active_ruleset_sha256)
     flows = {sha: _workflow_words(session, sha) if sha in {row[0] for row in stored} else _UNWORDED
              for sha in set(under.values())}

@@ -96,6 +96,8 @@ TERMS = {
         "demo_login_assigned": {"zh": "分配演示账号", "en": "demo login assigned"},
         "ruleset_stored": {"zh": "保存规则集版本", "en": "ruleset version stored"},
         "ruleset_activated": {"zh": "启用规则集", "en": "ruleset activated"},
+        "ruleset_note_changed": {"zh": "修改规则版本备注", "en": "ruleset version note changed"},
+        "ruleset_deleted": {"zh": "删除规则草稿", "en": "ruleset draft deleted"},
         "phase_opened": {"zh": "阶段开始", "en": "phase opened"},
         "phase_closed": {"zh": "阶段结束", "en": "phase closed"},
         "window_opened": {"zh": "首次登录时段开放", "en": "district window opened"},
