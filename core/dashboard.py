@@ -21,7 +21,7 @@ from core.db import read_session
 from core.errors import NotFound, UserFacingError
 from core.connectors.metrics import LATENCY_WINDOW, SourceHealth, p95
 from core.models import Application, ConnectorCall, Event, RulesetVersion, Season
-from core.portal import active_season, event_labels
+from core.portal import EVENT_LABELS, active_season, event_labels
 from core.rulesets import ruleset_document, workflow_for
 from core.season.boundaries import Step, fire_boundary
 from core.season.heartbeat import heartbeat_status
@@ -31,7 +31,7 @@ from core.types import utcnow
 __all__ = [
     "snapshot", "state_labels", "timeline", "phase_label", "scheduler_jobs", "application_counts", "submissions_per_minute",
     "connector_health", "stuck_applications", "failed_jobs", "audit_log", "chain_status",
-    "retry_job", "NotRetryable", "STUCK_AFTER", "RATE_MINUTES", "audit_words", "FAILED",
+    "retry_job", "NotRetryable", "STUCK_AFTER", "RATE_MINUTES", "audit_words", "event_ruleset", "FAILED",
 ]
 
 STUCK_AFTER = timedelta(minutes=30)  # an application waiting for sources this long is an incident
@@ -246,25 +246,61 @@ def audit_log(session: Session, *, limit: int = 50, before_seq: int | None = Non
              "hash": e.hash[:12]} for e in session.exec(query)]
 
 
-def audit_words(session: Session) -> dict[str, dict[str, Mapping[str, str]]]:
-    """What the audit log calls applications' actions and states (zh/en labels by code), by the
-    active season's workflow, the one staff work with now (an older ruleset's names may differ,
-    its codes do not: an unknown code stays as it is), and what it calls the season's states
-    (`season`: its phases, "collection" and "collection_closed" alike, and its district windows),
-    and each ruleset version by its id and version (`rulesets`, by the audit's 16-character
-    subject id); empty before a season is set up."""
+def audit_words(session: Session, events: Iterable[Mapping[str, Any]] = ()) -> dict[str, dict[Any, Any]]:
+    """What the audit log calls things, by code: each application event's actions and states
+    (`applications`, by the event's seq) by the workflow of the ruleset it was recorded under
+    (`event_ruleset`), since a later version may rename a state or a step; where that version is
+    no longer stored, its codes stay as they are (an event's own name, such as "document_uploaded",
+    still reads in words). Also the season's states (`season`: its phases, "collection" and
+    "collection_closed" alike, and its district windows) and each ruleset version by its id and
+    version (`rulesets`, by the audit's 16-character subject id; a deleted draft as its deletion
+    event recorded it). Empty before a season is set up."""
     try:
         season = active_season(session)
-        workflow = workflow_for(session, season.active_ruleset_sha256)
     except NotFound:
-        return {"actions": {}, "states": {}, "season": {}, "rulesets": {}}
+        return {"applications": {}, "season": {}, "rulesets": {}}
     phases = session.exec(select(SeasonPhase).where(SeasonPhase.season_id == season.id)).all()
     windows = session.exec(select(SeasonWindow).where(SeasonWindow.season_id == season.id)).all()
     season_states = {state: phase_label(state, phases) for row in phases for state in (row.phase_id, row.phase_id + CLOSED)}
     season_states.update({w.window_id: {"zh": w.label_zh, "en": w.label_en} for w in windows})
-    rulesets = {v.sha256[:16]: f"{v.ruleset_id} {v.version}" for v in session.exec(select(RulesetVersion))}
-    return {"actions": event_labels(workflow), "states": dict(workflow.states), "season": season_states,
+    stored = session.exec(select(RulesetVersion.sha256, RulesetVersion.ruleset_id, RulesetVersion.version)).all()
+    rulesets = {sha[:16]: f"{ruleset_id} {version}" for sha, ruleset_id, version in stored}
+    for subject_id, data in session.exec(select(Event.subject_id, Event.data).where(Event.action == "ruleset_deleted")):
+        rulesets.setdefault(subject_id, f"{data['ruleset_id']} {data['version']}")  # a deleted draft, as it was
+    under = event_ruleset(session, events, fallback=season.active_ruleset_sha256)
+    flows = {sha: _workflow_words(session, sha) if sha in {row[0] for row in stored} else _UNWORDED
+             for sha in set(under.values())}
+    return {"applications": {seq: flows[sha] for seq, sha in under.items()}, "season": season_states,
             "rulesets": rulesets}
+
+
+_UNWORDED = {"actions": EVENT_LABELS, "states": {}}
+
+
+def _workflow_words(session: Session, sha256: str) -> dict[str, Mapping[str, Any]]:
+    workflow = workflow_for(session, sha256)
+    return {"actions": event_labels(workflow), "states": dict(workflow.states)}
+
+
+def event_ruleset(session: Session, events: Iterable[Mapping[str, Any]], *, fallback: str | None) -> dict[int, str | None]:
+    """The sha256 of the ruleset each application event (of `events`, core.dashboard.audit_log's)
+    was recorded under, by seq: the one the event names (a submission keeps the version it
+    pinned), else its application's (pinned at submission, before it its season's active one),
+    else, for a removed draft, `fallback` (the current season's active version)."""
+    events = [e for e in events if e["subject_type"] == "application"]
+    if not events:
+        return {}
+    named = {seq: data.get("ruleset_sha256") for seq, data in session.exec(
+        select(Event.seq, Event.data).where(Event.seq.in_([e["seq"] for e in events]))) if isinstance(data, dict)}
+    ids = {_int(e["subject_id"]) for e in events} - {None}
+    judged = {application_id: pinned or active for application_id, pinned, active in session.exec(
+        select(Application.id, Application.ruleset_sha256, Season.active_ruleset_sha256)
+        .join(Season, Season.id == Application.season_id).where(Application.id.in_(ids)))}
+    return {e["seq"]: named.get(e["seq"]) or judged.get(_int(e["subject_id"])) or fallback for e in events}
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if str(value).isdigit() else None  # an application's id; any other subject id is no row
 
 
 def chain_status(session: Session) -> dict[str, Any]:

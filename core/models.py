@@ -1,7 +1,8 @@
 """Every table of xuewei, as SQLModel classes.
 
 Rows that record decisions (applications, events, ruleset versions) are never deleted:
-corrections are new rows or new events. Times are aware UTC datetimes (`UTCDateTime`).
+corrections are new rows or new events. (A ruleset draft never activated, that nothing refers
+to, decided nothing: an administrator may delete it, audited; core.ruleset_drafts.) Times are aware UTC datetimes (`UTCDateTime`).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from sqlmodel import Field, SQLModel
 from core.types import UTCDateTime, utcnow
 
 __all__ = [
-    "Role", "RulesetStatus", "Season", "RulesetVersion", "School", "Catchment", "Account",
+    "Role", "RulesetStatus", "Season", "RULESET_NOTE_MAX", "RulesetVersion", "School", "Catchment", "Account",
     "Application", "unclassified", "FactRecord", "ConnectorCall", "Document", "Event", "AuditHead",
     "SerialCounter", "CatchmentsVersion",
 ]
@@ -69,6 +70,9 @@ class Season(SQLModel, table=True):
     created_at: datetime = _created()
 
 
+RULESET_NOTE_MAX = 200  # characters of an administrator's note on a ruleset version
+
+
 class RulesetVersion(SQLModel, table=True):
     """A ruleset as submitted by an administrator, known by the sha256 of its canonical JSON."""
 
@@ -82,6 +86,7 @@ class RulesetVersion(SQLModel, table=True):
     created_by: str | None = Field(default=None, max_length=80)
     created_at: datetime = _created()
     activated_at: datetime | None = _time()
+    note: str | None = Field(default=None, max_length=RULESET_NOTE_MAX)  # what it is for; not part of its content
 
 
 class School(SQLModel, table=True):

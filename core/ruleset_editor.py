@@ -30,6 +30,7 @@ from core.season.boundaries import materialise
 from core.season.calendar import local_text
 from core.workflow import Actor
 from core.rules.errors import Problem, json_error_zh, pointer_join
+from core.rules.json_syntax import syntax_problem
 from core.rules.values import as_datetime
 from core.rules.simulate import SimulationReport, Subject, simulate
 from core.rules.testing import CaseResult, run_tests
@@ -238,13 +239,14 @@ def _sort_key(pointer: str) -> list[tuple[int, Any]]:
 
 
 def parse_json(text: str, what: str = "the JSON", what_zh: str = "这段文本") -> tuple[Any, list[Problem]]:
-    """Parse JSON text; a syntax error becomes a problem naming its line and column.
+    """Parse JSON text; a syntax error becomes a problem naming its line and column, showing
+    the line and carrying its offset for the editor's caret (core.rules.json_syntax).
     `what` and `what_zh` name the text in English and in Chinese ("the uploaded file", "上传的文件")."""
     try:
         return json.loads(text), []
     except json.JSONDecodeError as error:
-        return None, [Problem("", f"{what} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}",
-                              zh=f"{what_zh}不是有效的 JSON：{json_error_zh(error)}")]
+        return None, [syntax_problem(error, f"{what} is not valid JSON: {error.msg} at line {error.lineno}, "
+                                            f"column {error.colno}", f"{what_zh}不是有效的 JSON：{json_error_zh(error)}")]
     except RecursionError:
         return None, [Problem("", f"{what} is nested too deeply to be a ruleset", zh=f"{what_zh}嵌套太深，不可能是规则")]
 
@@ -415,7 +417,7 @@ def moves_at_once(active: Mapping[str, Any] | None, document: Mapping[str, Any],
     moves = []
     for moment in _moments(document):
         if moment.at <= now < before.get(moment.key, datetime.max.replace(tzinfo=timezone.utc)):
-            at, then = local_text(moment.at), local_text(now)
+            at, then = local_text(moment.at, year=True), local_text(now, year=True)
             moves.append(Problem(moment.pointer, f"{moment.what['en']} would be {at['en']}, already past ({then['en']} "
                                                  "now): activating moves the season at once; confirm to go ahead",
                                  zh=f"{moment.what['zh']}改为{at['zh']}，已经过去（现在是{then['zh']}）：启用后将立即"

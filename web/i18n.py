@@ -96,6 +96,8 @@ TERMS = {
         "demo_login_assigned": {"zh": "分配演示账号", "en": "demo login assigned"},
         "ruleset_stored": {"zh": "保存规则集版本", "en": "ruleset version stored"},
         "ruleset_activated": {"zh": "启用规则集", "en": "ruleset activated"},
+        "ruleset_note_changed": {"zh": "修改规则版本备注", "en": "ruleset version note changed"},
+        "ruleset_deleted": {"zh": "删除规则草稿", "en": "ruleset draft deleted"},
         "phase_opened": {"zh": "阶段开始", "en": "phase opened"},
         "phase_closed": {"zh": "阶段结束", "en": "phase closed"},
         "window_opened": {"zh": "首次登录时段开放", "en": "district window opened"},
@@ -178,9 +180,10 @@ def term(kind: str, code: object) -> str:
     return label(TERMS[kind].get(str(code))) or str(code)
 
 
-def local_time(value: datetime | str | None, pattern: str = "%m-%d %H:%M") -> str:
-    """An instant (stored in UTC; a datetime or ISO text) as Nanchang's local time, "06-16 17:00":
-    the way the policy states times and the way guardians and staff read them."""
+def local_time(value: datetime | str | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant (stored in UTC; a datetime or ISO text) as Nanchang's local time, "2021-06-16 17:00".
+    With the year: staff pages put next year's drafts beside this year's season and audit events
+    span years, where "06-16" alone does not say which."""
     if not value:
         return "—"
     instant = datetime.fromisoformat(value) if isinstance(value, str) else value

@@ -136,9 +136,14 @@ def calendar_for(session: Session, season: Season) -> Calendar:
     return calendar
 
 
-def local_text(instant: datetime) -> dict[str, str]:
-    """An instant as a guardian reads it, in Beijing time: {"zh": "6月2日 14:00", "en": "2 June 14:00"}."""
+def local_text(instant: datetime, *, year: bool = False) -> dict[str, str]:
+    """An instant as a guardian reads it, in Beijing time: {"zh": "6月2日 14:00", "en": "2 June 14:00"};
+    with `year` as staff read it ("2021年6月2日 14:00", "2 June 2021 14:00"), since what they
+    compare may be another year's (next year's draft calendar beside this season's clock)."""
     local = instant.astimezone(SHANGHAI)
+    if year:
+        return {"zh": f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}",
+                "en": f"{local.day} {local:%B %Y %H:%M}"}
     return {"zh": f"{local.month}月{local.day}日 {local:%H:%M}", "en": f"{local.day} {local:%B %H:%M}"}
 
 

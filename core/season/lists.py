@@ -184,7 +184,7 @@ def import_list(engine: Engine, season: Season, *, kind: str, owner: str, entrie
     with write_session(engine) as session:
         collection = calendar_for(session, season).collection
         if now >= collection.start:
-            at = local_text(collection.start)
+            at = local_text(collection.start, year=True)
             raise ListLocked(f"名单须在信息采集开始（{at['zh']}）前导入；如需更正请提交更正申请",
                              f"lists are imported before collection opens ({at['en']}); propose a correction instead")
         locked = session.exec(select(LockedList).where(LockedList.season_id == season.id, LockedList.kind == kind,

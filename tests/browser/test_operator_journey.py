@@ -54,6 +54,8 @@ def test_operator_dashboard_shows_collection_close_without_a_reload(start_server
     expect(heartbeat).to_contain_text("下一任务 season-2021-verification-start")  # its latest beat, redrawn
     assert page.evaluate("window.__sameDocument") is True
     expect(page.locator("#audit-rows")).to_contain_text("阶段结束")  # the latest events redrawn in words too
+    expect(page.locator("#season-now")).to_have_text("2021-06-16 17:00")  # redrawn with the year, as the server drew it
+    expect(page.locator("#audit-rows tr").first).to_contain_text("2021-06-16 17:00")
     shoot(page, "dashboard-collection-closed")
 
     page.click("[data-testid=audit-verify]")

@@ -49,6 +49,15 @@ def test_a_draft_may_be_reimported_until_it_is_submitted(engine, season, id_numb
     assert (again.version, again.state, len(again.entries)) == (1, "draft", 2)
 
 
+def test_a_list_imported_once_collection_has_opened_is_refused_naming_the_day_with_its_year(engine, season,
+                                                                                           id_number):
+    """Staff read the refusal beside next year's season: the day says which year it is."""
+    with pytest.raises(ListLocked) as refused:
+        import_list(engine, season, kind="direct_promotion", owner="东湖区", entries=[_entry(id_number, 1)],
+                    actor=DISTRICT, now=at("2021-06-08T09:00:00"))
+    assert "须在信息采集开始（2021年6月1日 " in refused.value.zh and "(1 June 2021 " in refused.value.en
+
+
 def test_a_submitted_list_cannot_be_changed(engine, season, submitted, id_number):
     with pytest.raises(ListLocked) as refused:
         import_list(engine, season, kind="direct_promotion", owner="东湖区", entries=[_entry(id_number, 5)],

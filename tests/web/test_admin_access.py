@@ -23,7 +23,8 @@ WATCHERS = {"operator", "city_admin"}
 EXPECTED: dict[tuple[str, str], set[str]] = {
     ("admin.index", "GET"): CITY, ("admin.new_ruleset", "GET"): CITY, ("admin.save_ruleset", "POST"): CITY,
     ("admin.ruleset", "GET"): CITY, ("admin.ruleset_json", "GET"): CITY, ("admin.simulation", "GET"): CITY,
-    ("admin.activate", "POST"): CITY, ("admin.imports", "GET"): CITY, ("admin.run_import", "POST"): CITY,
+    ("admin.activate", "POST"): CITY, ("admin.ruleset_note", "POST"): CITY, ("admin.delete_ruleset", "POST"): CITY,
+    ("admin.imports", "GET"): CITY, ("admin.run_import", "POST"): CITY,
     ("admin.lists", "GET"): LIST_STAFF, ("admin.import_locked_list", "POST"): LIST_STAFF,
     ("admin.submit_locked_list", "POST"): LIST_STAFF, ("admin.propose_list_correction", "POST"): LIST_STAFF,
     ("admin.decide_list_correction", "POST"): CITY,

@@ -193,6 +193,23 @@ def test_a_file_that_is_not_json_names_the_line(client, admin):
     assert "line 2" in response.get_data(as_text=True)
 
 
+def test_a_syntax_error_in_the_json_shows_its_line_and_marks_the_textarea_with_its_offset(client, admin):
+    """The textarea has no line numbers: the page shows the offending line, and admin.js puts the
+    caret at the offset (tests/browser/test_admin_journey.py checks the caret)."""
+    data = _form(_ruleset(), admin.csrf())
+    data["rest"] = data["rest"].replace(', "tiers"', ' "tiers"', 1)
+    response = client.post("/admin/rulesets/new", data=data)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    excerpt = html.unescape(re.search(r'<pre class="excerpt" data-testid="syntax-excerpt">(.*?)</pre>', body, re.S)[1])
+    line, marker = excerpt.split("\n")[-2:]
+    assert line[marker.index("^"):].startswith('"tiers"')
+    offset = int(re.search(r'<textarea id="rest"[^>]*data-error-offset="(\d+)"', body)[1])
+    shown = html.unescape(re.search(r'<textarea id="rest"[^>]*>\n(.*?)</textarea>', body, re.S)[1])
+    assert shown[offset:].startswith('"tiers"')
+    assert re.search(r'src="/static/admin.js\?v=[0-9a-f]{12}"', body)
+
+
 def test_a_valid_edit_is_stored_as_a_draft_and_its_review_shows_the_diff_and_tests(client, admin):
     data = _form(_ruleset(), admin.csrf())
     data["f:text:/meta/version"] = "1.1.0"
@@ -246,7 +263,7 @@ def test_a_calendar_moved_into_the_past_is_activated_only_when_the_administrator
     clock.set(parse_instant("2021-06-08T15:00:00+08:00"))
     sha = _stored(client, admin, **{"/meta/version": "1.2.0", "/calendar/phases/1/end": "2021-06-07T17:00:00+08:00"})
     page = client.get(f"/admin/rulesets/{sha}").get_data(as_text=True)
-    assert re.search(r'data-testid="activate-warning" data-pointer="/calendar/phases/1/end">.*?6月7日 17:00，已经过去', page)
+    assert re.search(r'data-testid="activate-warning" data-pointer="/calendar/phases/1/end">.*?2021年6月7日 17:00，已经过去（现在是2021年6月8日 15:00）', page)
     assert 'name="confirmed"' in page
     before = _active_sha(client)
     refused = client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf()}, follow_redirects=True)

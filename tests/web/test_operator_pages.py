@@ -1,6 +1,7 @@
 """The operators' dashboard pages: who may see them, what they show, the retry buttons."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -140,6 +141,28 @@ def _audit_subjects(client, query: str = "") -> list[str]:
     return [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r'data-testid="audit-subject">(.*?)</td>', page)]
 
 
+def test_staff_pages_show_the_year_of_each_time(client, auth, make_account, engine, season):
+    """Next year's drafts sit beside this year's season and audit events span years: a time on a
+    staff page says its year ("2021-01-01 04:00", not "01-01 04:00")."""
+    from core.audit import append_event
+    from core.clock import parse_instant
+    from core.models import RulesetVersion
+
+    new_year = parse_instant("2020-12-31T20:00:00+00:00")  # New Year's Day in Nanchang
+    with write_session(engine) as session:
+        version = session.exec(select(RulesetVersion)).one()
+        version.created_at = new_year
+        session.add(version)
+        append_event(session, actor="city", actor_role="city_admin", subject_type="account", subject_id=9,
+                     action="account_created", at=new_year)
+    make_account("city", role="city_admin")
+    auth.login("city")
+    versions = client.get("/admin/").get_data(as_text=True)
+    assert "<td>2021-01-01 04:00</td>" in versions
+    audit = client.get("/operator/audit").get_data(as_text=True)
+    assert re.search(r'data-testid="event-\d+"><td>\d+</td><td>2021-01-01 04:00</td>', audit)
+
+
 def test_audit_page_shows_one_subjects_history_or_one_kind_of_subject(client, auth, make_account, calendar,
                                                                       engine, clock):
     run_due(engine, clock, runner="s1")
@@ -165,6 +188,54 @@ def test_audit_page_words_an_applications_actions_and_states_by_its_workflow(cli
     english = _audit_actions(client, "?lang=en")
     assert english["submit"] == "Submitted Draft → Submitted, awaiting review"
     assert "填报中" not in actions["ruleset_activated"]  # a ruleset's draft is not an application's
+
+
+def _renamed_2021(version: str) -> dict:
+    """The 2021 ruleset as a later version that renames the submitted state and the submit step."""
+    from core.paths import ruleset_path
+
+    document = json.loads(ruleset_path(2021).read_text())
+    document["meta"]["version"] = version
+    for item in document["workflow"]["states"] + document["workflow"]["transitions"]:
+        if item["id"] in ("submitted", "submit"):
+            item["label"] = {"zh": f"{item['label']['zh']}（{version}）", "en": f"{item['label']['en']} ({version})"}
+    return document
+
+
+def test_audit_page_words_each_application_event_by_the_ruleset_it_was_recorded_under(
+        client, auth, make_account, engine, season, catchments, now):
+    """An application submitted under 1.0.0 keeps 1.0.0's words after 1.1.0 renames the step and the
+    state; one submitted under 1.1.0 reads 1.1.0's; an event under a version no longer stored
+    shows its codes."""
+    from core.audit import append_event
+    from core.rulesets import activate_ruleset, store_ruleset
+    from core.workflow import Actor
+    from tests.web.conftest import submit_family
+
+    earlier = submit_family(engine, season, now, "li-father")
+    with write_session(engine) as session:
+        current = session.get(Season, season.id)
+        version = store_ruleset(session, current, _renamed_2021("1.1.0"), Actor("city", "city_admin"))
+        activate_ruleset(session, current, version.sha256, Actor("city", "city_admin"))
+    with read_session(engine) as session:
+        current = session.get(Season, season.id)
+    later = submit_family(engine, current, now, "wang-father", pupil_sequence="0027")
+    with write_session(engine) as session:
+        append_event(session, actor="reviewer", actor_role="reviewer", subject_type="application",
+                     subject_id=earlier.id, action="return_for_materials", from_state="submitted",
+                     to_state="returned", data={"ruleset_sha256": "0" * 64}, at=now)
+    make_account("op", role="operator")
+    auth.login("op")
+    before = _audit_actions(client, f"?subject_type=application&subject_id={earlier.id}")
+    after = _audit_actions(client, f"?subject_type=application&subject_id={later.id}")
+    assert before["submit"] == "确认提交（提交后不可修改） 填报中 → 已提交，待审核"
+    assert after["submit"] == "确认提交（提交后不可修改）（1.1.0） 填报中 → 已提交，待审核（1.1.0）"
+    assert before["return_for_materials"] == "return_for_materials submitted → returned"
+    assert before["application_started"] == "开始填报  → 填报中"
+    latest = {e["subject_id"]: e for e in client.get("/operator/dashboard.json").get_json()["audit"]
+              if e["action"] == "submit"}  # what operator.js redraws, worded alike
+    assert latest[str(earlier.id)]["words"]["to"]["zh"] == "已提交，待审核"
+    assert latest[str(later.id)]["words"]["to"]["zh"] == "已提交，待审核（1.1.0）"
 
 
 def test_audit_page_words_the_seasons_rulesets_and_accounts_events(client, auth, make_account, calendar, engine,

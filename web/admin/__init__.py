@@ -27,4 +27,4 @@ def index():
     return render_template("admin/index.html", season=season, versions=stored)
 
 
-from web.admin import imports, lists, rulesets  # noqa: E402,F401  (their routes register on bp)
+from web.admin import drafts, imports, lists, rulesets  # noqa: E402,F401  (their routes register on bp)

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from core import ruleset_editor as editor
+from core.ruleset_drafts import RULESET_NOTE_MAX, deletion_refusals
 from core.db import read_session, write_session
 from core.models import RulesetStatus, Season
 from core.portal import current_season
@@ -118,21 +119,22 @@ def _version(session, sha256: str):
 @bp.get("/rulesets/<sha256>")
 @role_required(*ADMINS)
 def ruleset(sha256: str):
-    """One version: its problems, the semantic diff against the active one, its embedded tests,
-    and why it cannot be activated when it cannot."""
+    """One version: its note, its problems, the semantic diff against the active one, its embedded
+    tests, why it cannot be activated when it cannot, and whether it may be deleted."""
     with read_session(engine()) as session:
         season, version, document = _version(session, sha256)
         active = season.active_ruleset_sha256
         active_document = ruleset_document(session, active) if active and active != version.sha256 else None
         problems = editor.check(document)
         warnings = [] if problems or version.sha256 == active else editor.activation_warnings(session, version, now())
+        undeletable = deletion_refusals(session, version)
     results = [] if problems else editor.test_results(document)
     changes = [] if problems else editor.changes(active_document, document)
     return render_template("admin/ruleset.html", version=version, season=season, problems=problems,
                            results=results, failed=[r for r in results if not r.passed], changes=changes,
                            refusals=season_refusals(document, season) + activation_refusals(problems, results),
                            warnings=warnings, shown=shown, is_active=version.sha256 == active,
-                           has_active=active is not None)
+                           has_active=active is not None, undeletable=undeletable, note_max=RULESET_NOTE_MAX)
 
 
 @bp.get("/rulesets/<sha256>.json")

@@ -28,7 +28,7 @@ def _snapshot() -> dict:
     words for its state codes (`terms`), so the script redraws them as the page first drew them."""
     with read_session(engine()) as session:
         data = queries.snapshot(session, active_season(session), now(), connector_runtime().health())
-        data["audit"] = worded(data["audit"], queries.audit_words(session))
+        data["audit"] = worded(data["audit"], queries.audit_words(session, data["audit"]))
     return {**data, "terms": {kind: TERMS[kind] for kind in DASHBOARD_TERMS}}
 
 
@@ -92,7 +92,7 @@ def audit():
     with read_session(engine()) as session:
         events = queries.audit_log(session, limit=AUDIT_PAGE, before_seq=before, **filters)
         chain = queries.chain_status(session) if request.args.get("verify") else None
-        events = worded(events, queries.audit_words(session))
+        events = worded(events, queries.audit_words(session, events))
     older = events[-1]["seq"] if len(events) == AUDIT_PAGE else None
     return render_template("operator/audit.html", events=events, chain=chain, older=older, filters=filters,
                            subject_types=TERMS["subject_type"])

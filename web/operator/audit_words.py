@@ -2,9 +2,10 @@
 
 The audit page and the dashboard's latest events (drawn by the server, redrawn by operator.js
 from the same JSON) read these, so an event is worded once. An application's actions and states
-are named by the active season's workflow, the season's states by its phases and windows (both
-from core.dashboard.audit_words); a ruleset by its id and version; rulesets, lists and the other
-subjects' kinds, actions and states by web.i18n.TERMS. A code nobody named stays as it is.
+are named by the workflow of the ruleset the event was recorded under, the season's states by its
+phases and windows (both from core.dashboard.audit_words); a ruleset by its id and version;
+rulesets, lists and the other subjects' kinds, actions and states by web.i18n.TERMS. A code nobody
+named stays as it is.
 """
 from __future__ import annotations
 
@@ -17,34 +18,39 @@ __all__ = ["worded"]
 
 Label = Mapping[str, str]
 
+#: An application event that core.dashboard.audit_words was not given: its codes as they are.
+_UNNAMED: Mapping[str, Mapping[str, Label]] = {"actions": {}, "states": {}}
 #: Where a subject's states are named, other than applications' and the season's.
 _STATE_TERMS = {"ruleset": "ruleset_status", "locked_list": "list_state"}
 
 
-def worded(events: list[dict[str, Any]], words: Mapping[str, Mapping[str, Label]]) -> list[dict[str, Any]]:
-    """`events` (core.dashboard.audit_log) each with `words`: role, subject, action, from, to."""
+def worded(events: list[dict[str, Any]], words: Mapping[str, Mapping[Any, Any]]) -> list[dict[str, Any]]:
+    """`events` (core.dashboard.audit_log) each with `words` (core.dashboard.audit_words of the
+    same events): role, subject, action, from, to."""
     return [{**e, "words": _words(e, words)} for e in events]
 
 
-def _words(event: Mapping[str, Any], words: Mapping[str, Mapping[str, Label]]) -> dict[str, Label | None]:
+def _words(event: Mapping[str, Any], words: Mapping[str, Mapping[Any, Any]]) -> dict[str, Label | None]:
     kind = event["subject_type"]
     subject = TERMS["subject_type"].get(kind) or {"zh": kind, "en": kind}
-    actions = words["actions"] if kind == "application" else TERMS["event_action"]
+    flow = words["applications"].get(event["seq"], _UNNAMED) if kind == "application" else None
+    actions = flow["actions"] if flow is not None else TERMS["event_action"]
     named = words["rulesets"].get(event["subject_id"]) if kind == "ruleset" else None
     return {
         "role": ROLE_LABELS.get(event["actor_role"]) or _code(event["actor_role"]),
         "subject": {lang: f"{name} {named or event['subject_id']}" for lang, name in subject.items()},
         "action": actions.get(event["action"]) or _code(event["action"]),
-        "from": _state(kind, event["from_state"], words),
-        "to": _state(kind, event["to_state"], words),
+        "from": _state(kind, event["from_state"], words, flow),
+        "to": _state(kind, event["to_state"], words, flow),
     }
 
 
-def _state(kind: str, state: str | None, words: Mapping[str, Mapping[str, Label]]) -> Label | None:
+def _state(kind: str, state: str | None, words: Mapping[str, Mapping[Any, Any]],
+           flow: Mapping[str, Mapping[str, Label]] | None) -> Label | None:
     if not state:
         return None
-    if kind == "application":
-        named = words["states"].get(state)
+    if flow is not None:  # an application's, by the workflow it was recorded under
+        named = flow["states"].get(state)
     elif kind == "season":
         named = words["season"].get(state)
     else:

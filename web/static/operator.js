@@ -12,15 +12,17 @@
   function t(zh, english) { return en ? english : zh; }
   function label(value) { return value ? (en ? value.en || value.zh : value.zh || value.en) : ""; }
   var local = new Intl.DateTimeFormat("zh-CN", {
-    timeZone: "Asia/Shanghai", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+    timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+    second: "2-digit",
     hour12: false
   });
-  // An instant as Nanchang's local time, "06-16 17:00" (with `seconds`, "06-16 17:00:05").
+  // An instant as Nanchang's local time, "2021-06-16 17:00" as web.i18n.local_time (with `seconds`, "…17:00:05").
   function when(iso, seconds) {
     if (!iso) { return "—"; }
     var parts = {};
     local.formatToParts(new Date(iso)).forEach(function (p) { parts[p.type] = p.value; });
-    return parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute + (seconds ? ":" + parts.second : "");
+    return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute +
+      (seconds ? ":" + parts.second : "");
   }
   function el(tag, text, attrs) {
     var node = document.createElement(tag);
