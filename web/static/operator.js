@@ -14,7 +14,7 @@
   var local = new Intl.DateTimeFormat("zh-CN", {
     timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
     second: "2-digit",
-    hour12: false
+    hourCycle: "h23"  // "00:00" at midnight, never "24:00"
   });
   // An instant as Nanchang's local time, "2021-06-16 17:00" as web.i18n.local_time (with `seconds`, "…17:00:05").
   function when(iso, seconds) {
