@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from core.rules.compiler import NOT_CONST, Compiler, Node, kleene
+from core.rules.contradictions import contradiction_problem
 from core.rules.errors import Problem, RulesetError, json_error_zh, pointer_join
 from core.rules.ops_domain import parse_date
 from core.rules.patch import PatchError, apply_patch
@@ -336,6 +337,9 @@ class Builder:
             conds = tuple((name, self.pred_ref(name, f"/tiers/rows/{i}/all/{j}")) for j, name in enumerate(spec["all"]))
             if self.specialised and any(n.const is False for _, n in conds):
                 continue
+            dead = None if self.specialised else contradiction_problem(spec, f"/tiers/rows/{i}", conds)
+            if dead is not None:
+                self.problems.append(dead)
             fn = kleene([n for _, n in conds if not (self.specialised and n.const is True)], False)
             rows.append(Row(spec["id"], spec["tier"], spec["clause"], spec["label"], conds, fn))
         for i, row in enumerate(rows if not self.specialised else ()):
