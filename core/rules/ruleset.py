@@ -90,6 +90,7 @@ class Ruleset:
         self.workflow = document["workflow"]
         self.calendar = document["calendar"]
         self.allocation = document["allocation"]
+        self.warnings = compiled.warnings  # problems that do not refuse it: labels that disagree with parameters
         self._row_reasons = {row.id: _reason(row.id, row.clause, row.label) for row in compiled.rows}
         self._no_row = _reason("no_row", "§6", NO_ROW)
         spec = document["eligibility"]

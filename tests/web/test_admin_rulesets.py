@@ -263,6 +263,21 @@ def test_a_calendar_change_still_to_come_needs_no_confirmation(client, admin, cl
     assert _active_sha(client) == sha
 
 
+def test_a_label_that_disagrees_with_its_parameter_is_activated_only_when_the_administrator_confirms_it(
+        client, admin):
+    """Families would read "于2021年6月30日前办理" while the rule counts from the cut-off 2021-05-31 (§3.3)."""
+    label = "/predicates/residence_permit_held/label/zh"
+    sha = _stored(client, admin, **{"/meta/version": "1.2.0", label: "持有2021年6月30日前办理的居住证"})
+    page = client.get(f"/admin/rulesets/{sha}").get_data(as_text=True)
+    assert re.search(rf'data-testid="activate-warning" data-pointer="{label}">.*?2021-06-30.*?'
+                     r'evidence_cutoff = 2021-05-31', page)
+    before = _active_sha(client)
+    refused = client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf()}, follow_redirects=True)
+    assert "请勾选确认后再启用" in refused.get_data(as_text=True) and _active_sha(client) == before
+    client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf(), "confirmed": "1"})
+    assert _active_sha(client) == sha
+
+
 def test_next_years_draft_starts_from_this_years_moved_a_year_on(client, admin):
     sha = _active_sha(client)
     body = client.get(f"/admin/rulesets/new?from={sha}&next_year=1").get_data(as_text=True)
