@@ -9,9 +9,10 @@ from flask import Flask, request, session
 
 from core.clock import SHANGHAI
 from core.documents import DOCUMENT_KINDS
+from core.rules.clauses import clause_text
 
 __all__ = ["LANGUAGES", "ROLE_LABELS", "TERMS", "DASHBOARD_TERMS", "current_language", "t", "label", "role_label", "term", "local_time",
-           "other_language_url", "init_app"]
+           "clause", "other_language_url", "init_app"]
 
 LANGUAGES = ("zh", "en")
 
@@ -187,9 +188,16 @@ def local_time(value: datetime | str | None, pattern: str = "%m-%d %H:%M") -> st
     return instant.astimezone(SHANGHAI).strftime(pattern)
 
 
+def clause(value: str | None) -> str:
+    """A ruleset's clause id (§6-1) as the notice numbers it, in the page's language ("第六条 一类"):
+    every page that shows a clause goes through this filter (core.rules.clauses)."""
+    return clause_text(value, current_language())
+
+
 def init_app(app: Flask) -> None:
-    """Make `t`, `label` and `lang` available in every template, and the `local_time` filter."""
+    """Make `t`, `label` and `lang` available in every template, and the `local_time` and `clause` filters."""
     app.add_template_filter(local_time)
+    app.add_template_filter(clause)
 
     @app.context_processor
     def _language():

@@ -372,6 +372,8 @@ def test_an_unregistered_lease_is_shown_as_an_evidence_problem(client, guardian,
     page = client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
     assert 'data-testid="evidence-problems"' in page and 'data-testid="reason-E-lease-registered"' in page
     assert 'data-testid="tier" data-value="coordinated"' in page
+    lease_problem = re.search(r'data-testid="reason-E-lease-registered">(.*?)</li>', page, re.S).group(1)
+    assert '<span class="muted">第三条第2项</span>' in lease_problem and "§3.2" not in lease_problem  # the notice's numbering
 
 
 def test_status_page_reads_neither_fact_records_nor_connector_calls(app, statements_run, submitted):

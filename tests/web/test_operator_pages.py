@@ -44,6 +44,7 @@ def test_dashboard_shows_the_current_phase_on_the_timeline(client, auth, make_ac
     body = client.get("/operator/").get_data(as_text=True)
     assert 'data-testid="phase-collection" data-current="true"' in body
     assert 'data-testid="phase-verification" data-current="false"' in body
+    assert re.search(r'data-testid="phase-collection".*?· 第四条第2项</span>', body, re.S)  # §4.2, as the notice numbers it
     assert re.search(r'src="/static/operator.js\?v=[0-9a-f]{12}"', body) and "<script>" not in body  # CSP: no inline script
 
 
