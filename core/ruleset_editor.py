@@ -1,5 +1,5 @@
-"""The administrators' ruleset editor: form fields for the calendar, parameters and labels, JSON
-for the rest, and every problem reported at its JSON pointer.
+"""The administrators' ruleset editor: form fields for the calendar, parameters, labels and the
+clauses' wordings, JSON for the rest, and every problem reported at its JSON pointer.
 
 A document is split into *fields* — one per leaf value, named by its RFC 6901 pointer, under
 the owned parts (`OWNED_PREFIXES`, and the zh/en labels of predicates, tier rows and workflow
@@ -41,7 +41,7 @@ __all__ = [
     "OWNED_PREFIXES",
 ]
 
-OWNED_PREFIXES = ("/meta", "/parameters", "/calendar/phases", "/calendar/windows")
+OWNED_PREFIXES = ("/meta", "/parameters", "/calendar/phases", "/calendar/windows", "/clauses")
 LABEL_PATTERN = re.compile(r"^/(predicates/[^/]+|tiers/rows/\d+|workflow/states/\d+)/label/(zh|en)$")
 KINDS = ("text", "integer", "number", "boolean", "lines")
 #: What each field of the editor holds, in Chinese and English, by its name within its fieldset.
@@ -103,7 +103,7 @@ def group_of(pointer: str) -> str:
     parts = pointer.split("/")
     if pointer.startswith("/meta"):
         return "/meta"
-    if pointer.startswith("/parameters"):
+    if pointer.startswith(("/parameters", "/clauses")):
         return "/".join(parts[:3])
     if pointer.startswith("/calendar"):
         return "/".join(parts[:4])
@@ -322,7 +322,7 @@ class Group:
 
 
 SECTIONS = (("meta", "/meta"), ("parameters", "/parameters/"), ("phases", "/calendar/phases/"),
-            ("windows", "/calendar/windows/"), ("labels", "/"))
+            ("windows", "/calendar/windows/"), ("clauses", "/clauses/"), ("labels", "/"))
 
 
 def sections(fields: list[Field]) -> list[tuple[str, list[Group]]]:
@@ -394,12 +394,13 @@ def activation_warnings(session: Session, version: RulesetVersion, now: datetime
     that puts a phase's start or end, or a window's opening, before `now` where the season's
     active version had it later (the scheduler fires it the moment it looks: a phase closes,
     unsubmitted drafts are closed for good), a newer year's season taking over from the
-    current one (guardians, reviewers and every page move to it), and labels that families
-    would read saying another date or number than the parameters their rules read."""
+    current one (guardians, reviewers and every page move to it), labels that families
+    would read saying another date or number than the parameters their rules read, and
+    clauses that pages would show as bare ids (core.rules.clauses.clause_warnings)."""
     season = session.get(Season, version.season_id)
     active = ruleset_document(session, season.active_ruleset_sha256) if season.active_ruleset_sha256 else None
     document = ruleset_document(session, version.sha256)
-    found = moves_at_once(active, document, now) + _label_warnings(document)
+    found = moves_at_once(active, document, now) + _loader_warnings(document)
     current = current_season(session)
     if current is not None and season.year > current.year:
         found.insert(0, Problem("/meta/year", f"activating opens the {season.year} season: guardians, reviewers and "
@@ -410,8 +411,9 @@ def activation_warnings(session: Session, version: RulesetVersion, now: datetime
     return found
 
 
-def _label_warnings(document: Mapping[str, Any]) -> list[Problem]:
-    """The loader's warnings (labels that no longer say what the parameters do), to confirm;
+def _loader_warnings(document: Mapping[str, Any]) -> list[Problem]:
+    """The loader's warnings (labels that no longer say what the parameters do, clauses cited
+    without wording or worded and cited nowhere), to confirm;
     a version that does not load has none here: activating it is refused for its problems."""
     try:
         loaded = compiled(json.dumps(document, sort_keys=True, ensure_ascii=False))

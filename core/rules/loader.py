@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from core.rules.clauses import clause_warnings
 from core.rules.compiler import NOT_CONST, Compiler, Node, kleene
 from core.rules.contradictions import contradiction_problem
 from core.rules.label_values import label_warnings
@@ -254,7 +255,7 @@ class Builder:
             self._unique(self._check_ids() + [(r.id, f"/tiers/rows/{i}/id") for i, r in enumerate(rows)], "id", "编号（id）")
             self._tests(rows)
         self.problems[self.parameter_problems:self.parameter_problems] = self.c.problems
-        warnings = () if self.specialised or self.problems else tuple(self._label_warnings())
+        warnings = () if self.specialised or self.problems else (*self._label_warnings(), *clause_warnings(doc))
         return Compiled(eligibility, kleene([n for _, n in eligibility], True), address, tuple(checks), tuple(rows),
                         doc["tiers"].get("hit_policy", "FIRST"), window_district, window_group,
                         doc["predicates"], len(self.c.slots), warnings)

@@ -44,7 +44,7 @@ def test_dashboard_shows_the_current_phase_on_the_timeline(client, auth, make_ac
     body = client.get("/operator/").get_data(as_text=True)
     assert 'data-testid="phase-collection" data-current="true"' in body
     assert 'data-testid="phase-verification" data-current="false"' in body
-    assert re.search(r'data-testid="phase-collection".*?· 第四条第2项</span>', body, re.S)  # §4.2, as the notice numbers it
+    assert re.search(r'data-testid="phase-collection".*?· 第四部分第2项</span>', body, re.S)  # §4.2, as the ruleset words it
     assert re.search(r'src="/static/operator.js\?v=[0-9a-f]{12}"', body) and "<script>" not in body  # CSP: no inline script
 
 
@@ -231,3 +231,14 @@ def test_dashboard_json_carries_the_words_the_script_redraws_states_with(client,
     terms = client.get("/operator/dashboard.json").get_json()["terms"]
     assert terms["job_outcome"]["failed"] == {"zh": "失败", "en": "failed"}
     assert terms["breaker"]["open"]["zh"] == "已熔断" and set(terms) >= {"phase_state", "window_state", "job_state"}
+
+
+def test_dashboard_json_carries_the_active_rulesets_clause_words_the_script_redraws_phases_with(
+        client, auth, make_account, calendar):
+    """operator.js redraws the timeline from this JSON: without the words, "§4.2" came back on
+    the first refresh. The phases keep their ids."""
+    make_account("op", role="operator")
+    auth.login("op")
+    data = client.get("/operator/dashboard.json").get_json()
+    collection = next(p for p in data["timeline"]["phases"] if p["id"] == "collection")
+    assert collection["clause"] == "§4.2" and data["clauses"]["§4.2"] == {"zh": "第四部分第2项", "en": "part 4, item 2"}
