@@ -26,7 +26,7 @@ from core.errors import InvalidInput, NotFound, UserFacingError
 from core.models import (Account, Application, CatchmentsVersion, ConnectorCall, Document, Event, FactRecord, Role,
                          Season, unclassified)
 from core.review import DECIDED_STATES, DECISIONS
-from core.rulesets import ruleset_document, workflow_for
+from core.rulesets import clause_wordings, ruleset_document, workflow_for
 from core.season.calendar import calendar_for, local_text, window_status
 from core.season.models import GraduateRow
 from core.workflow import Actor, Workflow
@@ -188,6 +188,9 @@ class StatusView:
     # Until when the family may take its next step from here, in words (a returned application's
     # materials, §8.1: until verification ends), when the workflow dates it; else None.
     act_until: dict[str, str] | None
+    # How the ruleset it is judged by words its clause ids (core.rules.clauses): its pages show
+    # "第六部分 一类" where the assessment, the trace and the seat's reason cite "§6-1".
+    clauses: Mapping[str, Mapping[str, str]]
 
     @property
     def feedback(self) -> list[Event]:
@@ -373,6 +376,7 @@ def _status_fields(session: Session, season: Season, application: Application, w
         "assessment": stored_or_assessed(session, application, facts=facts) if has_facts else None,
         "seat": seat_of_application(session, application.id),
         "act_until": _family_deadline(session, season, workflow, application),
+        "clauses": clause_wordings(session, application.judging_ruleset(season)),
     }
 
 

@@ -1,5 +1,5 @@
-"""The administrators' ruleset editor: form fields for the calendar, parameters and labels, JSON
-for the rest, and every problem reported at its JSON pointer.
+"""The administrators' ruleset editor: form fields for the calendar, parameters, labels and the
+clauses' wordings, JSON for the rest, and every problem reported at its JSON pointer.
 
 A document is split into *fields* — one per leaf value, named by its RFC 6901 pointer, under
 the owned parts (`OWNED_PREFIXES`, and the zh/en labels of predicates, tier rows and workflow
@@ -42,7 +42,7 @@ __all__ = [
     "OWNED_PREFIXES",
 ]
 
-OWNED_PREFIXES = ("/meta", "/parameters", "/calendar/phases", "/calendar/windows")
+OWNED_PREFIXES = ("/meta", "/parameters", "/calendar/phases", "/calendar/windows", "/clauses")
 LABEL_PATTERN = re.compile(r"^/(predicates/[^/]+|tiers/rows/\d+|workflow/states/\d+)/label/(zh|en)$")
 KINDS = ("text", "integer", "number", "boolean", "lines")
 #: What each field of the editor holds, in Chinese and English, by its name within its fieldset.
@@ -104,7 +104,7 @@ def group_of(pointer: str) -> str:
     parts = pointer.split("/")
     if pointer.startswith("/meta"):
         return "/meta"
-    if pointer.startswith("/parameters"):
+    if pointer.startswith(("/parameters", "/clauses")):
         return "/".join(parts[:3])
     if pointer.startswith("/calendar"):
         return "/".join(parts[:4])
@@ -324,7 +324,7 @@ class Group:
 
 
 SECTIONS = (("meta", "/meta"), ("parameters", "/parameters/"), ("phases", "/calendar/phases/"),
-            ("windows", "/calendar/windows/"), ("labels", "/"))
+            ("windows", "/calendar/windows/"), ("clauses", "/clauses/"), ("labels", "/"))
 
 
 def sections(fields: list[Field]) -> list[tuple[str, list[Group]]]:
@@ -392,14 +392,17 @@ def activate(session: Session, sha256: str, actor: Actor, *, now: datetime, conf
 
 
 def activation_warnings(session: Session, version: RulesetVersion, now: datetime) -> list[Problem]:
-    """What activating `version` does at once that an administrator must confirm: a calendar
+    """What activating `version` does that an administrator must confirm: a calendar
     that puts a phase's start or end, or a window's opening, before `now` where the season's
     active version had it later (the scheduler fires it the moment it looks: a phase closes,
-    unsubmitted drafts are closed for good), and a newer year's season taking over from the
-    current one (guardians, reviewers and every page move to it)."""
+    unsubmitted drafts are closed for good), a newer year's season taking over from the
+    current one (guardians, reviewers and every page move to it), labels that families
+    would read saying another date or number than the parameters their rules read, and
+    clauses that pages would show as bare ids (core.rules.clauses.clause_warnings)."""
     season = session.get(Season, version.season_id)
     active = ruleset_document(session, season.active_ruleset_sha256) if season.active_ruleset_sha256 else None
-    found = moves_at_once(active, ruleset_document(session, version.sha256), now)
+    document = ruleset_document(session, version.sha256)
+    found = moves_at_once(active, document, now) + _loader_warnings(document)
     current = current_season(session)
     if current is not None and season.year > current.year:
         found.insert(0, Problem("/meta/year", f"activating opens the {season.year} season: guardians, reviewers and "
@@ -408,6 +411,18 @@ def activation_warnings(session: Session, version: RulesetVersion, now: datetime
                                 zh=f"启用后 {season.year} 年度将成为当前年度：监护人、审核员和各页面都将转到该年度，"
                                    f"不再显示 {current.year} 年度（其余下的日程仍照常执行）；如确需如此，请勾选确认后再启用"))
     return found
+
+
+def _loader_warnings(document: Mapping[str, Any]) -> list[Problem]:
+    """The loader's warnings (labels that no longer say what the parameters do, clauses cited
+    without wording or worded and cited nowhere), to confirm;
+    a version that does not load has none here: activating it is refused for its problems."""
+    try:
+        loaded = compiled(json.dumps(document, sort_keys=True, ensure_ascii=False))
+    except RulesetError:
+        return []
+    return [Problem(w.pointer, f"{w.message}; confirm to go ahead", zh=f"{w.zh}；如确需如此，请勾选确认后再启用")
+            for w in loaded.warnings]
 
 
 def moves_at_once(active: Mapping[str, Any] | None, document: Mapping[str, Any], now: datetime) -> list[Problem]:

@@ -7,6 +7,7 @@ Applications pin the sha256 they were submitted under and are always judged by t
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +25,7 @@ from core.types import utcnow
 from core.workflow import Actor, Workflow
 
 __all__ = [
-    "ensure_season", "season_for", "store_ruleset", "activate_ruleset", "ruleset_document", "workflow_for",
+    "ensure_season", "season_for", "store_ruleset", "activate_ruleset", "ruleset_document", "clause_wordings", "workflow_for",
     "district_code", "RulesetNotActivatable", "check_activatable", "activation_refusals", "season_refusals",
 ]
 
@@ -155,6 +156,12 @@ def ruleset_document(session: Session, sha256: str) -> dict[str, Any]:
         version = session.exec(select(RulesetVersion).where(RulesetVersion.sha256 == sha256)).one()
         _DOCUMENTS[sha256] = json.loads(version.canonical_json)
     return _DOCUMENTS[sha256]
+
+
+def clause_wordings(session: Session, sha256: str | None) -> Mapping[str, Mapping[str, str]]:
+    """How a version words its clause ids for pages (its `clauses`, core.rules.clauses); none
+    without a version (a season before its first activation)."""
+    return {} if sha256 is None else ruleset_document(session, sha256).get("clauses", {})
 
 
 _WORKFLOWS: dict[str, Workflow] = {}

@@ -9,9 +9,10 @@ from flask import Flask, request, session
 
 from core.clock import SHANGHAI
 from core.documents import DOCUMENT_KINDS
+from core.rules.clauses import clause_text, clauses_in
 
 __all__ = ["LANGUAGES", "ROLE_LABELS", "TERMS", "DASHBOARD_TERMS", "current_language", "t", "label", "role_label", "term", "local_time",
-           "other_language_url", "init_app"]
+           "clause", "clauses_worded", "other_language_url", "init_app"]
 
 LANGUAGES = ("zh", "en")
 
@@ -66,7 +67,8 @@ TERMS = {
         "active": {"zh": "已启用", "en": "active"}, "retired": {"zh": "已停用", "en": "retired"},
     },
     "ruleset_part": {
-        "meta": {"zh": "基本信息", "en": "about"}, "parameter": {"zh": "参数", "en": "parameter"},
+        "meta": {"zh": "基本信息", "en": "about"}, "clause": {"zh": "条款称呼", "en": "clause wording"},
+        "parameter": {"zh": "参数", "en": "parameter"},
         "derived": {"zh": "派生值", "en": "derived value"}, "predicate": {"zh": "条件", "en": "predicate"},
         "eligibility": {"zh": "报名资格", "en": "eligibility"}, "catchment": {"zh": "学区依据", "en": "catchment"},
         "evidence": {"zh": "证件核验", "en": "evidence check"}, "three_year_rule": {"zh": "三年规则", "en": "three-year rule"},
@@ -190,9 +192,25 @@ def local_time(value: datetime | str | None, pattern: str = "%Y-%m-%d %H:%M") ->
     return instant.astimezone(SHANGHAI).strftime(pattern)
 
 
+def clause(value: str | None, clauses: Mapping[str, Mapping[str, str]] | None) -> str:
+    """A clause id (§6-1) as `clauses` words it in the page's language ("第六部分 一类"): the
+    `clauses` of the ruleset the page's explanation was made with. Every page that shows a
+    clause goes through this filter (core.rules.clauses)."""
+    return clause_text(clauses, value, current_language())
+
+
+def clauses_worded(text: str | None, clauses: Mapping[str, Mapping[str, str]] | None) -> str:
+    """A text the program wrote and stored with clause ids in it (a seat's reason), as a person
+    reads it: the ids worded by `clauses`, the stored text unchanged."""
+    return clauses_in(clauses, text, current_language())
+
+
 def init_app(app: Flask) -> None:
-    """Make `t`, `label` and `lang` available in every template, and the `local_time` filter."""
+    """Make `t`, `label` and `lang` available in every template, and the `local_time`, `clause`
+    and `clauses_worded` filters."""
     app.add_template_filter(local_time)
+    app.add_template_filter(clause)
+    app.add_template_filter(clauses_worded)
 
     @app.context_processor
     def _language():

@@ -36,9 +36,12 @@ def ruleset() -> None:
 @ruleset.command("validate")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def validate(file: str) -> None:
-    """Check FILE against the schema and the semantic rules; exit 1 listing every problem."""
+    """Check FILE against the schema and the semantic rules; exit 1 listing every problem.
+    Warnings (labels that disagree with the parameters their rules read) are listed, exit 0."""
     rs = _load_or_exit(file)
     click.echo(f"{file}: valid ({rs.meta['id']} {rs.meta['version']}, sha256 {rs.sha256})")
+    for warning in rs.warnings:
+        click.echo(f"warning: {warning}")
 
 
 @ruleset.command("test")

@@ -96,6 +96,7 @@ def shown(detail: Mapping[str, Any], side: str, absent: str) -> str:
 
 
 SECTIONS = (
+    ("clause", lambda d: d.get("clauses", {})),  # how pages word each clause id
     ("parameter", lambda d: d["parameters"]),
     ("derived", lambda d: d["derived"]),
     ("predicate", lambda d: d["predicates"]),

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from core.rules.clauses import clause_warnings
 from core.rules.compiler import NOT_CONST, Compiler, Node, kleene
+from core.rules.contradictions import contradiction_problem
+from core.rules.label_values import label_warnings
 from core.rules.errors import Problem, RulesetError, json_error_zh, pointer_join
 from core.rules.ops_domain import parse_date
 from core.rules.patch import PatchError, apply_patch
@@ -88,6 +91,7 @@ class Compiled:
     window_group: Node
     predicates: Mapping[str, Mapping[str, Any]]
     slots: int
+    warnings: tuple[Problem, ...] = ()  # what does not refuse the ruleset but a person should look at
 
 
 MAX_NESTING = 64  # far deeper than any policy needs; deeper input is refused before anything recurses
@@ -251,9 +255,16 @@ class Builder:
             self._unique(self._check_ids() + [(r.id, f"/tiers/rows/{i}/id") for i, r in enumerate(rows)], "id", "编号（id）")
             self._tests(rows)
         self.problems[self.parameter_problems:self.parameter_problems] = self.c.problems
+        warnings = () if self.specialised or self.problems else (*self._label_warnings(), *clause_warnings(doc))
         return Compiled(eligibility, kleene([n for _, n in eligibility], True), address, tuple(checks), tuple(rows),
                         doc["tiers"].get("hit_policy", "FIRST"), window_district, window_group,
-                        doc["predicates"], len(self.c.slots))
+                        doc["predicates"], len(self.c.slots), warnings)
+
+    def _label_warnings(self) -> list[Problem]:
+        """Labels that repeat a parameter's value the rule no longer reads (core/rules/label_values.py)."""
+        derived = {name: node.const for (kind, name), node in self.c.compiled.items()
+                   if kind == "derived" and node.const is not NOT_CONST and node.const is not U}
+        return label_warnings(self.doc, {name: value for name, (value, _) in self.params.items()}, derived)
 
     def _check_ids(self) -> list[tuple[str, str]]:
         doc = self.doc
@@ -336,6 +347,9 @@ class Builder:
             conds = tuple((name, self.pred_ref(name, f"/tiers/rows/{i}/all/{j}")) for j, name in enumerate(spec["all"]))
             if self.specialised and any(n.const is False for _, n in conds):
                 continue
+            dead = None if self.specialised else contradiction_problem(spec, f"/tiers/rows/{i}", conds)
+            if dead is not None:
+                self.problems.append(dead)
             fn = kleene([n for _, n in conds if not (self.specialised and n.const is True)], False)
             rows.append(Row(spec["id"], spec["tier"], spec["clause"], spec["label"], conds, fn))
         for i, row in enumerate(rows if not self.specialised else ()):

@@ -90,6 +90,9 @@ class Ruleset:
         self.workflow = document["workflow"]
         self.calendar = document["calendar"]
         self.allocation = document["allocation"]
+        # Problems that do not refuse it: labels that disagree with parameters, clauses cited without wording.
+        self.warnings = compiled.warnings
+        self.clauses = document.get("clauses", {})  # how pages word its clause ids (core.rules.clauses.clause_text)
         self._row_reasons = {row.id: _reason(row.id, row.clause, row.label) for row in compiled.rows}
         self._no_row = _reason("no_row", "§6", NO_ROW)
         spec = document["eligibility"]

@@ -29,6 +29,10 @@ class SimulationReport:
     matrix: Counter = field(default_factory=Counter)
     changes: list[dict[str, Any]] = field(default_factory=list)
     total: int = 0
+    # By change id, the clause wordings of the ruleset of each side ("old": the pinned one, "new":
+    # the draft): the page words each explanation's clauses as its own ruleset does, the JSON
+    # of `xuewei ruleset simulate` keeps the ids.
+    clauses: dict[Any, dict[str, Any]] = field(default_factory=dict)
 
     def tiers(self) -> list[str]:
         """Every tier appearing on either side, best first."""
@@ -42,7 +46,8 @@ def tier_key(tier: Any) -> str:
 
 
 def simulate(draft: Ruleset, subjects: Iterable[Subject], catchments: CatchmentIndex) -> SimulationReport:
-    """Classify each subject under its pinned ruleset and under the draft; keep both explanations of changes."""
+    """Classify each subject under its pinned ruleset and under the draft; keep both explanations of
+    changes, and for the page the clause wordings of the rulesets that made them."""
     report = SimulationReport()
     for subject in subjects:
         old = subject.pinned.classify(subject.facts, catchments, explain=True)
@@ -52,4 +57,5 @@ def simulate(draft: Ruleset, subjects: Iterable[Subject], catchments: CatchmentI
         if (old.eligible, old.tier, old.row) != (new.eligible, new.tier, new.row):
             report.changes.append({"id": subject.id, "serial": subject.serial,
                                    "old": old.to_dict(), "new": new.to_dict()})
+            report.clauses[subject.id] = {"old": subject.pinned.clauses, "new": draft.clauses}
     return report

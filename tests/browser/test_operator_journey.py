@@ -49,6 +49,9 @@ def test_operator_dashboard_shows_collection_close_without_a_reload(start_server
     collection_state = page.locator("[data-testid=phase-collection] [data-term=phase_state]")
     expect(collection_state).to_have_attribute("data-value", "closed")
     expect(collection_state).to_have_text("已结束")  # redrawn by the script in words, not as the code
+    collection = page.locator("[data-testid=phase-collection]")
+    expect(collection).to_contain_text("· 第四部分第2项")  # its clause redrawn as the ruleset words it …
+    expect(collection).not_to_contain_text("§4.2")  # … not as the id
     expect(job_state).not_to_have_attribute("data-value", "pending")
     expect(job_state).not_to_have_text("待执行")
     expect(heartbeat).to_contain_text("下一任务 season-2021-verification-start")  # its latest beat, redrawn

@@ -116,6 +116,62 @@ def test_unreachable_tier_row_is_refused(lean_document):
     assert "unreachable" in problem.message
 
 
+def _predicate(doc, name, when):
+    doc["predicates"][name] = {"label": {"zh": name, "en": name}, "clause": "§6", "when": when}
+
+
+def test_a_row_needing_a_predicate_and_its_negation_is_refused_naming_both(lean_document):
+    lean_document["tiers"]["rows"][0]["all"].append("family_hukou_not_in_catchment")
+    problem = problems_of(lean_document)[0]
+    assert problem.pointer == "/tiers/rows/0"
+    assert "row 'T1' can never match" in problem.message and "永远不会被命中" in problem.zh
+    assert "/tiers/rows/0/all/0" in problem.message and "/tiers/rows/0/all/5" in problem.message
+    assert "/predicates/family_hukou_not_in_catchment/when/!/pred" in problem.message
+
+
+def test_a_row_needing_one_fact_equal_to_two_constants_is_refused(lean_document):
+    _predicate(lean_document, "basis_is_property", {"===": [{"var": "$.basis.kind"}, "property"]})
+    lean_document["tiers"]["rows"][5]["all"].append("basis_is_property")  # T5 needs basis.kind === "lease"
+    problem = problems_of(lean_document)[0]
+    assert problem.pointer == "/tiers/rows/5"
+    assert '/predicates/basis_is_lease/when/===' in problem.message and '/predicates/basis_is_property/when/===' in problem.message
+    assert 'basis.kind === "lease"' in problem.zh and 'basis.kind === "property"' in problem.zh
+
+
+def test_a_row_needing_disjoint_date_ranges_of_one_fact_is_refused(lean_document):
+    _predicate(lean_document, "settled_early", {"<": [{"var": "pupil.hukou.since"}, {"date": "2021-05-31"}]})
+    _predicate(lean_document, "settled_late", {"!": {"<": [{"date": "2021-06-01"}, {"var": "pupil.hukou.since"}]}})
+    _predicate(lean_document, "settled_in_june", {"and": [{">=": [{"var": "pupil.hukou.since"}, {"date": "2021-06-01"}]},
+                                                          {"pred": "settled_late"}]})
+    lean_document["tiers"]["rows"][2]["all"] += ["settled_early", "settled_in_june"]
+    problem = problems_of(lean_document)[0]
+    assert problem.pointer == "/tiers/rows/2"
+    assert "/predicates/settled_early/when/<" in problem.message
+    assert "/predicates/settled_in_june/when/and/0/>=" in problem.message
+
+
+def test_a_row_needing_in_lists_with_no_common_member_is_refused(lean_document):
+    lean_document["tiers"]["rows"][0]["all"].append("head_is_grandparent")  # T1 also needs head_is_parent
+    problem = problems_of(lean_document)[0]
+    assert problem.pointer == "/tiers/rows/0"
+    assert "'head_is_parent' (/tiers/rows/0/all/1)" in problem.message
+    assert "'head_is_grandparent' (/tiers/rows/0/all/5)" in problem.message
+
+
+def test_a_row_whose_conditions_can_all_hold_is_not_refused(lean_document):
+    """The look is sound: ranges that touch, lists that share a member, a negated ordering (true
+    for null too) beside an equality with null, and a disjunction are all satisfiable."""
+    _predicate(lean_document, "on_or_before", {"<=": [{"var": "pupil.hukou.since"}, {"date": "2021-05-31"}]})
+    _predicate(lean_document, "on_or_after", {">=": [{"var": "pupil.hukou.since"}, {"date": "2021-05-31"}]})
+    _predicate(lean_document, "a_parent_or_other", {"in": [{"var": "pupil.hukou.head_relation"}, ["mother", "other"]]})
+    _predicate(lean_document, "no_agreement", {"===": [{"var": "demolition.agreement_on"}, None]})
+    _predicate(lean_document, "not_agreed_before", {"!": {"<": [{"var": "demolition.agreement_on"}, {"date": "2021-01-01"}]}})
+    _predicate(lean_document, "lease_or_parent", {"or": [{"pred": "basis_is_lease"}, {"pred": "head_is_parent"}]})
+    lean_document["tiers"]["rows"][0]["all"] += ["on_or_before", "on_or_after", "a_parent_or_other", "no_agreement",
+                                                  "not_agreed_before", "lease_or_parent"]
+    load_ruleset(lean_document)
+
+
 def test_parameter_used_before_its_effective_date_is_refused(lean_document):
     lean_document["parameters"]["evidence_cutoff"]["values"][0]["from"] = "2021-06-01"
     problems = problems_of(lean_document)
@@ -234,6 +290,7 @@ SEMANTIC_MUTATIONS = {
     "/evidence/0/require/<=": lambda d: d["evidence"][0].update(require={"<=": [{"var": "pupil.birth_date"}, 20210531]}),
     "/tiers/rows/3/id": lambda d: d["tiers"]["rows"][3].update(id="T2"),
     "/tiers/rows/1/tier": _rows_out_of_order,
+    "/tiers/rows/6": lambda d: d["tiers"]["rows"][6]["all"].append("family_hukou_not_urban"),
     "/coordinated/0/when/!/pred": lambda d: d["coordinated"][0].update(when={"!": {"pred": "no_such_predicate"}}),
     "/workflow/transitions/0/to": lambda d: d["workflow"]["transitions"][0].update(to="limbo"),
     "/workflow/initial": lambda d: d["workflow"].update(initial="nowhere"),

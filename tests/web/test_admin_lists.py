@@ -1,6 +1,7 @@
 """The locked preparation lists (§4.1) through the administrators' pages."""
 from __future__ import annotations
 
+import re
 from io import BytesIO
 
 import pytest
@@ -45,6 +46,15 @@ def test_special_policy_list_is_imported_submitted_and_then_locked(client, auth,
     with read_session(engine) as session:
         versions = session.exec(select(LockedListVersion)).all()
     assert [(v.version, v.state, len(v.entries)) for v in versions] == [(1, "submitted", 2)]
+
+
+def test_the_lists_page_cites_the_locking_rule_as_the_seasons_ruleset_words_it(client, auth, make_account, preparation):
+    make_account("city", role="city_admin")
+    auth.login("city")
+    rule = re.search(r'data-testid="lists-rule">([^<]*)<', client.get("/admin/lists").get_data(as_text=True)).group(1)
+    assert rule.endswith("经市级管理员审批（第四部分第1项）。") and "§4.1" not in rule
+    english = client.get("/admin/lists?lang=en").get_data(as_text=True)
+    assert "a city administrator approves (part 4, item 1)." in english
 
 
 def _correction_proposed(client, auth, make_account, engine, id_number) -> tuple[int, LockedListVersion]:

@@ -71,6 +71,24 @@ def test_tier_rows_and_workflow_states_are_named_in_form_fields_not_in_the_json(
     assert row not in rest
 
 
+def test_the_wording_of_each_clause_is_a_form_field_and_an_edit_of_it_is_stored(client, admin, engine):
+    """Next year's notice numbers its paragraphs differently: the administrator rewords a clause
+    in the editor, without JSON and without code."""
+    body = client.get("/admin/rulesets/new").get_data(as_text=True)
+    assert 'name="f:text:/clauses/§6.1/zh" value="第六部分（一套房产三年内只作一个家庭入学依据）"' in body
+    assert 'data-testid="group-/clauses/§6-1"' in body and "政策条款在页面上的称呼" in body
+    rest = html.unescape(re.search(r'<textarea id="rest"[^>]*>(.*?)</textarea>', body, re.S).group(1))
+    assert '"clauses"' not in rest
+    document = _ruleset()
+    document["meta"]["version"] = "1.1.0"
+    form = _form(document, admin.csrf()) | {"f:text:/clauses/§6-1/zh": "第六部分第一类"}
+    location = client.post("/admin/rulesets/new", data=form).headers["Location"]
+    with read_session(engine) as session:
+        stored = json.loads(session.exec(select(RulesetVersion).where(
+            RulesetVersion.sha256 == location.rsplit("/", 1)[-1])).one().canonical_json)
+    assert stored["clauses"]["§6-1"] == {"zh": "第六部分第一类", "en": "part 6, tier 1"}
+
+
 def test_a_bad_date_in_a_calendar_field_is_shown_at_that_field(client, admin):
     document = _ruleset()
     data = _form(document, admin.csrf())
@@ -280,6 +298,21 @@ def test_a_calendar_change_still_to_come_needs_no_confirmation(client, admin, cl
     assert _active_sha(client) == sha
 
 
+def test_a_label_that_disagrees_with_its_parameter_is_activated_only_when_the_administrator_confirms_it(
+        client, admin):
+    """Families would read "于2021年6月30日前办理" while the rule counts from the cut-off 2021-05-31 (§3.3)."""
+    label = "/predicates/residence_permit_held/label/zh"
+    sha = _stored(client, admin, **{"/meta/version": "1.2.0", label: "持有2021年6月30日前办理的居住证"})
+    page = client.get(f"/admin/rulesets/{sha}").get_data(as_text=True)
+    assert re.search(rf'data-testid="activate-warning" data-pointer="{label}">.*?2021-06-30.*?'
+                     r'evidence_cutoff = 2021-05-31', page)
+    before = _active_sha(client)
+    refused = client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf()}, follow_redirects=True)
+    assert "请勾选确认后再启用" in refused.get_data(as_text=True) and _active_sha(client) == before
+    client.post(f"/admin/rulesets/{sha}/activate", data={"csrf_token": admin.csrf(), "confirmed": "1"})
+    assert _active_sha(client) == sha
+
+
 def test_next_years_draft_starts_from_this_years_moved_a_year_on(client, admin):
     sha = _active_sha(client)
     body = client.get(f"/admin/rulesets/new?from={sha}&next_year=1").get_data(as_text=True)
@@ -454,6 +487,29 @@ def test_simulation_shows_the_tier_matrix_and_who_changes_with_both_explanations
     changed = re.findall(r'data-testid="simulation-change" data-id="(\d+)"', page)
     assert changed and int(total.group(2)) == len(changed)
     assert re.search(r'data-testid="cell-1-coordinated">\d', page)  # tier 1 lost on the earlier cut-off
+
+
+def test_simulation_words_each_sides_clauses_as_its_own_ruleset_does(client, admin, engine, season):
+    """"Now" was judged by the active version, "Under this version" by the draft: a draft that
+    rewords its clauses shows its words on its side only, and no bare id on either."""
+    _submitted_from_the_embedded_cases(engine, season)
+    document = _ruleset()
+    document["meta"]["version"] = "2.0.0"
+    document["parameters"]["evidence_cutoff"]["values"][0]["value"] = "2021-03-31"
+    document["clauses"] = {clause: {"zh": words["zh"] + "（草案）", "en": words["en"] + " (draft)"}
+                           for clause, words in document["clauses"].items()}
+    location = client.post("/admin/rulesets/new", data={
+        "file": (io.BytesIO(json.dumps(document).encode()), "r.json"), "csrf_token": admin.csrf()},
+        content_type="multipart/form-data").headers["Location"]
+    page = client.get(location + "/simulation").get_data(as_text=True)
+    change = re.search(r'data-testid="simulation-change".*?</details>', page, re.S).group(0)
+    now, draft = re.split(r"<h3>按此版本</h3>", change)
+    assert '<span class="muted">第六部分 一类</span>' in now  # the active version's words
+    draft_clauses = re.findall(r'<span class="muted">([^<]*)</span>', draft)
+    assert draft_clauses and all(words.endswith("（草案）") for words in draft_clauses)
+    assert "§" not in change
+    english = client.get(location + "/simulation?lang=en").get_data(as_text=True)
+    assert '<span class="muted">part 6, tier 1</span>' in english and " (draft)</span>" in english
 
 
 def test_simulating_the_active_version_changes_nobody(client, admin, engine, season):

@@ -341,7 +341,8 @@ def test_home_lists_each_application_with_its_state_in_chinese(client, guardian)
 
 
 def test_status_page_shows_the_pre_allocated_school_and_why(app, engine, season, submitted, now, make_account):
-    from core.allocation.store import allocate_season, commit_seed, reveal_seed
+    from core.allocation.store import allocate_season, commit_seed, reveal_seed, seat_of_application
+    from core.db import read_session
     from core.review import decide
     from core.season.actions import classify_approved
     from tests.web.conftest import AuthActions
@@ -358,6 +359,10 @@ def test_status_page_shows_the_pre_allocated_school_and_why(app, engine, season,
     assert 'data-value="allocated"' in page
     assert 'data-testid="seat-school" data-value="dh-yuzhang"' in page
     assert 'data-testid="seat-why"' in page
+    why = re.search(r'data-testid="seat-why">([^<]*)<', page).group(1)
+    assert "全部录取（第六部分）" in why and "§" not in why  # the seat's clause as the ruleset words it …
+    with read_session(engine) as session:
+        assert "全部录取（§6）" in seat_of_application(session, submitted.id)["why"]["zh"]  # … stored as it was written
     school = next(c["school_name"] for c in ruleset_tests()["catchments"] if c["school_id"] == "dh-yuzhang")
     assert f'data-testid="catchment-school" data-value="dh-yuzhang">{school}<' in page  # the stored classification's
 
@@ -372,6 +377,8 @@ def test_an_unregistered_lease_is_shown_as_an_evidence_problem(client, guardian,
     page = client.get(f"/guardian/applications/{application_id}").get_data(as_text=True)
     assert 'data-testid="evidence-problems"' in page and 'data-testid="reason-E-lease-registered"' in page
     assert 'data-testid="tier" data-value="coordinated"' in page
+    lease_problem = re.search(r'data-testid="reason-E-lease-registered">(.*?)</li>', page, re.S).group(1)
+    assert '<span class="muted">第三部分第2项</span>' in lease_problem and "§3.2" not in lease_problem  # as the ruleset words it
 
 
 def test_status_page_reads_neither_fact_records_nor_connector_calls(app, statements_run, submitted):

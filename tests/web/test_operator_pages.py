@@ -45,6 +45,7 @@ def test_dashboard_shows_the_current_phase_on_the_timeline(client, auth, make_ac
     body = client.get("/operator/").get_data(as_text=True)
     assert 'data-testid="phase-collection" data-current="true"' in body
     assert 'data-testid="phase-verification" data-current="false"' in body
+    assert re.search(r'data-testid="phase-collection".*?· 第四部分第2项</span>', body, re.S)  # §4.2, as the ruleset words it
     assert re.search(r'src="/static/operator.js\?v=[0-9a-f]{12}"', body) and "<script>" not in body  # CSP: no inline script
 
 
@@ -339,3 +340,14 @@ def test_dashboard_warns_in_chinese_when_the_scheduler_stopped_beating(client, a
     assert 'data-stale="true"' in body and "调度进程已 5 分钟未上报心跳（最后一次来自 sched-host，进程 321）" in body
     data = client.get("/operator/dashboard.json").get_json()
     assert data["scheduler"]["stale"] and data["scheduler"]["warning"]["en"].startswith("The scheduler has not reported")
+
+
+def test_dashboard_json_carries_the_active_rulesets_clause_words_the_script_redraws_phases_with(
+        client, auth, make_account, calendar):
+    """operator.js redraws the timeline from this JSON: without the words, "§4.2" came back on
+    the first refresh. The phases keep their ids."""
+    make_account("op", role="operator")
+    auth.login("op")
+    data = client.get("/operator/dashboard.json").get_json()
+    collection = next(p for p in data["timeline"]["phases"] if p["id"] == "collection")
+    assert collection["clause"] == "§4.2" and data["clauses"]["§4.2"] == {"zh": "第四部分第2项", "en": "part 4, item 2"}

@@ -86,8 +86,8 @@ def test_reviewer_sees_why_a_better_tier_failed_when_the_family_is_tier_3(client
     application = submit_family(engine, season, now, "wang-father", family="wang_tier3")
     body = page(client, application)
     tier_1 = trace_step(body, "T1")
-    assert "§6-1" in tier_1
-    assert "学生及父母户口（家庭户）均在学区范围内" in tier_1 and "§6" in tier_1
+    assert '<span class="muted">第六部分 一类</span>' in tier_1 and "§6-1" not in tier_1  # as the ruleset words it
+    assert "学生及父母户口（家庭户）均在学区范围内" in tier_1 and '<span class="muted">第六部分</span>' in tier_1
     assert '<code data-testid="trace-fact">pupil.hukou.address</code>' in tier_1
     assert "江西省南昌市西湖区孺子路5号7栋603" in tier_1
     assert 'data-kind="matched" data-row="T3"' in body
@@ -99,12 +99,13 @@ def test_reviewer_reads_tier_rows_by_their_label_and_the_catchment_by_its_school
     application = submit_family(engine, season, now, "wang-father", family="wang_tier3")
     body = page(client, application)
     tier_1 = trace_step(body, "T1")
-    assert re.search(r'一类：学生及父母户口均在学区[^<]*<span class="muted">§6-1</span> '
+    assert re.search(r'一类：学生及父母户口均在学区[^<]*<span class="muted">第六部分 一类</span> '
                      r'<small class="muted" data-testid="trace-id">T1</small>', tier_1)
     assert "在学区 豫章中学 内" in tier_1 and "dh-yuzhang" not in tier_1
     assert '<span data-testid="trace-catchment" data-value="dh-yuzhang">豫章中学</span>' in body
     english = trace_step(page(client, application, "?lang=en"), "T1")
     assert "tier 1: family hukou in the catchment" in english and "in the catchment of 豫章中学" in english
+    assert '<span class="muted">part 6, tier 1</span>' in english
 
 
 def test_reviewer_reads_the_source_of_a_fact_in_words_with_the_connector_muted(client, reviewer, engine, season,

@@ -308,7 +308,7 @@ def test_reviewer_is_told_when_the_school_record_places_the_school_in_another_di
     auth.login("rev-jk")
     page = client.get(f"/review/applications/{elsewhere.id}").get_data(as_text=True)
     assert 'data-testid="other-school-district" data-value="东湖区"' in page
-    assert "学籍记录显示就读小学位于东湖区，与本申请的区县（经开区）不一致" in page
+    assert "学籍记录显示就读小学位于东湖区，与本申请的区县（经开区）不一致（第二部分第2项：报名区县以" in page  # §2.2, worded
 
 
 def test_a_decision_without_a_version_is_refused_like_a_bad_one(client, reviewer, submitted):

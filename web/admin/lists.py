@@ -12,6 +12,7 @@ from core.db import read_session
 from core.errors import InvalidInput, UserFacingError
 from core.imports import ImportFailed, decode_csv, list_entries, locked_lists
 from core.portal import active_season, season_districts
+from core.rulesets import clause_wordings
 from core.season.lists import LIST_KINDS, decide_correction, import_list, may_act, propose_correction, submit_list
 from web.admin import bp
 from web.context import engine, now
@@ -33,9 +34,11 @@ def lists():
         season = active_season(session)
         held = locked_lists(session, season)
         districts = season_districts(session, season)
+        clauses = clause_wordings(session, season.active_ruleset_sha256)  # "§4.1" as the season's notice numbers it
     actor = current_actor()
     acting = {item["list"].id for item in held if may_act(item["list"].kind, item["list"].owner, actor)}
-    return render_template("admin/lists.html", held=held, kinds=LIST_KINDS, districts=districts, acting=acting)
+    return render_template("admin/lists.html", held=held, kinds=LIST_KINDS, districts=districts, acting=acting,
+                           clauses=clauses)
 
 
 def _entries():

@@ -8,6 +8,7 @@ from core.db import read_session
 from core.errors import UserFacingError
 from core.facts import collect_facts
 from core.portal import active_season
+from core.rulesets import clause_wordings
 from core.workflow import Actor
 from web.context import connector_runtime, engine, now
 from web.i18n import DASHBOARD_TERMS, TERMS, t
@@ -25,9 +26,12 @@ AUDIT_PAGE = 50
 
 def _snapshot() -> dict:
     """Everything the dashboard shows, as the page renders it and the script polls it, with the
-    words for its state codes (`terms`), so the script redraws them as the page first drew them."""
+    words for its state codes (`terms`) and the active ruleset's wordings of its clause ids
+    (`clauses`), so the script redraws them as the page first drew them."""
     with read_session(engine()) as session:
-        data = queries.snapshot(session, active_season(session), now(), connector_runtime().health())
+        season = active_season(session)
+        data = queries.snapshot(session, season, now(), connector_runtime().health())
+        data["clauses"] = clause_wordings(session, season.active_ruleset_sha256)
         data["audit"] = worded(data["audit"], queries.audit_words(session, data["audit"]))
     return {**data, "terms": {kind: TERMS[kind] for kind in DASHBOARD_TERMS}}
 

@@ -49,6 +49,8 @@
   function stateName(data, state) { return label(data.state_labels[state]) || state; }
   // A phase, window, job or breaker state in words (the server's `terms`), or the code itself if unknown.
   function termOf(data, kind, code) { return label(((data.terms || {})[kind] || {})[code]) || code; }
+  // A clause id as the active ruleset words it (the server's `clauses`), or the id itself if it does not.
+  function clauseOf(data, id) { return label((data.clauses || {})[id]) || id; }
   function stateBadge(data, kind, code, extra) {
     var node = badge(termOf(data, kind, code), extra);
     node.setAttribute("data-term", kind);
@@ -62,7 +64,7 @@
                                "data-current": p.current ? "true" : "false"});
       li.appendChild(el("span", label(p.label), {"class": "phase-name"}));
       li.appendChild(document.createTextNode(" "));
-      li.appendChild(el("span", when(p.starts_at) + " – " + when(p.ends_at) + " · " + p.clause, {"class": "muted"}));
+      li.appendChild(el("span", when(p.starts_at) + " – " + when(p.ends_at) + " · " + clauseOf(data, p.clause), {"class": "muted"}));
       li.appendChild(document.createTextNode(" "));
       li.appendChild(stateBadge(data, "phase_state", p.state, "state-" + p.state));
       if (p.current) { li.appendChild(document.createTextNode(" ")); li.appendChild(badge(t("当前", "now"), "ok now-marker")); }
