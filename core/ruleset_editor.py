@@ -386,7 +386,7 @@ def activate(session: Session, sha256: str, actor: Actor, *, now: datetime, conf
     found = [] if confirmed else activation_warnings(session, version, now)
     if found:
         raise RulesetNotActivatable(found)
-    version = activate_ruleset(session, season, sha256, actor)
+    version = activate_ruleset(session, season, sha256, actor, at=now)
     materialise(session, season)
     return version
 

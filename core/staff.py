@@ -1,6 +1,8 @@
 """Staff accounts, made and listed by a city administrator."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -16,10 +18,12 @@ STAFF_ROLES = (Role.reviewer.value, Role.district_admin.value, Role.city_admin.v
 
 
 def create_staff_account(engine: Engine, *, by: Account, username: str, password: str, role: str,
-                         district: str | None, display_name: str, districts: list[str]) -> Account:
+                         district: str | None, display_name: str, districts: list[str],
+                         now: datetime | None = None) -> Account:
     """Only a city administrator makes staff; district staff get one of the season's districts, and
     city-wide staff none: a district chosen for them is refused rather than silently dropped, so
-    the administrator learns the account will not be bound to it."""
+    the administrator learns the account will not be bound to it. `now`: the season clock's time
+    the audit event is stamped with (default: the wall clock's)."""
     if by.role != Role.city_admin.value:
         raise Forbidden("只有市级管理员可以创建工作人员账号", "only a city administrator creates staff accounts")
     if role not in STAFF_ROLES:
@@ -37,7 +41,7 @@ def create_staff_account(engine: Engine, *, by: Account, username: str, password
     actor = Actor(by.username, by.role, by.id, by.district)
     with write_session(engine) as session:
         return create_account(session, username=username, password=password, role=role, district=district,
-                              display_name=display_name, by=actor)
+                              display_name=display_name, by=actor, at=now)
 
 
 def list_staff(engine: Engine) -> list[Account]:

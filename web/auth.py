@@ -152,7 +152,7 @@ def staff():
                 engine(), by=current_account(), username=form.get("username", ""),
                 password=form.get("password", ""), role=form.get("role", ""),
                 district=form.get("district") or None, display_name=form.get("display_name", ""),
-                districts=[d["name"] for d in districts])
+                districts=[d["name"] for d in districts], now=now())
         except UserFacingError as error:
             errors[error.field or "_form"] = message_unless_refused(error)
         else:

@@ -259,6 +259,8 @@ def test_activation_is_audited_and_moves_the_calendar(client, admin):
         assert session.exec(select(Season)).one().active_ruleset_sha256 == sha
         event = session.exec(select(Event).where(Event.action == "ruleset_activated", Event.actor == "city")).one()
         assert event.data["replaced"] == before  # which version it replaced, for whoever reads the audit
+        stored = session.exec(select(Event).where(Event.action == "ruleset_stored", Event.actor == "city")).one()
+        assert event.at == stored.at == client.application.config["CLOCK"].now()  # the season's clock, as its events
         collection = session.exec(select(SeasonPhase).where(SeasonPhase.phase_id == "collection")).one()
     assert collection.ends_at.isoformat() == "2021-06-16T14:00:00+00:00"
 

@@ -151,6 +151,21 @@ def test_city_admin_creates_a_district_reviewer(client, auth, make_account, seas
     assert "rev-donghu" in client.get("/staff").get_data(as_text=True)
 
 
+def test_a_staff_account_is_stamped_by_the_season_clock(app, client, auth, make_account, season, now):
+    """In a rehearsal the season clock is not the wall clock: the audit trail stays in time order."""
+    from core.models import Event
+
+    make_account("city", role="city_admin")
+    auth.login("city")
+    client.post("/staff", data={"username": "rev-donghu", "password": PASSWORD, "role": "reviewer",
+                                "district": "东湖区", "csrf_token": auth.csrf()})
+    with read_session(app.extensions["xuewei.engine"]) as session:
+        made = session.exec(select(Account).where(Account.username == "rev-donghu")).one()
+        [event] = session.exec(select(Event).where(Event.action == "account_created",
+                                                   Event.subject_id == str(made.id))).all()
+    assert event.at == now and made.created_at == now
+
+
 def test_reviewer_without_district_is_refused_at_the_field(client, auth, make_account, season):
     make_account("city", role="city_admin")
     auth.login("city")

@@ -95,7 +95,7 @@ def save_ruleset():
     if problems:
         return _editor(fields, rest_text, problems, document, request.form.get("base"), status=422)
     with write_session(engine()) as session:
-        version = store_ruleset(session, season_for(session, document), document, current_actor())
+        version = store_ruleset(session, season_for(session, document), document, current_actor(), at=now())
     if version.status == RulesetStatus.draft.value:
         flash(t("规则已校验并保存为草稿版本", "The ruleset validates and is stored as a draft version"), "ok")
     else:  # identical content is stored once: this is that version, already active or retired

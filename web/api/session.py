@@ -88,7 +88,7 @@ def staff_create():
     created = create_staff_account(engine(), by=current_account(), username=text(data, "username"),
                                    password=text(data, "password"), role=text(data, "role"),
                                    district=text(data, "district") or None,
-                                   display_name=text(data, "display_name"), districts=districts)
+                                   display_name=text(data, "display_name"), districts=districts, now=now())
     return jsonify(account_dict(created)), 201
 
 
