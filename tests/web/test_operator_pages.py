@@ -199,7 +199,9 @@ def _renamed_2021(version: str) -> dict:
     document["meta"]["version"] = version
     for item in document["workflow"]["states"] + document["workflow"]["transitions"]:
         if item["id"] in ("submitted", "submit"):
-            item["label"] = {"zh": f"{item['label']['zh']}（{version}）", "en": f"{item['label']['en']} ({version})"}
+            for key in ("label", "history_label"):  # the history wording, where the step has its own
+                if key in item:
+                    item[key] = {"zh": f"{item[key]['zh']}（{version}）", "en": f"{item[key]['en']} ({version})"}
     return document
 
 
@@ -229,8 +231,8 @@ def test_audit_page_words_each_application_event_by_the_ruleset_it_was_recorded_
     auth.login("op")
     before = _audit_actions(client, f"?subject_type=application&subject_id={earlier.id}")
     after = _audit_actions(client, f"?subject_type=application&subject_id={later.id}")
-    assert before["submit"] == "确认提交（提交后不可修改） 填报中 → 已提交，待审核"
-    assert after["submit"] == "确认提交（提交后不可修改）（1.1.0） 填报中 → 已提交，待审核（1.1.0）"
+    assert before["submit"] == "已提交 填报中 → 已提交，待审核"
+    assert after["submit"] == "已提交（1.1.0） 填报中 → 已提交，待审核（1.1.0）"
     assert before["return_for_materials"] == "return_for_materials submitted → returned"
     assert before["application_started"] == "开始填报  → 填报中"
     latest = {e["subject_id"]: e for e in client.get("/operator/dashboard.json").get_json()["audit"]
