@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 from click.testing import CliRunner
@@ -11,11 +12,16 @@ from sqlmodel import select
 from core.allocation import LotteryError, commitment_of, run_season_allocation
 from core.allocation.models import AllocationRun, AllocationSeat, PropertyLedgerEntry
 from core.allocation.inputs import load_inputs
+from core.allocation.publication import family_seat
 from core.allocation.store import commit_seed, reveal_seed, seat_of_application
+from core.clock import SHANGHAI
 from core.cli import main
 from core.db import read_session, write_session
 from core.models import Application, Event, School
 from core.rulesets import ensure_season
+from core.season.actions import ACTIONS
+from core.season.boundaries import PHASE_ACTIONS
+from core.season.models import BoundaryKind
 
 
 def _facts(pupil_id: str, father_id: str, cert: str | None) -> dict:
@@ -178,16 +184,54 @@ class _Recorder:
         return True
 
 
-def test_plugins_hear_each_school_and_each_guardian_once(engine, city, now, monkeypatch):
-    season, seed = city
+def _recording(monkeypatch) -> _Recorder:
     recorder = _Recorder()
     monkeypatch.setattr("core.allocation.store.hooks", lambda: recorder)
+    monkeypatch.setattr("core.allocation.publication.hooks", lambda: recorder)
+    return recorder
+
+
+ALLOCATION_DAY = datetime(2021, 6, 25, 9, 0, tzinfo=SHANGHAI)  # the allocation phase: nothing published yet
+PUBLICATION = datetime(2021, 6, 28, 0, 0, tzinfo=SHANGHAI)  # the ruleset's 学位预分配结果查询 opens
+
+
+def test_schools_hear_at_allocation_but_families_only_when_publication_opens(engine, city, monkeypatch):
+    """Staff check the run (lottery verify, exports) before publication: allocating, and running
+    it again, tells no family; the publication boundary tells each family once."""
+    season, seed = city
+    recorder = _recording(monkeypatch)
     reveal_seed(engine, season.year, seed)
-    run_season_allocation(engine, season.id, now)
-    run_season_allocation(engine, season.id, now)  # unchanged: nobody is told twice
+    run_season_allocation(engine, season.id, ALLOCATION_DAY)
+    run_season_allocation(engine, season.id, ALLOCATION_DAY)  # unchanged: nobody is told twice
     assert recorder.schools == [("M-A", ["S-a1", "S-a2"]), ("M-B", ["S-a3", "S-a4", "S-b1"])]
+    assert recorder.messages == []
+    assert PHASE_ACTIONS[("publication", BoundaryKind.phase_start)] == ("publish_seats",)
+    assert ACTIONS["publish_seats"](engine, season.id, PUBLICATION, lambda: None)["notified"] == 5
     assert len({application_id for application_id, _, _ in recorder.messages}) == len(recorder.messages) == 5
     assert all(kind == "allocated" and message["zh"] and message["en"] for _, kind, message in recorder.messages)
+
+
+def test_a_run_after_publication_tells_families_at_once(engine, city, monkeypatch):
+    season, seed = city
+    recorder = _recording(monkeypatch)
+    reveal_seed(engine, season.year, seed)
+    run_season_allocation(engine, season.id, PUBLICATION)
+    assert len(recorder.messages) == 5
+
+
+def test_family_reads_that_the_seat_is_being_prepared_until_publication(engine, city):
+    season, seed = city
+    reveal_seed(engine, season.year, seed)
+    run_season_allocation(engine, season.id, ALLOCATION_DAY)
+    with read_session(engine) as session:
+        application = session.exec(select(Application).where(Application.serial == "S-a4")).one()
+        season_row = session.get(type(season), season.id)
+        seat = seat_of_application(session, application.id)
+        before = family_seat(session, season_row, seat, ALLOCATION_DAY)
+        after = family_seat(session, season_row, seat, PUBLICATION)
+    assert before == {"published": False, "publishes_at": PUBLICATION.isoformat(),
+                      "publishes_at_text": {"zh": "6月28日 00:00", "en": "28 June 00:00"}}
+    assert after["published"] is True and after["school"] == {"code": "M-B", "name": "南昌三中"}
 
 
 def test_guardian_sees_the_school_and_why(engine, city, now):
