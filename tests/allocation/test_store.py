@@ -103,18 +103,48 @@ def test_allocation_reads_sub_tiers_from_the_classification_row(engine, city):
 
 
 def test_residence_is_where_the_housing_source_located_the_basis_address(engine, city):
-    """§6 places left-out pupils near the actual residence: the basis address's location when
-    the source gave one, else the catchment school's."""
+    """§6 places left-out pupils near the actual residence: the location the source gave for the
+    basis address in the frozen facts (the stored explanation keeps the address as text only),
+    else the catchment school's, which ranks schools but claims no distance."""
     season, _ = city
     with write_session(engine) as session:
         application = session.exec(select(Application).where(Application.serial == "S-a2")).one()
-        trace = {"basis_address": {"district": "东湖区", "text": "东湖区八一大道2号",
-                                   "location": {"x": 2600.0, "y": -150.5}}}
-        application.classification = {**application.classification, "trace": trace}
+        facts = application.frozen_facts
+        address = {"district": "东湖区", "text": "东湖区八一大道2号", "location": {"x": 2600.0, "y": -150.5}}
+        application.frozen_facts = {**facts, "properties": [{**facts["properties"][0], "address": address}]}
+        application.classification = {**application.classification, "trace": {"basis_address": address["text"]}}
     with read_session(engine) as session:
         pupils = {pupil.serial: pupil for pupil in load_inputs(session, season.year).pupils}
-    assert (pupils["S-a2"].x, pupils["S-a2"].y) == (2600.0, -150.5)
-    assert (pupils["S-a1"].x, pupils["S-a1"].y) == (0.0, 0.0)  # no location given: school M-A's
+    assert (pupils["S-a2"].x, pupils["S-a2"].y, pupils["S-a2"].located) == (2600.0, -150.5, True)
+    assert (pupils["S-a1"].x, pupils["S-a1"].y, pupils["S-a1"].located) == (0.0, 0.0, False)  # school M-A's
+
+
+def test_a_placement_from_an_unlocated_residence_says_the_distance_is_unknown(engine, city, now):
+    """S-b1's lease has no location: it stands at the district's centre, which is no distance."""
+    season, seed = city
+    reveal_seed(engine, season.year, seed)
+    run_season_allocation(engine, season.id, now)
+    with read_session(engine) as session:
+        seat = session.exec(select(AllocationSeat).where(AllocationSeat.serial == "S-b1")).one()
+    assert seat.how == "coordinated" and seat.distance_m is None
+    assert "距离未知" in seat.why_zh and "公里" not in seat.why_zh and "distance unknown" in seat.why_en
+
+
+def test_a_coordinated_pupils_reason_cites_what_the_classification_said(engine, city, now):
+    """Not a general §6.2 (leases, co-owned property) for every pupil the authority places."""
+    season, seed = city
+    with write_session(engine) as session:
+        application = session.exec(select(Application).where(Application.serial == "S-b1")).one()
+        application.classification = {**application.classification, "reasons": [
+            {"code": "no_catchment", "clause": "§6", "zh": "居住地址不在任何学区范围内，由教育部门统筹安排",
+             "en": "the residence is in no catchment; placed by the authority"}]}
+    reveal_seed(engine, season.year, seed)
+    run_season_allocation(engine, season.id, now)
+    with read_session(engine) as session:
+        seat = session.exec(select(AllocationSeat).where(AllocationSeat.serial == "S-b1")).one()
+    assert seat.why_zh.startswith("类别认定：居住地址不在任何学区范围内，由教育部门统筹安排（§6）；按实际居住地")
+    assert "§6.2" not in seat.why_zh and "§6.2" not in seat.why_en
+    assert seat.why_en.startswith("Classification: the residence is in no catchment; placed by the authority (§6)")
 
 
 def _lock(engine, season, kind: str, owner: str, entries: list[dict]) -> None:
