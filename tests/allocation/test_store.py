@@ -119,29 +119,30 @@ def test_residence_is_where_the_housing_source_located_the_basis_address(engine,
     assert (pupils["S-a1"].x, pupils["S-a1"].y, pupils["S-a1"].located) == (0.0, 0.0, False)  # school M-A's
 
 
-def test_a_placement_from_an_unlocated_residence_says_the_distance_is_unknown(engine, city, now):
-    """S-b1's lease has no location: it stands at the district's centre, which is no distance."""
+def _stored_seat(engine, city, now, serial: str) -> AllocationSeat:
+    """Allocate the city and read back one pupil's stored seat."""
     season, seed = city
     reveal_seed(engine, season.year, seed)
     run_season_allocation(engine, season.id, now)
     with read_session(engine) as session:
-        seat = session.exec(select(AllocationSeat).where(AllocationSeat.serial == "S-b1")).one()
+        return session.exec(select(AllocationSeat).where(AllocationSeat.serial == serial)).one()
+
+
+def test_a_placement_from_an_unlocated_residence_says_the_distance_is_unknown(engine, city, now):
+    """S-b1's lease has no location: it stands at the district's centre, which is no distance."""
+    seat = _stored_seat(engine, city, now, "S-b1")
     assert seat.how == "coordinated" and seat.distance_m is None
     assert "距离未知" in seat.why_zh and "公里" not in seat.why_zh and "distance unknown" in seat.why_en
 
 
 def test_a_coordinated_pupils_reason_cites_what_the_classification_said(engine, city, now):
     """Not a general §6.2 (leases, co-owned property) for every pupil the authority places."""
-    season, seed = city
     with write_session(engine) as session:
         application = session.exec(select(Application).where(Application.serial == "S-b1")).one()
         application.classification = {**application.classification, "reasons": [
             {"code": "no_catchment", "clause": "§6", "zh": "居住地址不在任何学区范围内，由教育部门统筹安排",
              "en": "the residence is in no catchment; placed by the authority"}]}
-    reveal_seed(engine, season.year, seed)
-    run_season_allocation(engine, season.id, now)
-    with read_session(engine) as session:
-        seat = session.exec(select(AllocationSeat).where(AllocationSeat.serial == "S-b1")).one()
+    seat = _stored_seat(engine, city, now, "S-b1")
     assert seat.why_zh.startswith("类别认定：居住地址不在任何学区范围内，由教育部门统筹安排（§6）；按实际居住地")
     assert "§6.2" not in seat.why_zh and "§6.2" not in seat.why_en
     assert seat.why_en.startswith("Classification: the residence is in no catchment; placed by the authority (§6)")
