@@ -23,10 +23,10 @@ from core.db import make_engine, read_session, write_session
 from core.models import Account, Application
 from core.paths import instance_dir
 from core.schema import upgrade
-from core.season.replay import replay_season
+from core.season.replay import replay_lottery_seed, replay_season
 from core.workflow import Actor
 
-__all__ = ["demo", "DEMO_ACCOUNTS", "prepare_demo", "signup_examples", "DEMO_NOW"]
+__all__ = ["demo", "DEMO_ACCOUNTS", "prepare_demo", "signup_examples", "lottery_instructions", "DEMO_NOW"]
 
 DEMO_SEED, DEMO_POPULATION = 2021, 1500
 DEMO_NOW = "2021-06-08T15:00:00+08:00"  # a week into collection: every district's window is open
@@ -107,6 +107,19 @@ def signup_examples(count: int = 3) -> list[tuple[str, str, str, str]]:
     return found
 
 
+def lottery_instructions(year: int = 2021) -> list[str]:
+    """How the demo's operator reveals the lottery seed the replay committed to: the seed is in
+    no table (only its commitment is), and `lottery commit` rightly refuses a second one."""
+    seed = replay_lottery_seed(DEMO_SEED)
+    return [
+        f"抽签种子 Lottery seed：回放只公布了承诺值（数据库中没有种子）；种子由沙盒种子 {DEMO_SEED} 推导，"
+        "抽签时（分配之前）用下面的命令揭示",
+        f"  The replay published only the commitment (no table holds the seed); the seed, derived from sandbox "
+        f"seed {DEMO_SEED}, is revealed at the draw, before allocation (make demo: .venv/bin/xuewei):",
+        f"  xuewei lottery reveal --season {year} --seed {seed}",
+    ]
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -120,6 +133,9 @@ def demo(host: str, port: int) -> None:
     click.echo(f"\nxuewei demo: http://{host}:{port}/   (season time stands at {DEMO_NOW})\n\n演示账号 Demo logins:")
     for username, password, *_rest, who in (DEMO_GUARDIAN[:2] + (None, None, DEMO_GUARDIAN[2]), *DEMO_ACCOUNTS):
         click.echo(f"  {who:<36} {username:<16} {password}")
+    click.echo("")
+    for line in lottery_instructions():
+        click.echo(line)
     click.echo("\n新家长可自行注册（沙盒家庭，任选其一；用户名、密码自定，人脸照片可不传）\n"
                "New guardians can sign up as one of these sandbox families (any username and password):")
     for parent, parent_id, pupil, pupil_id in signup_examples():

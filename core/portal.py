@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from core.access import ensure_can_view
 from core.allocation.models import AllocationRun, AllocationSeat
+from core.allocation.publication import family_seat, is_published
 from core.allocation.store import seat_of_application
 from core.applications import (UNSUBMITTED, basis_options, check_can_start, current_facts, fact_records,
                                fire_transition, start_application, submit_blocker)
@@ -145,14 +146,15 @@ _STATUS_PAGE_INPUTS = DirectRead(select(
     Application.ruleset_sha256, Application.tier, Application.updated_at, unclassified(),
     _newest(Event.seq, Event.subject_type == "application", Event.subject_id == bindparam("subject_id")),
     select(func.count()).select_from(Document).where(Document.application_id == Application.id).scalar_subquery(),
-    *(_newest(table.id, table.application_id == Application.id) for table in STATUS_PAGE_ROWS),
+    *(_newest(table.id, table.application_id == Application.id).label(f"newest_{table.__tablename__}")
+      for table in STATUS_PAGE_ROWS),
     _newest(AllocationRun.id, AllocationRun.season_id == Application.season_id),
     select(CatchmentsVersion.version).where(CatchmentsVersion.season_id == Application.season_id).scalar_subquery(),
     select(Season.active_ruleset_sha256).where(Season.id == Application.season_id).scalar_subquery(),
 ).where(Application.id == bindparam("application_id")))
 
 
-def status_page_version(engine: Engine, actor: Actor, application_id: int) -> tuple | None:
+def status_page_version(engine: Engine, actor: Actor, application_id: int, *, now: datetime) -> tuple | None:
     """Everything the status page of a submitted application is drawn from, in one small query:
     equal tuples mean the page would be drawn the same, so it can answer a conditional GET
     (families poll this page). None for a draft, whose page shows the district's window and so
@@ -162,13 +164,22 @@ def status_page_version(engine: Engine, actor: Actor, application_id: int) -> tu
     classification sets `tier` and ends `unclassified`), the newest audit event about it
     (decisions with their reasons, document verdicts), its newest rows in `STATUS_PAGE_ROWS`
     and how many documents it has, and of its season the newest allocation run, the catchments
-    version (school names, the provisional assessment) and the active ruleset.
+    version (school names, the provisional assessment) and the active ruleset; and, once it has a
+    seat, whether seats are published at `now` (the page changes when the publication phase opens).
     """
     row = _STATUS_PAGE_INPUTS.first(engine, application_id=application_id, subject_id=str(application_id))
     if row is None:
         raise _no_such_application(application_id)
     ensure_can_view(actor, row)  # the row has the application's guardian_id and district
-    return None if row.serial is None else tuple(row)
+    if row.serial is None:
+        return None
+    return (*row, None if row.newest_allocationseat is None else _published(engine, row.season_id, now))
+
+
+def _published(engine: Engine, season_id: int, now: datetime) -> bool:
+    """Whether seats are published at `now` (a parsed calendar is cached: only a first read asks the database)."""
+    with read_session(engine) as session:
+        return is_published(session, by_id(session, Season, season_id), now)
 
 
 @dataclass
@@ -365,7 +376,8 @@ def _review_result(workflow: Workflow, state: str) -> dict[str, Any] | None:
 
 
 def _status_fields(session: Session, season: Season, application: Application, workflow: Workflow, *,
-                   has_facts: bool, facts: dict[str, Any] | None = None) -> dict[str, Any]:
+                   actor: Actor, now: datetime | None, has_facts: bool,
+                   facts: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "application": application,
         "state_label": dict(workflow.state_label(application.state)),
@@ -374,10 +386,20 @@ def _status_fields(session: Session, season: Season, application: Application, w
         "documents": list(session.scalars(_DOCUMENTS, {"application_id": application.id})),
         "events": list(session.scalars(_EVENTS, {"subject_id": str(application.id)})),
         "assessment": stored_or_assessed(session, application, facts=facts) if has_facts else None,
-        "seat": seat_of_application(session, application.id),
+        "seat": _seat(session, season, application, actor, now),
         "act_until": _family_deadline(session, season, workflow, application),
         "clauses": clause_wordings(session, application.judging_ruleset(season)),
     }
+
+
+def _seat(session: Session, season: Season, application: Application, actor: Actor,
+          now: datetime | None) -> dict[str, Any] | None:
+    """The seat as the viewer may see it: staff the whole seat as soon as it is stored (they
+    check it before publication), the family only from publication on (core.allocation.publication)."""
+    seat = seat_of_application(session, application.id)
+    if str(actor.role) == Role.guardian.value:
+        return family_seat(session, season, seat, now)
+    return None if seat is None else {**seat, "published": is_published(session, season, now)}
 
 
 def _application_view(session: Session, application: Application, actor: Actor,
@@ -389,7 +411,8 @@ def _application_view(session: Session, application: Application, actor: Actor,
     transitions = [{"id": t.id, "label": dict(t.label), "reason_required": t.reason_required}
                    for t in workflow.available(application.state, str(actor.role))]
     window = None if now is None else window_status(session, season, district=application.district, now=now)
-    fields = _status_fields(session, season, application, workflow, has_facts=bool(records), facts=facts)
+    fields = _status_fields(session, season, application, workflow, actor=actor, now=now, has_facts=bool(records),
+                            facts=facts)
     return ApplicationView(**fields,
                            facts=facts,
                            sources=_source_progress(calls, records), records=records, transitions=transitions,
@@ -422,7 +445,8 @@ def guardian_page_view(engine: Engine, actor: Actor, application_id: int, *, now
             return _application_view(session, application, actor, now)
         has_facts = session.scalar(_HAS_FACTS, {"application_id": application.id}) is not None
         season, workflow = _season_and_workflow(session, application)
-        return StatusView(**_status_fields(session, season, application, workflow, has_facts=has_facts))
+        return StatusView(**_status_fields(session, season, application, workflow, actor=actor, now=now,
+                                           has_facts=has_facts))
 
 
 def _family_deadline(session: Session, season: Season, workflow: Workflow,

@@ -6,7 +6,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .draw import Draw, draw_school
@@ -37,6 +37,7 @@ class Allocation:
     seats: tuple[Seat, ...]
     conflicts: Mapping[str, PropertyConflict]
     new_uses: tuple[PropertyUse, ...]
+    grounds: Mapping[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)  # Pupil.grounds by serial
 
     def seat_of(self, serial: str) -> Seat:
         """One pupil's result."""
@@ -161,6 +162,7 @@ def _allocate(
         seats=tuple(run.seats[serial] for serial in run.pupils),  # pupils are in serial order
         conflicts=conflicts,
         new_uses=tuple(uses_from(claims, run.seats, season)),
+        grounds={serial: pupil.grounds for serial, pupil in run.pupils.items() if pupil.grounds},
     )
 
 
@@ -267,7 +269,8 @@ class _Run:
         school_id, distance = found
         index.take(school_id)
         self.placed_in[school_id] += 1
-        self._give(pupil, school_id, how, tier, lottery_rank=rank, distance_m=distance, note=note)
+        self._give(pupil, school_id, how, tier, lottery_rank=rank, distance_m=distance if pupil.located else None,
+                   note=note)
 
     def school_results(self) -> tuple[SchoolResult, ...]:
         """The per-school table, schools by id, applicants in tier order."""

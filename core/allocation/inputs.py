@@ -82,13 +82,32 @@ def _property_key(facts: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _residence(classification: Mapping[str, Any]) -> tuple[float, float] | None:
-    """Where the family lives (§6: placement by actual residence): the location of the address
-    the ruleset took as basis, as the stored explanation shows it (`trace.basis_address`), when
-    the housing source gave one."""
-    address = (classification.get("trace") or {}).get("basis_address")
+def _basis_address(facts: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The address the family named as residence basis (the ruleset's `basis_address`): the
+    property's or the lease's address, or the demolition's original address."""
+    basis = facts.get("basis") or {}
+    kind = basis.get("kind")
+    if kind == "demolition":
+        return (facts.get("demolition") or {}).get("original_address")
+    records = {"property": facts.get("properties"), "lease": facts.get("leases")}.get(kind) or []
+    return next((item.get("address") for item in records if item.get("id") == basis.get("id")), None)
+
+
+def _residence(facts: Mapping[str, Any]) -> tuple[float, float] | None:
+    """Where the family lives (§6: placement by actual residence): the location the housing
+    source gave for the basis address in the frozen facts, when it gave one. (The stored
+    explanation keeps that address as text only, without its location.)"""
+    address = _basis_address(facts)
     location = address.get("location") if isinstance(address, Mapping) else None
     return (float(location["x"]), float(location["y"])) if location else None
+
+
+def _grounds(classification: Mapping[str, Any], tier: str) -> tuple[tuple[str, str, str], ...]:
+    """Why the classification left the pupil to the authority: its reasons as (clause, zh, en)."""
+    if tier not in (COORDINATED, UNDETERMINED):
+        return ()
+    return tuple((str(reason.get("clause", "")), str(reason["zh"]), str(reason["en"]))
+                 for reason in classification.get("reasons") or () if reason.get("zh") and reason.get("en"))
 
 
 def _tier(classification: Mapping[str, Any] | None, policy: AllocationPolicy) -> str:
@@ -145,7 +164,7 @@ def load_inputs(session: Session, year: int) -> SeasonInputs:
 
     A pupil's residence is the location the housing source gave for the basis address; where it
     gave none, the location of the school whose catchment holds the address, or else the centre
-    of the district's middle schools.
+    of the district's middle schools, which rank schools for placement but give no distance.
     """
     season = season_by_year(session, year)
     if not season.active_ruleset_sha256:
@@ -172,14 +191,17 @@ def load_inputs(session: Session, year: int) -> SeasonInputs:
         classification = application.classification or {}
         catchment = classification.get("catchment")
         direct = (facts.get("pupil") or {}).get("direct_promotion") or {}
-        x, y = (_residence(classification) or location.get(catchment) or centroids.get(application.district)
-                or centroids[None])
+        residence = _residence(facts)
+        x, y = residence or location.get(catchment) or centroids.get(application.district) or centroids[None]
+        tier = _tier(classification, policy)
         pupils.append(
             Pupil(
                 serial=application.serial,
-                tier=_tier(classification, policy),
+                tier=tier,
                 x=x,
                 y=y,
+                located=residence is not None,
+                grounds=_grounds(classification, tier),
                 catchment_school=catchment,
                 direct_school=locked["direct_promotion"].get(application.pupil_id_number, direct.get("school_id")),
                 direct_confirmed=bool(direct.get("reported")),

@@ -30,7 +30,10 @@ class Pupil:
 
     `tier` is a tier id of the policy's tier order, or "coordinated" (§6.2) or
     "undetermined"; `catchment_school` is the school whose catchment holds the residence
-    basis; x, y are the residence in the schools' metres.
+    basis; x, y are the residence in the schools' metres, `located` False when they only stand
+    in for it (the source gave no location): placement still uses them, but no distance is
+    claimed. `grounds` say why the classification left the pupil to the authority (coordinated,
+    undetermined): its own reasons as (clause, zh, en), which the seat's reason cites.
     """
 
     serial: str
@@ -44,6 +47,8 @@ class Pupil:
     property_key: str | None = None
     family_key: str | None = None
     submitted_at: str = ""
+    located: bool = True
+    grounds: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def family(self) -> str:

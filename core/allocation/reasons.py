@@ -27,8 +27,8 @@ _WHY_LEFT_OUT = {
         "({year}), so it is no basis this time (§6.1)",
     ),
     "coordinated": (
-        "不划分学区生源类别，由教育部门统筹安排（§6.2，原因见类别认定说明）",
-        "no catchment tier; placed by the authority (§6.2; the classification says why)",
+        "不划分学区生源类别，由教育部门统筹安排（原因见类别认定说明）",
+        "no catchment tier; placed by the authority (the classification says why)",
     ),
     "undetermined": (
         "生源类别未能确定，由教育部门统筹安排",
@@ -49,14 +49,20 @@ _WHERE = {
         "for {seats} seats, admitted (§6)",
     ),
     "placed": (
-        "按实际居住地就近统筹安排至{school}（约{km}公里，§6）",
-        "placed by residence at the nearest school with seats, {school} (about {km} km, §6)",
+        "按实际居住地就近统筹安排至{school}（{distance_zh}，§6）",
+        "placed by residence at the nearest school with seats, {school} ({distance_en}, §6)",
     ),
     "unplaced": (
         "全市已无空余学位，由教育部门另行统筹安排",
         "no seat is free in the city; the education bureau will arrange a place",
     ),
 }
+
+# Where the classification said why the authority places the pupil (Pupil.grounds), that is cited
+# instead of the general words above: the ruleset's own reason and clause.
+_GROUNDS = ("类别认定：{grounds}", "classification: {grounds}")
+_DISTANCE = (("约{km}公里", "about {km} km"),
+             ("居住地未定位，距离未知", "distance unknown: the residence was not located"))
 
 _UNCONFIRMED = ("；未确认对口直升，按学区生源录取", "; direct promotion was not confirmed, so the catchment admitted")
 
@@ -68,20 +74,22 @@ class Explainer:
         self._names = {school.id: school.name for school in allocation.schools}
         self._draws = {result.school: result for result in allocation.results}
         self._conflicts = allocation.conflicts
+        self._grounds = allocation.grounds
         self._texts: dict[tuple, tuple[str, str]] = {}
 
     def why(self, seat: Seat) -> dict[str, str]:
         """The reason of one seat as {"zh": ..., "en": ...}."""
         conflict = self._conflicts.get(seat.serial)
+        grounds = self._grounds.get(seat.serial, ()) if seat.note in ("coordinated", "undetermined") else ()
         # Most seats share their reason with others (same school, tier and way in): render each once.
         key = (seat.how, seat.note, seat.school, seat.catchment_school, seat.tier, seat.lottery_rank,
-               seat.distance_m, conflict.used_year if conflict else None)  # fmt: skip
+               seat.distance_m, conflict.used_year if conflict else None, grounds)  # fmt: skip
         texts = self._texts.get(key)
         if texts is None:
-            texts = self._texts[key] = self._render(seat, conflict.used_year if conflict else "")
+            texts = self._texts[key] = self._render(seat, conflict.used_year if conflict else "", grounds)
         return {"zh": texts[0], "en": texts[1]}
 
-    def _render(self, seat: Seat, year: int | str) -> tuple[str, str]:
+    def _render(self, seat: Seat, year: int | str, grounds: tuple[tuple[str, str, str], ...]) -> tuple[str, str]:
         draw = self._draws.get(seat.catchment_school or "")
         values = {
             "school": self._names.get(seat.school or "", ""),
@@ -90,13 +98,19 @@ class Explainer:
             "rank": seat.lottery_rank,
             "size": draw.lottery_size if draw else 0,
             "seats": draw.lottery_seats if draw else 0,
-            "km": "" if seat.distance_m is None else f"{seat.distance_m / 1000:.1f}",
             "year": year,
         }
+        distance = _DISTANCE[seat.distance_m is None]
+        km = "" if seat.distance_m is None else f"{seat.distance_m / 1000:.1f}"
+        values["distance_zh"], values["distance_en"] = distance[0].format(km=km), distance[1].format(km=km)
         where = "placed" if seat.how == "coordinated" else seat.how
-        parts = [(_WHY_LEFT_OUT[seat.note]) if seat.note in _WHY_LEFT_OUT else None, _WHERE[where]]
-        zh = "；".join(part[0].format(**values) for part in parts if part)
-        en = "; ".join(part[1].format(**values) for part in parts if part)
+        parts = [(zh.format(**values), en.format(**values))
+                 for zh, en in (_WHY_LEFT_OUT.get(seat.note, ("", "")), _WHERE[where]) if zh]
+        if grounds:  # the classification's own words, not a template: not formatted
+            parts[0] = (_GROUNDS[0].format(grounds="；".join(f"{zh}（{clause}）" for clause, zh, _ in grounds)),
+                        _GROUNDS[1].format(grounds="; ".join(f"{en} ({clause})" for clause, _, en in grounds)))
+        zh = "；".join(part[0] for part in parts)
+        en = "; ".join(part[1] for part in parts)
         if seat.note == "direct_unconfirmed":
             zh, en = zh + _UNCONFIRMED[0], en + _UNCONFIRMED[1]
         return zh, en[:1].upper() + en[1:]

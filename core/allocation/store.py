@@ -27,12 +27,14 @@ from .export import export_document, to_json
 from .inputs import SeasonInputs, load_inputs, season_by_year
 from .lottery import LotteryError, commitment_of, new_seed, reveal
 from .models import AllocationRun, AllocationSeat, PropertyLedgerEntry
+from .publication import is_published, tell_family
 from .reasons import Explainer
 
 __all__ = [
     "ALLOCATE",
     "SeasonRun",
     "allocate_season",
+    "announce_published",
     "commit_seed",
     "latest_run",
     "reveal_seed",
@@ -158,6 +160,8 @@ def allocate_season(engine: Engine, season_id: int, now: datetime, *, actor: str
     """Allocate a season with its revealed seed, store the run, and pre-allocate every approved application.
 
     Idempotent: the same inputs give the same export, found by its digest, and nothing is stored twice.
+    Families are told their seat only from publication on (`publication.py`): a run before it,
+    first or again, tells nobody; the publication boundary does (`announce_published`).
     """
     with read_session(engine) as session:
         season = session.get(Season, season_id)
@@ -165,6 +169,7 @@ def allocate_season(engine: Engine, season_id: int, now: datetime, *, actor: str
             raise LotteryError(f"season {season.year}: reveal the committed seed first (xuewei lottery reveal)")
         inputs = load_inputs(session, season.year)
         seed, commitment = season.lottery_seed, season.lottery_commitment
+        published = is_published(session, season, now)
     result = allocate(
         inputs.schools, inputs.pupils, season=inputs.season, seed=seed, commitment=commitment,
         policy=inputs.policy, ledger=inputs.ledger,
@@ -182,12 +187,13 @@ def allocate_season(engine: Engine, season_id: int, now: datetime, *, actor: str
         run_id = run.id
     moved = fire_on_season(engine, season_id, ALLOCATE, actor=Actor.system(actor), now=now, batch_size=BATCH)
     if not unchanged:
-        _announce(result, inputs)
+        _announce(result, inputs, families=published)
     return SeasonRun(run_id, unchanged, moved, digest, result, document)
 
 
-def _announce(result: Allocation, inputs: SeasonInputs) -> None:
-    """Tell plugins each school's pre-allocation (`seats_allocated`) and each guardian theirs (`notify_guardian`)."""
+def _announce(result: Allocation, inputs: SeasonInputs, *, families: bool) -> None:
+    """Tell plugins each school's pre-allocation (`seats_allocated`) and, once seats are
+    published, each guardian theirs (`notify_guardian`)."""
     facade = hooks()
     explain = Explainer(result)
     by_school: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -198,10 +204,26 @@ def _announce(result: Allocation, inputs: SeasonInputs) -> None:
                 {"application_id": application_id, "serial": seat.serial, "basis": seat.how,
                  "tier": seat.tier, "lottery_number": seat.lottery_number}
             )  # fmt: skip
-        facade.notify_guardian(guardian_id=inputs.guardians[seat.serial], application_id=application_id,
-                               kind="allocated", message=explain.why(seat))  # fmt: skip
+        if families:
+            tell_family(inputs.guardians[seat.serial], application_id, explain.why(seat))
     for school_code in sorted(by_school):
         facade.seats_allocated(season_year=result.season, school_code=school_code, allocations=by_school[school_code])
+
+
+def announce_published(engine: Engine, season_id: int, now: datetime) -> dict[str, Any]:
+    """The phase action opening publication (`publish_seats`): tell every family of the newest
+    run its seat, as stored. Nobody when no run was stored yet (a run after publication tells them)."""
+    with read_session(engine) as session:
+        run = latest_run(session, season_id)
+        if run is None:
+            return {"run": None, "notified": 0}
+        rows = session.exec(select(AllocationSeat.application_id, AllocationSeat.why_zh, AllocationSeat.why_en,
+                                   Application.guardian_id)
+                            .join(Application, Application.id == AllocationSeat.application_id)
+                            .where(AllocationSeat.run_id == run.id).order_by(AllocationSeat.serial)).all()
+    for application_id, why_zh, why_en, guardian_id in rows:
+        tell_family(guardian_id, application_id, {"zh": why_zh, "en": why_en})
+    return {"run": run.id, "notified": len(rows)}
 
 
 def seat_of_application(session: Session, application_id: int) -> dict[str, Any] | None:

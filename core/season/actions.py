@@ -23,7 +23,8 @@ from core.season.graduates import build_graduates_database
 from core.season.models import SeasonBoundary
 from core.workflow import Actor
 
-__all__ = ["ACTIONS", "run_actions", "close_unsubmitted", "classify_approved", "allocate_seats", "BATCH"]
+__all__ = ["ACTIONS", "run_actions", "close_unsubmitted", "classify_approved", "allocate_seats", "publish_seats",
+           "BATCH"]
 
 BATCH = 200
 KeepAlive = Callable[[], Any]
@@ -77,6 +78,13 @@ def allocate_seats(engine: Engine, season_id: int, now: datetime, keep_alive: Ke
     return dict(step(engine, season_id, now) or {})
 
 
+def publish_seats(engine: Engine, season_id: int, now: datetime, keep_alive: KeepAlive) -> dict[str, Any]:
+    """§8.1: the pre-allocation is published; every family is told its seat (core.allocation)."""
+    from core.allocation.store import announce_published
+
+    return announce_published(engine, season_id, now)
+
+
 def _graduates(engine: Engine, season_id: int, now: datetime, keep_alive: KeepAlive) -> dict[str, Any]:
     snapshot = build_graduates_database(engine, season_id, now)
     return {"snapshot": snapshot.id, "rows": snapshot.row_count}
@@ -87,6 +95,7 @@ ACTIONS: dict[str, Action] = {
     "build_graduates_database": _graduates,
     "classify_approved": classify_approved,
     "allocate_seats": allocate_seats,
+    "publish_seats": publish_seats,
 }
 
 

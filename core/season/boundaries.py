@@ -38,6 +38,7 @@ PHASE_ACTIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("verification", BoundaryKind.phase_end): ("build_graduates_database",),
     ("classification", BoundaryKind.phase_start): ("classify_approved",),
     ("allocation", BoundaryKind.phase_start): ("allocate_seats",),
+    ("publication", BoundaryKind.phase_start): ("publish_seats",),
 }
 LEASE = timedelta(seconds=120)  # renewed after every batch of a phase action
 _ORDER = {BoundaryKind.phase_end: 0, BoundaryKind.phase_start: 1, BoundaryKind.window_open: 2}

@@ -41,7 +41,8 @@ from core.season.lists import import_list, submit_list
 from core.season.models import SeasonBoundary
 from core.workflow import Actor
 
-__all__ = ["replay_season", "ReplayReport", "ReplayError", "season_summary", "window_key", "load_city"]
+__all__ = ["replay_season", "ReplayReport", "ReplayError", "season_summary", "window_key", "load_city",
+           "replay_lottery_seed"]
 
 NEVER_SUBMIT = 0.04  # share of guardians who open a draft and never submit (closed at 17:00 on 16 June)
 TOO_EARLY = 0.03  # share who try before their district's window and are turned away
@@ -196,6 +197,13 @@ def season_summary(session: Session, season: Season) -> dict[str, Any]:
             "seats": {"filled": filled, "by_how": dict(sorted(seats.items()))}}
 
 
+def replay_lottery_seed(seed: int) -> str:
+    """The lottery seed a replay of this sandbox seed commits to. Derived rather than drawn, so
+    the demo can tell its operators how to reveal it (a real season's seed comes from
+    `xuewei lottery commit` and is kept offline); the database holds only its commitment."""
+    return hashlib.sha256(f"xuewei-replay:{seed}".encode()).hexdigest()
+
+
 def replay_season(engine: Engine, population: int, seed: int, *, year: int = 2021,
                   echo: Callable[[str], None] | None = None, until: datetime | None = None) -> ReplayReport:
     """Run a whole season on a sandbox city of `population` pupils; returns the log, tallies and summary.
@@ -237,7 +245,7 @@ def replay_season(engine: Engine, population: int, seed: int, *, year: int = 202
     lists = _lists(engine, season, city, clock.now())
     say(f"{local_text(clock.now())['en']}: lists submitted — direct promotion {lists['direct_promotion']}, "
         f"special policy {lists['special_policy']}")
-    lottery_seed = hashlib.sha256(f"xuewei-replay:{seed}".encode()).hexdigest()
+    lottery_seed = replay_lottery_seed(seed)
     with write_session(engine) as session:
         session.get(Season, season.id).lottery_commitment = commitment_of(lottery_seed)
     say(f"lottery commitment published: {commitment_of(lottery_seed)[:16]}…")

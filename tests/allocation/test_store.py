@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 from click.testing import CliRunner
@@ -11,11 +12,16 @@ from sqlmodel import select
 from core.allocation import LotteryError, commitment_of, run_season_allocation
 from core.allocation.models import AllocationRun, AllocationSeat, PropertyLedgerEntry
 from core.allocation.inputs import load_inputs
+from core.allocation.publication import family_seat
 from core.allocation.store import commit_seed, reveal_seed, seat_of_application
+from core.clock import SHANGHAI
 from core.cli import main
 from core.db import read_session, write_session
 from core.models import Application, Event, School
 from core.rulesets import ensure_season
+from core.season.actions import ACTIONS
+from core.season.boundaries import PHASE_ACTIONS
+from core.season.models import BoundaryKind
 
 
 def _facts(pupil_id: str, father_id: str, cert: str | None) -> dict:
@@ -97,18 +103,49 @@ def test_allocation_reads_sub_tiers_from_the_classification_row(engine, city):
 
 
 def test_residence_is_where_the_housing_source_located_the_basis_address(engine, city):
-    """§6 places left-out pupils near the actual residence: the basis address's location when
-    the source gave one, else the catchment school's."""
+    """§6 places left-out pupils near the actual residence: the location the source gave for the
+    basis address in the frozen facts (the stored explanation keeps the address as text only),
+    else the catchment school's, which ranks schools but claims no distance."""
     season, _ = city
     with write_session(engine) as session:
         application = session.exec(select(Application).where(Application.serial == "S-a2")).one()
-        trace = {"basis_address": {"district": "东湖区", "text": "东湖区八一大道2号",
-                                   "location": {"x": 2600.0, "y": -150.5}}}
-        application.classification = {**application.classification, "trace": trace}
+        facts = application.frozen_facts
+        address = {"district": "东湖区", "text": "东湖区八一大道2号", "location": {"x": 2600.0, "y": -150.5}}
+        application.frozen_facts = {**facts, "properties": [{**facts["properties"][0], "address": address}]}
+        application.classification = {**application.classification, "trace": {"basis_address": address["text"]}}
     with read_session(engine) as session:
         pupils = {pupil.serial: pupil for pupil in load_inputs(session, season.year).pupils}
-    assert (pupils["S-a2"].x, pupils["S-a2"].y) == (2600.0, -150.5)
-    assert (pupils["S-a1"].x, pupils["S-a1"].y) == (0.0, 0.0)  # no location given: school M-A's
+    assert (pupils["S-a2"].x, pupils["S-a2"].y, pupils["S-a2"].located) == (2600.0, -150.5, True)
+    assert (pupils["S-a1"].x, pupils["S-a1"].y, pupils["S-a1"].located) == (0.0, 0.0, False)  # school M-A's
+
+
+def _stored_seat(engine, city, now, serial: str) -> AllocationSeat:
+    """Allocate the city and read back one pupil's stored seat."""
+    season, seed = city
+    reveal_seed(engine, season.year, seed)
+    run_season_allocation(engine, season.id, now)
+    with read_session(engine) as session:
+        return session.exec(select(AllocationSeat).where(AllocationSeat.serial == serial)).one()
+
+
+def test_a_placement_from_an_unlocated_residence_says_the_distance_is_unknown(engine, city, now):
+    """S-b1's lease has no location: it stands at the district's centre, which is no distance."""
+    seat = _stored_seat(engine, city, now, "S-b1")
+    assert seat.how == "coordinated" and seat.distance_m is None
+    assert "距离未知" in seat.why_zh and "公里" not in seat.why_zh and "distance unknown" in seat.why_en
+
+
+def test_a_coordinated_pupils_reason_cites_what_the_classification_said(engine, city, now):
+    """Not a general §6.2 (leases, co-owned property) for every pupil the authority places."""
+    with write_session(engine) as session:
+        application = session.exec(select(Application).where(Application.serial == "S-b1")).one()
+        application.classification = {**application.classification, "reasons": [
+            {"code": "no_catchment", "clause": "§6", "zh": "居住地址不在任何学区范围内，由教育部门统筹安排",
+             "en": "the residence is in no catchment; placed by the authority"}]}
+    seat = _stored_seat(engine, city, now, "S-b1")
+    assert seat.why_zh.startswith("类别认定：居住地址不在任何学区范围内，由教育部门统筹安排（§6）；按实际居住地")
+    assert "§6.2" not in seat.why_zh and "§6.2" not in seat.why_en
+    assert seat.why_en.startswith("Classification: the residence is in no catchment; placed by the authority (§6)")
 
 
 def _lock(engine, season, kind: str, owner: str, entries: list[dict]) -> None:
@@ -178,16 +215,54 @@ class _Recorder:
         return True
 
 
-def test_plugins_hear_each_school_and_each_guardian_once(engine, city, now, monkeypatch):
-    season, seed = city
+def _recording(monkeypatch) -> _Recorder:
     recorder = _Recorder()
     monkeypatch.setattr("core.allocation.store.hooks", lambda: recorder)
+    monkeypatch.setattr("core.allocation.publication.hooks", lambda: recorder)
+    return recorder
+
+
+ALLOCATION_DAY = datetime(2021, 6, 25, 9, 0, tzinfo=SHANGHAI)  # the allocation phase: nothing published yet
+PUBLICATION = datetime(2021, 6, 28, 0, 0, tzinfo=SHANGHAI)  # the ruleset's 学位预分配结果查询 opens
+
+
+def test_schools_hear_at_allocation_but_families_only_when_publication_opens(engine, city, monkeypatch):
+    """Staff check the run (lottery verify, exports) before publication: allocating, and running
+    it again, tells no family; the publication boundary tells each family once."""
+    season, seed = city
+    recorder = _recording(monkeypatch)
     reveal_seed(engine, season.year, seed)
-    run_season_allocation(engine, season.id, now)
-    run_season_allocation(engine, season.id, now)  # unchanged: nobody is told twice
+    run_season_allocation(engine, season.id, ALLOCATION_DAY)
+    run_season_allocation(engine, season.id, ALLOCATION_DAY)  # unchanged: nobody is told twice
     assert recorder.schools == [("M-A", ["S-a1", "S-a2"]), ("M-B", ["S-a3", "S-a4", "S-b1"])]
+    assert recorder.messages == []
+    assert PHASE_ACTIONS[("publication", BoundaryKind.phase_start)] == ("publish_seats",)
+    assert ACTIONS["publish_seats"](engine, season.id, PUBLICATION, lambda: None)["notified"] == 5
     assert len({application_id for application_id, _, _ in recorder.messages}) == len(recorder.messages) == 5
     assert all(kind == "allocated" and message["zh"] and message["en"] for _, kind, message in recorder.messages)
+
+
+def test_a_run_after_publication_tells_families_at_once(engine, city, monkeypatch):
+    season, seed = city
+    recorder = _recording(monkeypatch)
+    reveal_seed(engine, season.year, seed)
+    run_season_allocation(engine, season.id, PUBLICATION)
+    assert len(recorder.messages) == 5
+
+
+def test_family_reads_that_the_seat_is_being_prepared_until_publication(engine, city):
+    season, seed = city
+    reveal_seed(engine, season.year, seed)
+    run_season_allocation(engine, season.id, ALLOCATION_DAY)
+    with read_session(engine) as session:
+        application = session.exec(select(Application).where(Application.serial == "S-a4")).one()
+        season_row = session.get(type(season), season.id)
+        seat = seat_of_application(session, application.id)
+        before = family_seat(session, season_row, seat, ALLOCATION_DAY)
+        after = family_seat(session, season_row, seat, PUBLICATION)
+    assert before == {"published": False, "publishes_at": PUBLICATION.isoformat(),
+                      "publishes_at_text": {"zh": "6月28日 00:00", "en": "28 June 00:00"}}
+    assert after["published"] is True and after["school"] == {"code": "M-B", "name": "南昌三中"}
 
 
 def test_guardian_sees_the_school_and_why(engine, city, now):

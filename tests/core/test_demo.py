@@ -48,3 +48,24 @@ def test_the_demos_account_and_ruleset_events_read_in_time_order_with_the_season
     logins = [e for e in events if e.subject_type == "account"]
     assert {e.action for e in logins} == {"demo_login_assigned", "account_created"} and len(logins) == 5
     assert {e.at for e in logins} == {moment} and events[-1].at == moment
+
+
+def test_the_demo_tells_operators_the_exact_command_that_reveals_the_committed_seed(engine, monkeypatch):
+    """`lottery commit` refuses to replace the replay's commitment: the printed command is the way."""
+    from click.testing import CliRunner
+
+    from core.cli import main
+    from core.demo import lottery_instructions
+    from core.models import Season
+
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setattr(core.demo, "DEMO_POPULATION", 60)
+    prepare_demo(echo=lambda _line: None)
+    command = lottery_instructions()[-1].split()
+    assert command[:5] == ["xuewei", "lottery", "reveal", "--season", "2021"] and command[5] == "--seed"
+    with read_session(engine) as session:
+        assert session.exec(select(Season)).one().lottery_seed is None  # the demo stops before the draw
+    result = CliRunner().invoke(main, command[1:])
+    assert result.exit_code == 0, result.output
+    with read_session(engine) as session:
+        assert session.exec(select(Season)).one().lottery_seed == command[6]

@@ -340,8 +340,10 @@ def test_home_lists_each_application_with_its_state_in_chinese(client, guardian)
     assert 'data-testid="application-state" data-value="draft">填报中<' in home
 
 
-def test_status_page_shows_the_pre_allocated_school_and_why(app, engine, season, submitted, now, make_account):
+def test_status_page_shows_the_pre_allocated_school_and_why(app, engine, season, submitted, now, clock,
+                                                             make_account):
     from core.allocation.store import allocate_season, commit_seed, reveal_seed, seat_of_application
+    from core.clock import parse_instant
     from core.db import read_session
     from core.review import decide
     from core.season.actions import classify_approved
@@ -355,6 +357,10 @@ def test_status_page_shows_the_pre_allocated_school_and_why(app, engine, season,
     allocate_season(engine, season.id, now)
     client = app.test_client()
     AuthActions(client).login("li-father")
+    page = client.get(f"/guardian/applications/{submitted.id}").get_data(as_text=True)
+    assert 'data-testid="seat-pending"' in page and "seat-school" not in page  # staff check it first
+    assert "将于6月28日 00:00公布" in page
+    clock.set(parse_instant("2021-06-28T00:00:00+08:00"))  # 学位预分配结果查询 opens
     page = client.get(f"/guardian/applications/{submitted.id}").get_data(as_text=True)
     assert 'data-value="allocated"' in page
     assert 'data-testid="seat-school" data-value="dh-yuzhang"' in page

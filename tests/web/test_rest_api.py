@@ -249,3 +249,33 @@ def test_a_face_service_that_is_down_is_503_in_the_error_shape(api, plugin_manag
     assert signed.get_json() == {"code": "source_unavailable", "message": "人脸识别服务暂时无法使用，请稍后再试",
                                  "message_en": "the identity check is unavailable; try again later",
                                  "field": "face_image"}
+
+
+def test_the_family_reads_its_seat_from_publication_on_staff_as_soon_as_it_is_stored(
+        api, app, engine, season, submitted, make_account, clock, now):
+    """Staff check the allocation before 学位预分配结果查询 opens; until then the family's API says
+    when the result is published and names no school."""
+    from core.allocation.store import allocate_season, commit_seed, reveal_seed
+    from core.clock import parse_instant
+    from core.review import decide
+    from core.season.actions import classify_approved
+
+    reviewer = make_account("rev", role="reviewer", district="东湖区")
+    decide(engine, submitted.id, "approve", account=reviewer, now=now)
+    classify_approved(engine, season.id, now, lambda: None)
+    seed, _ = commit_seed(engine, season.year)
+    reveal_seed(engine, season.year, seed)
+    clock.set(parse_instant("2021-06-25T09:00:00+08:00"))
+    allocate_season(engine, season.id, clock.now())
+    api.login("li-father")
+    before = api.call("GET", f"/applications/{submitted.id}").get_json()
+    assert before["state"] == "allocated"
+    assert before["seat"] == {"published": False, "publishes_at": "2021-06-28T00:00:00+08:00",
+                              "publishes_at_text": {"zh": "6月28日 00:00", "en": "28 June 00:00"}}
+    staff = Api(app.test_client())
+    staff.login("rev")
+    checked = staff.call("GET", f"/applications/{submitted.id}").get_json()["seat"]
+    assert checked["published"] is False and checked["school"]["code"] == "dh-yuzhang"
+    clock.set(parse_instant("2021-06-28T00:00:00+08:00"))
+    after = api.call("GET", f"/applications/{submitted.id}").get_json()["seat"]
+    assert after["published"] is True and after["school"]["code"] == "dh-yuzhang" and after["why"]["zh"]

@@ -84,10 +84,11 @@ def test_a_draft_page_is_never_kept(client, auth, make_account, engine, season, 
     assert response.headers["Cache-Control"] == "no-store"  # it shows the window, which moves with the clock
 
 
-def test_every_change_the_family_should_see_ends_the_304s(browser, engine, season, submitted, reviewer, now,
+def test_every_change_the_family_should_see_ends_the_304s(browser, engine, season, submitted, reviewer, now, clock,
                                                           tmp_path):
     """The season as one family lives it; after each step the held page is stale, then fresh again."""
     from core.allocation.store import allocate_season, commit_seed, reveal_seed
+    from core.clock import parse_instant
     from core.db import read_session, write_session
     from core.documents import store_document
     from core.models import Account, Document, School
@@ -125,6 +126,9 @@ def test_every_change_the_family_should_see_ends_the_304s(browser, engine, seaso
         reveal_seed(engine, season.year, seed)
         allocate_season(engine, season.id, now)
 
+    def publication_opened():  # nothing in the database changes: the calendar's 学位预分配结果查询 opens
+        clock.set(parse_instant("2021-06-28T00:00:00+08:00"))
+
     def school_renamed():
         with write_session(engine) as session:
             school = session.exec(select(School).where(School.season_id == season.id,
@@ -142,7 +146,8 @@ def test_every_change_the_family_should_see_ends_the_304s(browser, engine, seaso
         materials_supplied: 'data-value="submitted"',
         approved: 'data-value="approved"',
         classified: 'data-value="1"',
-        seat_allocated: 'data-testid="seat-school" data-value="dh-yuzhang"',
+        seat_allocated: 'data-testid="seat-pending" data-publishes-at="2021-06-28T00:00:00+08:00"',
+        publication_opened: 'data-testid="seat-school" data-value="dh-yuzhang"',
         school_renamed: "南昌市豫章中学（新校区）",
     }
     for change, text in shown.items():

@@ -84,12 +84,13 @@ def new_application():
 def application(application_id: int):
     """One page for the whole journey; after submission it is the status page, which families
     poll: asked again with its ETag, it answers 304 while nothing on it has changed."""
-    version = status_page_version(engine(), current_actor(), application_id)
+    moment = now()  # one instant for the validator and the page: the seat shows from publication on
+    version = status_page_version(engine(), current_actor(), application_id, now=moment)
     etag = None if version is None else page_etag("guardian/status.html", version)
     if etag is not None and unchanged_since(etag):
         return not_modified(etag)
     once = message_waiting()  # drawn with a message: not kept (no-store), or a reload would show it again
-    view = guardian_page_view(engine(), current_actor(), application_id, now=now())
+    view = guardian_page_view(engine(), current_actor(), application_id, now=moment)
     template = "guardian/status.html" if view.application.serial else "guardian/application.html"
     response = make_response(render_template(template, view=view, a=view.application, kinds=DOCUMENT_KINDS))
     return response if etag is None or once else revalidate_each_time(response, etag)
