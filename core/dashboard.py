@@ -26,11 +26,12 @@ from core.rulesets import ruleset_document, workflow_for
 from core.season.boundaries import Step, fire_boundary
 from core.season.heartbeat import heartbeat_status
 from core.season.models import JobRun, SeasonBoundary, SeasonPhase, SeasonWindow
+from core.season.undecided import deadline_near, decision_deadline, undecided_counts
 from core.types import utcnow
 
 __all__ = [
     "snapshot", "state_labels", "timeline", "phase_label", "scheduler_jobs", "application_counts", "submissions_per_minute",
-    "connector_health", "stuck_applications", "failed_jobs", "audit_log", "chain_status",
+    "connector_health", "stuck_applications", "failed_jobs", "undecided_applications", "audit_log", "chain_status",
     "retry_job", "NotRetryable", "STUCK_AFTER", "RATE_MINUTES", "audit_words", "event_ruleset", "FAILED",
 ]
 
@@ -65,7 +66,8 @@ def timeline(session: Session, season: Season, now: datetime) -> dict[str, Any]:
     """Phases and district windows with their stored state, and which one the clock is in now.
 
     `current` is the clock's view, `state` the scheduler's: a phase whose time has come but
-    whose state is still pending is a late scheduler, visible at a glance.
+    whose state is still pending is a late scheduler, visible at a glance. `overdue` says so by
+    the season clock: a phase not opened or not closed, a window not opened, past its due time.
     """
     phases = session.exec(select(SeasonPhase).where(SeasonPhase.season_id == season.id)
                           .order_by(SeasonPhase.position)).all()
@@ -79,12 +81,13 @@ def timeline(session: Session, season: Season, now: datetime) -> dict[str, Any]:
             "id": p.phase_id, "label": {"zh": p.label_zh, "en": p.label_en}, "clause": p.clause,
             "starts_at": _iso(p.starts_at), "ends_at": _iso(p.ends_at), "state": p.state,
             "current": p.starts_at <= now < p.ends_at,
+            "overdue": (p.state == "pending" and p.starts_at <= now) or (p.state == "open" and p.ends_at <= now),
         } for p in phases],
         "windows": [{
             "id": w.window_id, "label": {"zh": w.label_zh, "en": w.label_en}, "clause": w.clause,
             "districts": list(w.districts or ()), "groups": list(w.groups or ()),
             "opens_at": _iso(w.opens_at), "closes_at": _iso(w.closes_at), "state": w.state,
-            "open_now": w.opens_at <= now < w.closes_at,
+            "open_now": w.opens_at <= now < w.closes_at, "overdue": w.state == "pending" and w.opens_at <= now,
         } for w in windows],
     }
 
@@ -100,8 +103,11 @@ def phase_label(phase: str, phases: Iterable[SeasonPhase]) -> dict[str, str]:
     return {"zh": phase, "en": phase}
 
 
-def scheduler_jobs(session: Session, season: Season) -> list[dict[str, Any]]:
-    """Every scheduler job (a season boundary): when it is due, and how its last run ended."""
+def scheduler_jobs(session: Session, season: Season, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Every scheduler job (a season boundary): when it is due, how its last run ended (a failure's
+    `reason` in Chinese and English when the error was a known one), and `status`, what the
+    operators read: the boundary's state, or "failed" when its last run failed, or "overdue"
+    when it is still pending past its due time by the season clock `now`."""
     boundaries = session.exec(select(SeasonBoundary).where(SeasonBoundary.season_id == season.id)
                               .order_by(SeasonBoundary.due_at, SeasonBoundary.seq)).all()
     latest = select(JobRun.job_id, func.max(JobRun.id).label("last_id")).where(
@@ -110,13 +116,17 @@ def scheduler_jobs(session: Session, season: Season) -> list[dict[str, Any]]:
     jobs = []
     for boundary in boundaries:
         run = runs.get(boundary.job_id)
+        overdue = now is not None and boundary.state == "pending" and boundary.due_at <= now
+        failed = run is not None and run.outcome == "failed" and boundary.state != "done"
         jobs.append({
             "job_id": boundary.job_id, "kind": boundary.kind, "phase": boundary.phase_id,
             "window": boundary.window_id, "due_at": _iso(boundary.due_at), "state": boundary.state,
+            "status": "failed" if failed else "overdue" if overdue else boundary.state,
             "next_run": _iso(boundary.due_at) if boundary.state == "pending" else None,
             "last_run": None if run is None else {
                 "started_at": _iso(run.started_at), "finished_at": _iso(run.finished_at),
                 "season_time": _iso(run.season_time), "outcome": run.outcome, "detail": run.detail,
+                "reason": {"zh": run.detail_zh or run.detail or "", "en": run.detail or ""},
                 "runner": run.runner},
         })
     return jobs
@@ -209,10 +219,31 @@ def stuck_applications(session: Session, season: Season, now: datetime,
              "waiting_minutes": int((now - a.updated_at).total_seconds() // 60)} for a in rows]
 
 
+def _having(jobs: Iterable[dict[str, Any]], status: str) -> list[dict[str, Any]]:
+    """The jobs (of `scheduler_jobs`) of one status: "failed", or "overdue" (past their due time by
+    the season clock and not fired: no scheduler is running, or it is behind)."""
+    return [job for job in jobs if job["status"] == status]
+
+
+def undecided_applications(session: Session, season: Season, now: datetime) -> dict[str, Any] | None:
+    """Submitted applications nobody has decided, per district and state, from DEADLINE_NEAR
+    before the last moment the ruleset lets reviewers decide, and after it (they get no seat):
+    {"deadline", "deadline_text", "passed", "districts": [{"district", "states": {state: count},
+    "total"}]}; None before then, or when every submitted application is decided."""
+    deadline = decision_deadline(session, season)
+    if not deadline_near(deadline, now):
+        return None
+    counts = undecided_counts(session, season)
+    if not counts:
+        return None
+    return {"deadline": deadline["at"].isoformat(), "deadline_text": deadline["text"], "passed": now >= deadline["at"],
+            "districts": [{"district": district, "states": states, "total": sum(states.values())}
+                          for district, states in counts.items()]}
+
+
 def failed_jobs(session: Session, season: Season) -> list[dict[str, Any]]:
     """Scheduler jobs whose latest run failed (a later success clears the incident)."""
-    return [job for job in scheduler_jobs(session, season)
-            if job["last_run"] is not None and job["last_run"]["outcome"] == "failed"]
+    return _having(scheduler_jobs(session, season), "failed")
 
 
 def retry_job(engine: Engine, season: Season, job_id: str, clock: Clock, runner: str) -> Step:
@@ -317,16 +348,18 @@ def snapshot(session: Session, season: Season, now: datetime,
              runtime: Iterable[SourceHealth] = (), *, wall_now: datetime | None = None) -> dict[str, Any]:
     """Every live section of the dashboard at once (the audit chain is verified on request only);
     the scheduler's heartbeat is judged by the wall clock (`wall_now`, default: the real one)."""
+    jobs = scheduler_jobs(session, season, now)
     return {
         "season": {"year": season.year, "name": season.name, "phase": season.phase},
         "state_labels": state_labels(session, season),
         "timeline": timeline(session, season, now),
         "scheduler": heartbeat_status(session, season, wall_now=wall_now),
-        "jobs": scheduler_jobs(session, season),
+        "jobs": jobs,
         "counts": application_counts(session, season),
         "rate": submissions_per_minute(session, season, now),
         "connectors": connector_health(session, runtime, now=now),
         "incidents": {"stuck": stuck_applications(session, season, now),
-                      "failed_jobs": failed_jobs(session, season)},
+                      "failed_jobs": _having(jobs, "failed"), "overdue_jobs": _having(jobs, "overdue"),
+                      "undecided": undecided_applications(session, season, now)},
         "audit": audit_log(session, limit=10),
     }

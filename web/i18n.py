@@ -126,6 +126,8 @@ TERMS = {
     "job_state": {
         "pending": {"zh": "待执行", "en": "pending"}, "fired": {"zh": "已触发，阶段操作进行中", "en": "fired, actions running"},
         "done": {"zh": "已完成", "en": "done"},
+        # not states of the row but what the dashboard shows instead (core.dashboard.scheduler_jobs' `status`)
+        "failed": {"zh": "阶段操作失败", "en": "actions failed"}, "overdue": {"zh": "逾期未执行", "en": "overdue, not run"},
     },
     "job_outcome": {
         "running": {"zh": "运行中", "en": "running"}, "fired": {"zh": "已触发", "en": "fired"},

@@ -14,6 +14,7 @@ from core.clock import clock_from_env
 from core.db import make_engine, read_session
 from core.models import Season
 from core.paths import schemas_dir
+from core.season.undecided import UndecidedApplications, check_all_decided
 
 from .allocate import Allocation, AllocationError
 from .export import pupils_csv, schools_csv, to_json
@@ -67,18 +68,32 @@ def _season_id(engine, year: int) -> int:
 @click.option("--seed", help="Reveal the committed lottery seed now (hex); checked against the commitment.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Write allocation.json, pupils.csv and schools.csv into this folder.")  # fmt: skip
-def allocate_command(year: int, seed: str | None, out: Path | None) -> None:
-    """Pre-allocate the season's seats (§6, §8.1) and print the per-school table."""
+@click.option("--leave-undecided", is_flag=True,
+              help="Allocate although submitted applications are still undecided: they get no seat.")
+def allocate_command(year: int, seed: str | None, out: Path | None, leave_undecided: bool) -> None:
+    """Pre-allocate the season's seats (§6, §8.1) and print the per-school table.
+
+    Refused while submitted applications are undecided (named per district and state), unless
+    `--leave-undecided`: nobody can decide them once the review phase is over (docs/season.md)."""
     engine = make_engine()
+    season_id = _season_id(engine, year)
+    with read_session(engine) as session:
+        try:
+            left_out = check_all_decided(session, session.get(Season, season_id), leave_undecided=leave_undecided)
+        except UndecidedApplications as exc:
+            raise click.ClickException(f"{exc.zh} / {exc.en}") from exc
     try:
         if seed:
             reveal_seed(engine, year, seed)
-        run = allocate_season(engine, _season_id(engine, year), clock_from_env().now(), actor="cli")
+        run = allocate_season(engine, season_id, clock_from_env().now(), actor="cli")
     except (AllocationError, LotteryError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(school_table(run.allocation))
     state = "unchanged (same inputs, same export)" if run.unchanged else "stored"
     click.echo(f"run {run.run_id} {state}: {len(run.allocation.seats)} pupils, export sha256 {run.export_sha256}")
+    if left_out:
+        click.echo("left out, undecided: " + "; ".join(
+            f"{district} {name} {count}" for district, names in left_out.items() for name, count in names.items()))
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "allocation.json").write_text(to_json(run.document), encoding="utf-8")

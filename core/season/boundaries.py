@@ -63,6 +63,7 @@ class Step:
     job_id: str
     outcome: str
     detail: str | None = None
+    detail_zh: str | None = None  # a known error's reason in Chinese (`detail` has it in English)
 
 
 def runner_name() -> str:
@@ -198,12 +199,32 @@ def _record(engine: Engine, boundary: SeasonBoundary, runner: str, now: datetime
             step: Step) -> Step:
     with write_session(engine) as session:
         session.add(JobRun(season_id=boundary.season_id, job_id=boundary.job_id, runner=runner, season_time=now,
-                           started_at=started, finished_at=utcnow(), outcome=step.outcome, detail=step.detail))
+                           started_at=started, finished_at=utcnow(), outcome=step.outcome, detail=step.detail,
+                           detail_zh=step.detail_zh))
     return step
 
 
-def fire_boundary(engine: Engine, boundary: SeasonBoundary, clock: Clock, runner: str) -> Step:
-    """Transition one due boundary (once) and run its actions (resumably); returns what happened."""
+def _release_lease(engine: Engine, boundary_id: int, runner: str) -> None:
+    """Give up this runner's lease on a boundary whose actions failed, so the next attempt (any
+    runner's) retries them at once instead of reading "waiting" until the lease runs out."""
+    with write_session(engine) as session:
+        session.execute(update(SeasonBoundary)
+                        .where(SeasonBoundary.id == boundary_id, SeasonBoundary.lease_owner == runner)
+                        .values(lease_owner=None, lease_until=None))
+
+
+def _failure(job_id: str, exc: BaseException) -> Step:
+    """A failed run as recorded: a known error (UserFacingError) with its Chinese and English
+    reason, any other by its type and text (English)."""
+    if isinstance(exc, UserFacingError):
+        return Step(job_id, "failed", exc.en, exc.zh)
+    return Step(job_id, "failed", f"{type(exc).__name__}: {exc}")
+
+
+def fire_boundary(engine: Engine, boundary: SeasonBoundary, clock: Clock, runner: str, *,
+                  leave_undecided: bool = False) -> Step:
+    """Transition one due boundary (once) and run its actions (resumably); returns what happened.
+    `leave_undecided`: the allocation may leave undecided applications out (core.season.actions)."""
     from core.season.actions import run_actions
 
     started, now = utcnow(), clock.now()
@@ -223,17 +244,19 @@ def fire_boundary(engine: Engine, boundary: SeasonBoundary, clock: Clock, runner
                 done = session.get(SeasonBoundary, boundary.id).state == BoundaryState.done.value
             outcome = ("fired" if fired_now else "already_done") if done else "waiting"
             return _record(engine, boundary, runner, now, started, Step(boundary.job_id, outcome))
-        summary = run_actions(engine, boundary, now, keep_alive=lambda: _claim_actions(engine, boundary.id, runner))
+        summary = run_actions(engine, boundary, now, keep_alive=lambda: _claim_actions(engine, boundary.id, runner),
+                              leave_undecided=leave_undecided)
         _finish_actions(engine, boundary, now, runner, summary)
         return _record(engine, boundary, runner, now, started,
                        Step(boundary.job_id, "fired" if fired_now else "actions_done", repr(summary)))
     except Exception as exc:  # recorded for the dashboard, then re-raised for the scheduler's log
-        _record(engine, boundary, runner, now, started, Step(boundary.job_id, "failed", f"{type(exc).__name__}: {exc}"))
+        _release_lease(engine, boundary.id, runner)
+        _record(engine, boundary, runner, now, started, _failure(boundary.job_id, exc))
         raise
 
 
 def run_due(engine: Engine, clock: Clock, *, runner: str | None = None,
-            on_step: Callable[[Step], None] | None = None) -> list[Step]:
+            on_step: Callable[[Step], None] | None = None, leave_undecided: bool = False) -> list[Step]:
     """Fire every boundary that is due, oldest first; stop at one another runner is still working on."""
     runner = runner or runner_name()
     steps: list[Step] = []
@@ -243,7 +266,7 @@ def run_due(engine: Engine, clock: Clock, *, runner: str | None = None,
                                                              SeasonBoundary.due_at <= now)
                                 .order_by(SeasonBoundary.season_id, SeasonBoundary.seq)))
     for boundary in due:
-        step = fire_boundary(engine, boundary, clock, runner)
+        step = fire_boundary(engine, boundary, clock, runner, leave_undecided=leave_undecided)
         steps.append(step)
         if on_step is not None:
             on_step(step)

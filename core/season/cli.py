@@ -9,6 +9,7 @@ from sqlmodel import select
 from core.clock import SHANGHAI, clock_from_env
 from core.config import database_url
 from core.db import make_engine, read_session, write_session
+from core.errors import UserFacingError
 from core.models import Season
 from core.portal import current_season
 from core.season.boundaries import materialise
@@ -25,13 +26,21 @@ __all__ = ["scheduler", "season"]
 @click.option("--heartbeat-seconds", default=HEARTBEAT_SECONDS, show_default=True, type=click.FloatRange(min=1),
               envvar="XUEWEI_HEARTBEAT_SECONDS", show_envvar=True,
               help="how often to record that this scheduler is alive (with --once: the cron interval)")
-def scheduler(once: bool, sweep_seconds: float, heartbeat_seconds: float) -> None:
+@click.option("--leave-undecided", is_flag=True,
+              help="let the allocation run although submitted applications are still undecided (they get no seat; "
+                   "the allocation's audit event records how many, per district and state)")
+def scheduler(once: bool, sweep_seconds: float, heartbeat_seconds: float, leave_undecided: bool) -> None:
     """Fire the season's phase and window deadlines (run exactly one of these, never in the web workers).
 
-    It logs JSON lines on stderr, APScheduler's own among them, and prints nothing."""
+    It logs JSON lines on stderr, APScheduler's own among them, and prints nothing, except the
+    one-line reason (Chinese, then English) when a job fails with a known error: exit 1."""
     from core.season.scheduler import serve_scheduler
 
-    serve_scheduler(database_url(), sweep_seconds=sweep_seconds, once=once, heartbeat_seconds=heartbeat_seconds)
+    try:
+        serve_scheduler(database_url(), sweep_seconds=sweep_seconds, once=once, heartbeat_seconds=heartbeat_seconds,
+                        leave_undecided=leave_undecided)
+    except UserFacingError as error:  # recorded as the job's failed run too, for the dashboard
+        raise click.ClickException(f"{error.zh} / {error.en}") from error
 
 
 @click.group()

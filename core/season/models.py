@@ -117,8 +117,11 @@ class JobRun(SQLModel, table=True):
     season_time: datetime = _time(nullable=False)
     started_at: datetime = _created()
     finished_at: datetime | None = _time()
-    outcome: str = Field(default="running", max_length=20)  # running | fired | already_done | actions_done | failed
+    outcome: str = Field(default="running", max_length=20)  # running | fired | already_done | actions_done | waiting | failed
     detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # a failure's reason in Chinese when the error is a known one (core.errors.UserFacingError);
+    # `detail` then holds the English
+    detail_zh: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class SchedulerHeartbeat(SQLModel, table=True):

@@ -50,9 +50,10 @@ def _log_step(step: Step) -> None:
     log.info("season job %s: %s%s", step.job_id, step.outcome, f" {step.detail}" if step.detail else "")
 
 
-def run_due_job(database_url: str) -> None:
+def run_due_job(database_url: str, leave_undecided: bool = False) -> None:
     """The scheduler's job (module level, picklable arguments): fire whatever boundaries are due."""
-    run_due(get_engine(database_url), _clock(), runner=runner_name(), on_step=_log_step)
+    run_due(get_engine(database_url), _clock(), runner=runner_name(), on_step=_log_step,
+            leave_undecided=leave_undecided)
 
 
 def prepare_seasons(engine: Engine) -> int:
@@ -65,8 +66,10 @@ def prepare_seasons(engine: Engine) -> int:
     return len(seasons)
 
 
-def build_scheduler(engine: Engine, clock: Clock, database_url: str, *, sweep_seconds: float = 60) -> BackgroundScheduler:
+def build_scheduler(engine: Engine, clock: Clock, database_url: str, *, sweep_seconds: float = 60,
+                    leave_undecided: bool = False) -> BackgroundScheduler:
     """A BackgroundScheduler with one date job per pending boundary and a sweep, all firing `run_due_job`."""
+    args = [database_url, leave_undecided]
     scheduler = BackgroundScheduler(timezone=timezone.utc, executors={"default": ThreadPoolExecutor(1)},
                                   job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1})
     with read_session(engine) as session:
@@ -76,18 +79,19 @@ def build_scheduler(engine: Engine, clock: Clock, database_url: str, *, sweep_se
         wall = clock.wall_time(boundary.due_at)
         if wall is None:  # a fixed clock never reaches a deadline by itself; the sweep still looks
             continue
-        scheduler.add_job(run_due_job, DateTrigger(run_date=wall), args=[database_url], id=boundary.job_id,
+        scheduler.add_job(run_due_job, DateTrigger(run_date=wall), args=args, id=boundary.job_id,
                           name=boundary.job_id, replace_existing=True, misfire_grace_time=None, coalesce=True)
-    scheduler.add_job(run_due_job, IntervalTrigger(seconds=sweep_seconds), args=[database_url], id=SWEEP_ID,
+    scheduler.add_job(run_due_job, IntervalTrigger(seconds=sweep_seconds), args=args, id=SWEEP_ID,
                       name=SWEEP_ID, replace_existing=True, misfire_grace_time=None, coalesce=True)
     return scheduler
 
 
 def serve_scheduler(database_url: str, *, clock: Clock | None = None, sweep_seconds: float = 60, once: bool = False,
-                    heartbeat_seconds: float = HEARTBEAT_SECONDS,
+                    heartbeat_seconds: float = HEARTBEAT_SECONDS, leave_undecided: bool = False,
                     on_ready: Callable[[BackgroundScheduler], None] | None = None) -> list[Step]:
     """Catch up on every overdue boundary, then (unless `once`) wait for the next ones until stopped,
     with a heartbeat every `heartbeat_seconds` from start to stop (`once`: one beat, at the end).
+    `leave_undecided`: the allocation may run although submitted applications are undecided.
     Everything it has to say is logged (JSON lines under `configure_logging`), nothing printed."""
     _PROCESS["clock"] = clock or clock_from_env()
     get_plugin_manager()  # a plugin that fails to load is logged now, not at the first job asking a hook
@@ -95,19 +99,20 @@ def serve_scheduler(database_url: str, *, clock: Clock | None = None, sweep_seco
     prepare_seasons(engine)
     heartbeat = Heartbeat(engine, _clock(), heartbeat_seconds)
     if once:
-        steps = run_due(engine, _clock(), runner=runner_name(), on_step=_log_step)
-        heartbeat.beat()
-        return steps
+        try:
+            return run_due(engine, _clock(), runner=runner_name(), on_step=_log_step, leave_undecided=leave_undecided)
+        finally:
+            heartbeat.beat()
     heartbeat.start()  # before the catch-up, which may run a long phase action
     try:
-        steps = run_due(engine, _clock(), runner=runner_name(), on_step=_log_step)
-        _serve(engine, database_url, sweep_seconds, heartbeat_seconds, on_ready)
+        steps = run_due(engine, _clock(), runner=runner_name(), on_step=_log_step, leave_undecided=leave_undecided)
+        _serve(engine, database_url, sweep_seconds, heartbeat_seconds, leave_undecided, on_ready)
     finally:
         heartbeat.stop()
     return steps
 
 
-def _serve(engine: Engine, database_url: str, sweep_seconds: float, heartbeat_seconds: float,
+def _serve(engine: Engine, database_url: str, sweep_seconds: float, heartbeat_seconds: float, leave_undecided: bool,
            on_ready: Callable[[BackgroundScheduler], None] | None) -> None:
     """Run the deadline jobs and the sweep until a stop signal (or, off the main thread, a shutdown)."""
     in_main_thread = threading.current_thread() is threading.main_thread()
@@ -117,7 +122,8 @@ def _serve(engine: Engine, database_url: str, sweep_seconds: float, heartbeat_se
         # bytecodes of the main thread, and one that calls into APScheduler can wait forever on a
         # lock the interrupted code holds (an Event's condition, the pool's shutdown lock).
         previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-    scheduler = build_scheduler(engine, _clock(), database_url, sweep_seconds=sweep_seconds)
+    scheduler = build_scheduler(engine, _clock(), database_url, sweep_seconds=sweep_seconds,
+                                leave_undecided=leave_undecided)
     stopped = threading.Event()
     scheduler.add_listener(lambda _event: stopped.set(), EVENT_SCHEDULER_SHUTDOWN)
     scheduler.start()

@@ -35,8 +35,10 @@ def test_operator_dashboard_shows_collection_close_without_a_reload(start_server
     phase = page.locator("#season-phase")
     expect(phase).to_have_attribute("data-phase", "collection")
     job_state = page.locator("[data-testid=job-season-2021-collection-end] [data-term=job_state]")
-    expect(job_state).to_have_attribute("data-value", "pending")
-    expect(job_state).to_have_text("待执行")
+    # 17:00 by the season clock, and no scheduler has closed collection: overdue, not "pending"
+    expect(job_state).to_have_attribute("data-value", "overdue")
+    expect(job_state).to_have_text("逾期未执行")
+    expect(page.locator("[data-testid=phase-collection] [data-testid=overdue-collection]")).to_have_text("逾期未执行")
     heartbeat = page.locator("#scheduler-seen")  # the scheduler's last beat, and what it fires next
     expect(heartbeat).to_contain_text("最近心跳")
     expect(heartbeat).to_contain_text("下一任务 season-2021-collection-end")
@@ -52,8 +54,9 @@ def test_operator_dashboard_shows_collection_close_without_a_reload(start_server
     collection = page.locator("[data-testid=phase-collection]")
     expect(collection).to_contain_text("· 第四部分第2项")  # its clause redrawn as the ruleset words it …
     expect(collection).not_to_contain_text("§4.2")  # … not as the id
-    expect(job_state).not_to_have_attribute("data-value", "pending")
-    expect(job_state).not_to_have_text("待执行")
+    expect(job_state).not_to_have_attribute("data-value", "overdue")
+    expect(job_state).not_to_have_text("逾期未执行")
+    expect(page.locator("[data-testid=overdue-collection]")).to_have_count(0)  # redrawn: no longer overdue
     expect(heartbeat).to_contain_text("下一任务 season-2021-verification-start")  # its latest beat, redrawn
     assert page.evaluate("window.__sameDocument") is True
     expect(page.locator("#audit-rows")).to_contain_text("阶段结束")  # the latest events redrawn in words too

@@ -7,9 +7,11 @@ from flask import flash, redirect, render_template, request, url_for
 
 from core.errors import UserFacingError
 from core.models import Document
-from core.portal import active_districts, application_view, state_labels
+from core.db import read_session
+from core.portal import active_districts, active_season, application_view, state_labels
 from core.review import (DECISIONS, DOCUMENT_REVIEW_STATES, PROBLEMS, decide, review_document, review_queue,
                          unsettled_documents)
+from core.season.undecided import decision_deadline
 from web.context import engine, now
 from web.errors import anchor_unless_refused, message_unless_refused
 from web.i18n import t
@@ -34,7 +36,7 @@ def queue():
     """The queue, filtered by state and problem (and district for city staff), or searched."""
     page = review_queue(engine(), account=current_account(), **queue_filters())
     return render_template("review/queue.html", page=page, problems=PROBLEMS, districts=active_districts(engine()),
-                           state_labels=state_labels(engine(), page.items))
+                           state_labels=state_labels(engine(), page.items), deadline=_decision_deadline())
 
 
 @bp.get("/applications/<int:application_id>")
@@ -46,7 +48,15 @@ def application(application_id: int, *, reason: str = ""):
     decisions = [tr for tr in view.transitions if tr["id"] in DECISIONS]
     return render_template("review/application.html", view=view, a=view.application, decisions=decisions,
                            sheet=fact_sheet(view.facts), document_review_states=DOCUMENT_REVIEW_STATES,
-                           reason=reason, confirmations=_confirmations(view.documents))
+                           reason=reason, confirmations=_confirmations(view.documents), deadline=_decision_deadline())
+
+
+def _decision_deadline() -> dict | None:
+    """Until when reviewers can decide, and whether that has passed (review/_deadline.html): the
+    same phase end a late decision's refusal names."""
+    with read_session(engine()) as session:
+        deadline = decision_deadline(session, active_season(session))
+    return None if deadline is None else {**deadline, "passed": now() >= deadline["at"]}
 
 
 # How many documents are in an unsettled review state, as the approval's question counts them.

@@ -58,6 +58,13 @@
     return node;
   }
 
+  // A phase or window past its due time by the season clock whose boundary has not fired.
+  function overdueBadge(id) {
+    var node = badge(t("逾期未执行", "overdue, not run"), "bad");
+    node.setAttribute("data-testid", "overdue-" + id);
+    return node;
+  }
+
   function drawPhases(data) {
     fill("phase-list", data.timeline.phases, function (p) {
       var li = el("li", null, {"class": "phase" + (p.current ? " current" : ""), "data-testid": "phase-" + p.id,
@@ -67,12 +74,14 @@
       li.appendChild(el("span", when(p.starts_at) + " – " + when(p.ends_at) + " · " + clauseOf(data, p.clause), {"class": "muted"}));
       li.appendChild(document.createTextNode(" "));
       li.appendChild(stateBadge(data, "phase_state", p.state, "state-" + p.state));
+      if (p.overdue) { li.appendChild(document.createTextNode(" ")); li.appendChild(overdueBadge(p.id)); }
       if (p.current) { li.appendChild(document.createTextNode(" ")); li.appendChild(badge(t("当前", "now"), "ok now-marker")); }
       return li;
     });
     fill("window-rows", data.timeline.windows, function (w) {
       var state = el("span");
       state.appendChild(stateBadge(data, "window_state", w.state));
+      if (w.overdue) { state.appendChild(document.createTextNode(" ")); state.appendChild(overdueBadge(w.id)); }
       if (w.open_now) { state.appendChild(document.createTextNode(" ")); state.appendChild(badge(t("开放中", "open"), "ok")); }
       return row([label(w.label), w.districts.concat(w.groups).join("、"), when(w.opens_at), when(w.closes_at), state],
                  {"data-testid": "window-" + w.id, "class": w.open_now ? "current" : ""});
@@ -123,7 +132,7 @@
 
   function drawJobs(data) {
     fill("job-rows", data.jobs, function (j) {
-      return row([j.job_id, when(j.due_at), stateBadge(data, "job_state", j.state),
+      return row([j.job_id, when(j.due_at), stateBadge(data, "job_state", j.status, j.status === "failed" || j.status === "overdue" ? "bad" : ""),
                   j.last_run ? when(j.last_run.season_time) : "—",
                   j.last_run ? termOf(data, "job_outcome", j.last_run.outcome) : "—"], {"data-testid": "job-" + j.job_id});
     });
@@ -181,10 +190,41 @@
     }) : none());
     var failed = document.getElementById("failed-job-list");
     failed.replaceChildren.apply(failed, data.incidents.failed_jobs.length ? data.incidents.failed_jobs.map(function (j) {
-      var li = el("li", j.job_id + " · " + when(j.last_run.season_time) + " · " + (j.last_run.detail || "") + " ",
+      var li = el("li", j.job_id + " · " + when(j.last_run.season_time) + " · " + label(j.last_run.reason) + " ",
                   {"data-testid": "failed-job-" + j.job_id});
       li.appendChild(retryForm(root.getAttribute("data-retry-job-url").replace("/JOB/", "/" + encodeURIComponent(j.job_id) + "/"),
                                "retry-job-" + j.job_id));
+      return li;
+    }) : none());
+    var overdue = document.getElementById("overdue-job-list");
+    overdue.replaceChildren.apply(overdue, data.incidents.overdue_jobs.length ? data.incidents.overdue_jobs.map(function (j) {
+      return el("li", j.job_id + " · " + t("应于 ", "due ") + when(j.due_at) + t(" 执行", ""), {"data-testid": "overdue-job-" + j.job_id});
+    }) : none());
+    drawUndecided(data, none);
+  }
+
+  // Submitted applications nobody decided, per district, each state linked to the review queue filtered.
+  function drawUndecided(data, none) {
+    var undecided = data.incidents.undecided;
+    var deadline = document.getElementById("undecided-deadline");
+    deadline.hidden = !undecided;
+    if (undecided) {
+      var at = undecided.deadline_text;
+      deadline.textContent = undecided.passed
+        ? t("审核已于" + at.zh + "截止，以下申请未作决定，分配时将没有学位",
+            "review closed at " + at.en + "; these applications were never decided and get no seat")
+        : t("审核将于" + at.zh + "截止，以下申请尚未作出决定", "review closes at " + at.en + "; these applications are not decided yet");
+    }
+    var list = document.getElementById("undecided-list");
+    var queue = root.getAttribute("data-queue-url");
+    list.replaceChildren.apply(list, undecided ? undecided.districts.map(function (d) {
+      var li = el("li", d.district, {"data-testid": "undecided-" + d.district});
+      Object.keys(d.states).forEach(function (s) {
+        li.appendChild(document.createTextNode(" · "));
+        li.appendChild(el("a", stateName(data, s) + " " + d.states[s], {
+          "href": queue + "?" + new URLSearchParams({"state": s, "district": d.district}).toString(),
+          "data-testid": "undecided-" + d.district + "-" + s}));
+      });
       return li;
     }) : none());
   }
