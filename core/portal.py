@@ -26,7 +26,7 @@ from core.errors import InvalidInput, NotFound, UserFacingError
 from core.models import (Account, Application, CatchmentsVersion, ConnectorCall, Document, Event, FactRecord, Role,
                          Season, unclassified)
 from core.review import DECIDED_STATES, DECISIONS
-from core.rulesets import clause_wordings, ruleset_document, workflow_for
+from core.rulesets import clause_wordings, ruleset_document, state_labels_in, workflow_for
 from core.season.calendar import calendar_for, local_text, window_status
 from core.season.models import GraduateRow
 from core.workflow import Actor, Workflow
@@ -90,11 +90,7 @@ def applications_of(engine: Engine, account: Account) -> list[Application]:
 def state_labels(engine: Engine, applications: list[Application]) -> dict[int, dict[str, str]]:
     """Each application's state as its ruleset names it (zh/en), for lists of applications."""
     with read_session(engine) as session:
-        labels = {}
-        for a in applications:
-            sha = a.judging_ruleset(by_id(session, Season, a.season_id))
-            labels[a.id] = dict(workflow_for(session, sha).state_label(a.state))
-        return labels
+        return state_labels_in(session, applications)
 
 
 def open_application(engine: Engine, *, account: Account, pupil_id_number: str, pupil_name: str,
