@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import String, cast, exists, or_
+from sqlalchemy import String, and_, cast, exists, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -19,7 +19,7 @@ from core.db import read_session, write_session
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.models import Account, Application, Document, Event, Role, RulesetStatus, RulesetVersion
 from core.rules import CatchmentIndex
-from core.rulesets import state_labels_in, workflow_for
+from core.rulesets import application_state_labels, workflow_for
 from core.workflow import Actor, changed_since
 
 __all__ = ["DECISIONS", "DECIDED_STATES", "DOCUMENT_VERDICTS", "DOCUMENT_REVIEW_STATES", "PROBLEMS", "QueuePage",
@@ -45,6 +45,11 @@ SEARCH_MAX = 40  # longer than any serial, ID number or name
 PAGE_SIZE = 50
 MAX_PAGE = 100_000  # past any real queue; keeps OFFSET within every database's range
 EXPORT_BATCH = 1000  # applications read per query by the CSV download
+# The queue's order on every database: first submission oldest first, never-submitted last, then
+# id. submitted_at is set once, with the serial (a resubmission keeps both: core.workflow), so an
+# application's place in this order only ever moves from the end to a time: what lets the CSV
+# download read it by keyset without listing an application twice.
+QUEUE_ORDER = (Application.submitted_at.asc().nulls_last(), Application.id)
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,7 @@ def _queue_query(account: Account, *, state: str | None, district: str | None, p
                                            Event.action == "supply_materials"))
     elif problem == "facts_pending":
         query = query.where(Application.state == "facts_pending")
-    return query.order_by(Application.submitted_at, Application.id), district
+    return query.order_by(*QUEUE_ORDER), district
 
 
 def review_queue(engine: Engine, *, account: Account, state: str | None = "submitted", district: str | None = None,
@@ -117,12 +122,14 @@ def review_queue(engine: Engine, *, account: Account, state: str | None = "submi
 
 @dataclass(frozen=True)
 class QueueRow:
-    """One application of the queue as the CSV download lists it (the pupil's name masked)."""
+    """One application of the queue as the CSV download lists it (the pupil's name masked);
+    `tier` means something only when `assessed` (its facts are frozen), as in the page's table."""
 
     serial: str | None
     pupil: str
     district: str
     school: str | None
+    assessed: bool
     tier: str | None
     state: str
     state_label: dict[str, str]
@@ -141,7 +148,15 @@ def queue_rows(engine: Engine, *, account: Account, state: str | None = "submitt
     """Every application the queue would show with these filters (all pages), in the queue's
     order, for the CSV download. The filters are checked before this returns (a refusal is an
     error, not an empty file); the rows are read EXPORT_BATCH at a time, each batch in a read
-    session of its own, so no session is held while the response is being sent."""
+    session of its own, so no session is held while the response is being sent.
+
+    Each batch continues after the last application of the one before (by QUEUE_ORDER, not by
+    OFFSET), so no application is listed twice, and none is skipped because others before it
+    left the filter. A row is the application as it stood when its batch was read: one decided
+    after its row was read is listed as it was; one that leaves the filter before its batch is
+    read is not listed; one that comes into the filter at a place already read (a returned
+    application resubmitted keeps its first submission time) is not listed either. The next
+    download shows both as they are."""
     search = (search or "").strip() or None
     query, _district = _queue_query(account, state=state, district=district, problem=problem, search=search)
     with read_session(engine) as session:
@@ -149,21 +164,29 @@ def queue_rows(engine: Engine, *, account: Account, state: str | None = "submitt
     return _batches(engine, query)
 
 
+def _after(submitted_at: datetime | None, application_id: int):
+    """SQL: the applications after this one in QUEUE_ORDER."""
+    if submitted_at is None:
+        return and_(Application.submitted_at.is_(None), Application.id > application_id)
+    return or_(Application.submitted_at > submitted_at, Application.submitted_at.is_(None),
+               and_(Application.submitted_at == submitted_at, Application.id > application_id))
+
+
 def _batches(engine: Engine, query) -> Iterator[QueueRow]:
-    offset = 0
+    batch = query
     while True:
         with read_session(engine) as session:
-            items = list(session.exec(query.offset(offset).limit(EXPORT_BATCH)))
+            items = list(session.exec(batch.limit(EXPORT_BATCH)))
             assessments = _assessments(session, [a for a in items if a.frozen_facts is not None])
-            labels = state_labels_in(session, items)
+            labels = application_state_labels(session, items)
         for a in items:
             line = assessments.get(a.id, {})
             school = None if line.get("tier") == "coordinated" else (line.get("catchment_name") or line.get("catchment"))
-            yield QueueRow(a.serial, mask_name(a.pupil_name), a.district, school, line.get("tier"), a.state,
-                           labels[a.id], a.updated_at)
+            yield QueueRow(a.serial, mask_name(a.pupil_name), a.district, school, a.id in assessments, line.get("tier"),
+                           a.state, labels[a.id], a.updated_at)
         if len(items) < EXPORT_BATCH:
             return
-        offset += EXPORT_BATCH
+        batch = query.where(_after(items[-1].submitted_at, items[-1].id))
 
 
 def _refuse_unknown_state(session: Session, state: str | None) -> None:

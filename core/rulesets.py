@@ -25,7 +25,8 @@ from core.types import utcnow
 from core.workflow import Actor, Workflow
 
 __all__ = [
-    "ensure_season", "season_for", "store_ruleset", "activate_ruleset", "ruleset_document", "clause_wordings", "workflow_for", "state_labels_in",
+    "ensure_season", "season_for", "store_ruleset", "activate_ruleset", "ruleset_document", "clause_wordings", "workflow_for",
+    "application_state_labels", "season_state_labels",
     "district_code", "RulesetNotActivatable", "check_activatable", "activation_refusals", "season_refusals",
 ]
 
@@ -175,8 +176,9 @@ def workflow_for(session: Session, sha256: str) -> Workflow:
     return _WORKFLOWS[sha256]
 
 
-def state_labels_in(session: Session, applications: Iterable[Application]) -> dict[int, dict[str, str]]:
-    """Each application's state as the ruleset it is judged by names it (zh/en), within a session."""
+def application_state_labels(session: Session, applications: Iterable[Application]) -> dict[int, dict[str, str]]:
+    """Each application's state as the ruleset it is judged by names it, application id → {"zh",
+    "en"}: a submitted application keeps the wording of the version it was submitted under."""
     seasons: dict[int, Season] = {}
     labels = {}
     for a in applications:
@@ -184,6 +186,16 @@ def state_labels_in(session: Session, applications: Iterable[Application]) -> di
             seasons[a.season_id] = session.get(Season, a.season_id)
         labels[a.id] = dict(workflow_for(session, a.judging_ruleset(seasons[a.season_id])).state_label(a.state))
     return labels
+
+
+def season_state_labels(session: Session, season: Season) -> dict[str, dict[str, str]]:
+    """Every workflow state of the season's active ruleset in the ruleset's order, state id →
+    {"zh", "en"}: what a count per state or a choice of state is worded by (none before the
+    season's first activation)."""
+    if not season.active_ruleset_sha256:
+        return {}
+    workflow = workflow_for(session, season.active_ruleset_sha256)
+    return {state: dict(workflow.state_label(state)) for state in workflow.states}
 
 
 def district_code(document: dict[str, Any], district: str) -> str:

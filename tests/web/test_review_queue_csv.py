@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 
@@ -36,14 +37,6 @@ def _download(client, **filters) -> tuple[object, list[list[str]]]:
     return answer, rows[1:]
 
 
-def _serial(engine, application) -> str:
-    from core.db import read_session
-    from core.models import Application
-
-    with read_session(engine) as session:
-        return session.get(Application, application.id).serial
-
-
 def _rename(engine, application_id, name):
     from core.db import write_session
     from core.models import Application
@@ -57,7 +50,7 @@ def test_reviewer_downloads_their_districts_queue_with_names_masked(client, revi
     assert answer.mimetype == "text/csv"
     disposition = answer.headers["Content-Disposition"]
     assert disposition.startswith("attachment;") and "filename*=UTF-8''" in disposition
-    assert rows == [[_serial(engine, submitted), "李*", "东湖区", "豫章中学", "第1类", "已提交，待审核", "2021-06-01 10:00"]]
+    assert rows == [[submitted.serial, "李*", "东湖区", "豫章中学", "第1类", "已提交，待审核", "2021-06-01 10:00"]]
     assert "李小明" not in answer.get_data(as_text=True)
     assert answer.headers["Cache-Control"] == "no-store"
 
@@ -94,7 +87,78 @@ def test_the_download_holds_every_page_of_the_queue(client, reviewer, engine, se
     monkeypatch.setattr(core.review, "PAGE_SIZE", 1)
     monkeypatch.setattr(core.review, "EXPORT_BATCH", 1)
     other = submit_family(engine, season, now, "wang-parent", pupil_sequence="0041")
-    assert [row[0] for row in _download(client)[1]] == [_serial(engine, submitted), _serial(engine, other)]
+    assert [row[0] for row in _download(client)[1]] == [submitted.serial, other.serial]
+
+
+def _decided(engine, make_account, now, application, decision):
+    from core.review import decide
+
+    deciding = make_account(f"rev-{decision}", role="reviewer", district=application.district)
+    decide(engine, application.id, decision, account=deciding, now=now, reason="请补充")
+
+
+def _stored(engine, application, **values):
+    """Set columns of a stored application, as a transaction elsewhere would."""
+    from core.db import write_session
+    from core.models import Application
+
+    with write_session(engine) as session:
+        row = session.get(Application, application.id)
+        for name, value in values.items():
+            setattr(row, name, value)
+
+
+@pytest.fixture
+def three_waiting(engine, season, now, submitted, monkeypatch):
+    """Three applications waiting in 东湖区, submitted a minute apart, the download reading one
+    application per batch (as it reads 1000 per batch in a large queue)."""
+    import core.review
+
+    monkeypatch.setattr(core.review, "EXPORT_BATCH", 1)
+    return [submitted, submit_family(engine, season, now + timedelta(minutes=1), "wang-parent", pupil_sequence="0041"),
+            submit_family(engine, season, now + timedelta(minutes=2), "zhao-parent", pupil_sequence="0051")]
+
+
+def _download_while(rows, change, *, after: int = 1) -> list[str]:
+    """The serials of a download (`rows`) during which `change()` happens once `after` rows are out."""
+    serials = [next(rows).serial for _ in range(after)]
+    change()
+    return serials + [row.serial for row in rows]
+
+
+def test_an_application_decided_during_a_download_does_not_push_the_next_one_out(
+        engine, make_account, now, three_waiting):
+    from core.review import queue_rows
+
+    first, second, third = three_waiting
+    rows = queue_rows(engine, account=make_account("rev-download", role="reviewer", district="东湖区"))
+    listed = _download_while(rows, lambda: _decided(engine, make_account, now, first, "approve"))
+    assert listed == [first.serial, second.serial, third.serial]
+
+
+def test_an_application_coming_back_during_a_download_repeats_no_row(engine, make_account, now, three_waiting):
+    """The first was returned for materials; resubmitted while the download runs, it comes back
+    at its first submission time, before the rows already written: it is not listed, and the
+    row after it is not listed twice."""
+    from core.review import queue_rows
+
+    first, second, third = three_waiting
+    _decided(engine, make_account, now, first, "return_for_materials")
+    rows = queue_rows(engine, account=make_account("rev-download", role="reviewer", district="东湖区"))
+    assert _download_while(rows, lambda: _stored(engine, first, state="submitted")) == [second.serial, third.serial]
+
+
+def test_a_draft_is_listed_last_and_once_when_submitted_during_a_download(engine, now, make_account, three_waiting):
+    """Never-submitted applications come last, on every database; one submitted meanwhile moves
+    up among the submitted ones and is listed once."""
+    from core.review import queue_rows
+
+    first, second, third = three_waiting
+    _stored(engine, second, state="draft", submitted_at=None)
+    rows = queue_rows(engine, account=make_account("rev-download", role="reviewer", district="东湖区"), state=None)
+    listed = _download_while(rows, lambda: _stored(engine, second, state="submitted",
+                                                   submitted_at=now + timedelta(minutes=3)), after=2)
+    assert listed == [first.serial, third.serial, second.serial]
 
 
 def test_a_bad_filter_is_refused_not_answered_with_an_empty_file(client, reviewer, submitted):
@@ -126,3 +190,19 @@ def test_mask_name(name, masked):
     from core.review import mask_name
 
     assert mask_name(name) == masked
+
+
+@pytest.mark.parametrize("tier, zh, en", [("1", "第1类", "tier 1"), ("coordinated", "统筹安排", "placed by the authority"),
+                                          ("undetermined", "待人工审核", "manual review"), (None, "无", "none")])
+def test_a_tier_has_one_wording_for_the_pages_and_the_download(app, tier, zh, en):
+    """web.i18n.tier_label words tiers: the download in Chinese, the pages (the templates'
+    global tier_text, in imported macros too) in the page's language."""
+    from flask import render_template_string
+
+    from web.i18n import tier_label
+
+    assert tier_label(tier) == {"zh": zh, "en": en}
+    with app.test_request_context("/", query_string={"lang": "en"}):
+        assert render_template_string("{{ tier_text(tier) }}", tier=tier) == en
+    with app.test_request_context("/", query_string={"lang": "zh"}):
+        assert render_template_string("{{ tier_text(tier) }}", tier=tier) == zh

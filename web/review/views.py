@@ -8,7 +8,7 @@ from flask import Response, flash, redirect, render_template, request, stream_wi
 from core.clock import SHANGHAI
 from core.errors import UserFacingError
 from core.models import Document
-from core.portal import active_districts, application_view, state_labels
+from core.portal import active_districts, active_state_labels, application_view, read_application_state_labels
 from core.review import (DECISIONS, DOCUMENT_REVIEW_STATES, PROBLEMS, decide, queue_rows, review_document,
                          review_queue, unsettled_documents)
 from web.context import engine, now
@@ -37,7 +37,8 @@ def queue():
     """The queue, filtered by state and problem (and district for city staff), or searched."""
     page = review_queue(engine(), account=current_account(), **queue_filters())
     return render_template("review/queue.html", page=page, problems=PROBLEMS, districts=active_districts(engine()),
-                           state_labels=state_labels(engine(), page.items))
+                           states=active_state_labels(engine()),
+                           state_labels=read_application_state_labels(engine(), page.items))
 
 
 @bp.get("/queue.csv")
