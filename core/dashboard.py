@@ -22,7 +22,7 @@ from core.errors import NotFound, UserFacingError
 from core.connectors.metrics import LATENCY_WINDOW, SourceHealth, p95
 from core.models import Application, ConnectorCall, Event, RulesetVersion, Season
 from core.portal import EVENT_LABELS, active_season, event_labels
-from core.rulesets import ruleset_document, workflow_for
+from core.rulesets import season_state_labels, workflow_for
 from core.season.boundaries import Step, fire_boundary
 from core.season.heartbeat import heartbeat_status
 from core.season.models import JobRun, SeasonBoundary, SeasonPhase, SeasonWindow
@@ -30,7 +30,7 @@ from core.season.undecided import deadline_near, decision_deadline, undecided_co
 from core.types import utcnow
 
 __all__ = [
-    "snapshot", "state_labels", "timeline", "phase_label", "scheduler_jobs", "application_counts", "submissions_per_minute",
+    "snapshot", "timeline", "phase_label", "scheduler_jobs", "application_counts", "submissions_per_minute",
     "connector_health", "stuck_applications", "failed_jobs", "undecided_applications", "audit_log", "chain_status",
     "retry_job", "NotRetryable", "STUCK_AFTER", "RATE_MINUTES", "audit_words", "event_ruleset", "FAILED",
 ]
@@ -51,15 +51,6 @@ class NotRetryable(UserFacingError):
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def state_labels(session: Session, season: Season) -> dict[str, dict[str, str]]:
-    """The workflow states of the season's active ruleset, id → {"zh", "en"} label."""
-    if not season.active_ruleset_sha256:
-        return {}
-    workflow = ruleset_document(session, season.active_ruleset_sha256).get("workflow", {})
-    return {state["id"]: state.get("label", {"zh": state["id"], "en": state["id"]})
-            for state in workflow.get("states", ())}
 
 
 def timeline(session: Session, season: Season, now: datetime) -> dict[str, Any]:
@@ -351,7 +342,7 @@ def snapshot(session: Session, season: Season, now: datetime,
     jobs = scheduler_jobs(session, season, now)
     return {
         "season": {"year": season.year, "name": season.name, "phase": season.phase},
-        "state_labels": state_labels(session, season),
+        "state_labels": season_state_labels(session, season),
         "timeline": timeline(session, season, now),
         "scheduler": heartbeat_status(session, season, wall_now=wall_now),
         "jobs": jobs,

@@ -27,13 +27,14 @@ from core.errors import InvalidInput, NotFound, UserFacingError
 from core.models import (Account, Application, CatchmentsVersion, ConnectorCall, Document, Event, FactRecord, Role,
                          Season, unclassified)
 from core.review import DECIDED_STATES, DECISIONS
-from core.rulesets import clause_wordings, ruleset_document, workflow_for
+from core.rulesets import application_state_labels, clause_wordings, ruleset_document, season_state_labels, workflow_for
 from core.season.calendar import calendar_for, local_text, window_status
 from core.season.models import GraduateRow
 from core.workflow import Actor, Workflow
 
 __all__ = [
-    "active_season", "current_season", "season_districts", "active_districts", "season_overview", "applications_of", "state_labels", "open_application",
+    "active_season", "current_season", "season_districts", "active_districts", "active_state_labels", "season_overview",
+    "applications_of", "read_application_state_labels", "open_application",
     "load_application", "application_view", "guardian_page_view", "StatusView", "ApplicationView", "supply_materials",
     "status_page_version", "STATUS_PAGE_ROWS", "NOT_ON_STATUS_PAGE", "EVENT_LABELS", "REASON_LABELS", "event_labels",
 ]
@@ -68,6 +69,14 @@ def active_districts(engine: Engine) -> list[dict[str, Any]]:
             return []
 
 
+def active_state_labels(engine: Engine) -> dict[str, dict[str, str]]:
+    """The active season's workflow states worded by its ruleset, or none before a season is set
+    up (the review queue's state filter offers them, worded as its table words them)."""
+    with read_session(engine) as session:
+        season = current_season(session)
+        return {} if season is None else season_state_labels(session, season)
+
+
 def season_overview(engine: Engine, *, now: datetime) -> dict[str, Any]:
     """The running phase and every district's window, as the guardian's home page shows them."""
     with read_session(engine) as session:
@@ -88,14 +97,11 @@ def applications_of(engine: Engine, account: Account) -> list[Application]:
                                  .order_by(Application.created_at.desc(), Application.id.desc())))
 
 
-def state_labels(engine: Engine, applications: list[Application]) -> dict[int, dict[str, str]]:
-    """Each application's state as its ruleset names it (zh/en), for lists of applications."""
+def read_application_state_labels(engine: Engine, applications: list[Application]) -> dict[int, dict[str, str]]:
+    """`core.rulesets.application_state_labels` in a read session of its own, for a page listing
+    applications read earlier (the guardian's home, the review queue)."""
     with read_session(engine) as session:
-        labels = {}
-        for a in applications:
-            sha = a.judging_ruleset(by_id(session, Season, a.season_id))
-            labels[a.id] = dict(workflow_for(session, sha).state_label(a.state))
-        return labels
+        return application_state_labels(session, applications)
 
 
 def open_application(engine: Engine, *, account: Account, pupil_id_number: str, pupil_name: str,

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import String, cast, exists, or_
+from sqlalchemy import String, and_, cast, exists, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -19,11 +19,11 @@ from core.db import read_session, write_session
 from core.errors import Forbidden, InvalidInput, NotFound
 from core.models import Account, Application, Document, Event, Role, RulesetStatus, RulesetVersion
 from core.rules import CatchmentIndex
-from core.rulesets import workflow_for
+from core.rulesets import application_state_labels, workflow_for
 from core.workflow import Actor, changed_since
 
 __all__ = ["DECISIONS", "DECIDED_STATES", "DOCUMENT_VERDICTS", "DOCUMENT_REVIEW_STATES", "PROBLEMS", "QueuePage",
-           "review_queue", "decide", "review_document", "unsettled_documents"]
+           "QueueRow", "review_queue", "queue_rows", "mask_name", "decide", "review_document", "unsettled_documents"]
 
 DECISIONS = ("approve", "return_for_materials", "reject")
 # What a reviewer can say of one uploaded document; every document starts "pending".
@@ -44,6 +44,12 @@ _CITY = {Role.city_admin.value}
 SEARCH_MAX = 40  # longer than any serial, ID number or name
 PAGE_SIZE = 50
 MAX_PAGE = 100_000  # past any real queue; keeps OFFSET within every database's range
+EXPORT_BATCH = 1000  # applications read per query by the CSV download
+# The queue's order on every database: first submission oldest first, never-submitted last, then
+# id. submitted_at is set once, with the serial (a resubmission keeps both: core.workflow), so an
+# application's place in this order only ever moves from the end to a time: what lets the CSV
+# download read it by keyset without listing an application twice.
+QUEUE_ORDER = (Application.submitted_at.asc().nulls_last(), Application.id)
 
 
 @dataclass(frozen=True)
@@ -71,17 +77,17 @@ def _matching(search: str):
                Application.pupil_name.like(f"%{escaped}%", escape="\\"))
 
 
-def review_queue(engine: Engine, *, account: Account, state: str | None = "submitted", district: str | None = None,
-                 problem: str | None = None, page: int = 1, search: str | None = None) -> QueuePage:
-    """Applications to review, oldest submission first; district staff are held to their district."""
+def _queue_query(account: Account, *, state: str | None, district: str | None, problem: str | None,
+                 search: str | None):
+    """The queue's SELECT, oldest submission first, and the district it is held to: district staff
+    always their own, city staff the one they asked for (None: every district). The page and
+    the CSV download filter through this one query."""
     if account.role in _REVIEWERS:
         district = account.district
     elif account.role not in _CITY:
         raise Forbidden("无权查看审核队列", "you may not see the review queue")
     if problem and problem not in PROBLEMS:
         raise InvalidInput("未知的筛选条件", f"unknown problem filter {problem!r}", field="problem")
-    page = min(max(1, page), MAX_PAGE)
-    search = (search or "").strip() or None
     query = select(Application) if search is None else select(Application).where(_matching(search))
     if district:
         query = query.where(Application.district == district)
@@ -96,13 +102,91 @@ def review_queue(engine: Engine, *, account: Account, state: str | None = "submi
                                            Event.action == "supply_materials"))
     elif problem == "facts_pending":
         query = query.where(Application.state == "facts_pending")
-    query = query.order_by(Application.submitted_at, Application.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+    return query.order_by(*QUEUE_ORDER), district
+
+
+def review_queue(engine: Engine, *, account: Account, state: str | None = "submitted", district: str | None = None,
+                 problem: str | None = None, page: int = 1, search: str | None = None) -> QueuePage:
+    """Applications to review, oldest submission first; district staff are held to their district."""
+    search = (search or "").strip() or None
+    query, district = _queue_query(account, state=state, district=district, problem=problem, search=search)
+    page = min(max(1, page), MAX_PAGE)
+    query = query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     with read_session(engine) as session:
         _refuse_unknown_state(session, state)
         rows = list(session.exec(query))
         items = rows[:PAGE_SIZE]
         assessments = _assessments(session, [a for a in items if a.frozen_facts is not None])
     return QueuePage(items, district, state, problem, page, len(rows) > PAGE_SIZE, assessments, search)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One application of the queue as the CSV download lists it (the pupil's name masked);
+    `tier` means something only when `assessed` (its facts are frozen), as in the page's table."""
+
+    serial: str | None
+    pupil: str
+    district: str
+    school: str | None
+    assessed: bool
+    tier: str | None
+    state: str
+    state_label: dict[str, str]
+    waiting_since: datetime
+
+
+def mask_name(name: str | None) -> str:
+    """A pupil's name as a list that leaves the system shows it: the first character, then "*"
+    ("张小明" → "张*"); enough for a reviewer to tell rows apart, too little to identify a child."""
+    name = (name or "").strip()
+    return f"{name[0]}*" if name else ""
+
+
+def queue_rows(engine: Engine, *, account: Account, state: str | None = "submitted", district: str | None = None,
+               problem: str | None = None, search: str | None = None) -> Iterator[QueueRow]:
+    """Every application the queue would show with these filters (all pages), in the queue's
+    order, for the CSV download. The filters are checked before this returns (a refusal is an
+    error, not an empty file); the rows are read EXPORT_BATCH at a time, each batch in a read
+    session of its own, so no session is held while the response is being sent.
+
+    Each batch continues after the last application of the one before (by QUEUE_ORDER, not by
+    OFFSET), so no application is listed twice, and none is skipped because others before it
+    left the filter. A row is the application as it stood when its batch was read: one decided
+    after its row was read is listed as it was; one that leaves the filter before its batch is
+    read is not listed; one that comes into the filter at a place already read (a returned
+    application resubmitted keeps its first submission time) is not listed either. The next
+    download shows both as they are."""
+    search = (search or "").strip() or None
+    query, _district = _queue_query(account, state=state, district=district, problem=problem, search=search)
+    with read_session(engine) as session:
+        _refuse_unknown_state(session, state)
+    return _batches(engine, query)
+
+
+def _after(submitted_at: datetime | None, application_id: int):
+    """SQL: the applications after this one in QUEUE_ORDER."""
+    if submitted_at is None:
+        return and_(Application.submitted_at.is_(None), Application.id > application_id)
+    return or_(Application.submitted_at > submitted_at, Application.submitted_at.is_(None),
+               and_(Application.submitted_at == submitted_at, Application.id > application_id))
+
+
+def _batches(engine: Engine, query) -> Iterator[QueueRow]:
+    batch = query
+    while True:
+        with read_session(engine) as session:
+            items = list(session.exec(batch.limit(EXPORT_BATCH)))
+            assessments = _assessments(session, [a for a in items if a.frozen_facts is not None])
+            labels = application_state_labels(session, items)
+        for a in items:
+            line = assessments.get(a.id, {})
+            school = None if line.get("tier") == "coordinated" else (line.get("catchment_name") or line.get("catchment"))
+            yield QueueRow(a.serial, mask_name(a.pupil_name), a.district, school, a.id in assessments, line.get("tier"),
+                           a.state, labels[a.id], a.updated_at)
+        if len(items) < EXPORT_BATCH:
+            return
+        batch = query.where(_after(items[-1].submitted_at, items[-1].id))
 
 
 def _refuse_unknown_state(session: Session, state: str | None) -> None:
@@ -127,7 +211,8 @@ def _assessments(session: Session, applications: list[Application]) -> dict[int,
         result = stored_or_assessed(session, application, indexes[application.season_id])
         found[application.id] = {"tier": result["tier"], "eligible": result["eligible"],
                                  "provisional": result["provisional"],
-                                 "evidence_problems": result["evidence_problems"]}
+                                 "evidence_problems": result["evidence_problems"],
+                                 "catchment": result.get("catchment"), "catchment_name": result.get("catchment_name")}
     return found
 
 

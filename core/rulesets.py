@@ -7,7 +7,7 @@ Applications pin the sha256 they were submitted under and are always judged by t
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from core.audit import append_event
 from core.canonical import canonical_json, sha256_hex
-from core.models import RulesetStatus, RulesetVersion, Season
+from core.models import Application, RulesetStatus, RulesetVersion, Season
 from core.paths import rulesets_dir
 from core.rules import RulesetError, load_ruleset
 from core.rules.errors import Problem
@@ -26,6 +26,7 @@ from core.workflow import Actor, Workflow
 
 __all__ = [
     "ensure_season", "season_for", "store_ruleset", "activate_ruleset", "ruleset_document", "clause_wordings", "workflow_for",
+    "application_state_labels", "season_state_labels",
     "district_code", "RulesetNotActivatable", "check_activatable", "activation_refusals", "season_refusals",
 ]
 
@@ -173,6 +174,28 @@ def workflow_for(session: Session, sha256: str) -> Workflow:
         _WORKFLOWS[sha256] = Workflow.from_spec(ruleset_document(session, sha256)["workflow"],
                                                 compile_guard=compile_guard)
     return _WORKFLOWS[sha256]
+
+
+def application_state_labels(session: Session, applications: Iterable[Application]) -> dict[int, dict[str, str]]:
+    """Each application's state as the ruleset it is judged by names it, application id → {"zh",
+    "en"}: a submitted application keeps the wording of the version it was submitted under."""
+    seasons: dict[int, Season] = {}
+    labels = {}
+    for a in applications:
+        if a.season_id not in seasons:
+            seasons[a.season_id] = session.get(Season, a.season_id)
+        labels[a.id] = dict(workflow_for(session, a.judging_ruleset(seasons[a.season_id])).state_label(a.state))
+    return labels
+
+
+def season_state_labels(session: Session, season: Season) -> dict[str, dict[str, str]]:
+    """Every workflow state of the season's active ruleset in the ruleset's order, state id →
+    {"zh", "en"}: what a count per state or a choice of state is worded by (none before the
+    season's first activation)."""
+    if not season.active_ruleset_sha256:
+        return {}
+    workflow = workflow_for(session, season.active_ruleset_sha256)
+    return {state: dict(workflow.state_label(state)) for state in workflow.states}
 
 
 def district_code(document: dict[str, Any], district: str) -> str:

@@ -10,10 +10,10 @@ from core.documents import read_document
 from web.context import documents_root, engine
 from web.security import current_actor
 
-__all__ = ["document_response"]
+__all__ = ["attachment", "document_response"]
 
 
-def _attachment(filename: str) -> str:
+def attachment(filename: str) -> str:
     """Content-Disposition for a download named `filename`: an ASCII fallback for old clients and
     the name itself encoded as RFC 5987 says (a header must be Latin-1; names are often Chinese),
     as werkzeug's send_file writes it."""
@@ -31,6 +31,6 @@ def document_response(document_id: int) -> Response:
     for someone who may see its application."""
     item, data = read_document(engine(), document_id, actor=current_actor(), root=documents_root())
     response = Response(data, mimetype=item.media_type)
-    response.headers["Content-Disposition"] = _attachment(item.filename)
+    response.headers["Content-Disposition"] = attachment(item.filename)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

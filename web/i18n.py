@@ -11,8 +11,8 @@ from core.clock import SHANGHAI
 from core.documents import DOCUMENT_KINDS
 from core.rules.clauses import clause_text, clauses_in
 
-__all__ = ["LANGUAGES", "ROLE_LABELS", "TERMS", "DASHBOARD_TERMS", "current_language", "t", "label", "role_label", "term", "local_time",
-           "clause", "clauses_worded", "other_language_url", "init_app"]
+__all__ = ["LANGUAGES", "ROLE_LABELS", "TERMS", "DASHBOARD_TERMS", "current_language", "t", "label", "role_label", "term",
+           "tier_label", "tier_text", "local_time", "clause", "clauses_worded", "other_language_url", "init_app"]
 
 LANGUAGES = ("zh", "en")
 
@@ -184,6 +184,27 @@ def term(kind: str, code: object) -> str:
     return label(TERMS[kind].get(str(code))) or str(code)
 
 
+#: The tiers a classification gives other than a number (docs/rules.md), and no tier at all.
+_TIER_WORDS = {
+    None: {"zh": "无", "en": "none"},
+    "coordinated": {"zh": "统筹安排", "en": "placed by the authority"},
+    "undetermined": {"zh": "待人工审核", "en": "manual review"},
+}
+
+
+def tier_label(tier: str | None) -> dict[str, str]:
+    """A tier in words, {"zh", "en"} ("1": 第1类 / tier 1): the one wording of tiers, which the
+    pages show through `tier_text` and the review queue's CSV download in Chinese."""
+    if tier in _TIER_WORDS:
+        return dict(_TIER_WORDS[tier])
+    return {"zh": f"第{tier}类", "en": f"tier {tier}"}
+
+
+def tier_text(tier: str | None) -> str:
+    """A tier in the page language (the templates' global `tier_text`)."""
+    return label(tier_label(tier))
+
+
 def local_time(value: datetime | str | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
     """An instant (stored in UTC; a datetime or ISO text) as Nanchang's local time, "2021-06-16 17:00".
     With the year: staff pages put next year's drafts beside this year's season and audit events
@@ -208,8 +229,9 @@ def clauses_worded(text: str | None, clauses: Mapping[str, Mapping[str, str]] | 
 
 
 def init_app(app: Flask) -> None:
-    """Make `t`, `label` and `lang` available in every template, and the `local_time`, `clause`
-    and `clauses_worded` filters."""
+    """Make `t`, `label` and `lang` available in every template, the global `tier_text` (in
+    imported macros too), and the `local_time`, `clause` and `clauses_worded` filters."""
+    app.add_template_global(tier_text)
     app.add_template_filter(local_time)
     app.add_template_filter(clause)
     app.add_template_filter(clauses_worded)

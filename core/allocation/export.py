@@ -8,6 +8,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from core.spreadsheets import formula_safe
+
 from .allocate import Allocation
 from .reasons import Explainer
 
@@ -80,10 +82,13 @@ def to_json(document: dict[str, Any]) -> str:
 
 
 def _table(columns: tuple[str, ...], rows: Iterable[Iterable[Any]]) -> str:
+    """A CSV table for staff to open in Excel, text cells kept from running as formulas (school
+    names are imported). Only allocation.json is digested and verified (`verify_export`); these
+    tables are derived from it and carry no digest, so guarding them changes nothing verified."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerows([formula_safe(value) for value in row] for row in rows)
     return buffer.getvalue()
 
 

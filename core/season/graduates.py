@@ -19,6 +19,7 @@ from core.canonical import sha256_hex
 from core.db import read_session, write_session
 from core.models import Application, Role, Season
 from core.season.models import GraduateRow, GraduateSnapshot
+from core.spreadsheets import formula_safe
 
 __all__ = ["build_graduates_database", "graduates_csv", "snapshot_counts", "GRADUATES", "CSV_COLUMNS"]
 
@@ -71,11 +72,14 @@ def build_graduates_database(engine: Engine, season_id: int, now: datetime, labe
 
 
 def graduates_csv(session: Session, snapshot_id: int) -> str:
-    """The snapshot as UTF-8 CSV, one application a line, for the education bureau's report."""
+    """The snapshot as UTF-8 CSV, one application a line, for the education bureau's report; text
+    cells (the pupil's name as the family typed it) kept from running as Excel formulas. The
+    snapshot's sha256 is over its rows' values, never over this file's bytes (and nothing
+    re-computes it from a file), so the guard leaves the digest as it was."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in session.exec(select(GraduateRow).where(GraduateRow.snapshot_id == snapshot_id)
                             .order_by(GraduateRow.application_id)):
-        writer.writerow([getattr(row, column) or "" for column in CSV_COLUMNS])
+        writer.writerow([formula_safe(getattr(row, column) or "") for column in CSV_COLUMNS])
     return out.getvalue()

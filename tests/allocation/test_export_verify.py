@@ -107,3 +107,19 @@ def test_verify_catches_locked_lists_over_the_published_capacity():
     schools = {school["id"]: school for school in export["schools"]}
     schools["B"]["capacity"] = 0
     assert "capacity" in {difference.field for difference in verify_export(export)}
+
+
+def test_a_school_name_excel_would_run_as_a_formula_is_text_in_the_table_and_unchanged_in_the_verified_json():
+    """allocation.json is what is digested and verified; the CSV tables are derived from it for
+    people, and keep imported text from running as a formula (numbers stay numbers)."""
+    import csv
+    import io
+
+    from core.allocation import School
+
+    schools, pupils = _city()
+    schools[0] = School(id="A", name="=HYPERLINK(\"http://x\")", capacity=3, x=0.0, y=0.0)
+    export = json.loads(to_json(export_document(run(schools, pupils))))
+    assert export["schools"][0]["name"] == "=HYPERLINK(\"http://x\")" and verify_export(export) == []
+    row = next(csv.DictReader(io.StringIO(schools_csv(export))))
+    assert row["name"] == "'=HYPERLINK(\"http://x\")" and row["capacity"] == "3"

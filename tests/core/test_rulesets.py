@@ -83,3 +83,30 @@ def test_a_submitted_application_keeps_the_version_it_was_submitted_under(engine
         activate_ruleset(session, session.get(Season, season.id), version.sha256, ADMIN)
     with read_session(engine) as session:
         assert session.get(Application, application.id).ruleset_sha256 == season.active_ruleset_sha256 != version.sha256
+
+
+def test_an_applications_state_is_worded_by_its_version_a_seasons_states_by_the_active_one(
+        engine, season, draft_application, now):
+    """A reworded version activated after a submission: the application's state keeps the words
+    of the version it was submitted under (its page, the queue's table); the season's states,
+    which the dashboard counts and the queue's filter offers, take the active version's."""
+    from core.applications import submit_application
+    from core.models import Application
+    from core.rulesets import application_state_labels, season_state_labels
+
+    guardian, application = draft_application
+    submit_application(engine, application.id, account=guardian, now=now)
+    reworded = _ruleset_2021()
+    reworded["meta"]["version"] = "1.1.0"
+    for state in reworded["workflow"]["states"]:
+        state["label"] = {"zh": state["label"]["zh"] + "（新）", "en": state["label"]["en"] + " (new)"}
+    version = _store(engine, season, reworded)
+    with write_session(engine) as session:
+        activate_ruleset(session, session.get(Season, season.id), version.sha256, ADMIN)
+    with read_session(engine) as session:
+        stored = session.get(Application, application.id)
+        assert application_state_labels(session, [stored]) == {
+            application.id: {"zh": "已提交，待审核", "en": "Submitted, awaiting review"}}
+        labels = season_state_labels(session, session.get(Season, season.id))
+    assert list(labels) == [state["id"] for state in reworded["workflow"]["states"]]
+    assert labels["submitted"] == {"zh": "已提交，待审核（新）", "en": "Submitted, awaiting review (new)"}

@@ -117,6 +117,23 @@ def test_verification_builds_a_frozen_graduates_database_with_counts_and_csv(eng
     assert [r["state"] for r in rows] == ["not_submitted", "not_submitted", "submitted"] and rows[2]["serial"]
 
 
+def test_a_name_excel_would_run_as_a_formula_is_text_in_the_graduates_csv(engine, season, calendar_rows,
+                                                                        season_clock, make_account, id_number):
+    """The family typed the pupil's name; the bureau opens the file in Excel. The snapshot's
+    digest is over its rows' values, not the file, and is the same whatever the names are."""
+    guardian = make_account("family")
+    [draft] = _drafts(engine, season, guardian, id_number, 1)
+    with write_session(engine) as session:
+        session.get(Application, draft).pupil_name = "=HYPERLINK(\"http://x\")"
+    season_clock.set(at("2021-06-22T00:00:00"))
+    run_due(engine, season_clock)
+    with read_session(engine) as session:
+        snapshot = session.exec(select(GraduateSnapshot).where(GraduateSnapshot.label == GRADUATES)).one()
+        text = graduates_csv(session, snapshot.id)
+    [row] = list(csv.DictReader(io.StringIO(text)))
+    assert row["pupil_name"] == "'=HYPERLINK(\"http://x\")" and row["pupil_id_number"] == id_number(sequence=1)
+
+
 def test_classification_stores_the_tier_of_every_approved_application(engine, season, calendar_rows, season_clock,
                                                                       make_account, id_number):
     _catchments(engine, season)

@@ -198,13 +198,15 @@ LI_PUPIL = valid_id("360102200907150011")
 
 def submit_family(engine, season, now, guardian_username: str, *, family: str = "li_tier1",
                   district: str = "东湖区", pupil_sequence: str | None = None, fragments: dict | None = None):
-    """A guardian's application built through the core services and submitted; returns it.
+    """A guardian's application built through the core services and submitted; returns it as
+    stored after submission (its state, serial, submission time and version), read anew.
 
     `fragments` are what the sources answered when not the model family's `family_fragments`
     (a source left out never answered)."""
     from core.accounts import create_account
     from core.applications import choose_basis, record_facts, start_application, submit_application
-    from core.db import write_session
+    from core.db import read_session, write_session
+    from core.models import Application
 
     fragments = fragments or family_fragments(family)
     pupil = fragments["pupil_record"]["pupil"]["id_number"]
@@ -218,7 +220,8 @@ def submit_family(engine, season, now, guardian_username: str, *, family: str = 
             record_facts(session, application, source=source, payload=payload, fetched_at=now, connector="test")
     choose_basis(engine, application.id, account=guardian, basis={"kind": "property", "id": "P1"}, now=now)
     submit_application(engine, application.id, account=guardian, now=now)
-    return application
+    with read_session(engine) as session:
+        return session.get(Application, application.id)
 
 
 @pytest.fixture

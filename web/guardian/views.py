@@ -10,7 +10,7 @@ from core.documents import DOCUMENT_KINDS, remove_document, store_document
 from core.errors import UserFacingError
 from core.facts import NotTheGuardian, collect_facts
 from core.portal import (active_districts, application_view, applications_of, guardian_page_view, open_application,
-                         season_overview, state_labels, status_page_version, supply_materials)
+                         read_application_state_labels, season_overview, status_page_version, supply_materials)
 from core.workflow import StaleWrite
 from web.conditional import message_waiting, not_modified, page_etag, revalidate_each_time, unchanged_since
 from web.context import connector_runtime, documents_root, engine, now
@@ -54,7 +54,8 @@ def home():
         closed_reason = None
     applications = applications_of(engine(), current_account())
     return render_template("guardian/home.html", overview=overview, closed_reason=closed_reason,
-                           applications=applications, state_labels=state_labels(engine(), applications))
+                           applications=applications,
+                           state_labels=read_application_state_labels(engine(), applications))
 
 
 

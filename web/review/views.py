@@ -3,20 +3,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
 
+from core.clock import SHANGHAI
 from core.errors import UserFacingError
 from core.models import Document
 from core.db import read_session
-from core.portal import active_districts, active_season, application_view, state_labels
-from core.review import (DECISIONS, DOCUMENT_REVIEW_STATES, PROBLEMS, decide, review_document, review_queue,
-                         unsettled_documents)
+from core.portal import (active_districts, active_season, active_state_labels, application_view,
+                         read_application_state_labels)
+from core.review import (DECISIONS, DOCUMENT_REVIEW_STATES, PROBLEMS, decide, queue_rows, review_document,
+                         review_queue, unsettled_documents)
 from core.season.undecided import decision_deadline
 from web.context import engine, now
+from web.downloads import attachment
 from web.errors import anchor_unless_refused, message_unless_refused
 from web.i18n import t
 from web.inputs import form_row_version, queue_filters
 from web.review import bp
+from web.review.export import queue_csv_chunks
 from web.review.fact_sheet import fact_sheet, provenance
 from web.review.trace_words import expectation, trace_value
 from web.security import current_account, current_actor, role_required
@@ -36,7 +40,22 @@ def queue():
     """The queue, filtered by state and problem (and district for city staff), or searched."""
     page = review_queue(engine(), account=current_account(), **queue_filters())
     return render_template("review/queue.html", page=page, problems=PROBLEMS, districts=active_districts(engine()),
-                           state_labels=state_labels(engine(), page.items), deadline=_decision_deadline())
+                           states=active_state_labels(engine()),
+                           state_labels=read_application_state_labels(engine(), page.items),
+                           deadline=_decision_deadline())
+
+
+@bp.get("/queue.csv")
+@role_required(*STAFF)
+def queue_csv():
+    """The queue with the page's filters (every page of it, not only one) as a CSV file for
+    Excel; district staff get their own district's, as on the page. Pupils' names are masked."""
+    filters = {k: v for k, v in queue_filters().items() if k != "page"}
+    rows = queue_rows(engine(), account=current_account(), **filters)  # refuses bad filters before streaming
+    district = current_account().district or filters["district"] or "全市"
+    name = f"审核队列-{district}-{now().astimezone(SHANGHAI):%Y%m%d-%H%M}.csv"
+    return Response(stream_with_context(queue_csv_chunks(rows)), mimetype="text/csv",
+                    headers={"Content-Disposition": attachment(name)})
 
 
 @bp.get("/applications/<int:application_id>")
