@@ -22,10 +22,14 @@ from core.rules import CatchmentIndex
 from core.rulesets import application_state_labels, workflow_for
 from core.workflow import Actor, changed_since
 
-__all__ = ["DECISIONS", "DECIDED_STATES", "DOCUMENT_VERDICTS", "DOCUMENT_REVIEW_STATES", "PROBLEMS", "QueuePage",
-           "QueueRow", "review_queue", "queue_rows", "mask_name", "decide", "review_document", "unsettled_documents"]
+__all__ = ["DECISIONS", "REOPEN", "DECIDED_STATES", "DOCUMENT_VERDICTS", "DOCUMENT_REVIEW_STATES", "PROBLEMS",
+           "QueuePage", "QueueRow", "review_queue", "queue_rows", "mask_name", "decide", "reopen", "review_document",
+           "unsettled_documents"]
 
 DECISIONS = ("approve", "return_for_materials", "reject")
+# The transition that takes a decision back (a mis-click on the wrong row): district and city
+# administrators, with a reason, while review is open (rulesets/2021.json).
+REOPEN = "reopen"
 # What a reviewer can say of one uploaded document; every document starts "pending".
 DOCUMENT_VERDICTS = ("accepted", "rejected")
 DOCUMENT_REVIEW_STATES = ("submitted", "returned")  # the application is with the reviewers
@@ -241,6 +245,27 @@ def decide(engine: Engine, application_id: int, decision: str, *, account: Accou
         kind, message = _decision_message(decision, application.serial, reason)
         tell_after_commit(session, "notify_guardian", guardian_id=application.guardian_id,
                           application_id=application.id, kind=kind, message=message)
+        return application
+
+
+def reopen(engine: Engine, application_id: int, *, account: Account, now: datetime, reason: str | None,
+           seen_version: int | None = None) -> Application:
+    """Take back a decision made in error: the application is with the reviewers again. The
+    workflow checks who (administrators, own district), when (review open) and the reason, and
+    audits; the family is told, since the decision they were told of no longer stands."""
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > REASON_MAX:
+        raise InvalidInput(f"原因不能超过{REASON_MAX}字", f"the reason is longer than {REASON_MAX} characters",
+                           field="reason")
+    with write_session(engine) as session:
+        application = fire_in_session(session, application_id, REOPEN, account=account, now=now, reason=reason,
+                                      seen_version=seen_version)
+        serial = application.serial
+        tell_after_commit(session, "notify_guardian", guardian_id=application.guardian_id,
+                          application_id=application.id, kind="reopened", message={
+                              "zh": f"您的小升初报名（{serial}）的审核决定已撤销，将重新审核：{reason}。",
+                              "en": f"The decision on your application {serial} was withdrawn; it will be reviewed "
+                                    f"again: {reason}."})
         return application
 
 

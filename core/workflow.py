@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from core.audit import append_event, append_events
 from core.db import by_id, update_by_id, update_each_by_id, update_held
 from core.errors import UserFacingError
 from core.lifecycle import tell_after_commit
-from core.models import Account, Application, Role
+from core.models import Account, Application, Event, Role
 from core.serials import issue_serial
 
 __all__ = [
@@ -168,7 +168,12 @@ def fire(
 ) -> Application:
     """Fire one transition on `application` inside the caller's write transaction; `event_data`
     is what the caller wants the audit event to keep of the moment besides (see core.review.decide)."""
-    transition = _allowed(workflow, application, transition_id, context, reason)
+    try:
+        transition = _allowed(workflow, application, transition_id, context, reason)
+    except IllegalTransition as refusal:
+        if seen_version is None or seen_version == application.version:
+            raise
+        raise _moved_by(session, workflow, application, refusal) from refusal
     version = application.version if seen_version is None else seen_version
     changes: dict[str, Any] = {"state": transition.target, "version": version + 1, "updated_at": context.now}
     for effect in (e for e in transition.effects if e not in LATE_EFFECTS):
@@ -203,6 +208,26 @@ def changed_since(application_id: int, version: int) -> StaleWrite:
     since: the person reloads and sees what changed before acting again."""
     return StaleWrite("该申请在您打开此页面后已有变化，请刷新后重试",
                       f"application {application_id} changed since version {version}; reload and retry")
+
+
+def _moved_by(session: Session, workflow: Workflow, application: Application,
+              refusal: IllegalTransition) -> IllegalTransition:
+    """The refusal of a step from a page drawn before someone else moved the application (a
+    colleague's decision in another tab), saying who moved it last and when: the person then
+    knows whom to ask rather than wondering why the button they saw does not work."""
+    from core.season.calendar import local_text  # core.season imports the rulesets, which import this module
+
+    last = session.exec(select(Event).where(Event.subject_type == "application",
+                                            Event.subject_id == str(application.id))
+                        .order_by(Event.id.desc()).limit(1)).first()
+    if last is None:
+        return refusal
+    transition = workflow.transitions.get(last.action)
+    done = workflow.happened(transition) if transition is not None else {"zh": last.action, "en": last.action}
+    at = local_text(last.at)
+    return IllegalTransition(
+        f"{refusal.zh}：{last.actor}已于{at['zh']}执行「{done.get('zh', last.action)}」，请刷新页面查看",
+        f"{refusal.en}: {last.actor} did “{done.get('en', last.action)}” at {at['en']}; reload the page to see it")
 
 
 def fire_many(session: Session, applications: Sequence[Application], transition_id: str, *,

@@ -153,9 +153,21 @@ _ANONYMOUS_FORMS = frozenset({"auth.login", "auth.signup", "auth.logout"})
 def _login_ended() -> bool:
     """A page's form sent after its login ended (expired, or logged out in another tab): the
     session no longer holds the form's CSRF token, and telling the person to log in again
-    beats "the request did not come from this site"."""
-    return (g.account is None and "csrf" not in session and request.endpoint not in _ANONYMOUS_FORMS
-            and not is_api_request())
+    beats "the request did not come from this site". Logged out in another tab, the browser
+    may hold a new anonymous session by now (the login page it landed on made one, with a
+    token of its own): a form that carries a token, to a page that needs a login, from a
+    request with no login, is that case too. Nothing is done for such a request either way."""
+    if g.account is not None or is_api_request():
+        return False
+    if "csrf" not in session:
+        return request.endpoint not in _ANONYMOUS_FORMS
+    return bool(request.form.get(CSRF_FIELD)) and _needs_login(request.endpoint)
+
+
+def _needs_login(endpoint: str | None) -> bool:
+    """Whether the view of `endpoint` is behind `login_required` (or `role_required`)."""
+    view = current_app.view_functions.get(endpoint or "")
+    return bool(getattr(view, "needs_login", False))
 
 
 def current_account() -> Account | None:
@@ -180,6 +192,7 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
             return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
         return view(*args, **kwargs)
 
+    wrapped.needs_login = True  # type: ignore[attr-defined]  (read by _login_ended)
     return wrapped
 
 

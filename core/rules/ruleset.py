@@ -1,6 +1,8 @@
 """A loaded ruleset and its classification of one application: eligibility, checks, tier, trace."""
 from __future__ import annotations
 
+import re
+
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +96,10 @@ class Ruleset:
         self.warnings = compiled.warnings
         self.clauses = document.get("clauses", {})  # how pages word its clause ids (core.rules.clauses.clause_text)
         self._row_reasons = {row.id: _reason(row.id, row.clause, row.label) for row in compiled.rows}
+        # A failed condition may name a derived value or a predicate where it names a fact: the trace
+        # gives its label too, so pages word "basis_usage" as the ruleset does ("作为依据的房屋用途").
+        self._value_labels = {name: spec["label"] for section in ("derived", "predicates")
+                              for name, spec in document.get(section, {}).items() if spec.get("label")}
         self._no_row = _reason("no_row", "§6", NO_ROW)
         spec = document["eligibility"]
         self._ineligible = _reason("eligibility", spec["clause"], spec["label"])
@@ -295,8 +301,10 @@ class Ruleset:
         out = {"condition": name, "clause": spec["clause"], "label": dict(spec["label"]),
                "value": jsonable(node.fn(e, e.facts))}
         out.update(why_not(node, e, e.facts))
-        top = (out.get("fact") or "").split(".")[0].split("[")[0]
-        source = e.facts.get("sources", {}).get(top) if isinstance(e.facts.get("sources"), Mapping) else None
+        named = self._value_labels.get(out.get("fact") or "")
+        if named:
+            out["fact_label"] = dict(named)
+        source = _source_of(e.facts.get("sources"), out.get("fact") or "")
         if source:
             out["source"] = dict(source)
         return out
@@ -315,6 +323,16 @@ class Ruleset:
             if district not in (None, U) and district in w.get("districts", ()):
                 return w
         return None
+
+
+def _source_of(sources: Any, fact: str) -> Mapping[str, Any] | None:
+    """The provenance of a fact path ("pupil.hukou.head_relation", "guardians[0].hukou.address"):
+    the entry of the field ("pupil.hukou") when a source other than the key's first brought it
+    (core/connectors/merge.py), else the key's ("pupil")."""
+    if not isinstance(sources, Mapping):
+        return None
+    steps = re.sub(r"\[\d+\]", "", fact).split(".")
+    return sources.get(".".join(steps[:2])) or sources.get(steps[0])
 
 
 def _basis_kinds() -> tuple[str, ...]:

@@ -94,3 +94,18 @@ def test_a_stale_decision_tells_the_family_nothing(engine, webhook, submitted, m
     with pytest.raises(StaleWrite):
         decide(engine, submitted.id, "approve", account=reviewer, now=now, seen_version=submitted.version - 1)
     assert [call for call in webhook.calls if call[0] == "notify"] == []
+
+
+def test_the_family_is_told_when_an_administrator_takes_a_decision_back_and_why(engine, webhook, submitted,
+                                                                               make_account, now):
+    """A mis-clicked approval undone: the family was told of it, so they are told it no longer stands."""
+    from core.review import decide, reopen
+
+    decide(engine, submitted.id, "approve", account=make_account("rev-donghu", role="reviewer", district="东湖区"),
+           now=now)
+    admin = make_account("admin-donghu", role="district_admin", district="东湖区")
+    reopen(engine, submitted.id, account=admin, now=now, reason="误点了其他申请的通过")
+    told = [call for call in webhook.calls if call[0] == "notify"]
+    assert [call[3] for call in told] == ["approved", "reopened"]
+    assert told[-1] == ("notify", submitted.guardian_id, submitted.id, "reopened",
+                        f"您的小升初报名（{submitted.serial}）的审核决定已撤销，将重新审核：误点了其他申请的通过。")

@@ -25,3 +25,23 @@ def test_merging_shares_nothing_with_the_fragments():
     doc["pupil"]["hukou"]["address"]["district"] = "changed"
     doc["leases"][0]["address"]["district"] = "changed"
     assert [record, hukou, leases] == said, "the fragments (stored as fact records) must stay as the sources said"
+
+
+def _merged(*answers):
+    return merge_fragments(Fetched(source, "test", AT, payload, "digest") for source, payload in answers)
+
+
+def test_the_hukou_of_the_pupil_and_guardians_is_credited_to_the_hukou_register_not_the_school_record():
+    """The household head (户主) is the public security's word: a reviewer weighs it as such."""
+    record = {"pupil": {"id_number": "P", "name": "李小明"}, "guardians": [{"relation": "father", "id_number": "F"}]}
+    hukou = {"pupil": {"id_number": "P", "hukou": {"head_relation": "father"}},
+             "guardians": [{"relation": "father", "id_number": "F", "hukou": {"head_relation": "father"}}]}
+    sources = _merged(("pupil_record", record), ("hukou", hukou))["sources"]
+    assert sources["pupil"]["connector"] == sources["guardians"]["connector"] == "test:pupil_record"
+    assert sources["pupil.hukou"]["connector"] == sources["guardians.hukou"]["connector"] == "test:hukou"
+    assert set(sources) == {"pupil", "guardians", "pupil.hukou", "guardians.hukou"}  # id numbers: the record's
+
+
+def test_a_source_that_brings_a_key_first_needs_no_field_entries():
+    hukou = {"pupil": {"id_number": "P", "hukou": {"head_relation": "father"}}, "guardians": []}
+    assert set(_merged(("hukou", hukou))["sources"]) == {"pupil", "guardians"}

@@ -23,6 +23,7 @@ SEES_APPLICATION = {"owner", "reviewer_dh", "district_admin_dh", "city_admin"}  
 REVIEW_PAGES = {"reviewer_dh", "reviewer_xh", "district_admin_dh", "city_admin"}
 DECIDES = {"reviewer_dh", "district_admin_dh"}
 CITY_ADMIN = {"city_admin"}
+ADMINISTRATORS = {"district_admin_dh", "city_admin"}  # take a decision back
 QUEUE_OR_OWN = LOGGED_IN - {"operator"}
 
 # (endpoint, method) -> who is let through
@@ -40,6 +41,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("review.queue", "GET"): REVIEW_PAGES, ("review.queue_csv", "GET"): REVIEW_PAGES,
     ("review.application", "GET"): REVIEW_PAGES & SEES_APPLICATION,
     ("review.decision", "POST"): DECIDES, ("review.document_verdict", "POST"): DECIDES,
+    ("review.reopen_decision", "POST"): ADMINISTRATORS,
     ("api.get_session", "GET"): EVERYONE, ("api.login", "POST"): EVERYONE, ("api.logout", "DELETE"): EVERYONE,
     ("api.sign_up", "POST"): EVERYONE, ("api.season", "GET"): EVERYONE, ("api.openapi_json", "GET"): EVERYONE,
     ("api.staff_list", "GET"): CITY_ADMIN, ("api.staff_create", "POST"): CITY_ADMIN,
@@ -67,6 +69,7 @@ def _body(endpoint: str, token: str):
         return {"json": payloads.get(endpoint, {})}
     forms = {"guardian.basis": {"basis": "property:P1"}, "guardian.submit": {"confirm": "yes"},
              "review.decision": {"decision": "reject", "reason": "", "version": "1"},
+             "review.reopen_decision": {"reason": "", "version": "1"},
              "review.document_verdict": {"verdict": "rejected", "reason": "", "version": "1"}}
     return {"data": {**forms.get(endpoint, {}), "csrf_token": token}}
 

@@ -88,7 +88,7 @@ def test_reviewer_sees_why_a_better_tier_failed_when_the_family_is_tier_3(client
     tier_1 = trace_step(body, "T1")
     assert '<span class="muted">第六部分 一类</span>' in tier_1 and "§6-1" not in tier_1  # as the ruleset words it
     assert "学生及父母户口（家庭户）均在学区范围内" in tier_1 and '<span class="muted">第六部分</span>' in tier_1
-    assert '<code data-testid="trace-fact">pupil.hukou.address</code>' in tier_1
+    assert '<span data-testid="trace-fact" data-value="pupil.hukou.address">学生 · 户口地址</span>' in tier_1
     assert "江西省南昌市西湖区孺子路5号7栋603" in tier_1
     assert 'data-kind="matched" data-row="T3"' in body
     assert 'data-testid="trace"' in body  # the raw trace, for audit
@@ -113,7 +113,9 @@ def test_reviewer_reads_the_source_of_a_fact_in_words_with_the_connector_muted(c
     application = submit_family(engine, season, now, "wang-father", family="wang_tier3")
     body = page(client, application)
     source = '学籍 · 获取于 2021-06-01 10:00 <span class="muted" data-testid="connector">test</span>'
-    assert source in fact_section(body, "pupil") and source in trace_step(body, "T1")
+    assert source in fact_section(body, "pupil")
+    hukou = '户籍 · 获取于 2021-06-01 10:00 <span class="muted" data-testid="connector">test</span>'
+    assert hukou in trace_step(body, "T1")  # T1 failed on the pupil's hukou address: the hukou register's word
     assert "test:pupil_record" not in body.split('data-testid="trace"')[0]  # only the raw trace, for audit, has it
     english = fact_section(page(client, application, "?lang=en"), "properties")
     assert "Source: property certificates · fetched" in english

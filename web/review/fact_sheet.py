@@ -10,6 +10,7 @@ Everything built here is plain text in the page language, for Jinja to escape; n
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,8 +20,8 @@ from core.connectors.sources import SOURCE_BY_NAME
 from core.idnumbers import mask_id_number
 from web.i18n import local_time, t, term
 
-__all__ = ["Section", "Item", "Provenance", "fact_sheet", "provenance", "not_fetched", "nothing", "yes_no", "listed",
-           "masked"]
+__all__ = ["Section", "Item", "Provenance", "fact_sheet", "fact_name", "provenance", "not_fetched", "nothing", "yes_no",
+           "listed", "masked"]
 
 Facts = Mapping[str, Any]
 _ABSENT = object()  # a key the record does not have
@@ -185,6 +186,37 @@ PARTS = (
 )
 
 
+# Facts the sheet shows elsewhere than as a line of a record, and groups of fields a source
+# brings together (the hukou register: the hukou of the pupil and of each guardian).
+OTHER_NAMES = {
+    "basis": ("居住依据", "Residence basis"),
+    "basis.kind": ("居住依据类型", "Kind of residence basis"),
+    "basis.id": ("居住依据编号", "Residence basis id"),
+    "hukou": ("户口", "Hukou"),
+}
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def fact_name(path: str) -> str | None:
+    """A fact path as the decision trace writes it ("guardians[0].hukou.address") in words, by
+    the sheet's own vocabulary: "监护人（第1项）· 户口地址"; None when the vocabulary has no word for it."""
+    steps = path.split(".", 1)
+    key, index = _INDEX.sub("", steps[0]), _INDEX.search(steps[0])
+    rest = _INDEX.sub("", steps[1]) if len(steps) > 1 else ""
+    part = next((p for p in PARTS if p.key == key), None)
+    if part is None:
+        words = OTHER_NAMES.get(_INDEX.sub("", path))
+        return t(*words) if words else None
+    named = [t(part.zh, part.en) + (t("（第{}项）", " #{}").format(int(index.group(1)) + 1) if index else "")]
+    if rest:
+        field = next((f for f in (*part.fields, part.heading) if f is not None and f.path == rest), None)
+        words = (field.zh, field.en) if field is not None else OTHER_NAMES.get(rest)
+        if words is None:
+            return None
+        named.append(t(*words))
+    return " · ".join(named)
+
+
 @dataclass(frozen=True)
 class Item:
     """One record of a section: a guardian, a property …, as (name, value) lines."""
@@ -214,6 +246,9 @@ class Section:
     state: str
     source: Provenance | None  # which source brought it, through which connector, when
     items: list[Item]
+    # Fields of it another source brought (the pupil's hukou, from the hukou register), as
+    # (the fields in words, where they came from).
+    field_sources: tuple[tuple[str, Provenance], ...] = ()
 
     @property
     def state_words(self) -> str:
@@ -227,14 +262,25 @@ def fact_sheet(facts: Facts) -> list[Section]:
 
 
 def _section(part: Part, facts: Facts) -> Section:
-    value = facts.get(part.key, _ABSENT)
-    title, source = t(part.zh, part.en), provenance((facts.get("sources") or {}).get(part.key))
+    value, sources = facts.get(part.key, _ABSENT), facts.get("sources") or {}
+    title, source = t(part.zh, part.en), provenance(sources.get(part.key))
     if value is _ABSENT:
         return Section(part.key, title, "missing", source, [])
     if not value:
         return Section(part.key, title, "none", source, [])
     records = value if isinstance(value, list) else [value]
-    return Section(part.key, title, "shown", source, [_item(part, record, facts) for record in records])
+    return Section(part.key, title, "shown", source, [_item(part, record, facts) for record in records],
+                   _field_sources(part, sources))
+
+
+def _field_sources(part: Part, sources: Mapping[str, Any]) -> tuple[tuple[str, Provenance], ...]:
+    """The entries of facts["sources"] for fields of this part ("pupil.hukou"), in words."""
+    found = []
+    for path, brought in sources.items():
+        key, _, field = path.partition(".")
+        if key == part.key and field:
+            found.append((t(*OTHER_NAMES.get(field, (field, field))), provenance(brought)))
+    return tuple(found)
 
 
 def _item(part: Part, record: Mapping[str, Any], facts: Facts) -> Item:

@@ -11,10 +11,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from web.i18n import TERMS, local_time, t, term
-from web.review.fact_sheet import listed, masked, nothing, yes_no
+from web.i18n import TERMS, label, local_time, t, term
+from web.review.fact_sheet import fact_name, listed, masked, nothing, yes_no
 
-__all__ = ["trace_value", "expectation"]
+__all__ = ["trace_value", "expectation", "fact_words"]
 
 _ID_NUMBER = re.compile(r"\d{17}[\dX]")
 _INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T")  # a datetime's ISO text; a date alone stays as it is
@@ -55,6 +55,14 @@ def trace_value(value: Any) -> str:
         return local_time(text, "%Y-%m-%d %H:%M")
     kind = next((kind for kind, codes in TERMS.items() if text in codes), None)
     return text if kind is None else term(kind, text)
+
+
+def fact_words(failed: Mapping[str, Any]) -> str:
+    """What a failed condition read, in words: a derived value or predicate by the label the
+    trace gives it (the ruleset's), a fact by the fact sheet's vocabulary, else its raw path
+    (an older trace, a path the vocabulary has no word for)."""
+    path = str(failed.get("fact") or "")
+    return label(failed.get("fact_label")) or fact_name(path) or path
 
 
 def expectation(expected: Mapping[str, Any], schools: Mapping[str, str] | None = None) -> str:

@@ -11,26 +11,28 @@ from core.models import Document
 from core.db import read_session
 from core.portal import (active_districts, active_season, active_state_labels, application_view,
                          read_application_state_labels)
-from core.review import (DECISIONS, DOCUMENT_REVIEW_STATES, PROBLEMS, decide, queue_rows, review_document,
-                         review_queue, unsettled_documents)
+from core.review import (DECISIONS, DOCUMENT_REVIEW_STATES, PROBLEMS, REOPEN, decide, queue_rows, reopen,
+                         review_document, review_queue, unsettled_documents)
 from core.season.undecided import decision_deadline
 from web.context import engine, now
 from web.downloads import attachment
 from web.errors import anchor_unless_refused, message_unless_refused
-from web.i18n import t
+from web.i18n import label, t
 from web.inputs import form_row_version, queue_filters
 from web.review import bp
 from web.review.export import queue_csv_chunks
 from web.review.fact_sheet import fact_sheet, provenance
-from web.review.trace_words import expectation, trace_value
+from web.review.trace_words import expectation, fact_words, trace_value
 from web.security import current_account, current_actor, role_required
 
 STAFF = ("reviewer", "district_admin", "city_admin")
 DECIDERS = ("reviewer", "district_admin")
+ADMINISTRATORS = ("district_admin", "city_admin")  # who may take a decision back (the workflow's `reopen`)
 
 
 bp.add_app_template_filter(trace_value)  # review/_trace.html
 bp.add_app_template_filter(expectation)
+bp.add_app_template_filter(fact_words)
 bp.add_app_template_filter(provenance)
 
 
@@ -65,7 +67,8 @@ def application(application_id: int, *, reason: str = ""):
     tier with its trace, the history (and, after a refused decision, the reason as it was typed)."""
     view = application_view(engine(), current_actor(), application_id)
     decisions = [tr for tr in view.transitions if tr["id"] in DECISIONS]
-    return render_template("review/application.html", view=view, a=view.application, decisions=decisions,
+    undo = next((tr for tr in view.transitions if tr["id"] == REOPEN), None)
+    return render_template("review/application.html", view=view, a=view.application, decisions=decisions, undo=undo,
                            sheet=fact_sheet(view.facts), document_review_states=DOCUMENT_REVIEW_STATES,
                            reason=reason, confirmations=_confirmations(view.documents), deadline=_decision_deadline())
 
@@ -101,13 +104,30 @@ def _confirmations(documents: Iterable[Document]) -> dict[str, str]:
 def decision(application_id: int):
     """Approve, return for materials or reject, with the reason the guardian will read."""
     try:
-        decide(engine(), application_id, request.form.get("decision", ""), account=current_account(), now=now(),
-               reason=request.form.get("reason"), seen_version=form_row_version(required=True))
+        decided = decide(engine(), application_id, request.form.get("decision", ""), account=current_account(),
+                         now=now(), reason=request.form.get("reason"), seen_version=form_row_version(required=True))
     except UserFacingError as error:  # the page again, with the reason as typed: nothing is lost
         flash(message_unless_refused(error), "error")
         return application(application_id, reason=request.form.get("reason", "")), error.http_status
-    flash(t("已记录审核决定", "Decision recorded"), "ok")
+    # Back at the queue, the reviewer sees which row the decision went to, and which it was.
+    words = label(read_application_state_labels(engine(), [decided])[decided.id])
+    flash(t("已记录审核决定：%s「%s」", "Decision recorded: %s “%s”") % (decided.serial, words), "ok")
     return redirect(url_for("review.queue"))
+
+
+@bp.post("/applications/<int:application_id>/reopen")
+@role_required(*ADMINISTRATORS)
+def reopen_decision(application_id: int):
+    """Take a decision back, with the reason the guardian will read: the application is with
+    the reviewers again, and the page shows it so."""
+    try:
+        reopen(engine(), application_id, account=current_account(), now=now(), reason=request.form.get("reason"),
+               seen_version=form_row_version(required=True))
+    except UserFacingError as error:
+        flash(message_unless_refused(error), "error")
+        return application(application_id, reason=request.form.get("reason", "")), error.http_status
+    flash(t("已撤销审核决定，该申请重新进入审核", "Decision undone: the application is back for review"), "ok")
+    return redirect(url_for("review.application", application_id=application_id))
 
 
 @bp.post("/applications/<int:application_id>/documents/<int:document_id>")
