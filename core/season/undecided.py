@@ -15,7 +15,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from core.errors import UserFacingError
-from core.models import Application, Season
+from core.models import Application, Role, Season
 from core.review import DECISIONS
 from core.rulesets import workflow_for
 from core.season.calendar import calendar_for, local_text
@@ -29,12 +29,13 @@ DEADLINE_NEAR = timedelta(hours=24)  # the dashboard lists undecided application
 
 def undecided_states(workflow: Workflow) -> tuple[str, ...]:
     """States of a submitted application still waiting for a decision: those a decision is made
-    from ("submitted"), and those a decision sent it to from which a person brings it back
-    there ("returned": the guardian supplies the materials)."""
+    from ("submitted"), and those a decision sent it to from which the guardian brings it back
+    there ("returned": the guardian supplies the materials). A decision staff may take back
+    ("approved", "rejected": the `reopen` step) is a decision all the same."""
     decisions = [workflow.transitions[d] for d in DECISIONS if d in workflow.transitions]
     waiting = set().union(*(t.sources for t in decisions))
     back = {t.target for t in decisions
-            if any(t.target in other.sources and other.target in waiting and other.by - {"system"}
+            if any(t.target in other.sources and other.target in waiting and Role.guardian.value in other.by
                    for other in workflow.transitions.values())}
     return tuple(state for state in workflow.states if state in waiting | back)
 

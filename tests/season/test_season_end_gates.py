@@ -17,7 +17,7 @@ from core.models import Application, Event, School, Season
 from core.season.actions import SeedNotRevealed
 from core.season.boundaries import run_due
 from core.season.models import JobRun
-from core.season.undecided import UndecidedApplications
+from core.season.undecided import UndecidedApplications, undecided_states
 
 from .conftest import at
 
@@ -112,3 +112,15 @@ def test_xuewei_allocate_refuses_undecided_applications_naming_them_unless_told(
     allocated = CliRunner().invoke(main, ["allocate", "--season", "2021", "--seed", SEED, "--leave-undecided"])
     assert allocated.exit_code == 0, allocated.output
     assert "left out, undecided: 东湖区 submitted 1; 东湖区 returned 1; 西湖区 submitted 1" in allocated.output
+
+
+def test_undecided_means_waiting_for_a_reviewer_or_the_guardian_not_a_decision_staff_may_reopen():
+    """2021: "submitted" waits for a reviewer, "returned" for the guardian's materials; "approved"
+    and "rejected" are decisions, although an administrator may take them back (`reopen`)."""
+    import json
+
+    from core.paths import ruleset_path
+    from core.workflow import Workflow
+
+    workflow = Workflow.from_spec(json.loads(ruleset_path(2021).read_text())["workflow"])
+    assert undecided_states(workflow) == ("submitted", "returned")
