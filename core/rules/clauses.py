@@ -25,7 +25,7 @@ CLAUSE_ID = re.compile(r"§[0-9]+(?:\.[0-9]+)*(?:-[0-9a-z]+)?")
 #: (core/allocation/reasons.py), the reason of a pupil no tier row fits (core/rules/ruleset.py),
 #: the locked lists page (§4.1) and the reviewer's note on the school's district (§2.2). A
 #: ruleset words them like its own citations.
-FIXED_TEXT_CLAUSES = ("§2.2", "§3.5", "§4.1", "§6", "§6.1", "§6.2")
+FIXED_TEXT_CLAUSES = ("§2.2", "§3.5", "§4.1", "§6", "§6.1")
 
 
 def clause_text(clauses: Mapping[str, Mapping[str, str]] | None, clause: str | None, lang: str = "zh") -> str:

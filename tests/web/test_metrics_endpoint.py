@@ -128,8 +128,8 @@ def test_the_scheduler_heartbeat_overdue_deadlines_and_failed_jobs(scraper, engi
         pending = session.exec(select(SeasonBoundary).where(SeasonBoundary.state == "pending")
                                .order_by(SeasonBoundary.seq)).first()
         pending.due_at, pending.state, pending.lease_until = now - timedelta(hours=1), "fired", utcnow() + timedelta(minutes=1)
-        session.add(JobRun(season_id=season.id, job_id="season-2021-preparation-end", runner="test", season_time=now,
-                           outcome="failed", detail="RuntimeError"))
+        session.add(JobRun(season_id=season.id, job_id=pending.job_id, runner="test", season_time=now,
+                           outcome="failed", detail="RuntimeError"))  # its last try failed (a done job's would not count)
     samples = scraper()
     assert 0 <= samples["xuewei_scheduler_heartbeat_age_seconds"] < 30 and samples["xuewei_scheduler_stale"] == 0
     assert samples["xuewei_scheduler_overdue_deadlines"] == 0  # fired, and its actions are leased: being worked on
