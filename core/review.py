@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import String, and_, cast, exists, or_
+from sqlalchemy import String, and_, cast, exists, func, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -68,6 +68,7 @@ class QueuePage:
     has_more: bool
     assessments: dict[int, dict] = field(default_factory=dict)  # id -> tier, eligible, evidence problems
     search: str | None = None
+    total: int = 0  # applications matching the filters, on every page (the page says "共 N 份")
 
 
 def _matching(search: str):
@@ -111,17 +112,20 @@ def _queue_query(account: Account, *, state: str | None, district: str | None, p
 
 def review_queue(engine: Engine, *, account: Account, state: str | None = "submitted", district: str | None = None,
                  problem: str | None = None, page: int = 1, search: str | None = None) -> QueuePage:
-    """Applications to review, oldest submission first; district staff are held to their district."""
+    """Applications to review, oldest submission first, and how many match in all (one COUNT
+    over the same filters); district staff are held to their district."""
     search = (search or "").strip() or None
     query, district = _queue_query(account, state=state, district=district, problem=problem, search=search)
+    counting = query.with_only_columns(func.count(Application.id), maintain_column_froms=True).order_by(None)
     page = min(max(1, page), MAX_PAGE)
     query = query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     with read_session(engine) as session:
         _refuse_unknown_state(session, state)
         rows = list(session.exec(query))
         items = rows[:PAGE_SIZE]
+        total = session.exec(counting).one()
         assessments = _assessments(session, [a for a in items if a.frozen_facts is not None])
-    return QueuePage(items, district, state, problem, page, len(rows) > PAGE_SIZE, assessments, search)
+    return QueuePage(items, district, state, problem, page, len(rows) > PAGE_SIZE, assessments, search, total)
 
 
 @dataclass(frozen=True)

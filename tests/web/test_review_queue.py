@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -472,3 +473,27 @@ def test_the_guardian_reads_a_rejected_document_in_english_with_ascii_punctuatio
     status = family.get(f"/guardian/applications/{submitted.id}?lang=en").get_data(as_text=True)
     item = re.search(r'data-action="document_rejected">([^<]*)<strong>', status).group(1)
     assert item == "Document rejected (household register booklet): "
+
+
+def _total(client, query: str = "") -> str:
+    body = client.get(f"/review/{query}").get_data(as_text=True)
+    return re.search(r'data-testid="queue-total" data-value="(\d+)">([^<]*)<', body).group(2)
+
+
+def test_queue_says_how_many_match_its_filters_on_every_page(client, reviewer, engine, season, now, submitted,
+                                                             monkeypatch, statements_run):
+    """Not only the page's rows: one application a page, both pages say 共 2 份; a filter or a
+    search counts what it matches; the count is one COUNT beside the page's query."""
+    import core.review
+
+    monkeypatch.setattr(core.review, "PAGE_SIZE", 1)
+    other = submit_family(engine, season, now, "wang-parent", pupil_sequence="0041")
+    submit_family(engine, season, now + timedelta(hours=5), "xihu-parent", pupil_sequence="0051", district="西湖区")  # another district: not counted
+    assert _total(client) == "共 2 份" and _total(client, "?page=2") == "共 2 份"
+    assert _total(client, "?state=returned") == "共 0 份"
+    assert _total(client, f"?q={other.serial}") == "共 1 份"
+    assert _total(client, "?problem=resubmitted") == "共 0 份"
+    assert _total(client, "?lang=en") == "2 in all"
+    with statements_run() as seen:
+        client.get("/review/?state=submitted")
+    assert sum("count(" in statement.lower() and "application" in statement.lower() for statement in seen) == 1
