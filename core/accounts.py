@@ -14,7 +14,8 @@ from core.models import Account, Role
 from core.types import utcnow
 from core.workflow import Actor
 
-__all__ = ["create_account", "authenticate", "prepare_authentication", "MIN_PASSWORD_LENGTH"]
+__all__ = ["create_account", "authenticate", "prepare_authentication", "check_new_password", "hash_password",
+           "MIN_PASSWORD_LENGTH"]
 
 MIN_PASSWORD_LENGTH = 8
 USERNAME = re.compile(r"[\w.@-]{1,80}")  # letters (Chinese too), digits and . _ - @: shown in logs and lists as typed
@@ -31,14 +32,12 @@ def create_account(session: Session, *, username: str, password: str, role: Role
     if not USERNAME.fullmatch(username):
         raise InvalidInput("用户名只能由字母、汉字、数字和 . _ - @ 组成，不超过80个字符",
                            "a username has at most 80 letters, digits and . _ - @", field="username")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"密码至少{MIN_PASSWORD_LENGTH}位", f"passwords have at least {MIN_PASSWORD_LENGTH} characters",
-                           field="password")
+    check_new_password(password)
     if role in DISTRICT_ROLES and not district:
         raise InvalidInput("区级账号必须指定区县", "district staff accounts need a district", field="district")
     if session.exec(select(Account).where(Account.username == username)).first() is not None:
         raise InvalidInput("该用户名已被使用", "that username is taken", field="username")
-    account = Account(username=username, password_hash=generate_password_hash(password), role=role,
+    account = Account(username=username, password_hash=hash_password(password), role=role,
                       district=district, display_name=display_name or username, created_at=at or utcnow())
     session.add(account)
     session.flush()
@@ -46,6 +45,18 @@ def create_account(session: Session, *, username: str, password: str, role: Role
     append_event(session, actor=by.name, actor_role=str(by.role), subject_type="account", subject_id=account.id, action="account_created",
                  data={"role": role, "district": district}, at=at)
     return account
+
+
+def check_new_password(password: str) -> None:
+    """Refuse a password too short to set, at sign-up, creation or a reset alike."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"密码至少{MIN_PASSWORD_LENGTH}位", f"passwords have at least {MIN_PASSWORD_LENGTH} characters",
+                           field="password")
+
+
+def hash_password(password: str) -> str:
+    """A salted, slow hash: what an account stores instead of its password."""
+    return generate_password_hash(password)
 
 
 def authenticate(session: Session, username: str, password: str) -> Account | None:

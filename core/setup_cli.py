@@ -1,6 +1,8 @@
 """A city's first setup and scripted administration from the command line: the first city
-administrator's account (`xuewei account create`) and a year's ruleset stored and activated
-(`xuewei ruleset activate`), with the checks and audit events of the web pages.
+administrator's account (`xuewei account create`), a staff account's new password or its
+disabling when nobody can log in to the /staff page (`xuewei account password|disable|enable`),
+and a year's ruleset stored and activated (`xuewei ruleset activate`), with the checks and
+audit events of the web pages.
 
 A new installation has no account to log in with and no season: these two commands make both;
 everything after (staff accounts, imports, later versions) is done in the browser or by script.
@@ -8,7 +10,9 @@ everything after (staff accounts, imports, later versions) is done in the browse
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -16,23 +20,26 @@ from core import ruleset_editor as editor
 from core.accounts import create_account
 from core.clock import clock_from_env
 from core.db import make_engine, write_session
-from core.errors import InvalidInput
+from core.errors import UserFacingError
 from core.models import Role
 from core.rules.errors import RulesetError
 from core.rules.loader import read_document
 from core.rulesets import RulesetNotActivatable, season_for, store_ruleset
+from core.staff import set_staff_active, set_staff_password
 from core.workflow import Actor
 
 __all__ = ["account", "activate_command"]
 
 ACTOR = Actor.system("cli")
+T = TypeVar("T")
 #: The roles an account made here may have: guardians sign up themselves (face check, §3.1).
 STAFF_ROLES = [role.value for role in Role if role not in (Role.guardian, Role.system)]
 
 
 @click.group()
 def account() -> None:
-    """Accounts from the command line (the first city administrator of a new installation)."""
+    """Accounts from the command line: the first city administrator of a new installation, and
+    the only administrator's lost password."""
 
 
 @account.command("create")
@@ -45,13 +52,52 @@ def account() -> None:
 def create_account_command(username: str, role: str, district: str | None, display_name: str | None,
                            password: str) -> None:
     """Create a staff account; audited as made by `cli`."""
-    try:
+    def create():
         with write_session(make_engine()) as session:
-            made = create_account(session, username=username.strip(), password=password, role=role,
+            return create_account(session, username=username.strip(), password=password, role=role,
                                   district=district, display_name=display_name, by=ACTOR)
-    except InvalidInput as refused:
-        raise click.ClickException(f"{refused.zh} / {refused.en}") from None
+
+    made = _refusals_as_exit(create)
     click.echo(f"account {made.username} ({made.role}) created")
+
+
+@account.command("password")
+@click.argument("username")
+@click.password_option(envvar="XUEWEI_NEW_PASSWORD",
+                       help="asked twice without echo (or XUEWEI_NEW_PASSWORD: never on the command line)")
+def password_command(username: str, password: str) -> None:
+    """Set a staff account's new password (the only administrator's lost one); its logins end."""
+    _refusals_as_exit(lambda: set_staff_password(make_engine(), by=ACTOR, username=username, password=password,
+                                                 now=clock_from_env().now()))
+    click.echo(f"account {username.strip()}: new password set, its logins ended")
+
+
+@account.command("disable")
+@click.argument("username")
+def disable_command(username: str) -> None:
+    """Disable a staff account at once (never the last active city administrator)."""
+    _set_active(username, active=False)
+
+
+@account.command("enable")
+@click.argument("username")
+def enable_command(username: str) -> None:
+    """Enable a disabled staff account again."""
+    _set_active(username, active=True)
+
+
+def _set_active(username: str, *, active: bool) -> None:
+    _refusals_as_exit(lambda: set_staff_active(make_engine(), by=ACTOR, username=username, active=active,
+                                               now=clock_from_env().now()))
+    click.echo(f"account {username.strip()} {'enabled' if active else 'disabled'}")
+
+
+def _refusals_as_exit(step: Callable[[], T]) -> T:
+    """Run `step` and return what it returns; a refusal is printed in both languages, with exit 1."""
+    try:
+        return step()
+    except UserFacingError as refused:
+        raise click.ClickException(f"{refused.zh} / {refused.en}") from None
 
 
 @click.command("activate")

@@ -1,4 +1,5 @@
-"""Sign-up, login and logout, and the city administrator's page for staff accounts."""
+"""Sign-up, login and logout, and the city administrator's pages for staff accounts (made,
+disabled and enabled, given a new password)."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -8,11 +9,12 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from core.errors import UserFacingError
 from core.identity import sign_up_guardian
 from core.portal import active_districts
-from core.staff import STAFF_ROLES, create_staff_account, list_staff
+from core.staff import STAFF_ROLES, create_staff_account, list_staff, set_staff_active, set_staff_password
 from web.context import engine, now, plugin_hooks
-from web.errors import message_of, message_unless_refused
+from web.errors import http_error, message_of, message_unless_refused
 from web.i18n import t
-from web.security import attempt_login, current_account, login_required, login_user, logout_user, role_required
+from web.security import (attempt_login, current_account, current_actor, login_required, login_user, logout_user,
+                          role_required)
 
 __all__ = ["bp", "HOME_ENDPOINTS", "NAV", "home_url"]
 
@@ -160,3 +162,46 @@ def staff():
             return redirect(url_for("auth.staff"))
     return render_template("auth/staff.html", errors=errors, form=form, staff=list_staff(engine()),
                            roles=STAFF_ROLES, districts=districts), (422 if errors else 200)
+
+
+@bp.post("/staff/<username>/active")
+@role_required("city_admin")
+def staff_active(username: str):
+    """Disable a staff member who left (their logins end at once), or enable them again."""
+    active = request.form.get("active") == "1"
+    try:
+        changed = set_staff_active(engine(), by=current_actor(), username=username, active=active, now=now())
+    except UserFacingError as error:
+        flash(message_unless_refused(error), "error")
+    else:
+        flash(t(f"已启用账号 {changed.username}", f"Account {changed.username} enabled") if active
+              else t(f"已停用账号 {changed.username}，其登录已全部结束", f"Account {changed.username} disabled; its logins ended"),
+              "ok")
+    return redirect(url_for("auth.staff"))
+
+
+@bp.route("/staff/<username>/password", methods=["GET", "POST"])
+@role_required("city_admin")
+def staff_password(username: str):
+    """Set a new password for a staff member who forgot theirs; every login of the account ends
+    (the administrator's own too, who is then logged in afresh)."""
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if request.form.get("password", "") != request.form.get("password2", ""):
+            errors["password2"] = t("两次输入的密码不一致", "the passwords differ")
+        else:
+            try:
+                changed = set_staff_password(engine(), by=current_actor(), username=username,
+                                             password=request.form.get("password", ""), now=now())
+            except UserFacingError as error:
+                errors[error.field or "_form"] = message_unless_refused(error)
+            else:
+                if changed.id == current_account().id:
+                    login_user(changed)
+                flash(t(f"已为 {changed.username} 设置新密码，其原有登录已全部结束",
+                        f"New password set for {changed.username}; its logins ended"), "ok")
+                return redirect(url_for("auth.staff"))
+    member = next((m for m in list_staff(engine()) if m.username == username), None)
+    if member is None:
+        raise http_error(404)
+    return render_template("auth/staff_password.html", errors=errors, member=member), (422 if errors else 200)

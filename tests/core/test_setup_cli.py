@@ -64,3 +64,35 @@ def test_a_ruleset_with_problems_is_refused_naming_them(engine, tmp_path):
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     result = _run(engine, "ruleset", "activate", str(path), XUEWEI_NOW=BEFORE_THE_SEASON)
     assert result.exit_code == 1 and "/calendar/windows/0/districts/0" in result.output
+
+
+def test_the_only_administrators_lost_password_is_set_from_the_command_line_and_audited_as_cli(engine, make_account):
+    make_account("city1", role="city_admin", password="forgotten-1")
+    result = CliRunner().invoke(main, ["account", "password", "city1"], input="correct-horse-9\n" * 2,
+                                env={"DATABASE_URL": engine.url.render_as_string(hide_password=False)})
+    assert result.exit_code == 0, result.output
+    assert "correct-horse-9" not in result.output.replace("Password", "")  # asked without echo
+    with read_session(engine) as session:
+        assert authenticate(session, "city1", "correct-horse-9") is not None
+        assert authenticate(session, "city1", "forgotten-1") is None
+        event = session.exec(select(Event).where(Event.action == "account_password_set")).one()
+    assert (event.actor, event.data["username"]) == ("cli", "city1") and "correct-horse-9" not in str(event.data)
+    assert _run(engine, "account", "password", "city1", XUEWEI_NEW_PASSWORD="short").exit_code == 1
+
+
+def test_staff_are_disabled_and_enabled_from_the_command_line_but_never_the_last_administrator(engine, make_account):
+    make_account("city1", role="city_admin")
+    make_account("rev1", role="reviewer")
+    assert _run(engine, "account", "disable", "rev1").exit_code == 0
+    with read_session(engine) as session:
+        assert authenticate(session, "rev1", "correct horse 1") is None
+    assert _run(engine, "account", "enable", "rev1").exit_code == 0
+    refused = _run(engine, "account", "disable", "city1")
+    assert refused.exit_code == 1 and "最后一个启用的市级管理员" in refused.output
+    assert _run(engine, "account", "disable", "nobody").exit_code == 1
+    with read_session(engine) as session:
+        assert authenticate(session, "rev1", "correct horse 1") is not None
+        assert authenticate(session, "city1", "correct horse 1") is not None
+        actions = [(e.actor, e.action) for e in session.exec(select(Event).where(Event.subject_type == "account")
+                                                             .order_by(Event.id)) if e.action != "account_created"]
+    assert actions == [("cli", "account_disabled"), ("cli", "account_enabled")]

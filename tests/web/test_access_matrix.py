@@ -32,6 +32,8 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("auth.index", "GET"): LOGGED_IN, ("auth.login", "GET"): EVERYONE, ("auth.login", "POST"): EVERYONE,
     ("auth.signup", "GET"): EVERYONE, ("auth.signup", "POST"): EVERYONE, ("auth.logout", "POST"): EVERYONE,
     ("auth.me", "GET"): LOGGED_IN, ("auth.staff", "GET"): CITY_ADMIN, ("auth.staff", "POST"): CITY_ADMIN,
+    ("auth.staff_active", "POST"): CITY_ADMIN, ("auth.staff_password", "GET"): CITY_ADMIN,
+    ("auth.staff_password", "POST"): CITY_ADMIN,
     ("guardian.home", "GET"): GUARDIANS, ("guardian.new_application", "GET"): GUARDIANS,
     ("guardian.new_application", "POST"): GUARDIANS, ("guardian.application", "GET"): OWNER,
     ("guardian.fetch_facts", "POST"): OWNER, ("guardian.basis", "POST"): OWNER, ("guardian.upload", "POST"): OWNER,
@@ -100,7 +102,7 @@ def world(app, engine, submitted, make_account, tmp_path):
         append_event(session, actor="rev-dh", actor_role="reviewer", subject_type="application",
                      subject_id=submitted.id, action="return_for_materials", from_state="submitted",
                      to_state="returned", reason="再补一份", at=submitted.created_at)
-    return {"application_id": submitted.id, "document_id": document.id, "filename": "app.css"}
+    return {"application_id": submitted.id, "document_id": document.id, "filename": "app.css", "username": "op"}
 
 
 USERNAMES = {"owner": "li-father", "other_guardian": "other-parent", "reviewer_dh": "rev-dh", "reviewer_xh": "rev-xh",
