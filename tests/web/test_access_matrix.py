@@ -47,6 +47,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("api.get_session", "GET"): EVERYONE, ("api.login", "POST"): EVERYONE, ("api.logout", "DELETE"): EVERYONE,
     ("api.sign_up", "POST"): EVERYONE, ("api.season", "GET"): EVERYONE, ("api.openapi_json", "GET"): EVERYONE,
     ("api.staff_list", "GET"): CITY_ADMIN, ("api.staff_create", "POST"): CITY_ADMIN,
+    ("api.staff_active", "POST"): CITY_ADMIN, ("api.staff_password", "POST"): CITY_ADMIN,
     ("api.list_applications", "GET"): QUEUE_OR_OWN, ("api.create_application", "POST"): GUARDIANS,
     ("api.get_application", "GET"): SEES_APPLICATION, ("api.fetch_facts", "POST"): OWNER,
     ("api.put_basis", "PUT"): OWNER, ("api.upload_document", "POST"): OWNER, ("api.get_document", "GET"): SEES_APPLICATION,

@@ -182,6 +182,24 @@ def test_city_admin_creates_staff_through_the_api(api, season, make_account):
     assert "op" in [a["username"] for a in api.call("GET", "/staff").get_json()["items"]]
 
 
+def test_city_admin_disables_staff_and_sets_a_new_password_through_the_api(app, api, make_account):
+    make_account("city", role="city_admin")
+    make_account("rev", role="reviewer")
+    api.login("city")
+    reviewer = Api(app.test_client())
+    reviewer.login("rev")
+    assert api.call("POST", "/staff/rev/active", json={"active": "no"}).status_code == 422
+    disabled = api.call("POST", "/staff/rev/active", json={"active": False})
+    assert disabled.status_code == 200 and disabled.get_json()["is_active"] is False
+    assert reviewer.call("GET", "/staff").status_code == 401  # its login ended at once
+    assert api.call("POST", "/staff/city/active", json={"active": False}).status_code == 422  # not oneself
+    assert api.call("POST", "/staff/rev/active", json={"active": True}).get_json()["is_active"] is True
+    assert api.call("POST", "/staff/rev/password", json={"password": "another horse 2"}).status_code == 200
+    assert Api(app.test_client()).login("rev").status_code == 401
+    assert Api(app.test_client()).login("rev", "another horse 2").status_code == 200
+    assert api.call("POST", "/staff/li-father/password", json={"password": "another horse 2"}).status_code == 404
+
+
 def test_a_deeply_nested_body_is_malformed_json(api):
     response = api.call("POST", "/session", data="[" * 100_000 + "]" * 100_000, content_type="application/json")
     assert response.status_code == 400 and response.get_json()["code"] == "malformed_json"

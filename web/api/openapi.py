@@ -51,6 +51,7 @@ def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 _APP = [_path_id("application_id")]
+_USER = [{"name": "username", "in": "path", "required": True, "schema": {"type": "string"}}]
 _STR = {"type": "string"}
 _NULLABLE_STR = {"type": ["string", "null"]}
 
@@ -60,7 +61,8 @@ SCHEMAS: dict[str, Any] = {
     "Account": {"type": "object", "properties": {
         "id": {"type": "integer"}, "username": _STR, "role": {"enum": ["guardian", "reviewer", "district_admin",
                                                                           "city_admin", "operator"]},
-        "district": _NULLABLE_STR, "display_name": _STR, "identity_verified": {"type": "boolean"}}},
+        "district": _NULLABLE_STR, "display_name": _STR, "is_active": {"type": "boolean"},
+        "identity_verified": {"type": "boolean"}}},
     "Session": {"type": "object", "required": ["csrf_token"], "properties": {
         "account": {"oneOf": [_ref("Account"), {"type": "null"}]}, "csrf_token": _STR}},
     "Login": {"type": "object", "required": ["username", "password"], "properties": {
@@ -73,6 +75,9 @@ SCHEMAS: dict[str, Any] = {
         "username": _STR, "password": {"type": "string", "minLength": 8},
         "role": {"enum": ["reviewer", "district_admin", "city_admin", "operator"]},
         "district": {**_STR, "description": "required for reviewer and district_admin"}, "display_name": _STR}},
+    "StaffActive": {"type": "object", "required": ["active"], "properties": {"active": {"type": "boolean"}}},
+    "StaffPassword": {"type": "object", "required": ["password"], "properties": {
+        "password": {"type": "string", "minLength": 8}}},
     "AccountList": {"type": "object", "properties": {"items": {"type": "array", "items": _ref("Account")}}},
     "Season": {"type": "object", "properties": {"season": {"type": "object"}, "phase": {"type": ["object", "null"]},
                                                 "districts": {"type": "array", "items": {"type": "object"}}}},
@@ -137,6 +142,13 @@ PATHS: dict[str, Any] = {
         "post": _op("Create a staff account (city administrator)", _answer("created", "Account"), body="StaffCreate",
                     status="201", errors=("400", "401", "403", "422")),
     },
+    "/staff/{username}/active": {"post": _op(
+        "Disable a staff account (its logins end at once) or enable it (city administrator; not oneself, not the "
+        "last active city administrator)", _answer("the account", "Account"), body="StaffActive", params=_USER,
+        errors=("400", "401", "403", "404", "422"))},
+    "/staff/{username}/password": {"post": _op(
+        "Set a staff account's new password; its logins end (city administrator)", _answer("the account", "Account"),
+        body="StaffPassword", params=_USER, errors=("400", "401", "403", "404", "422"))},
     "/season": {"get": _op("Season phase and district windows", _answer("season", "Season"), errors=("404",),
                            auth=False)},
     "/applications": {

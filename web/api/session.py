@@ -1,4 +1,5 @@
-"""API: the session (CSRF token, login, logout), guardian sign-up, staff accounts, the season."""
+"""API: the session (CSRF token, login, logout), guardian sign-up, staff accounts (made, disabled
+and enabled, given a new password), the season."""
 from __future__ import annotations
 
 import base64
@@ -10,11 +11,12 @@ from core.errors import InvalidInput
 from core.identity import sign_up_guardian
 from core.models import Account
 from core.portal import active_districts, season_overview
-from core.staff import create_staff_account, list_staff
+from core.staff import create_staff_account, list_staff, set_staff_active, set_staff_password
 from web.api import bp
 from web.context import engine, now, plugin_hooks
 from web.inputs import json_body, text
-from web.security import attempt_login, csrf_token, current_account, login_user, logout_user, role_required
+from web.security import (attempt_login, csrf_token, current_account, current_actor, login_user, logout_user,
+                          role_required)
 
 
 def account_dict(account: Account | None) -> dict | None:
@@ -22,7 +24,7 @@ def account_dict(account: Account | None) -> dict | None:
     if account is None:
         return None
     return {"id": account.id, "username": account.username, "role": account.role, "district": account.district,
-            "display_name": account.display_name,
+            "display_name": account.display_name, "is_active": account.is_active,
             "identity_verified": account.identity_verified_at is not None}
 
 
@@ -90,6 +92,26 @@ def staff_create():
                                    district=text(data, "district") or None,
                                    display_name=text(data, "display_name"), districts=districts, now=now())
     return jsonify(account_dict(created)), 201
+
+
+@bp.post("/staff/<username>/active")
+@role_required("city_admin")
+def staff_active(username: str):
+    """Disable (`{"active": false}`: the account's logins end at once) or enable a staff account."""
+    active = json_body().get("active")
+    if not isinstance(active, bool):
+        raise InvalidInput("请说明启用或停用", "send active: true or false", field="active")
+    changed = set_staff_active(engine(), by=current_actor(), username=username, active=active, now=now())
+    return jsonify(account_dict(changed))
+
+
+@bp.post("/staff/<username>/password")
+@role_required("city_admin")
+def staff_password(username: str):
+    """A staff account's new password; every login of the account ends (the caller's own, too)."""
+    changed = set_staff_password(engine(), by=current_actor(), username=username,
+                                 password=text(json_body(), "password"), now=now())
+    return jsonify(account_dict(changed))
 
 
 @bp.get("/season")
