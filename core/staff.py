@@ -8,7 +8,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from core.accounts import DISTRICT_ROLES, check_new_password, create_account, hash_password
+from core.accounts import DISTRICT_ROLES, USERNAME, check_new_password, create_account, hash_password
 from core.audit import append_event
 from core.db import read_session, write_session
 from core.errors import Forbidden, InvalidInput, NotFound
@@ -97,7 +97,10 @@ def _managed_account(session: Session, by: Actor, username: str) -> Account:
     guardians' accounts are not managed here."""
     if by.role not in (Role.city_admin.value, Role.system):
         raise Forbidden("只有市级管理员可以管理工作人员账号", "only a city administrator manages staff accounts")
-    account = session.exec(select(Account).where(Account.username == username.strip())).first()
+    username = username.strip()
+    # A name no account can have (a NUL from a URL, which PostgreSQL refuses in text) is not looked up.
+    account = session.exec(select(Account).where(Account.username == username)).first() \
+        if USERNAME.fullmatch(username) else None
     if account is None or account.role == Role.guardian.value:
         raise NotFound(f"没有工作人员账号 {username}", f"no staff account {username}")
     return account

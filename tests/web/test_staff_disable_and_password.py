@@ -104,6 +104,8 @@ def test_guardians_are_not_managed_here_and_the_form_needs_its_token(client, adm
     make_account("li-father")
     assert client.post("/staff/li-father/active", data={"active": "0", "csrf_token": admin.csrf()}).status_code == 404
     assert client.get("/staff/li-father/password").status_code == 404
+    assert client.post("/staff/a%00b/password", data={"password": NEW_PASSWORD, "password2": NEW_PASSWORD,
+                                                      "csrf_token": admin.csrf()}).status_code == 404
     make_account("rev-dh", role="reviewer", district="东湖区")
     assert client.post("/staff/rev-dh/active", data={"active": "0"}).status_code == 400
     assert _events(engine, "account_disabled") == []
