@@ -21,7 +21,7 @@ from core.types import UTCDateTime, utcnow
 __all__ = [
     "Role", "RulesetStatus", "Season", "RULESET_NOTE_MAX", "RulesetVersion", "School", "Catchment", "Account",
     "Application", "unclassified", "FactRecord", "ConnectorCall", "Document", "Event", "AuditHead",
-    "SerialCounter", "CatchmentsVersion",
+    "SerialCounter", "CatchmentsVersion", "LoginSession",
 ]
 
 
@@ -135,6 +135,16 @@ class Account(SQLModel, table=True):
     is_active: bool = True
     created_at: datetime = _created()
 
+
+
+class LoginSession(SQLModel, table=True):
+    """One login: the signed cookie names it, so logging out ends it for good (not just in the
+    browser); disabling an account or setting its password ends its logins here too."""
+
+    sid: str = Field(primary_key=True, max_length=64)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    created_at: datetime = _created()
+    ended_at: datetime | None = _time()
 
 class Application(SQLModel, table=True):
     """One pupil's registration: its workflow state, and once submitted, frozen for good."""

@@ -12,10 +12,9 @@ from core.accounts import DISTRICT_ROLES, USERNAME, check_new_password, create_a
 from core.audit import append_event
 from core.db import read_session, write_session
 from core.errors import Forbidden, InvalidInput, NotFound
-from core.models import Account, Role
+from core.models import Account, LoginSession, Role
 from core.types import utcnow
 from core.workflow import Actor
-from web.models import LoginSession
 
 __all__ = ["STAFF_ROLES", "create_staff_account", "list_staff", "set_staff_active", "set_staff_password"]
 

@@ -1,4 +1,5 @@
-"""Tables of the web layer: login attempts and login sessions, shared by every gunicorn worker."""
+"""Tables of the web layer: login attempts, shared by every gunicorn worker (logins themselves are
+`core.models.LoginSession`: ending them is part of disabling an account or setting its password)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 from core.types import UTCDateTime, utcnow
 
-__all__ = ["LoginAttempt", "LoginSession"]
+__all__ = ["LoginAttempt"]
 
 
 def _created() -> Any:
@@ -27,11 +28,3 @@ class LoginAttempt(SQLModel, table=True):
     at: datetime = _created()
     succeeded: bool = False
 
-
-class LoginSession(SQLModel, table=True):
-    """One login: the signed cookie names it, so logging out ends it for good (not just in the browser)."""
-
-    sid: str = Field(primary_key=True, max_length=64)
-    account_id: int = Field(foreign_key="account.id", index=True)
-    created_at: datetime = _created()
-    ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

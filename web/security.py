@@ -16,14 +16,14 @@ from core.accounts import authenticate, prepare_authentication
 from core.db import DirectRead, detached, read_session, write_session
 from core.errors import UserFacingError
 from core.identity import check_guardian_login
-from core.models import Account
+from core.models import Account, LoginSession
 from core.types import utcnow
 from core.workflow import Actor
 from web.context import engine, plugin_hooks
 from web.errors import http_error, is_api_request, page_before_path
 from web.i18n import t
 from web.inputs import refuse_nul_characters
-from web.models import LoginAttempt, LoginSession
+from web.models import LoginAttempt
 from web.sessions import SteppedSessionInterface
 
 __all__ = [
