@@ -28,7 +28,7 @@ from core.models import (Account, Application, CatchmentsVersion, ConnectorCall,
                          Season, unclassified)
 from core.review import DECIDED_STATES, DECISIONS
 from core.rulesets import application_state_labels, clause_wordings, ruleset_document, season_state_labels, workflow_for
-from core.season.calendar import calendar_for, local_text, window_status
+from core.season.calendar import calendar_for, last_phase_end, local_text, window_status
 from core.season.models import GraduateRow
 from core.workflow import Actor, Workflow
 
@@ -459,12 +459,8 @@ def _family_deadline(session: Session, season: Season, workflow: Workflow,
                      application: Application) -> dict[str, str] | None:
     """The end of the last calendar phase in which the family may act on the application in its
     state (the `during` of the guardian's transitions from it), as a guardian reads a time."""
-    phases = {phase for transition in workflow.available(application.state, Role.guardian.value)
-              for phase in transition.during}
-    if not phases:
-        return None
-    calendar = calendar_for(session, season)
-    return local_text(max(calendar.phase(phase).end for phase in phases))
+    until = last_phase_end(session, season, workflow.available(application.state, Role.guardian.value))
+    return None if until is None else local_text(until)
 
 
 _RETURNS_AND_UPLOADS = (select(Event.action).where(Event.subject_type == "application",

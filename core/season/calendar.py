@@ -10,7 +10,7 @@ group, which wins over the district.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -25,7 +25,7 @@ from core.rulesets import ruleset_document
 __all__ = [
     "Phase", "Window", "Calendar", "CalendarMissing", "CollectionClosed", "WindowNotOpen",
     "calendar_of", "calendar_for", "check_can_register", "check_can_submit", "window_status",
-    "local_text",
+    "local_text", "last_phase_end",
 ]
 
 
@@ -134,6 +134,16 @@ def calendar_for(session: Session, season: Season) -> Calendar:
     if calendar is None:
         raise CalendarMissing("本年度规则未设置日程，暂不开放", f"the active ruleset of {season.year} has no calendar")
     return calendar
+
+
+def last_phase_end(session: Session, season: Season, transitions: Iterable[Any]) -> datetime | None:
+    """Until when these workflow transitions can be fired: the end of the last calendar phase
+    their `during` names; None when none of them is held to a phase."""
+    phases = {phase for transition in transitions for phase in transition.during}
+    if not phases:
+        return None
+    calendar = calendar_for(session, season)
+    return max(calendar.phase(phase).end for phase in phases)
 
 
 def local_text(instant: datetime, *, year: bool = False) -> dict[str, str]:

@@ -18,7 +18,7 @@ from core.errors import UserFacingError
 from core.models import Application, Role, Season
 from core.review import DECISIONS
 from core.rulesets import workflow_for
-from core.season.calendar import calendar_for, local_text
+from core.season.calendar import last_phase_end, local_text
 from core.workflow import Workflow
 
 __all__ = ["DEADLINE_NEAR", "undecided_states", "decision_deadline", "deadline_near", "undecided_counts",
@@ -45,12 +45,8 @@ def decision_deadline(session: Session, season: Season) -> dict[str, Any] | None
     late decision names): {"at": datetime, "text": {"zh", "en"}}; None when decisions are never
     held to a phase."""
     workflow = workflow_for(session, season.active_ruleset_sha256)
-    phases = {p for d in DECISIONS if d in workflow.transitions for p in workflow.transitions[d].during}
-    if not phases:
-        return None
-    calendar = calendar_for(session, season)
-    at = max(calendar.phase(p).end for p in phases)
-    return {"at": at, "text": local_text(at)}
+    at = last_phase_end(session, season, (workflow.transitions[d] for d in DECISIONS if d in workflow.transitions))
+    return None if at is None else {"at": at, "text": local_text(at)}
 
 
 def undecided_counts(session: Session, season: Season) -> dict[str, dict[str, int]]:
